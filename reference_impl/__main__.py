@@ -1,0 +1,36 @@
+"""``python -m reference_impl serve PROJECT [--host] [--port] [--database URL]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from .loader import ProjectError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m reference_impl", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="serve a Strapi-layout project over HTTP with uvicorn")
+    serve.add_argument("project")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=1337)
+    serve.add_argument("--database", default=None, help="SQLAlchemy URL (default: SQLite file in PROJECT/.tmp)")
+    serve.add_argument("--log-level", default="warning")
+    args = parser.parse_args(argv)
+
+    import uvicorn
+
+    from .app import ReferenceApp
+
+    try:
+        app = ReferenceApp(args.project, args.database)
+    except ProjectError as exc:
+        print(f"reference_impl: cannot load project: {exc}", file=sys.stderr)
+        return 2
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, lifespan="on")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,96 @@
+"""Core controllers (``createCoreController``): validate and sanitize the request, call the service,
+sanitize and shape the response.
+
+Collection types: find 200 ``{data: [...], meta: {pagination}}``, findOne 200 or 404, create 201,
+update 200 or 404, delete 204.  Single types: find 200 or 404, update (create or update) 200,
+delete 204.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .errors import ValidationError
+from .rest import sanitize_output, transform_response
+
+if TYPE_CHECKING:
+    from .context import Context
+    from .strapi import Strapi
+
+MISSING_DATA = 'Missing "data" payload in the request body'
+
+
+class CoreController:
+    """The default controller of a content type; subclass it and call ``super()`` to extend an action."""
+
+    def __init__(self, strapi: Strapi, uid: str) -> None:
+        self.strapi = strapi
+        self.uid = uid
+        self.ct = strapi.content_types[uid]
+
+    @property
+    def service(self) -> Any:
+        return self.strapi.service(self.uid)
+
+    # -- helpers (Strapi's validateQuery / sanitizeQuery / sanitizeOutput / transformResponse) --------
+    def validate_query(self, ctx: Context) -> None:
+        self.strapi.rest.validate_query(self.ct, ctx.query)
+
+    def sanitize_query(self, ctx: Context) -> dict[str, Any]:
+        query = dict(ctx.query)
+        if query.get("status") not in ("draft", "published"):
+            query.pop("status", None)
+        return query
+
+    def sanitize_output(self, data: Any) -> Any:
+        return sanitize_output(self.ct, self.strapi.content_types, data)
+
+    def transform_response(self, data: Any, meta: dict[str, Any] | None = None) -> Any:
+        return transform_response(data, meta)
+
+    def _body_data(self, ctx: Context) -> dict[str, Any]:
+        body = ctx.request_body
+        data = body.get("data") if isinstance(body, dict) else None
+        if not isinstance(data, dict):
+            raise ValidationError(MISSING_DATA)
+        self.strapi.rest.validate_input(self.ct, data)
+        return data
+
+    # -- actions ----------------------------------------------------------------------------------------
+    async def find(self, ctx: Context) -> Any:
+        self.validate_query(ctx)
+        query = self.sanitize_query(ctx)
+        if self.ct.is_single:
+            entity = await self.service.find(query)
+            return self.transform_response(self.sanitize_output(entity))
+        result = await self.service.find(query)
+        return self.transform_response(self.sanitize_output(result["results"]), {"pagination": result["pagination"]})
+
+    async def findOne(self, ctx: Context) -> Any:  # noqa: N802
+        self.validate_query(ctx)
+        query = self.sanitize_query(ctx)
+        entity = await self.service.findOne(ctx.params.get("id"), query)
+        return self.transform_response(self.sanitize_output(entity))
+
+    async def create(self, ctx: Context) -> Any:
+        self.validate_query(ctx)
+        query = self.sanitize_query(ctx)
+        data = self._body_data(ctx)
+        entity = await self.service.create({**query, "data": data})
+        ctx.status = 201
+        return self.transform_response(self.sanitize_output(entity))
+
+    async def update(self, ctx: Context) -> Any:
+        if not self.ct.is_single:
+            self.validate_query(ctx)
+        query = self.sanitize_query(ctx)
+        data = self._body_data(ctx)
+        entity = await self.service.update(ctx.params.get("id"), {**query, "data": data})
+        return self.transform_response(self.sanitize_output(entity))
+
+    async def delete(self, ctx: Context) -> Any:
+        self.validate_query(ctx)
+        query = self.sanitize_query(ctx)
+        await self.service.delete(ctx.params.get("id"), query)
+        ctx.status = 204
+        return None

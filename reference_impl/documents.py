@@ -1,0 +1,327 @@
+"""The Document Service (``strapi.documents``) and its middlewares.
+
+``strapi.documents(uid).findMany(params)`` runs the registered middlewares onion-style around the
+action; each gets ``context = {uid, contentType, action, params}`` and may change or replace
+``context["params"]`` before ``next()``.  The action itself runs on the context's params, inside one
+database transaction, and emits ``entry.*`` events after the commit.
+"""
+
+from __future__ import annotations
+
+import secrets
+import string
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
+
+from .compose import compose
+from .errors import ValidationError
+from .schema import ContentType
+
+if TYPE_CHECKING:
+    from .strapi import Strapi
+
+DocumentMiddleware = Callable[[dict[str, Any], Callable[[], Awaitable[Any]]], Awaitable[Any]]
+ID_ALPHABET = string.ascii_lowercase + string.digits
+
+
+def new_document_id() -> str:
+    """A 24-character lowercase alphanumeric id, like the cuid2 values Strapi shows."""
+    return secrets.choice(string.ascii_lowercase) + "".join(secrets.choice(ID_ALPHABET) for _ in range(23))
+
+
+def now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class DocumentService:
+    """``strapi.documents``: callable with a uid, plus ``use()`` to register middlewares."""
+
+    def __init__(self, strapi: Strapi) -> None:
+        self.strapi = strapi
+        self._middlewares: list[DocumentMiddleware] = []
+        self._chain: Callable[..., Awaitable[Any]] | None = None
+        self._repositories: dict[str, DocumentRepository] = {}
+
+    def use(self, middleware: DocumentMiddleware) -> Callable[[], None]:
+        """Register a middleware (first registered is outermost); returns an unsubscribe function."""
+        self._middlewares.append(middleware)
+        self._chain = None
+
+        def unsubscribe() -> None:
+            if middleware in self._middlewares:
+                self._middlewares.remove(middleware)
+                self._chain = None
+
+        return unsubscribe
+
+    def __call__(self, uid: str) -> DocumentFacade:
+        return DocumentFacade(self, uid)
+
+    def repository(self, uid: str) -> DocumentRepository:
+        repo = self._repositories.get(uid)
+        if repo is None:
+            repo = self._repositories[uid] = DocumentRepository(self.strapi, self.strapi.content_types[uid])
+        return repo
+
+    async def run(self, uid: str, action: str, params: dict[str, Any] | None) -> Any:
+        if self._chain is None:
+            self._chain = compose([lambda ctx, nxt, mw=mw: mw(ctx, nxt) for mw in self._middlewares])
+        context = {
+            "uid": uid,
+            "contentType": self.strapi.content_types[uid],
+            "action": action,
+            "params": params if params is not None else {},
+        }
+        repo = self.repository(uid)
+
+        async def execute() -> Any:
+            method = getattr(repo, action, None)
+            if method is None:
+                raise TypeError(f"strapi.documents({uid!r}).{action} is not a function")
+            async with self.strapi.db.transaction():
+                return await method(context["params"])
+
+        return await self._chain(context, execute)
+
+
+class DocumentFacade:
+    """``strapi.documents(uid)``: each method is an action run through the middlewares."""
+
+    def __init__(self, service: DocumentService, uid: str) -> None:
+        self._service = service
+        self.uid = uid
+        ct = service.strapi.content_types[uid]
+        if not ct.draft_and_publish:
+            # publish, unpublish and discardDraft exist only on draft-and-publish types.
+            self.publish = None  # type: ignore[assignment]
+            self.unpublish = None  # type: ignore[assignment]
+            self.discardDraft = None  # type: ignore[assignment]
+
+    def _run(self, action: str, params: dict[str, Any] | None) -> Awaitable[Any]:
+        return self._service.run(self.uid, action, params)
+
+    def findOne(self, params: dict[str, Any] | None = None) -> Awaitable[Any]:  # noqa: N802
+        return self._run("findOne", params)
+
+    def findFirst(self, params: dict[str, Any] | None = None) -> Awaitable[Any]:  # noqa: N802
+        return self._run("findFirst", params)
+
+    def findMany(self, params: dict[str, Any] | None = None) -> Awaitable[Any]:  # noqa: N802
+        return self._run("findMany", params)
+
+    def count(self, params: dict[str, Any] | None = None) -> Awaitable[Any]:
+        return self._run("count", params)
+
+    def create(self, params: dict[str, Any] | None = None) -> Awaitable[Any]:
+        return self._run("create", params)
+
+    def update(self, params: dict[str, Any] | None = None) -> Awaitable[Any]:
+        return self._run("update", params)
+
+    def delete(self, params: dict[str, Any] | None = None) -> Awaitable[Any]:
+        return self._run("delete", params)
+
+    def publish(self, params: dict[str, Any] | None = None) -> Awaitable[Any]:
+        return self._run("publish", params)
+
+    def unpublish(self, params: dict[str, Any] | None = None) -> Awaitable[Any]:
+        return self._run("unpublish", params)
+
+    def discardDraft(self, params: dict[str, Any] | None = None) -> Awaitable[Any]:  # noqa: N802
+        return self._run("discardDraft", params)
+
+
+class DocumentRepository:
+    """The actions themselves: documents as draft and published rows of one content type."""
+
+    def __init__(self, strapi: Strapi, ct: ContentType) -> None:
+        self.strapi = strapi
+        self.ct = ct
+        self.query = strapi.db.query(ct.uid)
+
+    # -- params ------------------------------------------------------------------------------------
+    def _status_where(self, params: dict[str, Any]) -> dict[str, Any]:
+        if not self.ct.draft_and_publish:
+            return {}
+        status = params.get("status", "draft")
+        return {"publishedAt": {"$notNull": True}} if status == "published" else {"publishedAt": {"$null": True}}
+
+    def _query_params(self, params: dict[str, Any], extra_where: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Document Service params → Query Engine params (filters, status, fields, sort, pagination, populate)."""
+        out = self.strapi.rest.to_query_params(self.ct, params)
+        where = [w for w in (out.pop("where", None), self._status_where(params), extra_where) if w]
+        out["where"] = {"$and": where} if where else {}
+        start, limit = params.get("start"), params.get("limit")
+        if params.get("page") is not None or params.get("pageSize") is not None:
+            page = int(params.get("page") or 1)
+            size = int(params.get("pageSize") or self.strapi.rest.default_limit)
+            start, limit = (page - 1) * size, size
+        if start is not None:
+            out["offset"] = int(start)
+        if limit is not None and int(limit) >= 0:
+            out["limit"] = int(limit)
+        out["status"] = params.get("status")
+        return out
+
+    async def _resolve_relations(self, data: dict[str, Any], published: bool) -> dict[str, Any]:
+        """Turn relation values given as documentIds (or ids, or {connect|set: [...]}) into row ids."""
+        out = dict(data)
+        for name, attr in self.ct.relation_attributes().items():
+            if name not in data:
+                continue
+            target = self.strapi.content_types[attr["target"]]
+            value = data[name]
+            if isinstance(value, dict):
+                value = value.get("set", value.get("connect", []))
+            refs = value if isinstance(value, list) else ([] if value is None else [value])
+            ids: list[int] = []
+            for ref in refs:
+                if isinstance(ref, dict):
+                    ref = ref.get("documentId", ref.get("id"))
+                key = "id" if isinstance(ref, int) else "documentId"
+                where: dict[str, Any] = {key: ref}
+                if target.draft_and_publish:
+                    where["publishedAt"] = {"$notNull": True} if published else {"$null": True}
+                row = await self.strapi.db.query(target.uid).findOne({"where": where, "select": ["id"]})
+                if row is None:
+                    raise ValidationError(f"Document with id \"{ref}\", locale \"null\" not found")
+                ids.append(row["id"])
+            many = attr.get("relation", "").endswith("ToMany")
+            out[name] = ids if many else (ids[0] if ids else None)
+        return out
+
+    def _emit(self, event: str, entry: Any) -> None:
+        if entry is None:
+            return
+        hub = self.strapi.event_hub
+        info = {"model": self.ct.singular_name, "uid": self.ct.uid, "entry": entry}
+        self.strapi.db.on_commit(lambda: hub.emit(event, info))
+
+    # -- reads -------------------------------------------------------------------------------------
+    async def findMany(self, params: dict[str, Any]) -> list[dict[str, Any]]:  # noqa: N802
+        return await self.query.findMany(self._query_params(params))
+
+    async def findFirst(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        return await self.query.findOne(self._query_params(params))
+
+    async def findOne(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        return await self.query.findOne(self._query_params(params, {"documentId": params.get("documentId")}))
+
+    async def count(self, params: dict[str, Any]) -> int:
+        qp = self._query_params(params)
+        return await self.query.count({"where": qp["where"]})
+
+    # -- writes ------------------------------------------------------------------------------------
+    async def create(self, params: dict[str, Any]) -> Any:
+        data = dict(params.get("data") or {})
+        for key in ("id", "documentId"):
+            data.pop(key, None)
+        data["documentId"] = new_document_id()
+        publish = params.get("status") == "published"
+        if not self.ct.draft_and_publish:
+            data["publishedAt"] = now()
+            entry = await self.query.create({"data": await self._resolve_relations(data, True), **self._shape(params)})
+            self._emit("entry.create", entry)
+            return entry
+        data["publishedAt"] = None
+        draft = await self.query.create({"data": await self._resolve_relations(data, False), **self._shape(params)})
+        self._emit("entry.create", draft)
+        if publish:
+            published = await self._publish_rows(data["documentId"], params)
+            return published
+        return draft
+
+    async def update(self, params: dict[str, Any]) -> Any:
+        document_id = params.get("documentId")
+        data = dict(params.get("data") or {})
+        for key in ("id", "documentId", "publishedAt"):
+            data.pop(key, None)
+        where: dict[str, Any] = {"documentId": document_id}
+        if self.ct.draft_and_publish:
+            where["publishedAt"] = {"$null": True}
+        existing = await self.query.findOne({"where": where, "select": ["id"]})
+        if existing is None:
+            return None
+        entry = await self.query.update(
+            {"where": {"id": existing["id"]}, "data": await self._resolve_relations(data, False), **self._shape(params)}
+        )
+        self._emit("entry.update", entry)
+        if self.ct.draft_and_publish and params.get("status") == "published":
+            return await self._publish_rows(document_id, params)
+        return entry
+
+    async def delete(self, params: dict[str, Any]) -> dict[str, Any]:
+        document_id = params.get("documentId")
+        if self.ct.draft_and_publish and params.get("status") == "draft":
+            raise RuntimeError("Cannot delete a draft document")
+        rows = await self.query.findMany({"where": {"documentId": document_id}, "select": ["id"]})
+        entries = []
+        for row in rows:
+            entry = await self.query.delete({"where": {"id": row["id"]}})
+            self._emit("entry.delete", entry)
+            entries.append(entry)
+        return {"documentId": document_id, "entries": entries}
+
+    async def publish(self, params: dict[str, Any]) -> dict[str, Any]:
+        entry = await self._publish_rows(params.get("documentId"), params)
+        return {"documentId": params.get("documentId"), "entries": [entry] if entry else []}
+
+    async def unpublish(self, params: dict[str, Any]) -> dict[str, Any]:
+        document_id = params.get("documentId")
+        rows = await self.query.findMany({"where": {"documentId": document_id, "publishedAt": {"$notNull": True}}})
+        entries = []
+        for row in rows:
+            entry = await self.query.delete({"where": {"id": row["id"]}})
+            self._emit("entry.unpublish", entry)
+            entries.append(entry)
+        return {"documentId": document_id, "entries": entries}
+
+    async def discardDraft(self, params: dict[str, Any]) -> dict[str, Any]:  # noqa: N802
+        document_id = params.get("documentId")
+        published = await self.query.findOne(
+            {"where": {"documentId": document_id, "publishedAt": {"$notNull": True}}, "populate": self._all_relations()}
+        )
+        if published is None:
+            return {"documentId": document_id, "entries": []}
+        for row in await self.query.findMany({"where": {"documentId": document_id, "publishedAt": {"$null": True}}}):
+            await self.query.delete({"where": {"id": row["id"]}})
+        data = self._copy_data(published)
+        data["publishedAt"] = None
+        draft = await self.query.create({"data": data})
+        self._emit("entry.draft-discard", draft)
+        return {"documentId": document_id, "entries": [draft]}
+
+    # -- helpers -----------------------------------------------------------------------------------
+    def _shape(self, params: dict[str, Any]) -> dict[str, Any]:
+        qp = self._query_params({k: params[k] for k in ("fields", "populate") if k in params})
+        return {k: qp[k] for k in ("select", "populate") if k in qp}
+
+    def _all_relations(self) -> dict[str, Any]:
+        return {name: {"select": ["id"]} for name in self.ct.relation_attributes()}
+
+    def _copy_data(self, entry: dict[str, Any]) -> dict[str, Any]:
+        data = {k: v for k, v in entry.items() if k not in ("id", "createdAt", "updatedAt")}
+        for name, attr in self.ct.relation_attributes().items():
+            value = entry.get(name)
+            if attr.get("relation", "").endswith("ToMany"):
+                data[name] = [v["id"] for v in value or []]
+            else:
+                data[name] = value["id"] if value else None
+        return data
+
+    async def _publish_rows(self, document_id: Any, params: dict[str, Any]) -> Any:
+        """Replace the published row by a copy of the draft: Delete old published rows, Create the new one."""
+        draft = await self.query.findOne(
+            {"where": {"documentId": document_id, "publishedAt": {"$null": True}}, "populate": self._all_relations()}
+        )
+        if draft is None:
+            return None
+        old = await self.query.findMany({"where": {"documentId": document_id, "publishedAt": {"$notNull": True}}})
+        for row in old:
+            await self.query.delete({"where": {"id": row["id"]}})
+        data = self._copy_data(draft)
+        data["publishedAt"] = now()
+        entry = await self.query.create({"data": data, **self._shape(params)})
+        self._emit("entry.publish", entry)
+        return entry

@@ -1,0 +1,112 @@
+"""Query Engine lifecycle hooks: ``before<Action>`` / ``after<Action>`` around every query.
+
+Subscribers run in Strapi's order: the timestamps subscriber, then the models' ``lifecycles``
+modules, then programmatic subscribers in subscription order.  Each subscriber gets its own
+``event.state`` and finds the same object (even if replaced) in its after hook for that query.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+ACTIONS = (
+    "create",
+    "createMany",
+    "update",
+    "updateMany",
+    "delete",
+    "deleteMany",
+    "count",
+    "findOne",
+    "findMany",
+)
+
+
+@dataclass
+class Event:
+    """What a hook receives: ``action`` is the hook name (``beforeCreate``), ``model`` the content type."""
+
+    action: str
+    model: Any
+    params: dict[str, Any]
+    state: Any = field(default_factory=dict)
+    result: Any = None
+
+
+Subscriber = dict[str, Any] | Callable[[Event], Any]
+
+
+def _hook_name(when: str, action: str) -> str:
+    return when + action[0].upper() + action[1:]
+
+
+def _timestamps(event: Event) -> None:
+    """The built-in subscriber that stamps ``createdAt``/``updatedAt`` before writes."""
+    data = event.params.get("data")
+    if not isinstance(data, dict):
+        return
+    now = datetime.now(UTC).replace(tzinfo=None)
+    if event.action in ("beforeCreate", "beforeCreateMany"):
+        data.setdefault("createdAt", now)
+        data.setdefault("updatedAt", now)
+    elif event.action in ("beforeUpdate", "beforeUpdateMany"):
+        data["updatedAt"] = now
+
+
+class Lifecycles:
+    """``strapi.db.lifecycles``: the subscriber list and the runner the Query Engine calls."""
+
+    def __init__(self) -> None:
+        self._builtin: list[Subscriber] = [_timestamps]
+        self._models: list[Subscriber] = []
+        self._programmatic: list[Subscriber] = []
+
+    def add_model_lifecycles(self, uid: str, hooks: dict[str, Callable[..., Any]]) -> None:
+        self._models.append({"models": [uid], **hooks})
+
+    def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
+        """Add a subscriber (a dict with ``models`` and hooks, or a function of every event)."""
+        self._programmatic.append(subscriber)
+
+        def unsubscribe() -> None:
+            if subscriber in self._programmatic:
+                self._programmatic.remove(subscriber)
+
+        return unsubscribe
+
+    def _matching(self, uid: str) -> list[Subscriber]:
+        out = []
+        for sub in (*self._builtin, *self._models, *self._programmatic):
+            if isinstance(sub, dict):
+                models = sub.get("models")
+                if models and uid not in models:
+                    continue
+            out.append(sub)
+        return out
+
+    async def run(self, action: str, model: Any, params: dict[str, Any], execute: Callable[[], Awaitable[Any]]) -> Any:
+        """Run the before hooks, the query, then the after hooks with each subscriber's state."""
+        subscribers = self._matching(model.uid)
+        before, after = _hook_name("before", action), _hook_name("after", action)
+        states: list[Any] = []
+        for sub in subscribers:
+            event = Event(before, model, params)
+            await _call(sub, before, event)
+            states.append(event.state)
+        result = await execute()
+        for sub, state in zip(subscribers, states, strict=True):
+            await _call(sub, after, Event(after, model, params, state, result))
+        return result
+
+
+async def _call(sub: Subscriber, hook: str, event: Event) -> None:
+    fn = sub.get(hook) if isinstance(sub, dict) else sub
+    if fn is None:
+        return
+    out = fn(event)
+    if inspect.isawaitable(out):
+        await out

@@ -1,0 +1,28 @@
+"""``strapi::errors``: turns thrown errors into the JSON error envelope, and "nothing answered" into 404."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from ..compose import Middleware, Next
+from ..errors import ApplicationError, HttpError, format_error
+
+log = logging.getLogger("reference_impl")
+
+
+def middleware(config: dict[str, Any], strapi: Any) -> Middleware:
+    async def errors(ctx: Any, next: Next) -> Any:
+        try:
+            await next()
+            if not ctx.explicit_status:
+                ctx.not_found()
+        except Exception as err:
+            if not isinstance(err, ApplicationError) and not (isinstance(err, HttpError) and err.expose):
+                log.error("%s: %s", type(err).__name__, err, exc_info=err)
+            status, body = format_error(err)
+            ctx.status = status
+            ctx.body = body
+        return None
+
+    return errors

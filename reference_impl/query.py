@@ -1,0 +1,304 @@
+"""The Query Engine (``strapi.db``): entity queries on SQLAlchemy, wrapped in lifecycle hooks.
+
+``strapi.db.query(uid).findMany(params)`` takes Strapi's query params (``where``, ``select``,
+``orderBy``, ``limit``, ``offset``, ``populate``, ``data``) and returns rows as entries keyed by
+attribute name.  Every action runs ``before<Action>`` hooks, the SQL, then ``after<Action>`` hooks.
+An SQLite file by default; any SQLAlchemy URL (PostgreSQL) works.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, time
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .lifecycles import Lifecycles
+from .schema import ContentType, build_tables, link_columns
+from .where import WhereBuilder, cast_value
+
+_connection: contextvars.ContextVar[Connection | None] = contextvars.ContextVar("connection", default=None)
+_on_commit: contextvars.ContextVar[list[Callable[[], Any]] | None] = contextvars.ContextVar("on_commit", default=None)
+
+
+def iso(value: Any) -> Any:
+    """Render dates as Strapi does: ``2024-03-06T13:42:05.098Z``."""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+    if isinstance(value, (date, time)):
+        return value.isoformat()
+    return value
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    # LIKE must be case-sensitive so that $contains and $containsi differ, as documented.
+    cur.execute("PRAGMA case_sensitive_like=ON")
+    cur.close()
+
+
+class Database:
+    """``strapi.db``: the engine, the tables, lifecycles and transactions."""
+
+    def __init__(self, url: str, types: dict[str, ContentType]) -> None:
+        self.url = url
+        self.types = types
+        self.metadata = sa.MetaData()
+        build_tables(self.metadata, types)
+        self.engine = sa.create_engine(url)
+        if self.engine.dialect.name == "sqlite":
+            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        self.lifecycles = Lifecycles()
+        self.where = WhereBuilder(types)
+        self._queries: dict[str, EntityQuery] = {}
+
+    def create_schema(self) -> None:
+        self.metadata.create_all(self.engine)
+
+    def query(self, uid: str) -> EntityQuery:
+        q = self._queries.get(uid)
+        if q is None:
+            q = self._queries[uid] = EntityQuery(self, self.types[uid])
+        return q
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[Connection]:
+        """The current transaction's connection, or a short transaction of its own."""
+        conn = _connection.get()
+        if conn is not None:
+            yield conn
+            return
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> Any:
+        """A transaction shared by every query inside it; ``on_commit`` callbacks run after COMMIT."""
+        if _connection.get() is not None:
+            yield
+            return
+        callbacks: list[Callable[[], Any]] = []
+        with self.engine.connect() as conn:
+            token = _connection.set(conn)
+            cb_token = _on_commit.set(callbacks)
+            try:
+                conn.begin()
+                yield
+                conn.commit()
+            except BaseException:
+                conn.rollback()
+                raise
+            finally:
+                _connection.reset(token)
+                _on_commit.reset(cb_token)
+        for callback in callbacks:
+            callback()
+
+    def on_commit(self, callback: Callable[[], Any]) -> None:
+        callbacks = _on_commit.get()
+        if callbacks is None:
+            callback()
+        else:
+            callbacks.append(callback)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+class EntityQuery:
+    """``strapi.db.query(uid)``: one content type's queries, each wrapped in its lifecycle hooks."""
+
+    def __init__(self, db: Database, ct: ContentType) -> None:
+        self.db = db
+        self.ct = ct
+        assert ct.table is not None
+        self.table: sa.Table = ct.table
+        self._attr_of_col = {col: attr for attr, col in ct.columns.items()}
+
+    # -- public actions (hooked) -----------------------------------------------------------------
+    async def findOne(self, params: dict[str, Any] | None = None) -> Any:  # noqa: N802 (Strapi's names)
+        params = params if params is not None else {}
+        return await self.db.lifecycles.run("findOne", self.ct, params, lambda: self._find(params, one=True))
+
+    async def findMany(self, params: dict[str, Any] | None = None) -> Any:  # noqa: N802
+        params = params if params is not None else {}
+        return await self.db.lifecycles.run("findMany", self.ct, params, lambda: self._find(params, one=False))
+
+    async def count(self, params: dict[str, Any] | None = None) -> Any:
+        params = params if params is not None else {}
+        return await self.db.lifecycles.run("count", self.ct, params, lambda: self._count(params))
+
+    async def create(self, params: dict[str, Any]) -> Any:
+        return await self.db.lifecycles.run("create", self.ct, params, lambda: self._create(params))
+
+    async def update(self, params: dict[str, Any]) -> Any:
+        return await self.db.lifecycles.run("update", self.ct, params, lambda: self._update(params))
+
+    async def delete(self, params: dict[str, Any]) -> Any:
+        return await self.db.lifecycles.run("delete", self.ct, params, lambda: self._delete(params))
+
+    async def deleteMany(self, params: dict[str, Any]) -> Any:  # noqa: N802
+        return await self.db.lifecycles.run("deleteMany", self.ct, params, lambda: self._delete_many(params))
+
+    # -- SQL ---------------------------------------------------------------------------------------
+    def _select_columns(self, select: Any) -> list[Any]:
+        if not select:
+            return list(self.table.c)
+        names = {"id", "documentId", *([select] if isinstance(select, str) else select)}
+        return [self.table.c[self.ct.columns[n]] for n in self.ct.columns if n in names]
+
+    def _order(self, order_by: Any) -> list[Any]:
+        out = []
+        for item in order_by or []:
+            if isinstance(item, str):
+                item = {item: "asc"}
+            for name, direction in item.items():
+                col = self.table.c[self.ct.columns[name]]
+                out.append(col.desc() if str(direction).lower() == "desc" else col.asc())
+        out.append(self.table.c.id.asc())
+        return out
+
+    def _to_entry(self, row: Any) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for col, value in row._mapping.items():
+            attr = self._attr_of_col.get(col, col)
+            out[attr] = iso(value)
+        return out
+
+    async def _find(self, params: dict[str, Any], one: bool) -> Any:
+        stmt = sa.select(*self._select_columns(params.get("select"))).where(
+            self.db.where.build(self.ct, self.table, params.get("where"))
+        )
+        stmt = stmt.order_by(*self._order(params.get("orderBy")))
+        if one:
+            stmt = stmt.limit(1)
+        elif params.get("limit") is not None:
+            stmt = stmt.limit(int(params["limit"]))
+        if params.get("offset"):
+            stmt = stmt.offset(int(params["offset"]))
+        with self.db.connection() as conn:
+            rows = [self._to_entry(r) for r in conn.execute(stmt)]
+            if params.get("populate"):
+                self._populate(conn, self.ct, rows, params["populate"], params.get("status"))
+        if one:
+            return rows[0] if rows else None
+        return rows
+
+    async def _count(self, params: dict[str, Any]) -> int:
+        stmt = sa.select(sa.func.count()).select_from(self.table).where(
+            self.db.where.build(self.ct, self.table, params.get("where"))
+        )
+        with self.db.connection() as conn:
+            return int(conn.execute(stmt).scalar_one())
+
+    def _row_values(self, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Split input data into column values and relation values."""
+        values: dict[str, Any] = {}
+        relations: dict[str, Any] = {}
+        for name, value in data.items():
+            attr = self.ct.attributes.get(name)
+            if attr is not None and attr.get("type") == "relation":
+                relations[name] = value
+            elif name in self.ct.columns and name != "id":
+                kind = attr["type"] if attr else ("string" if name == "documentId" else "datetime")
+                if kind in ("json", "blocks"):
+                    values[self.ct.columns[name]] = value
+                else:
+                    values[self.ct.columns[name]] = cast_value(kind, value)
+        return values, relations
+
+    def _write_links(self, conn: Connection, row_id: int, relations: dict[str, Any], replace: bool) -> None:
+        for name, target_ids in relations.items():
+            link = self.ct.links[name]
+            own_col, target_col = link_columns(self.ct, name)
+            if replace:
+                conn.execute(sa.delete(link).where(link.c[own_col] == row_id))
+            ids = target_ids if isinstance(target_ids, list) else [target_ids]
+            rows = [{own_col: row_id, target_col: tid, "ord": i + 1} for i, tid in enumerate(ids) if tid is not None]
+            if rows:
+                conn.execute(sa.insert(link), rows)
+
+    async def _create(self, params: dict[str, Any]) -> Any:
+        values, relations = self._row_values(params.get("data") or {})
+        with self.db.connection() as conn:
+            row_id = conn.execute(sa.insert(self.table).values(**values)).inserted_primary_key[0]
+            self._write_links(conn, row_id, relations, replace=False)
+        # Strapi's entity manager reads the row back: a nested findOne with its own hooks.
+        return await self.findOne({"where": {"id": row_id}, "select": params.get("select"), "populate": params.get("populate")})
+
+    async def _update(self, params: dict[str, Any]) -> Any:
+        existing = await self.findOne({"where": params.get("where"), "select": ["id"]})
+        if existing is None:
+            return None
+        values, relations = self._row_values(params.get("data") or {})
+        with self.db.connection() as conn:
+            if values:
+                conn.execute(sa.update(self.table).where(self.table.c.id == existing["id"]).values(**values))
+            self._write_links(conn, existing["id"], relations, replace=True)
+        return await self.findOne({"where": {"id": existing["id"]}, "select": params.get("select"), "populate": params.get("populate")})
+
+    async def _delete(self, params: dict[str, Any]) -> Any:
+        existing = await self.findOne({"where": params.get("where"), "select": params.get("select"), "populate": params.get("populate")})
+        if existing is None:
+            return None
+        with self.db.connection() as conn:
+            self._delete_rows(conn, [existing["id"]])
+        return existing
+
+    async def _delete_many(self, params: dict[str, Any]) -> dict[str, int]:
+        stmt = sa.select(self.table.c.id).where(self.db.where.build(self.ct, self.table, params.get("where")))
+        with self.db.connection() as conn:
+            ids = [r[0] for r in conn.execute(stmt)]
+            self._delete_rows(conn, ids)
+        return {"count": len(ids)}
+
+    def _delete_rows(self, conn: Connection, ids: list[int]) -> None:
+        if not ids:
+            return
+        for name in self.ct.relation_attributes():
+            link = self.ct.links[name]
+            own_col, _ = link_columns(self.ct, name)
+            conn.execute(sa.delete(link).where(link.c[own_col].in_(ids)))
+        conn.execute(sa.delete(self.table).where(self.table.c.id.in_(ids)))
+
+    # -- populate ----------------------------------------------------------------------------------
+    def _populate(self, conn: Connection, ct: ContentType, rows: list[dict[str, Any]], populate: Any, status: Any) -> None:
+        """Attach related entries to ``rows``; ``populate`` maps attribute → True or nested params."""
+        if not rows:
+            return
+        ids = [r["id"] for r in rows]
+        for name, sub in populate.items():
+            attr = ct.attributes[name]
+            target = self.db.types[attr["target"]]
+            assert target.table is not None
+            link = ct.links[name]
+            own_col, target_col = link_columns(ct, name)
+            sub = sub if isinstance(sub, dict) else {}
+            query = EntityQuery(self.db, target)
+            columns = query._select_columns(sub.get("select"))
+            stmt = (
+                sa.select(link.c[own_col].label("_owner"), *columns)
+                .select_from(link.join(target.table, link.c[target_col] == target.table.c.id))
+                .where(link.c[own_col].in_(ids))
+                .where(self.db.where.build(target, target.table, sub.get("where")))
+                .order_by(link.c.ord, target.table.c.id)
+            )
+            grouped: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
+            related: list[dict[str, Any]] = []
+            for r in conn.execute(stmt):
+                entry = query._to_entry(r)
+                owner = entry.pop("_owner")
+                grouped[owner].append(entry)
+                related.append(entry)
+            if sub.get("populate"):
+                self._populate(conn, target, related, sub["populate"], status)
+            many = attr.get("relation", "").endswith("ToMany")
+            for r in rows:
+                found = grouped[r["id"]]
+                r[name] = found if many else (found[0] if found else None)

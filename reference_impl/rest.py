@@ -1,0 +1,285 @@
+"""REST API parameters and shapes: query/body validation, REST → Document Service params, pagination,
+output sanitizing and the ``{data, meta}`` envelope.
+
+What Strapi does in ``@strapi/utils`` (validate, convert-query-params, pagination) and in the core
+controller's ``transformResponse``, for the attribute types this implementation supports.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .errors import PaginationError, ValidationError
+from .schema import SYSTEM_FIELDS, ContentType
+from .where import OPERATORS
+
+STRICT_QUERY_KEYS = frozenset(
+    {
+        "filters",
+        "sort",
+        "fields",
+        "populate",
+        "status",
+        "locale",
+        "page",
+        "pageSize",
+        "start",
+        "limit",
+        "_q",
+        "hasPublishedVersion",
+        "pagination",
+        "count",
+        "ordering",
+    }
+)
+TRUE_VALUES = ("t", "1", "true", True)
+FALSE_VALUES = ("f", "0", "false", False)
+
+
+def _invalid(key: str, path: str | None, source: str, param: str | None = None) -> ValidationError:
+    details: dict[str, Any] = {"key": key, "path": path, "source": source}
+    if param is not None:
+        details["param"] = param
+    return ValidationError(f"Invalid key {key}", details)
+
+
+def _as_list(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict):
+        return list(value.values())
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return [value]
+
+
+class RestParams:
+    """Validation and conversion of one request's query for a content type."""
+
+    def __init__(self, types: dict[str, ContentType], rest_config: dict[str, Any]) -> None:
+        self.types = types
+        self.default_limit = int(rest_config.get("defaultLimit", 25))
+        max_limit = rest_config.get("maxLimit")
+        self.max_limit = int(max_limit) if max_limit is not None else None
+        self.with_count = bool(rest_config.get("withCount", True))
+        self.strict = bool(rest_config.get("strictParams", False))
+
+    # -- validation ---------------------------------------------------------------------------------
+    def validate_query(self, ct: ContentType, query: dict[str, Any]) -> None:
+        if self.strict:
+            for key in query:
+                if key not in STRICT_QUERY_KEYS:
+                    raise ValidationError(f"Invalid key {key}", {"key": key, "path": None, "source": "query", "param": key})
+        if "filters" in query:
+            self._validate_filters(ct, query["filters"], [])
+        if "sort" in query:
+            self._validate_sort(ct, query["sort"])
+        if "fields" in query:
+            for name in _as_list(query["fields"]):
+                if name != "*" and (name not in ct.readable_fields()):
+                    raise _invalid(str(name), str(name), "query", "fields")
+        if "populate" in query:
+            self._validate_populate(ct, query["populate"], [])
+
+    def _validate_filters(self, ct: ContentType, filters: Any, path: list[str]) -> None:
+        if isinstance(filters, list):
+            for item in filters:
+                self._validate_filters(ct, item, path)
+            return
+        if not isinstance(filters, dict):
+            return
+        for key, value in filters.items():
+            here = [*path, key]
+            if key in ("$and", "$or"):
+                for item in _as_list(value) if not isinstance(value, dict) else list(value.values()):
+                    self._validate_filters(ct, item, here)
+            elif key == "$not":
+                self._validate_filters(ct, value, here)
+            elif key.startswith("$"):
+                if key not in OPERATORS:
+                    raise _invalid(key, ".".join(here), "query", "filters")
+                if isinstance(value, (dict, list)):
+                    self._validate_filters(ct, value, here)
+            elif key in ct.readable_fields():
+                self._validate_operators(value, here)
+            elif ct.attributes.get(key, {}).get("type") == "relation" and not ct.is_private(key):
+                target = self.types[ct.attributes[key]["target"]]
+                if isinstance(value, dict):
+                    self._validate_filters(target, value, here)
+            else:
+                raise _invalid(key, ".".join(here), "query", "filters")
+
+    def _validate_operators(self, value: Any, path: list[str]) -> None:
+        if isinstance(value, list):
+            return
+        if isinstance(value, dict):
+            for op, inner in value.items():
+                if op not in OPERATORS:
+                    raise _invalid(op, ".".join([*path, op]), "query", "filters")
+                if op in ("$and", "$or", "$not") and isinstance(inner, (dict, list)):
+                    for item in inner if isinstance(inner, list) else [inner]:
+                        self._validate_operators(item, [*path, op])
+
+    def _validate_sort(self, ct: ContentType, sort: Any) -> None:
+        for field, _direction in self.sort_items(sort):
+            if field not in ct.readable_fields():
+                raise _invalid(field, field, "query", "sort")
+
+    def _validate_populate(self, ct: ContentType, populate: Any, path: list[str]) -> None:
+        if populate in ("*", True, "true") or populate is None:
+            return
+        if isinstance(populate, (str, list)):
+            for name in _as_list(populate):
+                if name == "*":
+                    continue
+                if ct.attributes.get(name, {}).get("type") != "relation":
+                    raise _invalid(name, ".".join([*path, name]), "query", "populate")
+            return
+        if isinstance(populate, dict):
+            for name, sub in populate.items():
+                if ct.attributes.get(name, {}).get("type") != "relation":
+                    raise _invalid(name, ".".join([*path, name]), "query", "populate")
+                target = self.types[ct.attributes[name]["target"]]
+                if isinstance(sub, dict):
+                    if "populate" in sub:
+                        self._validate_populate(target, sub["populate"], [*path, name])
+                    if "fields" in sub:
+                        for f in _as_list(sub["fields"]):
+                            if f not in target.readable_fields():
+                                raise _invalid(str(f), ".".join([*path, name, str(f)]), "query", "populate")
+                    if "filters" in sub:
+                        self._validate_filters(target, sub["filters"], [*path, name])
+
+    def validate_input(self, ct: ContentType, data: dict[str, Any]) -> None:
+        for key in data:
+            if key in ("id", "documentId") or key not in ct.attributes:
+                raise _invalid(key, key, "body")
+
+    # -- conversion -----------------------------------------------------------------------------------
+    @staticmethod
+    def sort_items(sort: Any) -> list[tuple[str, str]]:
+        items: list[tuple[str, str]] = []
+        if isinstance(sort, dict):
+            for field, direction in sort.items():
+                items.append((field, str(direction)))
+        else:
+            for part in _as_list(sort):
+                if isinstance(part, dict):
+                    items.extend(RestParams.sort_items(part))
+                    continue
+                field, _, direction = str(part).partition(":")
+                items.append((field.strip(), direction.strip() or "asc"))
+        for _field, direction in items:
+            if direction.lower() not in ("asc", "desc"):
+                raise ValidationError("Invalid order. order can only be one of asc|desc|ASC|DESC")
+        return items
+
+    def populate_params(self, ct: ContentType, populate: Any) -> dict[str, Any]:
+        """REST ``populate`` → Query Engine populate: attribute → True or nested query params."""
+        if populate in ("*", True, "true"):
+            return {name: True for name in ct.relation_attributes()}
+        if isinstance(populate, (str, list)):
+            names = _as_list(populate)
+            if "*" in names:
+                return {name: True for name in ct.relation_attributes()}
+            return {name: True for name in names}
+        out: dict[str, Any] = {}
+        for name, sub in (populate or {}).items():
+            target = self.types[ct.attributes[name]["target"]]
+            out[name] = self.to_query_params(target, sub) if isinstance(sub, dict) else True
+        return out
+
+    def to_query_params(self, ct: ContentType, params: dict[str, Any]) -> dict[str, Any]:
+        """Document Service params (REST-shaped) → Query Engine params: where, select, orderBy, populate."""
+        out: dict[str, Any] = {}
+        if params.get("filters"):
+            out["where"] = params["filters"]
+        if params.get("sort"):
+            out["orderBy"] = [{f: d.lower()} for f, d in self.sort_items(params["sort"])]
+        if params.get("fields"):
+            fields = [f for f in _as_list(params["fields"]) if f != "*"]
+            if fields:
+                out["select"] = fields
+        if params.get("populate"):
+            out["populate"] = self.populate_params(ct, params["populate"])
+        return out
+
+    # -- pagination -------------------------------------------------------------------------------------
+    def pagination(self, query: dict[str, Any]) -> tuple[dict[str, Any], bool, bool]:
+        """Returns (start/limit info, is_paged, with_count) from ``pagination[...]``."""
+        raw = query.get("pagination") or {}
+        if not isinstance(raw, dict):
+            raw = {}
+        with_count = self.with_count
+        if "withCount" in raw:
+            value = raw["withCount"]
+            if value in TRUE_VALUES:
+                with_count = True
+            elif value in FALSE_VALUES:
+                with_count = False
+            else:
+                raise ValidationError('Invalid withCount parameter. Expected "t","1","true","false","0","f"')
+        paged = "page" in raw or "pageSize" in raw
+        offset = "start" in raw or "limit" in raw
+        if paged and offset:
+            raise PaginationError("Cannot use both page & offset pagination in the same query")
+        if offset:
+            start = max(0, self._int(raw.get("start", 0), "start"))
+            limit = self._int(raw.get("limit", self.default_limit), "limit")
+            if limit == -1:
+                limit = self.max_limit if self.max_limit is not None else -1
+            else:
+                limit = max(1, limit)
+                if self.max_limit is not None:
+                    limit = min(limit, self.max_limit)
+            return {"start": start, "limit": limit}, False, with_count
+        page = max(1, self._int(raw.get("page", 1), "page"))
+        size = max(1, self._int(raw.get("pageSize", self.default_limit), "pageSize"))
+        if self.max_limit is not None:
+            size = min(size, self.max_limit)
+        return {"page": page, "pageSize": size}, True, with_count
+
+    @staticmethod
+    def _int(value: Any, name: str) -> int:
+        try:
+            return int(str(value))
+        except ValueError as exc:
+            raise PaginationError(f"Invalid '{name}' parameter") from exc
+
+    @staticmethod
+    def pagination_meta(info: dict[str, Any], paged: bool, total: int | None) -> dict[str, Any]:
+        if paged:
+            meta: dict[str, Any] = {"page": info["page"], "pageSize": info["pageSize"]}
+            if total is not None:
+                meta["pageCount"] = math.ceil(total / info["pageSize"])
+                meta["total"] = total
+            return meta
+        meta = {"start": info["start"], "limit": info["limit"]}
+        if total is not None:
+            meta["total"] = total
+        return meta
+
+
+def sanitize_output(ct: ContentType, types: dict[str, ContentType], entry: Any) -> Any:
+    """Drop private and password attributes (also inside populated relations)."""
+    if entry is None:
+        return None
+    if isinstance(entry, list):
+        return [sanitize_output(ct, types, e) for e in entry]
+    out = {}
+    for key, value in entry.items():
+        if key not in SYSTEM_FIELDS and ct.is_private(key):
+            continue
+        attr = ct.attributes.get(key)
+        if attr is not None and attr.get("type") == "relation" and value is not None:
+            value = sanitize_output(types[attr["target"]], types, value)
+        out[key] = value
+    return out
+
+
+def transform_response(data: Any, meta: dict[str, Any] | None = None) -> Any:
+    """``{data, meta}``; ``None`` data gives ``None`` so that the errors middleware answers 404."""
+    if data is None:
+        return None
+    return {"data": data, "meta": meta if meta is not None else {}}

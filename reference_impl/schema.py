@@ -1,0 +1,178 @@
+"""Content types read from Strapi's own ``schema.json`` format, and the SQL tables behind them.
+
+Tables follow Strapi v5's layout: one row per document version (draft and published rows share a
+``document_id``), timestamps and ``published_at`` on every type, and one link table per owning
+relation attribute (``<table>_<attribute>_lnk``).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+SCALAR_TYPES = {
+    "string",
+    "text",
+    "richtext",
+    "email",
+    "uid",
+    "password",
+    "enumeration",
+    "integer",
+    "biginteger",
+    "float",
+    "decimal",
+    "boolean",
+    "date",
+    "time",
+    "datetime",
+    "timestamp",
+    "json",
+    "blocks",
+}
+SYSTEM_FIELDS = ("id", "documentId", "createdAt", "updatedAt", "publishedAt")
+
+
+def snake(name: str) -> str:
+    """``publishedAt`` → ``published_at``; also turns dashes into underscores."""
+    out = []
+    for ch in name.replace("-", "_"):
+        if ch.isupper():
+            out.append("_" + ch.lower())
+        else:
+            out.append(ch)
+    return "".join(out).lstrip("_")
+
+
+def column_type(attr: dict[str, Any]) -> sa.types.TypeEngine[Any]:
+    kind = attr["type"]
+    if kind in ("integer",):
+        return sa.Integer()
+    if kind == "biginteger":
+        return sa.BigInteger()
+    if kind in ("float",):
+        return sa.Float()
+    if kind == "decimal":
+        return sa.Numeric(asdecimal=False)
+    if kind == "boolean":
+        return sa.Boolean()
+    if kind in ("datetime", "timestamp"):
+        return sa.DateTime()
+    if kind == "date":
+        return sa.Date()
+    if kind == "time":
+        return sa.Time()
+    if kind in ("json", "blocks"):
+        return sa.JSON()
+    if kind in ("text", "richtext"):
+        return sa.Text()
+    return sa.String(255)
+
+
+@dataclass
+class ContentType:
+    """A content type: its uid, kind, names and attributes, as ``schema.json`` declares them."""
+
+    uid: str
+    api_name: str
+    kind: str
+    singular_name: str
+    plural_name: str
+    display_name: str
+    collection_name: str
+    draft_and_publish: bool
+    attributes: dict[str, dict[str, Any]]
+    options: dict[str, Any] = field(default_factory=dict)
+    table: sa.Table | None = None
+    links: dict[str, sa.Table] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_file(cls, path: Path, api_name: str) -> ContentType:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+        info = raw.get("info", {})
+        singular = info["singularName"]
+        options = raw.get("options", {})
+        return cls(
+            uid=f"api::{api_name}.{singular}",
+            api_name=api_name,
+            kind=raw.get("kind", "collectionType"),
+            singular_name=singular,
+            plural_name=info.get("pluralName", singular + "s"),
+            display_name=info.get("displayName", singular),
+            collection_name=raw.get("collectionName") or snake(info.get("pluralName", singular + "s")),
+            draft_and_publish=bool(options.get("draftAndPublish", False)),
+            attributes=raw.get("attributes", {}),
+            options=options,
+        )
+
+    @property
+    def is_single(self) -> bool:
+        return self.kind == "singleType"
+
+    def scalar_attributes(self) -> dict[str, dict[str, Any]]:
+        return {k: v for k, v in self.attributes.items() if v.get("type") in SCALAR_TYPES}
+
+    def relation_attributes(self) -> dict[str, dict[str, Any]]:
+        return {k: v for k, v in self.attributes.items() if v.get("type") == "relation"}
+
+    def is_private(self, name: str) -> bool:
+        attr = self.attributes.get(name, {})
+        return bool(attr.get("private")) or attr.get("type") == "password"
+
+    def readable_fields(self) -> list[str]:
+        """Attributes that can be filtered, sorted and selected: system fields plus public scalars."""
+        return list(SYSTEM_FIELDS) + [k for k in self.scalar_attributes() if not self.is_private(k)]
+
+
+def build_tables(metadata: sa.MetaData, types: dict[str, ContentType]) -> None:
+    """Create the ``sa.Table`` of every content type, then its relation link tables."""
+    for ct in types.values():
+        columns: list[sa.Column[Any]] = [
+            sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+            sa.Column("document_id", sa.String(64), index=True, nullable=False),
+        ]
+        ct.columns = {"id": "id", "documentId": "document_id"}
+        for name, attr in ct.scalar_attributes().items():
+            col = snake(name)
+            ct.columns[name] = col
+            columns.append(sa.Column(col, column_type(attr)))
+        for name, col in (("createdAt", "created_at"), ("updatedAt", "updated_at"), ("publishedAt", "published_at")):
+            ct.columns[name] = col
+            columns.append(sa.Column(col, sa.DateTime, nullable=True))
+        ct.table = sa.Table(ct.collection_name, metadata, *columns)
+    for ct in types.values():
+        for name, attr in ct.relation_attributes().items():
+            if attr.get("mappedBy"):
+                continue  # the owning side holds the link table
+            target = types[attr["target"]]
+            own_col = f"{snake(ct.singular_name)}_id"
+            target_col = f"inv_{snake(target.singular_name)}_id" if target is ct else f"{snake(target.singular_name)}_id"
+            link = sa.Table(
+                f"{ct.collection_name}_{snake(name)}_lnk",
+                metadata,
+                sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+                sa.Column(own_col, sa.Integer, index=True),
+                sa.Column(target_col, sa.Integer, index=True),
+                sa.Column("ord", sa.Float),
+            )
+            ct.links[name] = link
+    for ct in types.values():
+        for name, attr in ct.relation_attributes().items():
+            mapped_by = attr.get("mappedBy")
+            if mapped_by:
+                ct.links[name] = types[attr["target"]].links[mapped_by]
+
+
+def link_columns(ct: ContentType, attr_name: str) -> tuple[str, str]:
+    """For relation ``attr_name`` of ``ct``: (column holding ct's row id, column holding the target row id)."""
+    attr = ct.attributes[attr_name]
+    link = ct.links[attr_name]
+    cols = [c.name for c in link.columns if c.name not in ("id", "ord")]
+    if attr.get("mappedBy"):
+        return cols[1], cols[0]
+    return cols[0], cols[1]

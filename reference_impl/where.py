@@ -1,0 +1,213 @@
+"""Translate Strapi's ``where`` objects (the REST ``filters`` syntax) into SQLAlchemy conditions.
+
+Every documented operator is here; ``$and``/``$or``/``$not`` nest at any level, a bare value means
+``$eq`` and a list means ``$in``.  Conditions on a relation become an ``EXISTS`` over its link table
+so that a match on several related rows never duplicates the parent row.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from .errors import ValidationError
+from .schema import ContentType, link_columns
+
+if TYPE_CHECKING:
+    from sqlalchemy.sql.elements import ColumnElement
+
+OPERATORS = (
+    "$eq",
+    "$eqi",
+    "$ne",
+    "$nei",
+    "$lt",
+    "$lte",
+    "$gt",
+    "$gte",
+    "$in",
+    "$notIn",
+    "$contains",
+    "$notContains",
+    "$containsi",
+    "$notContainsi",
+    "$null",
+    "$notNull",
+    "$between",
+    "$startsWith",
+    "$startsWithi",
+    "$endsWith",
+    "$endsWithi",
+    "$or",
+    "$and",
+    "$not",
+)
+TRUE_STRINGS = ("true", "t", "1")
+FALSE_STRINGS = ("false", "f", "0")
+
+
+def parse_datetime(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None) if value.tzinfo is None else _naive_utc(value)
+    text = str(value).strip()
+    if text.endswith("Z"):
+        text = text[:-1] + "+00:00"
+    parsed = datetime.fromisoformat(text)
+    return _naive_utc(parsed) if parsed.tzinfo else parsed
+
+
+def _naive_utc(value: datetime) -> datetime:
+    from datetime import UTC
+
+    return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def cast_value(attr_type: str, value: Any) -> Any:
+    """Cast a filter or input value to the column's Python type; a value that cannot be cast is a 400."""
+    if value is None:
+        return None
+    try:
+        if attr_type in ("integer", "biginteger") or attr_type == "id":
+            if isinstance(value, bool):
+                raise ValueError(value)
+            return int(value)
+        if attr_type in ("float", "decimal"):
+            if isinstance(value, bool):
+                raise ValueError(value)
+            return float(value)
+        if attr_type == "boolean":
+            if isinstance(value, bool):
+                return value
+            text = str(value).lower()
+            if text in TRUE_STRINGS:
+                return True
+            if text in FALSE_STRINGS:
+                return False
+            raise ValueError(value)
+        if attr_type in ("datetime", "timestamp"):
+            return parse_datetime(value)
+        if attr_type == "date":
+            return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise ValidationError(f"Invalid value {value!r} for a {attr_type} attribute") from exc
+    if isinstance(value, (dict, list)):
+        raise ValidationError(f"Invalid value for a {attr_type} attribute")
+    return str(value) if not isinstance(value, str) else value
+
+
+def _like_escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _as_list(value: Any) -> list[Any]:
+    if isinstance(value, list):
+        return value
+    if isinstance(value, dict):
+        return list(value.values())
+    return [value]
+
+
+class WhereBuilder:
+    """Builds conditions for one content type; ``types`` resolves relation targets."""
+
+    def __init__(self, types: dict[str, ContentType]) -> None:
+        self.types = types
+
+    def build(self, ct: ContentType, table: sa.Table, where: Any) -> ColumnElement[bool]:
+        if not where:
+            return sa.true()
+        if not isinstance(where, dict):
+            raise ValidationError("Invalid filters")
+        clauses: list[ColumnElement[bool]] = []
+        for key, value in where.items():
+            if key == "$and":
+                clauses.append(sa.and_(sa.true(), *[self.build(ct, table, v) for v in _as_list(value)]))
+            elif key == "$or":
+                parts = [self.build(ct, table, v) for v in _as_list(value)]
+                clauses.append(sa.or_(*parts) if parts else sa.true())
+            elif key == "$not":
+                clauses.append(sa.not_(self.build(ct, table, value)))
+            elif key in ct.columns:
+                attr_type = "id" if key == "id" else ct.attributes.get(key, {}).get("type", "datetime")
+                if key == "documentId":
+                    attr_type = "string"
+                clauses.append(self._attribute(table.c[ct.columns[key]], attr_type, value))
+            elif ct.attributes.get(key, {}).get("type") == "relation":
+                clauses.append(self._relation(ct, table, key, value))
+            else:
+                raise ValidationError(f"Invalid key {key}")
+        return sa.and_(sa.true(), *clauses)
+
+    def _relation(self, ct: ContentType, table: sa.Table, key: str, value: Any) -> ColumnElement[bool]:
+        target = self.types[ct.attributes[key]["target"]]
+        assert target.table is not None
+        link = ct.links[key]
+        own_col, target_col = link_columns(ct, key)
+        alias = target.table.alias()
+        if not isinstance(value, dict):
+            value = {"id": value}
+        sub = (
+            sa.select(sa.literal(1))
+            .select_from(link.join(alias, link.c[target_col] == alias.c.id))
+            .where(link.c[own_col] == table.c.id)
+            .where(self.build(target, alias, value))
+        )
+        return sa.exists(sub)
+
+    def _attribute(self, col: Any, attr_type: str, value: Any) -> ColumnElement[bool]:
+        if isinstance(value, list):
+            return col.in_([cast_value(attr_type, v) for v in value])
+        if not isinstance(value, dict):
+            return self._op(col, attr_type, "$eq", value)
+        clauses = [self._op(col, attr_type, op, v) for op, v in value.items()]
+        return sa.and_(sa.true(), *clauses)
+
+    def _op(self, col: Any, attr_type: str, op: str, value: Any) -> ColumnElement[bool]:
+        if op == "$and":
+            return sa.and_(sa.true(), *[self._attribute(col, attr_type, v) for v in _as_list(value)])
+        if op == "$or":
+            parts = [self._attribute(col, attr_type, v) for v in _as_list(value)]
+            return sa.or_(*parts) if parts else sa.true()
+        if op == "$not":
+            return sa.not_(self._attribute(col, attr_type, value))
+        if op in ("$null", "$notNull"):
+            flag = cast_value("boolean", value)
+            want_null = flag if op == "$null" else not flag
+            return col.is_(None) if want_null else col.is_not(None)
+        if op in ("$in", "$notIn"):
+            values = [cast_value(attr_type, v) for v in _as_list(value)]
+            return col.in_(values) if op == "$in" else col.not_in(values)
+        if op == "$between":
+            low, high = (_as_list(value) + [None, None])[:2]
+            return col.between(cast_value(attr_type, low), cast_value(attr_type, high))
+        if op not in OPERATORS:
+            raise ValidationError(f"Invalid key {op}")
+        if isinstance(value, (dict, list)):
+            raise ValidationError(f"Invalid value for {op}")
+        if op in ("$eq", "$ne"):
+            cast = cast_value(attr_type, value)
+            if op == "$eq":
+                return col.is_(None) if cast is None else col == cast
+            return col.is_not(None) if cast is None else col != cast
+        text = "" if value is None else str(value)
+        if op in ("$eqi", "$nei"):
+            cond = sa.func.lower(sa.cast(col, sa.String)) == text.lower()
+            return cond if op == "$eqi" else sa.not_(cond)
+        if op in ("$lt", "$lte", "$gt", "$gte"):
+            cast = cast_value(attr_type, value)
+            return {"$lt": col < cast, "$lte": col <= cast, "$gt": col > cast, "$gte": col >= cast}[op]
+        pattern = _like_escape(text)
+        if op in ("$contains", "$notContains", "$containsi", "$notContainsi"):
+            pattern = f"%{pattern}%"
+        elif op in ("$startsWith", "$startsWithi"):
+            pattern = f"{pattern}%"
+        else:
+            pattern = f"%{pattern}"
+        as_text = sa.cast(col, sa.String)
+        if op.endswith("i"):
+            cond = sa.func.lower(as_text).like(pattern.lower(), escape="\\")
+        else:
+            cond = as_text.like(pattern, escape="\\")
+        return sa.not_(cond) if op.startswith("$not") else cond
