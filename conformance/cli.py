@@ -1,0 +1,233 @@
+"""The ``conformance`` command: run, list, lint, matrix, expectations, strapi, fuzz."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+
+EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
+REPO_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _die(message: str) -> int:
+    print(f"conformance: {message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _suite_module() -> str:
+    return str(Path(__file__).resolve().parent / "suite" / "test_features.py")
+
+
+def _pytest_args(args: argparse.Namespace, target_opts: list[str], report_dir: Path | None) -> list[str]:
+    out = [_suite_module(), "-p", "conformance.plugin", "-p", "no:cacheprovider", "--rootdir", str(REPO_ROOT),
+           "-o", "console_output_style=classic", "--no-header",
+           "-W", "ignore::pytest.PytestAssertRewriteWarning", *target_opts]
+    out += ["-q"] if not getattr(args, "verbose", False) else ["-v"]
+    if report_dir is not None:
+        out += ["--report-dir", str(report_dir)]
+    if getattr(args, "tags", None):
+        out += ["--tags", args.tags]
+    for sid in getattr(args, "id", None) or []:
+        out += ["--id", sid]
+    if getattr(args, "expectations", None):
+        out += ["--expectations", str(args.expectations)]
+    if getattr(args, "trace", False):
+        out += ["--show-trace"]
+    workers = getattr(args, "workers", None)
+    if workers and workers not in ("0", "1"):
+        out += ["-n", workers, "--dist", "loadgroup"]
+    return out
+
+
+def _check_features() -> str | None:
+    from .lint import lint_paths
+
+    problems = [p for p in lint_paths([_features_dir()]) if p.fatal]
+    if problems:
+        return f"{problems[0]}" + (f" (and {len(problems) - 1} more; run `conformance lint`)" if len(problems) > 1 else "")
+    return None
+
+
+def _features_dir() -> Path:
+    from .suite import features_dir
+
+    return features_dir()
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    import pytest
+
+    from .targets.base import TargetError
+    from .targets.launch import launch
+
+    if args.features:
+        os.environ["CONFORMANCE_FEATURES"] = str(Path(args.features).resolve())
+    bad = _check_features()
+    if bad:
+        return _die(bad)
+    if args.expectations and not Path(args.expectations).is_file():
+        return _die(f"expectation manifest {args.expectations} does not exist")
+    try:
+        launched = launch(args)
+    except TargetError as exc:
+        return _die(str(exc))
+    try:
+        report_dir = Path(args.report_dir) if args.report_dir else REPO_ROOT / "reports" / launched.report_name
+        code = pytest.main(_pytest_args(args, launched.pytest_options, report_dir))
+    finally:
+        launched.stop()
+    return _exit_code(int(code), report_dir)
+
+
+def _exit_code(code: int, report_dir: Path) -> int:
+    if code == 5:
+        return _die("no scenario matches the selection (pytest collected nothing to run)")
+    if code in (0, 1):
+        report = report_dir / "report.json"
+        if report.is_file():
+            summary = json.loads(report.read_text(encoding="utf-8"))["summary"]
+            if summary["total"] == 0:
+                return _die("no scenario matches the selection")
+            return EXIT_FAIL if summary["failed"] or summary["unexpected_passes"] else EXIT_OK
+        return code
+    return EXIT_ERROR
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from .catalogue import load_catalogue, select
+
+    try:
+        scenarios = select(load_catalogue(_features_dir()), args.tags, args.id)
+    except ValueError as exc:
+        return _die(str(exc))
+    if args.json:
+        print(json.dumps([s.as_json() for s in scenarios], indent=2))
+        return EXIT_OK
+    counts: dict[str, int] = {}
+    for s in scenarios:
+        print(f"{s.id:<8} {s.level or '-':<7} {s.feature:<40} {s.name}")
+        counts[s.feature] = counts.get(s.feature, 0) + 1
+    print()
+    for feature, n in sorted(counts.items()):
+        print(f"{n:>4}  {feature}")
+    print(f"{len(scenarios):>4}  scenarios selected")
+    return EXIT_OK if scenarios else _die("no scenario matches the selection")
+
+
+def cmd_lint(args: argparse.Namespace) -> int:
+    from .lint import lint_paths
+
+    paths = [Path(p) for p in args.paths] or [_features_dir()]
+    problems = lint_paths(paths)
+    for problem in problems:
+        print(problem)
+    if problems:
+        print(f"{len(problems)} problem(s)", file=sys.stderr)
+        return EXIT_FAIL if not any(p.fatal for p in problems) else EXIT_ERROR
+    print("features: no problems")
+    return EXIT_OK
+
+
+def cmd_matrix(args: argparse.Namespace) -> int:
+    from .report.matrix import MatrixError, build_matrix
+
+    try:
+        out = build_matrix([Path(p) for p in args.reports], Path(args.out), args.title)
+    except MatrixError as exc:
+        return _die(str(exc))
+    print(f"wrote {out}")
+    return EXIT_OK
+
+
+def cmd_expectations_update(args: argparse.Namespace) -> int:
+    from .expectations import ExpectationError, Manifest, update_from_report
+
+    try:
+        report = json.loads(Path(args.report).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        return _die(f"cannot read {args.report}: {exc}")
+    manifest_path = Path(args.manifest)
+    try:
+        old = Manifest.load(manifest_path) if manifest_path.is_file() else Manifest.empty()
+    except ExpectationError as exc:
+        return _die(str(exc))
+    text, changes = update_from_report(report, old)
+    manifest_path.parent.mkdir(parents=True, exist_ok=True)
+    manifest_path.write_text(text, encoding="utf-8")
+    print(f"wrote {manifest_path}: " + ", ".join(f"{len(v)} {k}" for k, v in changes.items()))
+    for sid in changes["added"]:
+        print(f"  added {sid}: give it a reason and evidence")
+    return EXIT_OK
+
+
+def add_target_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--target", default="reference",
+                        help="reference (in process, default) | reference-http | strapi | process | a base URL")
+    parser.add_argument("--strapi-version", default="5.54.0")
+    parser.add_argument("--command", dest="process_command", default=None,
+                        help="for --target process: the command that starts the server")
+    parser.add_argument("--ready-url", default=None, help="for --target process: the base URL to wait for")
+    parser.add_argument("--capability", action="append", default=None,
+                        help="capability of a black-box target (repeatable)")
+    parser.add_argument("--database", default=None, help="database URL for reference targets (default: SQLite file)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="conformance", description="Strapi v5 request-flow conformance suite")
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    run = sub.add_parser("run", help="run the scenarios against a target and write reports")
+    add_target_options(run)
+    run.add_argument("--tags", default=None, help="tag expression: '@must and not @needs:webhooks'")
+    run.add_argument("--id", action="append", default=None, help="run only this scenario id (repeatable)")
+    run.add_argument("--report-dir", default=None, help="default: reports/<target>/")
+    run.add_argument("--expectations", default=None, help="expectation manifest (TOML)")
+    run.add_argument("--trace", action="store_true", help="print every scenario's HTTP exchanges and trace")
+    run.add_argument("--workers", "-n", default=None, help="pytest-xdist workers (a number or 'auto')")
+    run.add_argument("--features", default=None, help="feature folder (default: the suite's features/)")
+    run.add_argument("--verbose", "-v", action="store_true")
+    run.set_defaults(func=cmd_run)
+
+    lst = sub.add_parser("list", help="list the resolved scenarios and counts; runs nothing")
+    lst.add_argument("--tags", default=None)
+    lst.add_argument("--id", action="append", default=None)
+    lst.add_argument("--json", action="store_true")
+    lst.set_defaults(func=cmd_list)
+
+    lint = sub.add_parser("lint", help="check feature files: unique ids, known tags, one level, a doc page")
+    lint.add_argument("paths", nargs="*")
+    lint.set_defaults(func=cmd_lint)
+
+    matrix = sub.add_parser("matrix", help="one page comparing several report.json files")
+    matrix.add_argument("reports", nargs="+")
+    matrix.add_argument("--out", default=str(REPO_ROOT / "reports" / "matrix.html"))
+    matrix.add_argument("--title", default="Conformance matrix")
+    matrix.set_defaults(func=cmd_matrix)
+
+    exp = sub.add_parser("expectations", help="expectation manifests")
+    exp_sub = exp.add_subparsers(dest="action", required=True)
+    upd = exp_sub.add_parser("update", help="rewrite a manifest from a run's report.json")
+    upd.add_argument("--report", required=True)
+    upd.add_argument("--manifest", required=True)
+    upd.set_defaults(func=cmd_expectations_update)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args: Any = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except KeyboardInterrupt:
+        return _die("interrupted")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

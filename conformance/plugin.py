@@ -1,0 +1,279 @@
+"""The pytest plugin: turns feature-file tags into marks, starts the target, gates scenarios on
+capabilities, applies the expectation manifest and collects results for the reports.
+
+Load it with ``-p conformance.plugin`` (the ``conformance run`` command does).
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from . import __version__
+from .expectations import ExpectationError, Manifest
+from .report.collector import ReportCollector
+from .steps import MODULES
+from .tags import LEVELS, TagExpressionError, compile_expression
+from .targets.base import Target, TargetError, TargetInfo
+from .world import HarnessError, World
+
+pytest_plugins = MODULES
+META_KEY = "conformance"
+_steps_key = pytest.StashKey[list[dict[str, Any]]]()
+_world_key = pytest.StashKey[World]()
+_started_key = pytest.StashKey[float]()
+_manifest_key = pytest.StashKey[Manifest]()
+_selector_key = pytest.StashKey[Any]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("conformance", "Strapi conformance suite")
+    group.addoption("--target", default="reference",
+                    help="'reference' (in process, the default) or the base URL of a running target")
+    group.addoption("--target-name", default=None, help="name of the target in reports")
+    group.addoption("--target-kind", default=None, help="kind of the target in reports (http, strapi, ...)")
+    group.addoption("--capability", action="append", default=None,
+                    help="capabilities of a black-box target (repeatable; default: discovered)")
+    group.addoption("--webhook-events", default=None, help="URL of the webhook receiver's event list")
+    group.addoption("--report-dir", default=None, help="write report.json, junit.xml and report.html here")
+    group.addoption("--expectations", default=None, help="expectation manifest (TOML) for this target")
+    group.addoption("--tags", default=None, help="tag expression, e.g. '@must and not @needs:webhooks'")
+    group.addoption("--id", action="append", default=None, dest="scenario_ids", help="run only these ids")
+    group.addoption("--show-trace", action="store_true", default=False,
+                    help="print every scenario's HTTP exchange and trace")
+    group.addoption("--database-url", default=None, help="database URL for the in-process reference target")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for marker in ("scenario_id(id)", "level(level)", "needs(capability)", "doc(page)", "bdd_tag(tag)"):
+        config.addinivalue_line("markers", f"{marker}: conformance scenario metadata")
+    manifest_path = config.getoption("expectations")
+    try:
+        config.stash[_manifest_key] = Manifest.load(Path(manifest_path)) if manifest_path else Manifest.empty()
+    except ExpectationError as exc:
+        raise pytest.UsageError(f"expectation manifest: {exc}") from exc
+    expr = config.getoption("tags")
+    try:
+        config.stash[_selector_key] = compile_expression(expr) if expr else None
+    except TagExpressionError as exc:
+        raise pytest.UsageError(f"--tags: {exc}") from exc
+    report_dir = config.getoption("report_dir")
+    if report_dir and not hasattr(config, "workerinput"):
+        collector = ReportCollector(config, Path(report_dir), config.stash[_manifest_key])
+        config.pluginmanager.register(collector, "conformance-report")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_bdd_apply_tag(tag: str, function: Any) -> Any:
+    """Our tags carry values (``id:PO-003``): make them marks with arguments instead of mark names."""
+    prefix, sep, value = tag.partition(":")
+    marks = [pytest.mark.bdd_tag(tag)]
+    if tag in LEVELS:
+        marks.append(pytest.mark.level(tag))
+    elif sep and prefix == "id":
+        marks.append(pytest.mark.scenario_id(value))
+    elif sep and prefix == "needs":
+        marks.append(pytest.mark.needs(value))
+    elif sep and prefix == "doc":
+        marks.append(pytest.mark.doc(value))
+    elif sep and prefix == "group":
+        marks.append(pytest.mark.xdist_group(value))
+    for mark in marks:
+        function = mark(function)
+    return True
+
+
+def scenario_tags(item: pytest.Item) -> set[str]:
+    return {m.args[0] for m in item.iter_markers("bdd_tag")}
+
+
+def scenario_id(item: pytest.Item) -> str | None:
+    mark = item.get_closest_marker("scenario_id")
+    return mark.args[0] if mark else None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    selector = config.stash.get(_selector_key, None)
+    ids = set(config.getoption("scenario_ids") or [])
+    if selector is None and not ids:
+        return
+    keep, drop = [], []
+    for item in items:
+        sid = scenario_id(item)
+        ok = True
+        if ids and sid not in ids:
+            ok = False
+        if ok and selector is not None and not selector(scenario_tags(item)):
+            ok = False
+        (keep if ok else drop).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
+# -- the target ---------------------------------------------------------------------------------------
+
+
+class _Session:
+    """What a test process shares between scenarios: the target, its client and the receiver."""
+
+    def __init__(self, config: pytest.Config) -> None:
+        self.config = config
+        self.target: Target | None = None
+        self.client: httpx.Client | None = None
+        self.receiver: Any = None
+        self.events_url: str | None = config.getoption("webhook_events")
+
+    def start(self) -> TargetInfo:
+        spec = self.config.getoption("target")
+        declared = self.config.getoption("capability")
+        caps = frozenset(declared) if declared else None
+        if spec == "reference":
+            from .targets.reference import ReferenceTarget
+            from .webhooks import WebhookReceiver
+
+            self.receiver = WebhookReceiver().start()
+            self.events_url = self.receiver.events_url
+            self.target = ReferenceTarget(webhook_url=self.receiver.hook_url,
+                                          database_url=self.config.getoption("database_url"))
+        else:
+            from .targets.http import HttpTarget
+
+            self.target = HttpTarget(spec, self.config.getoption("target_name"), caps,
+                                     self.config.getoption("target_kind") or "http")
+        info = self.target.start()
+        if not self.events_url:
+            info.capabilities = info.capabilities - {"webhooks"}
+        self.client = self.target.client()
+        return info
+
+    def stop(self) -> None:
+        if self.client is not None:
+            self.client.close()
+        if self.target is not None:
+            self.target.stop()
+        if self.receiver is not None:
+            self.receiver.stop()
+
+
+@pytest.fixture(scope="session")
+def conformance_session(pytestconfig: pytest.Config) -> Any:
+    session = _Session(pytestconfig)
+    try:
+        session.start()
+    except TargetError as exc:
+        session.stop()
+        pytest.exit(f"conformance: {exc}", returncode=2)
+    yield session
+    session.stop()
+
+
+@pytest.fixture
+def world(conformance_session: _Session, request: pytest.FixtureRequest) -> World:
+    assert conformance_session.target is not None and conformance_session.client is not None
+    w = World(conformance_session.client, conformance_session.target.info, conformance_session.events_url)
+    request.node.stash[_world_key] = w
+    return w
+
+
+@pytest.fixture(autouse=True)
+def _capability_gate(request: pytest.FixtureRequest) -> None:
+    needs = [m.args[0] for m in request.node.iter_markers("needs")]
+    if scenario_id(request.node) is None:
+        return
+    session: _Session = request.getfixturevalue("conformance_session")
+    assert session.target is not None
+    info = session.target.info
+    request.node.user_properties.append(("target", info.as_json()))
+    missing = [n for n in needs if n not in info.capabilities]
+    if missing:
+        pytest.skip(f"target {info.name} lacks capability {', '.join(missing)}")
+
+
+# -- steps, outcomes and expectations ----------------------------------------------------------------------
+
+
+def pytest_bdd_before_scenario(request: pytest.FixtureRequest, feature: Any, scenario: Any) -> None:
+    request.node.stash[_steps_key] = []
+
+
+def _record_step(request: pytest.FixtureRequest, step: Any, status: str, error: str | None = None) -> None:
+    steps = request.node.stash.setdefault(_steps_key, [])
+    started = request.node.stash.get(_started_key, time.perf_counter())
+    steps.append({"keyword": step.keyword, "text": step.name, "line": step.line_number, "status": status,
+                  "duration_s": round(time.perf_counter() - started, 4), "error": error})
+
+
+def pytest_bdd_before_step(request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any,
+                           step_func: Any) -> None:
+    request.node.stash[_started_key] = time.perf_counter()
+
+
+def pytest_bdd_after_step(request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any, step_func: Any,
+                          step_func_args: Any) -> None:
+    _record_step(request, step, "passed")
+
+
+def pytest_bdd_step_error(request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any, step_func: Any,
+                          step_func_args: Any, exception: Exception) -> None:
+    _record_step(request, step, "failed", str(exception).splitlines()[0] if str(exception) else type(exception).__name__)
+
+
+def pytest_bdd_step_func_lookup_error(request: pytest.FixtureRequest, feature: Any, scenario: Any, step: Any,
+                                      exception: Exception) -> None:
+    _record_step(request, step, "undefined", f"no step definition matches: {step.keyword} {step.name}")
+
+
+def _failure_text(call: pytest.CallInfo[Any]) -> tuple[str, str]:
+    exc = call.excinfo.value if call.excinfo else None
+    if exc is None:
+        return "", ""
+    text = str(exc)
+    if isinstance(exc, AssertionError):
+        return (text.splitlines()[0] if text else "assertion failed"), text
+    kind = "harness error" if isinstance(exc, HarnessError) else type(exc).__name__
+    return f"{kind}: {text.splitlines()[0] if text else ''}", f"{kind}: {text}"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
+    outcome = yield
+    report: pytest.TestReport = outcome.get_result()
+    sid = scenario_id(item)
+    if sid is None:
+        return
+    world = item.stash.get(_world_key, None)
+    meta: dict[str, Any] = {"phase": report.when}
+    if report.when == "call" or report.failed:
+        message, detail = _failure_text(call) if report.failed else ("", "")
+        meta.update(message=message, detail=detail, steps=item.stash.get(_steps_key, []))
+        if world is not None:
+            meta["exchanges"] = [e.render() for e in world.exchanges[-6:]]
+            meta["trace"] = world.trace
+        exc = call.excinfo.value if call.excinfo else None
+        if report.failed and isinstance(exc, (AssertionError, HarnessError)) and detail:
+            report.longrepr = detail  # our messages already say what failed and show the exchange
+        manifest: Manifest = item.config.stash[_manifest_key]
+        verdict = manifest.judge(sid, report.passed, message)
+        if verdict.outcome == "expected_failure":
+            report.outcome = "skipped"
+            report.wasxfail = verdict.reason  # type: ignore[attr-defined]
+        elif verdict.outcome == "unexpected_pass":
+            report.outcome = "failed"
+            report.longrepr = verdict.reason
+            meta.update(message=verdict.reason, detail=verdict.reason)
+        elif verdict.outcome == "failed" and verdict.reason:
+            meta["message"] = verdict.reason
+            report.longrepr = f"{verdict.reason}\n{report.longreprtext}"
+        meta["outcome"] = verdict.outcome
+    report.user_properties.append((META_KEY, meta))
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return [f"conformance suite {__version__}, target: {config.getoption('target')}",
+            f"features: {os.environ.get('CONFORMANCE_FEATURES', 'features/')}"]

@@ -1,0 +1,43 @@
+"""``conformance matrix``: one page (and its JSON) comparing several runs scenario by scenario."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from .writers import environment
+
+
+class MatrixError(Exception):
+    pass
+
+
+def build_matrix(report_paths: list[Path], out_html: Path, title: str) -> Path:
+    runs: list[dict[str, Any]] = []
+    for path in report_paths:
+        try:
+            report = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise MatrixError(f"cannot read {path}: {exc}") from exc
+        if "scenarios" not in report or "target" not in report:
+            raise MatrixError(f"{path} is not a conformance report.json")
+        runs.append(report)
+    rows: dict[str, dict[str, Any]] = {}
+    for index, run in enumerate(runs):
+        for s in run["scenarios"]:
+            row = rows.setdefault(s["id"], {"id": s["id"], "name": s["name"], "feature": s.get("feature", ""),
+                                            "level": s.get("level"), "cells": [None] * len(runs)})
+            row["cells"][index] = {"outcome": s["outcome"], "message": s.get("message", "")}
+    ordered = sorted(rows.values(), key=lambda r: (r["feature"], r["id"]))
+    for row in ordered:
+        outcomes = {c["outcome"] if c else "absent" for c in row["cells"]}
+        row["differs"] = len(outcomes) > 1
+        row["documented"] = all(c is None or c["outcome"] == "passed" for c in row["cells"])
+    columns = [{"name": r["target"].get("name"), "version": r["target"].get("version"), "summary": r["summary"]}
+               for r in runs]
+    data = {"title": title, "columns": columns, "rows": ordered}
+    out_html.parent.mkdir(parents=True, exist_ok=True)
+    out_html.with_suffix(".json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    out_html.write_text(environment().get_template("matrix.html.j2").render(**data), encoding="utf-8")
+    return out_html

@@ -1,0 +1,84 @@
+"""Starting the target named on the command line, before pytest runs (shared servers, the webhook
+receiver) and stopping it afterwards."""
+
+from __future__ import annotations
+
+import re
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..webhooks import WebhookReceiver
+from .base import Target, TargetError
+
+
+@dataclass
+class Launched:
+    report_name: str
+    pytest_options: list[str]
+    stoppers: list[Callable[[], None]] = field(default_factory=list)
+
+    def stop(self) -> None:
+        for stop in reversed(self.stoppers):
+            try:
+                stop()
+            except Exception:  # noqa: BLE001 (stopping: report nothing, stop the rest)
+                pass
+        self.stoppers = []
+
+
+def _shared(target: Target, receiver: WebhookReceiver | None, report_name: str) -> Launched:
+    launched = Launched(report_name, [])
+    if receiver is not None:
+        launched.stoppers.append(receiver.stop)
+    try:
+        info = target.start()
+    except TargetError:
+        launched.stop()
+        raise
+    launched.stoppers.append(target.stop)
+    assert info.url is not None
+    launched.pytest_options = ["--target", info.url, "--target-name", info.name, "--target-kind", info.kind]
+    if receiver is not None:
+        launched.pytest_options += ["--webhook-events", receiver.events_url]
+    for cap in sorted(info.capabilities):
+        launched.pytest_options += ["--capability", cap]
+    return launched
+
+
+def launch(args: Any) -> Launched:
+    spec: str = args.target
+    if spec == "reference":
+        options = ["--target", "reference"]
+        if args.database:
+            options += ["--database-url", args.database]
+        return Launched("reference", options)
+    if spec == "reference-http":
+        from .reference import reference_http_target
+
+        receiver = WebhookReceiver().start()
+        return _shared(reference_http_target(receiver.hook_url, args.database), receiver, "reference-http")
+    if spec == "strapi":
+        from .strapi import StrapiTarget
+
+        receiver = WebhookReceiver().start()
+        target = StrapiTarget(version=args.strapi_version, webhook_url=receiver.hook_url)
+        return _shared(target, receiver, f"strapi-{args.strapi_version}")
+    if spec == "process":
+        if not args.process_command or not args.ready_url:
+            raise TargetError("--target process needs --command and --ready-url")
+        from .process import ProcessTarget
+
+        receiver = WebhookReceiver().start()
+        caps = frozenset(args.capability) if args.capability else None
+        target = ProcessTarget(shlex.split(args.process_command), args.ready_url, name="process",
+                               env={"CONFORMANCE_WEBHOOK_URL": receiver.hook_url}, capabilities=caps)
+        return _shared(target, receiver, "process")
+    if re.match(r"^https?://", spec):
+        from .http import HttpTarget
+
+        caps = frozenset(args.capability) if args.capability else None
+        name = re.sub(r"[^A-Za-z0-9.-]+", "-", spec.split("://", 1)[1]).strip("-")
+        return _shared(HttpTarget(spec, name, caps), None, name)
+    raise TargetError(f"unknown target {spec!r}: use reference, reference-http, strapi, process or a base URL")

@@ -1,0 +1,109 @@
+"""A launched process: a command plus a readiness URL; stopped by its own PID."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+
+from .base import Target, TargetError, TargetInfo
+from .http import discover
+
+LOG_TAIL_LINES = 20
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+    return "\n".join(text.splitlines()[-lines:])
+
+
+class ProcessTarget(Target):
+    """Runs ``command``; ready when ``GET <base_url><ready_path>`` answers below 400."""
+
+    def __init__(self, command: list[str], base_url: str, name: str = "process", kind: str = "process",
+                 ready_path: str = "/_health", env: dict[str, str] | None = None, cwd: str | None = None,
+                 timeout_s: float = 120.0, cleanup: list[Path] | None = None,
+                 capabilities: frozenset[str] | None = None) -> None:
+        self.command = command
+        self.base_url = base_url.rstrip("/")
+        self.name = name
+        self.kind = kind
+        self.ready_path = ready_path
+        self.env = env or {}
+        self.cwd = cwd
+        self.timeout_s = timeout_s
+        self.cleanup = cleanup or []
+        self.declared = capabilities
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.log_path: Path | None = None
+
+    def start(self) -> TargetInfo:
+        log_dir = Path(tempfile.mkdtemp(prefix="conformance-process-"))
+        self.cleanup.append(log_dir)
+        self.log_path = log_dir / "target.log"
+        log = self.log_path.open("wb")
+        try:
+            self.proc = subprocess.Popen(self.command, stdout=log, stderr=subprocess.STDOUT, cwd=self.cwd,
+                                         env={**os.environ, **self.env}, start_new_session=True)
+        except OSError as exc:
+            raise TargetError(f"cannot launch {self.command[0]}: {exc}") from exc
+        finally:
+            log.close()
+        deadline = time.monotonic() + self.timeout_s
+        with httpx.Client(base_url=self.base_url, timeout=2.0) as client:
+            while True:
+                if self.proc.poll() is not None:
+                    message = f"{self.name} exited with code {self.proc.returncode} before it was ready"
+                    message += _log_suffix(self.log_path)
+                    self.stop()
+                    raise TargetError(message)
+                try:
+                    if client.get(self.ready_path).status_code < 400:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.monotonic() > deadline:
+                    message = (f"{self.name} not ready at {self.base_url}{self.ready_path} "
+                               f"after {self.timeout_s:.0f}s" + _log_suffix(self.log_path))
+                    self.stop()
+                    raise TargetError(message)
+                time.sleep(0.1)
+            self.info = discover(client, self.name, self.kind, self.base_url, self.declared)
+        return self.info
+
+    def client(self, timeout: float = 10.0) -> httpx.Client:
+        return httpx.Client(base_url=self.base_url, timeout=timeout)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=10)
+        self.proc = None
+        for path in self.cleanup:
+            shutil.rmtree(path, ignore_errors=True)
+        self.cleanup = []
+
+
+def _log_suffix(path: Path | None) -> str:
+    text = tail(path) if path else ""
+    return f"\n--- last lines of the target's log ---\n{text}" if text else ""
