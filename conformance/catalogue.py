@@ -48,7 +48,7 @@ def parse_feature(path: Path) -> list[CatalogueScenario]:
         if scenario.rule is not None:
             tags |= set(scenario.rule.tags)
         out.append(CatalogueScenario(split_tags(tags).scenario_id, scenario.name, rel_feature(path),
-                                     scenario.line_number, tags, [f"{s.keyword} {s.name}" for s in scenario.steps]))
+                                     scenario.line_number, tags, [f"{s.type} {s.name}" for s in scenario.steps]))
     return out
 
 

@@ -62,8 +62,7 @@ def lint_paths(paths: list[Path]) -> list[Problem]:
                     prefix, sep, _ = tag.partition(":")
                     if (sep and prefix not in KNOWN_PREFIXES) or (not sep and tag not in KNOWN_PLAIN):
                         problems.append(Problem(where, f"unknown tag @{tag}"))
-                uses_control = any(step.split(" ", 1)[1].startswith(('"', "the policy ")) for step in s.steps
-                                   if step.split(" ", 1)[0] in ("Given", "And", "But"))
+                uses_control = any(step.startswith(('given "', "given the policy ")) for step in s.steps)
                 if uses_control and "control" not in tags.needs:
                     problems.append(Problem(where, "directs a component but lacks @needs:control"))
                 if any("the trace" in step for step in s.steps) and "trace" not in tags.needs:

@@ -289,6 +289,10 @@ class EntityQuery:
                 .where(self.db.where.build(target, target.table, sub.get("where")))
                 .order_by(link.c.ord, target.table.c.id)
             )
+            if target.draft_and_publish and status in ("draft", "published"):
+                # Related documents are answered in the version the request asked for.
+                published = target.table.c.published_at
+                stmt = stmt.where(published.is_not(None) if status == "published" else published.is_(None))
             grouped: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
             related: list[dict[str, Any]] = []
             for r in conn.execute(stmt):

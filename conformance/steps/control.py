@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pytest_bdd import given, parsers
+from pytest_bdd import given, parsers, then, when
 
 from ..world import HarnessError, World
 
@@ -79,3 +79,10 @@ def component_returns_value(world: World, address: str, value: str, action: str 
     if action:
         directive["action"] = action
     world.direct(address, directive)
+
+
+@given("no component is directed any more")
+@when("no component is directed any more")
+@then("no component is directed any more")
+def clear_directives(world: World) -> None:
+    world.control.clear()

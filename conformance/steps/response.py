@@ -12,6 +12,9 @@ from ..world import HarnessError, World
 
 
 def _load(world: World, text: str) -> Any:
+    text = text.strip()
+    if text.startswith("<") and text.endswith(">"):
+        return text  # a kind of value: <string>, <null>, <absent> ...
     try:
         return json.loads(world.substitute(text))
     except ValueError as exc:
@@ -67,14 +70,15 @@ def values_in_order(world: World, field: str, path: str, values: str) -> None:
     if not isinstance(items, list):
         fail(f"{path}: expected a list, got {show(items)}", world)
     actual = [str(item.get(field)) if isinstance(item, dict) else show(item) for item in items]
-    expected = [v.strip() for v in values.split(",")] if values.strip() else []
+    expected = [] if values.strip() in ("", "(none)") else [v.strip() for v in values.split(",")]
     if actual != expected:
         fail(f"{path}[].{field}: expected {expected}, got {actual}", world)
 
 
-@then(parsers.re(r'the error is (?P<status>\d+) (?P<name>\w+) "(?P<message>[^"]*)"$'))
+@then(parsers.re(r'the error is (?P<status>\d+) (?P<name>\w+) "(?P<message>.*)"$'))
 def error_is(world: World, status: str, name: str, message: str) -> None:
-    expected = {"data": None, "error": {"status": int(status), "name": name, "message": world.substitute(message)}}
+    message = world.substitute(message.replace('\\"', '"'))
+    expected = {"data": None, "error": {"status": int(status), "name": name, "message": message}}
     actual_status = world.require_response().status_code
     body = world.json()
     problems = ([f"status: expected {status}, got {actual_status}"] if actual_status != int(status) else [])

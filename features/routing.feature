@@ -1,0 +1,123 @@
+Feature: Routes
+  Strapi generates REST routes for every content type under the `/api` prefix: find, findOne,
+  create, update and delete for collection types, where `:id` holds the documentId. A path that no
+  route matches is answered by the error middleware; policies and route middlewares only run on
+  the routes that declare them.
+
+  @id:RT-001 @must @doc:cms/api/rest
+  Scenario: GET /api/:pluralName lists the entries
+    Given the articles:
+      | title |
+      | One   |
+    When I GET "/api/articles?filters[batch][$eq]={batch}"
+    Then the status is 200
+    And the body matches:
+      """
+      {"data": [{"title": "One", "documentId": "<string>", "id": "<integer>"}], "meta": {"pagination": "<object>"}}
+      """
+
+  @id:RT-002 @must @doc:cms/api/rest
+  Scenario: GET /api/:pluralName/:documentId returns one entry
+    Given the articles:
+      | alias | title |
+      | A     | First |
+    When I GET "/api/articles/{A}"
+    Then the status is 200
+    And the body matches:
+      """
+      {"data": {"documentId": "{A}", "title": "First"}, "meta": {}}
+      """
+
+  @id:RT-003 @must @doc:cms/api/rest
+  Scenario: POST /api/:pluralName creates an entry and answers 201
+    When I POST "/api/articles" with:
+      """
+      {"data": {"title": "Created", "batch": "{batch}"}}
+      """
+    Then the status is 201
+    And the body matches:
+      """
+      {"data": {"title": "Created", "documentId": "<string>"}, "meta": {}}
+      """
+
+  @id:RT-004 @must @doc:cms/api/rest
+  Scenario: PUT /api/:pluralName/:documentId updates an entry
+    Given the articles:
+      | alias | title  |
+      | A     | Before |
+    When I PUT "/api/articles/{A}" with:
+      """
+      {"data": {"title": "After"}}
+      """
+    Then the status is 200
+    And the body matches:
+      """
+      {"data": {"documentId": "{A}", "title": "After"}}
+      """
+
+  @id:RT-005 @must @doc:cms/api/rest
+  Scenario: DELETE /api/:pluralName/:documentId answers 204 without a body
+    Given the articles:
+      | alias | title |
+      | A     | Gone  |
+    When I DELETE "/api/articles/{A}"
+    Then the status is 204
+    And the body is empty
+
+  @id:RT-006 @must @doc:cms/api/rest
+  Scenario: A deleted entry is no longer found
+    Given the articles:
+      | alias | title |
+      | A     | Gone  |
+    When I DELETE "/api/articles/{A}"
+    And I GET "/api/articles/{A}"
+    Then the error is 404 NotFoundError "Not Found"
+
+  @id:RT-007 @must @doc:cms/error-handling
+  Scenario: A GET on a path that no route matches answers the JSON 404
+    When I GET "/api/no-such-things"
+    Then the error is 404 NotFoundError "Not Found"
+    And the error details are {}
+
+  @id:RT-008 @may @doc:cms/error-handling
+  Scenario: A POST on a path that no route matches answers 405 Method Not Allowed
+    When I POST "/api/no-such-things" with:
+      """
+      {"data": {}}
+      """
+    Then the status is 405
+    And the body is the text "Method Not Allowed"
+
+  @id:RT-009 @must @doc:cms/api/rest
+  Scenario: Content API routes live under the /api prefix only
+    When I GET "/articles"
+    Then the status is 404
+
+  @id:RT-010 @must @needs:trace @doc:cms/backend-customization/routes
+  Scenario: Policies and route middlewares run only on the routes that declare them
+    When I GET "/api/authors?filters[batch][$eq]={batch}"
+    Then the status is 200
+    And the trace contains, in order:
+      """
+      gmw:first:in gmw:second:in gmw:second:out gmw:first:out
+      """
+    And the trace does not contain "policy:*"
+    And the trace does not contain "rmw:*"
+
+  @id:RT-011 @must @needs:trace @doc:cms/backend-customization/routes
+  Scenario: The same policies and middlewares run on every action that declares them
+    Given the articles:
+      | alias | title |
+      | A     | Any   |
+    When I DELETE "/api/articles/{A}"
+    Then the status is 204
+    And the trace contains, in order:
+      """
+      policy:first:allow policy:second:allow policy:third:allow=third rmw:first:in rmw:second:in
+      controller:article.delete:in controller:article.delete:out rmw:second:out rmw:first:out
+      """
+
+  @id:RT-012 @should @doc:cms/api/rest
+  Scenario: An unknown documentId in the path answers 404
+    When I GET "/api/articles/doesnotexist000000000000"
+    Then the error is 404 NotFoundError "Not Found"
