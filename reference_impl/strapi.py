@@ -71,7 +71,7 @@ class Strapi:
         admin = self.config.get("admin", {})
         self.auth = Auth(
             ApiTokenStrategy((admin.get("apiToken") or {}).get("salt", "reference-salt")),
-            UsersPermissionsStrategy(up_config.get("jwtSecret", "reference-jwt-secret")),
+            UsersPermissionsStrategy(up_config.get("jwtSecret", "reference-implementation-jwt-secret-0123456789")),
         )
         self.router = Router()
         self._system_routes: list[Route] = []
@@ -167,7 +167,8 @@ class Strapi:
         self._register_api_routes()
         await self._call_index("bootstrap")
         # Content routes before the public catch-all GET route, which only answers what nothing else did.
-        for route in [self._health_route(), *self._content_routes, *self._system_routes]:
+        routes = [self._health_route(), *self._content_routes, *self._users_permissions_routes(), *self._system_routes]
+        for route in routes:
             route.endpoint = compose_endpoint(self, route)
             self.router.add(route)
         self.handler = compose([self._request_context_middleware, *global_stack, self.router.middleware()])
@@ -240,6 +241,17 @@ class Strapi:
                 path = self.api_prefix + spec["path"]
                 route = Route(spec["method"], path, handler, config, {"apiName": api_name, "type": "content-api"})
                 self.add_route(route)
+
+    def _users_permissions_routes(self) -> list[Route]:
+        """The users-permissions plugin's content API route used by clients to log in."""
+        strategy = self.auth.users_permissions
+
+        async def login(ctx: Context) -> Any:
+            body = ctx.request_body if isinstance(ctx.request_body, dict) else {}
+            return strategy.login(str(body.get("identifier", "")), str(body.get("password", "")))
+
+        info = {"pluginName": "users-permissions", "type": "content-api"}
+        return [Route("POST", f"{self.api_prefix}/auth/local", login, {"auth": False}, info)]
 
     def _health_route(self) -> Route:
         async def health(ctx: Context) -> None:
