@@ -16,7 +16,7 @@ import pytest
 
 from . import __version__
 from .expectations import ExpectationError, Manifest
-from .report.collector import ReportCollector
+from .report.collector import ReportCollector, scenario_meta
 from .steps import MODULES
 from .tags import LEVELS, TagExpressionError, compile_expression
 from .targets.base import Target, TargetError, TargetInfo
@@ -28,6 +28,7 @@ _steps_key = pytest.StashKey[list[dict[str, Any]]]()
 _world_key = pytest.StashKey[World]()
 _started_key = pytest.StashKey[float]()
 _manifest_key = pytest.StashKey[Manifest]()
+_scenario_key = pytest.StashKey[dict[str, Any]]()
 _selector_key = pytest.StashKey[Any]()
 
 
@@ -247,6 +248,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     sid = scenario_id(item)
     if sid is None:
         return
+    scenario = item.stash.get(_scenario_key, None)
+    if scenario is None:
+        scenario = item.stash[_scenario_key] = scenario_meta(item, sid, scenario_tags(item))
+    report.user_properties.append(("scenario", scenario))
     world = item.stash.get(_world_key, None)
     meta: dict[str, Any] = {"phase": report.when}
     if report.when == "call" or report.failed:

@@ -35,47 +35,16 @@ class ReportCollector:
         self.items: dict[str, dict[str, Any]] = {}
         self.order: list[str] = []
         self.target: dict[str, Any] | None = None
-        self.collected_ids: set[str] = set()
-
-    @pytest.hookimpl(trylast=True)
-    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        from ..plugin import scenario_id, scenario_tags
-
-        for item in items:
-            sid = scenario_id(item)
-            if sid is None:
-                continue
-            tags = split_tags(scenario_tags(item))
-            scenario = getattr(item, "obj", None)
-            doc = (getattr(scenario, "__doc__", "") or "")
-            feature_name, _, name = doc.partition(": ")
-            self.items[item.nodeid] = {
-                "id": sid,
-                "name": name or item.name,
-                "feature": _feature_path(item),
-                "feature_name": feature_name,
-                "level": tags.level,
-                "tags": sorted(tags.all),
-                "docs": tags.doc_urls,
-                "needs": tags.needs,
-                "outcome": "skipped",
-                "duration_s": 0.0,
-                "message": "not run",
-                "steps": [],
-            }
-            self.order.append(item.nodeid)
-            self.collected_ids.add(sid)
-
-    def pytest_deselected(self, items: list[pytest.Item]) -> None:
-        for item in items:
-            if item.nodeid in self.items:
-                del self.items[item.nodeid]
-                self.order.remove(item.nodeid)
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         record = self.items.get(report.nodeid)
         if record is None:
-            return
+            scenario = _meta(report, "scenario")
+            if scenario is None:
+                return  # not a conformance scenario
+            record = self.items[report.nodeid] = {**scenario, "outcome": "skipped", "duration_s": 0.0,
+                                                  "message": "not run", "steps": []}
+            self.order.append(report.nodeid)
         target = _meta(report, "target")
         if target and self.target is None:
             self.target = target
@@ -130,7 +99,8 @@ class ReportCollector:
                 terminalreporter.write_line(f"  {record['outcome'].upper():<16} {record['id']:<8} {record['message']}")
 
     def records(self) -> list[dict[str, Any]]:
-        return [self.items[n] for n in self.order]
+        """In feature-file order, whatever order parallel workers finished in."""
+        return sorted((self.items[n] for n in self.order), key=lambda r: (r["feature"], r.get("line", 0)))
 
     def summary(self) -> dict[str, int]:
         counts = {"total": 0, "passed": 0, "failed": 0, "skipped": 0, "expected_failures": 0, "unexpected_passes": 0}
@@ -157,11 +127,32 @@ class ReportCollector:
             "summary": self.summary(),
             "expectations": str(self.manifest.path) if self.manifest.path else None,
             "scenarios": [
-                {k: v for k, v in r.items() if k not in ("feature_name",)} for r in self.records()
+                {k: v for k, v in r.items() if k not in ("feature_name", "line")} for r in self.records()
             ],
             "features": _feature_names(self.records()),
         }
         write_all(self.report_dir, report)
+
+
+def scenario_meta(item: pytest.Item, scenario_id: str, tags: set[str]) -> dict[str, Any]:
+    """What the report says about a scenario, computed where the item lives (an xdist worker)."""
+    from pytest_bdd.scenario import scenario_wrapper_template_registry
+
+    split = split_tags(tags)
+    template = scenario_wrapper_template_registry.get(getattr(item, "obj", None))
+    doc = getattr(getattr(item, "obj", None), "__doc__", "") or ""
+    feature_name, _, name = doc.partition(": ")
+    return {
+        "id": scenario_id,
+        "name": name or item.name,
+        "feature": _feature_path(item),
+        "feature_name": feature_name,
+        "line": template.line_number if template is not None else 0,
+        "level": split.level,
+        "tags": sorted(split.all),
+        "docs": split.doc_urls,
+        "needs": split.needs,
+    }
 
 
 def _skip_reason(report: pytest.TestReport) -> str:
