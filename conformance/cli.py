@@ -31,10 +31,11 @@ def _pytest_args(args: argparse.Namespace, target_opts: list[str], report_dir: P
     out += ["-q"] if not getattr(args, "verbose", False) else ["-v"]
     if report_dir is not None:
         out += ["--report-dir", str(report_dir)]
+    # "--opt=value": pytest reads an argument starting with "@" as a file of arguments.
     if getattr(args, "tags", None):
-        out += ["--tags", args.tags]
+        out.append(f"--tags={args.tags}")
     for sid in getattr(args, "id", None) or []:
-        out += ["--id", sid]
+        out.append(f"--id={sid}")
     if getattr(args, "expectations", None):
         out += ["--expectations", str(args.expectations)]
     if getattr(args, "trace", False):

@@ -103,7 +103,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     ids = set(config.getoption("scenario_ids") or [])
     if selector is None and not ids:
         return
-    keep, drop = [], []
+    keep: list[pytest.Item] = []
+    drop: list[pytest.Item] = []
     for item in items:
         sid = scenario_id(item)
         ok = True
@@ -148,6 +149,8 @@ class _Session:
             self.target = HttpTarget(spec, self.config.getoption("target_name"), caps,
                                      self.config.getoption("target_kind") or "http")
         info = self.target.start()
+        if caps is not None:  # the user says the target has at most these
+            info.capabilities = info.capabilities & caps
         if not self.events_url:
             info.capabilities = info.capabilities - {"webhooks"}
         self.client = self.target.client()

@@ -149,7 +149,7 @@ class UsersPermissionsStrategy:
                 payload = jwt.decode(token, self.jwt_secret, algorithms=["HS256"])
             except jwt.PyJWTError:
                 return {"authenticated": False}
-            user = self.users.get(payload.get("id"))
+            user = self.users.get(int(payload.get("id") or 0))
             if user is None or user.blocked or not user.confirmed:
                 return {"error": "Invalid credentials"}
             ctx.state["user"] = user.public()

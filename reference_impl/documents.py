@@ -67,7 +67,7 @@ class DocumentService:
 
     async def run(self, uid: str, action: str, params: dict[str, Any] | None) -> Any:
         if self._chain is None:
-            self._chain = compose([lambda ctx, nxt, mw=mw: mw(ctx, nxt) for mw in self._middlewares])
+            self._chain = compose(list(self._middlewares))
         context = {
             "uid": uid,
             "contentType": self.strapi.content_types[uid],

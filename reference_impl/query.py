@@ -227,7 +227,9 @@ class EntityQuery:
     async def _create(self, params: dict[str, Any]) -> Any:
         values, relations = self._row_values(params.get("data") or {})
         with self.db.connection() as conn:
-            row_id = conn.execute(sa.insert(self.table).values(**values)).inserted_primary_key[0]
+            inserted = conn.execute(sa.insert(self.table).values(**values)).inserted_primary_key
+            assert inserted is not None
+            row_id = inserted[0]
             self._write_links(conn, row_id, relations, replace=False)
         # Strapi's entity manager reads the row back: a nested findOne with its own hooks.
         return await self.findOne({"where": {"id": row_id}, "select": params.get("select"), "populate": params.get("populate")})
@@ -303,6 +305,6 @@ class EntityQuery:
             if sub.get("populate"):
                 self._populate(conn, target, related, sub["populate"], status)
             many = attr.get("relation", "").endswith("ToMany")
-            for r in rows:
-                found = grouped[r["id"]]
-                r[name] = found if many else (found[0] if found else None)
+            for row in rows:
+                found = grouped[row["id"]]
+                row[name] = found if many else (found[0] if found else None)

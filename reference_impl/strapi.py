@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextvars
 import inspect
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +78,7 @@ class Strapi:
         self._content_routes: list[Route] = []
         self._controllers: dict[str, Any] = {}
         self._services: dict[str, Any] = {}
-        self.handler: Middleware | None = None
+        self.handler: Callable[..., Awaitable[Any]] | None = None
 
     def _database_url(self) -> str:
         url = (self.config.get("database") or {}).get("url")
@@ -203,6 +203,7 @@ class Strapi:
             )
         stack = []
         for entry in entries:
+            config: dict[str, Any]
             if isinstance(entry, str):
                 name, config = entry, {}
             elif isinstance(entry, dict) and entry.get("name"):

@@ -115,7 +115,7 @@ class WhereBuilder:
     def __init__(self, types: dict[str, ContentType]) -> None:
         self.types = types
 
-    def build(self, ct: ContentType, table: sa.Table, where: Any) -> ColumnElement[bool]:
+    def build(self, ct: ContentType, table: Any, where: Any) -> ColumnElement[bool]:
         if not where:
             return sa.true()
         if not isinstance(where, dict):
@@ -140,7 +140,7 @@ class WhereBuilder:
                 raise ValidationError(f"Invalid key {key}")
         return sa.and_(sa.true(), *clauses)
 
-    def _relation(self, ct: ContentType, table: sa.Table, key: str, value: Any) -> ColumnElement[bool]:
+    def _relation(self, ct: ContentType, table: Any, key: str, value: Any) -> ColumnElement[bool]:
         target = self.types[ct.attributes[key]["target"]]
         assert target.table is not None
         link = ct.links[key]

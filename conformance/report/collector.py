@@ -139,7 +139,7 @@ def scenario_meta(item: pytest.Item, scenario_id: str, tags: set[str]) -> dict[s
     from pytest_bdd.scenario import scenario_wrapper_template_registry
 
     split = split_tags(tags)
-    template = scenario_wrapper_template_registry.get(getattr(item, "obj", None))
+    template = scenario_wrapper_template_registry.get(getattr(item, "obj", None))  # type: ignore[arg-type]
     doc = getattr(getattr(item, "obj", None), "__doc__", "") or ""
     feature_name, _, name = doc.partition(": ")
     return {
@@ -165,7 +165,7 @@ def _skip_reason(report: pytest.TestReport) -> str:
 def _feature_path(item: pytest.Item) -> str:
     from pytest_bdd.scenario import scenario_wrapper_template_registry
 
-    template = scenario_wrapper_template_registry.get(getattr(item, "obj", None))
+    template = scenario_wrapper_template_registry.get(getattr(item, "obj", None))  # type: ignore[arg-type]
     if template is None:
         return ""
     filename = Path(template.feature.filename)

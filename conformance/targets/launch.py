@@ -53,6 +53,8 @@ def launch(args: Any) -> Launched:
         options = ["--target", "reference"]
         if args.database:
             options += ["--database-url", args.database]
+        for cap in args.capability or []:
+            options += ["--capability", cap]
         return Launched("reference", options)
     if spec == "reference-http":
         from .reference import reference_http_target
