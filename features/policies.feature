@@ -29,7 +29,7 @@ Feature: Route policies
 
   @id:PO-003 @must @needs:trace @needs:control @doc:cms/backend-customization/policies
   Scenario: A policy that returns nothing lets the request through
-    Given the policy "first" returns null
+    Given the policy "first" returns nothing
     When I GET "/api/articles?filters[batch][$eq]={batch}"
     Then the status is 200
     And the trace contains, in order:

@@ -129,9 +129,10 @@ ERROR_CLASSES: dict[str, type[ApplicationError]] = {
 class HttpError(Exception):
     """An ``http-errors`` error: what ``ctx.throw(status, msg)`` raises."""
 
-    def __init__(self, status: int, message: str | None = None, details: Any = None, expose: bool | None = None):
+    def __init__(self, status: int, message: str | None = None, details: Any = None, expose: bool | None = None,
+                 name: str | None = None):
         self.status = status
-        self.name = http_error_name(status)
+        self.name = name or http_error_name(status)
         self.message = STATUS_PHRASES.get(status, "Error") if message is None else message
         self.details = details
         self.expose = status < 500 if expose is None else expose

@@ -38,10 +38,16 @@ FALSE_VALUES = ("f", "0", "false", False)
 
 
 def _invalid(key: str, path: str | None, source: str, param: str | None = None) -> ValidationError:
+    """Strapi's ``throwInvalidKey``: the message names the path when it is not the key itself."""
     details: dict[str, Any] = {"key": key, "path": path, "source": source}
     if param is not None:
         details["param"] = param
-    return ValidationError(f"Invalid key {key}", details)
+    where = f" at {path}" if path and path != key else ""
+    return ValidationError(f"Invalid key {key}{where}", details)
+
+
+def _parent(path: list[str]) -> str | None:
+    return ".".join(path) if path else None
 
 
 def _as_list(value: Any) -> list[Any]:
@@ -78,7 +84,7 @@ class RestParams:
         if "fields" in query:
             for name in _as_list(query["fields"]):
                 if name != "*" and (name not in ct.readable_fields()):
-                    raise _invalid(str(name), str(name), "query", "fields")
+                    raise _invalid(str(name), None, "query", "fields")
         if "populate" in query:
             self._validate_populate(ct, query["populate"], [])
 
@@ -98,7 +104,7 @@ class RestParams:
                 self._validate_filters(ct, value, here)
             elif key.startswith("$"):
                 if key not in OPERATORS:
-                    raise _invalid(key, ".".join(here), "query", "filters")
+                    raise _invalid(key, _parent(path), "query", "filters")
                 if isinstance(value, (dict, list)):
                     self._validate_filters(ct, value, here)
             elif key in ct.readable_fields():
@@ -107,8 +113,10 @@ class RestParams:
                 target = self.types[ct.attributes[key]["target"]]
                 if isinstance(value, dict):
                     self._validate_filters(target, value, here)
-            else:
+            elif ct.is_private(key):
                 raise _invalid(key, ".".join(here), "query", "filters")
+            else:
+                raise _invalid(key, _parent(path), "query", "filters")
 
     def _validate_operators(self, value: Any, path: list[str]) -> None:
         if isinstance(value, list):
@@ -116,7 +124,7 @@ class RestParams:
         if isinstance(value, dict):
             for op, inner in value.items():
                 if op not in OPERATORS:
-                    raise _invalid(op, ".".join([*path, op]), "query", "filters")
+                    raise _invalid(op, _parent(path), "query", "filters")
                 if op in ("$and", "$or", "$not") and isinstance(inner, (dict, list)):
                     for item in inner if isinstance(inner, list) else [inner]:
                         self._validate_operators(item, [*path, op])
@@ -124,7 +132,7 @@ class RestParams:
     def _validate_sort(self, ct: ContentType, sort: Any) -> None:
         for field, _direction in self.sort_items(sort):
             if field not in ct.readable_fields():
-                raise _invalid(field, field, "query", "sort")
+                raise _invalid(field, field if ct.is_private(field) else None, "query", "sort")
 
     def _validate_populate(self, ct: ContentType, populate: Any, path: list[str]) -> None:
         if populate in ("*", True, "true") or populate is None:
@@ -147,14 +155,16 @@ class RestParams:
                     if "fields" in sub:
                         for f in _as_list(sub["fields"]):
                             if f not in target.readable_fields():
-                                raise _invalid(str(f), ".".join([*path, name, str(f)]), "query", "populate")
+                                raise _invalid(str(f), None, "query", "populate")
                     if "filters" in sub:
                         self._validate_filters(target, sub["filters"], [*path, name])
 
     def validate_input(self, ct: ContentType, data: dict[str, Any]) -> None:
         for key in data:
-            if key in ("id", "documentId") or key not in ct.attributes:
-                raise _invalid(key, key, "body")
+            if key in ("id", "documentId"):
+                raise ValidationError(f"Invalid key {key}", {"key": key, "source": "body"})
+            if key not in ct.attributes:
+                raise _invalid(key, None, "body")
 
     # -- conversion -----------------------------------------------------------------------------------
     @staticmethod
@@ -245,7 +255,7 @@ class RestParams:
         try:
             return int(str(value))
         except ValueError as exc:
-            raise PaginationError(f"Invalid '{name}' parameter") from exc
+            raise ValidationError(f"convertStartQueryParams expected a positive integer got {value!r}") from exc
 
     @staticmethod
     def pagination_meta(info: dict[str, Any], paged: bool, total: int | None) -> dict[str, Any]:

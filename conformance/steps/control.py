@@ -36,7 +36,12 @@ def told_docstring(world: World, address: str, docstring: str) -> None:
     world.direct(address, _json(docstring))
 
 
-@given(parsers.re(r'the policy "(?P<name>[a-z]+)" returns (?P<value>.+)$'))
+@given(parsers.re(r'the policy "(?P<name>[a-z]+)" returns nothing$'))
+def policy_returns_nothing(world: World, name: str) -> None:
+    world.direct(f"policy:{name}", {"do": "return"})
+
+
+@given(parsers.re(r'the policy "(?P<name>[a-z]+)" returns (?P<value>(?!nothing$).+)$'))
 def policy_returns(world: World, name: str, value: str) -> None:
     world.direct(f"policy:{name}", {"do": "return", "value": _json(value)})
 

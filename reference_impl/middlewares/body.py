@@ -43,7 +43,8 @@ def middleware(config: dict[str, Any], strapi: Any) -> Middleware:
                     try:
                         ctx.request_body = json.loads(raw)
                     except (ValueError, UnicodeDecodeError) as exc:
-                        raise HttpError(400, "Invalid JSON") from exc
+                        # koa-body rethrows JSON.parse's SyntaxError with status 400.
+                        raise HttpError(400, str(exc), name="SyntaxError") from exc
                 else:
                     ctx.request_body = {}
             elif ctype == "application/x-www-form-urlencoded":
