@@ -164,21 +164,27 @@ def _lock(path: Path) -> Iterator[None]:
 class _NpmWatcher:
     """Reads npm's output into the log and tells the person what npm is doing, a line every few seconds."""
 
+    # Phases only move forward: a late line naming better-sqlite3 must not undo "npm finished".
     PHASES = (
-        (re.compile(r"better-sqlite3.*(gyp|install|prebuild)|gyp info", re.I), "building better-sqlite3 from source (node-gyp)"),
-        (re.compile(r"npm http fetch", re.I), "downloading packages"),
-        (re.compile(r"^added \d+ packages", re.I), "npm finished"),
+        ("resolving dependencies", None),
+        ("downloading packages", re.compile(r"npm http (fetch|cache)", re.I)),
+        ("building better-sqlite3 from source (node-gyp)", re.compile(r"gyp info|better-sqlite3@.*install", re.I)),
+        ("npm finished", re.compile(r"^added \d+ packages", re.I)),
     )
 
     def __init__(self, stream: Any, log: Any, progress: Progress, label: str, started: float,
                  every: float = 10.0) -> None:
         self.stream, self.log, self.progress, self.label = stream, log, progress, label
         self.started, self.every = started, every
-        self.phase = "resolving dependencies"
+        self.phase_index = 0
         self.fetches = 0
         self.last = ""
         self.lock = threading.Lock()
         self.thread = threading.Thread(target=self._read, daemon=True)
+
+    @property
+    def phase(self) -> str:
+        return self.PHASES[self.phase_index][0]
 
     def _read(self) -> None:
         for raw in iter(self.stream.readline, ""):
@@ -189,12 +195,13 @@ class _NpmWatcher:
                 continue
             with self.lock:
                 self.last = line
-                if "npm http fetch" in line:
+                if line.startswith("npm http fetch"):
                     self.fetches += 1
-                for pattern, phase in self.PHASES:
-                    if pattern.search(line) and phase != self.phase:
-                        self.phase = phase
-                        self.progress(f"{self.label}: {phase} ({self.elapsed():.0f} s)")
+                for index in range(len(self.PHASES) - 1, self.phase_index, -1):
+                    pattern = self.PHASES[index][1]
+                    if pattern is not None and pattern.search(line):
+                        self.phase_index = index
+                        self.progress(f"{self.label} {self.phase} ({self.elapsed():.0f} s)")
                         break
 
     def elapsed(self) -> float:
@@ -203,8 +210,8 @@ class _NpmWatcher:
     def heartbeat(self) -> None:
         with self.lock:
             last = self.last if len(self.last) <= 100 else self.last[:97] + "..."
-            self.progress(f"{self.label}: {self.phase}, {self.elapsed():.0f} s, "
-                          f"{self.fetches} fetches; npm: {last or '...'}")
+            fetched = f", {self.fetches} packages fetched" if self.phase == "downloading packages" else ""
+            self.progress(f"{self.label} {self.phase}, {self.elapsed():.0f} s{fetched}; npm: {last or '...'}")
 
 
 def install(version: str = DEFAULT_VERSION, root: Path | None = None, progress: Progress | None = None,
@@ -265,13 +272,13 @@ def install(version: str = DEFAULT_VERSION, root: Path | None = None, progress: 
         if proc.returncode != 0:
             raise TargetError(f"npm install of Strapi {version} failed (exit {proc.returncode}); "
                               f"log: {log_path}\n{tail(log_path)}")
-        say(f"{label}: checking the install ({watcher.elapsed():.0f} s)")
+        say(f"{label} checking the install ({watcher.elapsed():.0f} s)")
         _check_install(vdir, version, node, log_path)
         fingerprint = _fingerprint(manifest, args, node_version)
         (vdir / MARKER).write_text(json.dumps({"version": version, "node": node_version,
                                                "fingerprint": fingerprint, "seconds": round(watcher.elapsed())},
                                               indent=2) + "\n", encoding="utf-8")
-        say(f"{label}: installed in {watcher.elapsed():.0f} s")
+        say(f"{label} installed in {watcher.elapsed():.0f} s")
         return vdir
 
 
