@@ -163,10 +163,18 @@ def run(p: Prober, receiver: WebhookReceiver | None) -> None:
 
     p.section("(a) POST with a malformed JSON body")
     p.ask("POST", "/api/articles", content='{"data": {"title": ', headers={"Content-Type": "application/json"})
+    p.ask("POST", "/api/articles", content="{nope}", headers={"Content-Type": "application/json"})
+    p.ask("POST", "/api/articles", content="not json at all", headers={"Content-Type": "text/plain"},
+          note="not declared as JSON")
 
     p.section("(b) POST with a JSON body over 1 MB")
     big = json.dumps({"data": {"title": "big", "batch": b, "body": "A" * (1024 * 1024 + 10)}})
     p.ask("POST", "/api/articles", content=big, headers={"Content-Type": "application/json"})
+    for size in (1024 * 1024, 1024 * 1024 + 1):
+        frame = json.dumps({"data": {"title": "edge", "batch": b, "body": ""}})
+        exact = frame.replace('"body": ""', '"body": "' + "A" * (size - len(frame)) + '"')
+        p.ask("POST", "/api/articles?fields[0]=title", content=exact, headers={"Content-Type": "application/json"},
+              note=f"body of exactly {len(exact.encode())} bytes", quiet_body=True)
 
     p.section("(c) invalid query parameters (strictParams)")
     for query in ("filters[nope][$eq]=1", "filters[title][$fakeOp]=x", "sort=nope:asc", "fields[0]=nope",
@@ -259,6 +267,20 @@ def run(p: Prober, receiver: WebhookReceiver | None) -> None:
             if action:
                 directive["action"] = action
             p.ask("GET", f"/api/articles/{doc}", control={address: directive}, trace=True)
+    p.say("\n### thrown in after hooks and in a write's before hook\n")
+    p.ask("GET", f"/api/articles/{doc}?fields[0]=title", trace=True,
+          control={"lifecycle:subscriber": {"do": "throw", "error": "ApplicationError", "message": "after hook",
+                                            "action": "afterFindOne"}})
+    p.ask("POST", "/api/articles", body={"data": {"title": "aborted", "batch": b}}, trace=True,
+          control={"lifecycle:file": {"do": "throw", "error": "ApplicationError", "message": "no create",
+                                      "action": "beforeCreate"}})
+    p.ask("GET", f"/api/articles?filters[batch][$eq]={b}&filters[title][$eq]=aborted&status=draft&fields[0]=title",
+          note="did the aborted create leave a row?")
+    p.ask("POST", "/api/articles", body={"data": {"title": "aborted late", "batch": b}},
+          control={"lifecycle:file": {"do": "throw", "error": "ApplicationError", "message": "no create after",
+                                      "action": "afterCreate"}})
+    p.ask("GET", f"/api/articles?filters[batch][$eq]={b}&filters[title][$eq]=aborted late&status=draft&fields[0]=title",
+          note="did the create that failed in afterCreate leave a row?")
     p.say("\n### thrown after next() / super (throw-after)\n")
     for address in ("gmw:first", "rmw:first", "controller:article", "service:article"):
         p.ask("GET", f"/api/articles/{doc}", control={address: {"do": "throw-after", "error": "ForbiddenError",
