@@ -241,9 +241,10 @@ def run(p: Prober, receiver: WebhookReceiver | None) -> None:
         p.ask("POST", "/api/auth/local", body={"identifier": user.get("identifier"), "password": "wrong"})
 
     p.section("(j) policy return values and thrown errors per layer")
-    for value in (False, 0, "ok", None, {}, 1, True):
+    returned: Any
+    for returned in (False, 0, "ok", None, {}, 1, True):
         p.ask("GET", f"/api/articles/{doc}?fields[0]=title",
-              control={"policy:second": {"do": "return", "value": value}}, trace=True)
+              control={"policy:second": {"do": "return", "value": returned}}, trace=True)
     p.ask("GET", f"/api/articles/{doc}?fields[0]=title", control={"policy:second": {"do": "return"}},
           trace=True, note="return without value (undefined)")
     p.ask("GET", f"/api/articles/{doc}", control={"policy:first": {"do": "throw", "error": "PolicyError",
