@@ -91,7 +91,8 @@ def wait_healthy(launched: Launched, timeout: float = 120.0, interval: float = 0
     with the tail of its log.
     """
     started = time.monotonic()
-    with httpx.Client(base_url=launched.url, timeout=2.0) as client:
+    # Loopback: never through a proxy named in the environment.
+    with httpx.Client(base_url=launched.url, timeout=2.0, trust_env=False) as client:
         while True:
             code = _exit_code(launched)
             if code is not None:

@@ -46,7 +46,7 @@ def _start_server(version: str, project: Path, port: int | None, webhook_url: st
 
 
 def _discover(launched: Launched, version: str) -> TargetInfo:
-    with httpx.Client(base_url=launched.url, timeout=10.0) as client:
+    with httpx.Client(base_url=launched.url, timeout=10.0, trust_env=False) as client:
         info = discover(client, f"strapi-{version}", "strapi", launched.url)
     if "trace" not in info.capabilities:
         raise TargetError(f"Strapi {version} started but the fixture's /api/conformance/info did not answer; "
@@ -88,7 +88,7 @@ class StrapiTarget(Target):
     def client(self, timeout: float = 10.0) -> httpx.Client:
         if self.launched is None:
             raise TargetError("the Strapi target is not started")
-        return httpx.Client(base_url=self.launched.url, timeout=timeout)
+        return httpx.Client(base_url=self.launched.url, timeout=timeout, trust_env=False)
 
     def stop(self) -> None:
         if self.launched is not None:
