@@ -453,3 +453,18 @@ def test_unreadable_state_is_a_target_error(cache: Path) -> None:
     path.write_text("{not json")
     with pytest.raises(TargetError, match="cannot read the Strapi state file"):
         read_state("5.54.0")
+
+
+def test_failed_start_keeps_the_project_with_its_log(fake_strapi: Path, cache: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    code = "print('Error: The port is already used by another application.'); raise SystemExit(1)"
+    monkeypatch.setattr(server, "strapi_command", lambda project: [sys.executable, "-c", code])
+    tgt = StrapiTarget("5.54.0", progress=lambda line: None)
+    with pytest.raises(TargetError) as caught:
+        tgt.start()
+    first, *rest = str(caught.value).splitlines()
+    assert first.startswith("Strapi exited (code 1) before answering /_health; log: ")
+    log = Path(first.split("log: ", 1)[1])
+    assert log.is_file() and "already used" in log.read_text()
+    assert rest == ["Error: The port is already used by another application."]
+    shutil.rmtree(log.parent)

@@ -81,6 +81,8 @@ class StrapiTarget(Target):
                                           self.cache, self.progress, self.startup_timeout)
             self.info = _discover(self.launched, self.version)
         except BaseException:
+            # The error names the project's log: keep the project so that path stays readable.
+            self.keep_project = True
             self.stop()
             raise
         return self.info
