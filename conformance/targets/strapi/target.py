@@ -1,0 +1,205 @@
+"""Real Strapi as a target: install (cached), write a fresh fixture project, start, discover, stop.
+
+``StrapiTarget`` is the suite's target; ``up``/``down``/``status`` back ``conformance strapi up``
+and ``down``: a server left running between commands, found again through a state file in the
+cache (``<cache>/<version>/server.json``).
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import shutil
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ..base import Target, TargetError, TargetInfo
+from ..http import discover
+from . import installer
+from .project import write_project
+from .server import Launched, free_port, is_strapi_process, launch, pid_alive, stop, stop_pid, wait_healthy
+
+STATE_NAME = "server.json"
+UP_PROJECT = "up-project"
+
+
+def _start_server(version: str, project: Path, port: int | None, webhook_url: str | None,
+                  root: Path | None, progress: installer.Progress, startup_timeout: float) -> Launched:
+    """Install if needed, write ``project``, launch, wait for /_health; the server is stopped on failure."""
+    vdir = installer.install(version, root, progress)
+    port = port or free_port()
+    write_project(project, version, vdir / "node_modules", port=port)
+    progress(f"[strapi {version}] starting on port {port} (project {project})")
+    launched = launch(project, port, webhook_url=webhook_url)
+    try:
+        seconds = wait_healthy(launched, timeout=startup_timeout)
+    except BaseException:  # Ctrl-C included: never leave a server behind
+        stop(launched)
+        raise
+    progress(f"[strapi {version}] ready at {launched.url} in {seconds:.1f} s (pid {launched.pid})")
+    return launched
+
+
+def _discover(launched: Launched, version: str) -> TargetInfo:
+    with httpx.Client(base_url=launched.url, timeout=10.0, trust_env=False) as client:
+        info = discover(client, f"strapi-{version}", "strapi", launched.url)
+    if "trace" not in info.capabilities:
+        raise TargetError(f"Strapi {version} started but the fixture's /api/conformance/info did not answer; "
+                          f"log: {launched.log}\n{installer.tail(launched.log)}")
+    info.version = version
+    return info
+
+
+class StrapiTarget(Target):
+    """A real Strapi ``version`` running the conformance fixture on a loopback port."""
+
+    def __init__(self, version: str = installer.DEFAULT_VERSION, port: int | None = None,
+                 webhook_url: str | None = None, keep_project: bool = False,
+                 cache: Path | None = None, progress: installer.Progress | None = None,
+                 startup_timeout: float = 120.0) -> None:
+        installer.parse_version(version)
+        self.version = version
+        self.port = port
+        self.webhook_url = webhook_url
+        self.keep_project = keep_project
+        self.cache = cache
+        self.progress = progress or installer.print_progress
+        self.startup_timeout = startup_timeout
+        self.project: Path | None = None
+        self.launched: Launched | None = None
+
+    def start(self) -> TargetInfo:
+        self.project = Path(tempfile.mkdtemp(prefix=f"strapi-conformance-{self.version}-"))
+        atexit.register(self.stop)
+        try:
+            self.launched = _start_server(self.version, self.project, self.port, self.webhook_url,
+                                          self.cache, self.progress, self.startup_timeout)
+            self.info = _discover(self.launched, self.version)
+        except BaseException:
+            # The error names the project's log: keep the project so that path stays readable.
+            self.keep_project = True
+            self.stop()
+            raise
+        return self.info
+
+    def client(self, timeout: float = 10.0) -> httpx.Client:
+        if self.launched is None:
+            raise TargetError("the Strapi target is not started")
+        return httpx.Client(base_url=self.launched.url, timeout=timeout, trust_env=False)
+
+    def stop(self) -> None:
+        if self.launched is not None:
+            stop(self.launched)
+            self.launched = None
+        if self.project is not None:
+            if self.keep_project:
+                self.progress(f"[strapi {self.version}] project kept at {self.project}")
+            else:
+                shutil.rmtree(self.project, ignore_errors=True)
+            self.project = None
+        atexit.unregister(self.stop)
+
+
+# -- conformance strapi up / down ---------------------------------------------------------------------
+
+
+@dataclass
+class ServerState:
+    """What ``up`` leaves in ``<cache>/<version>/server.json`` for ``down`` (and for the person)."""
+
+    version: str
+    pid: int
+    url: str
+    port: int
+    project: str
+    log: str
+    started_at: float
+    webhook_url: str | None = None
+    already_running: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("already_running")
+        return data
+
+
+def state_path(version: str = installer.DEFAULT_VERSION, cache: Path | None = None) -> Path:
+    return installer.version_dir(version, cache) / STATE_NAME
+
+
+def read_state(version: str = installer.DEFAULT_VERSION, cache: Path | None = None) -> ServerState | None:
+    """The recorded server of ``version``, or None; an unreadable file is a TargetError."""
+    path = state_path(version, cache)
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return ServerState(**{k: v for k, v in data.items() if k in ServerState.__dataclass_fields__})
+    except (OSError, ValueError, TypeError) as exc:
+        raise TargetError(f"cannot read the Strapi state file {path}: {exc}") from exc
+
+
+def _write_state(state: ServerState, cache: Path | None) -> Path:
+    path = state_path(state.version, cache)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(state.as_json(), indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def status(version: str = installer.DEFAULT_VERSION, cache: Path | None = None) -> ServerState | None:
+    """The running server of ``version`` per the state file, or None (a stale file is removed)."""
+    state = read_state(version, cache)
+    if state is None:
+        return None
+    if pid_alive(state.pid) and is_strapi_process(state.pid, Path(state.project)):
+        return state
+    state_path(version, cache).unlink(missing_ok=True)
+    return None
+
+
+def up(version: str = installer.DEFAULT_VERSION, port: int | None = None, webhook_url: str | None = None,
+       cache: Path | None = None, progress: installer.Progress | None = None,
+       startup_timeout: float = 120.0) -> ServerState:
+    """Start Strapi ``version`` with the fixture and leave it running; returns what was recorded.
+
+    If the state file names a server of this version that still runs, that one is returned
+    (``already_running``) and nothing is started.
+    """
+    say = progress or installer.print_progress
+    running = status(version, cache)
+    if running is not None:
+        running.already_running = True
+        return running
+    project = installer.version_dir(version, cache) / UP_PROJECT
+    launched = _start_server(version, project, port, webhook_url, cache, say, startup_timeout)
+    try:
+        _discover(launched, version)
+        state = ServerState(version, launched.pid, launched.url, launched.port, str(project), str(launched.log),
+                            time.time(), webhook_url)
+        _write_state(state, cache)
+    except BaseException:
+        stop(launched)
+        raise
+    return state
+
+
+def down(version: str = installer.DEFAULT_VERSION, cache: Path | None = None, keep_project: bool = False,
+         grace: float = 10.0) -> ServerState | None:
+    """Stop the server ``up`` started (SIGTERM, then SIGKILL); None when none was recorded."""
+    state = read_state(version, cache)
+    if state is None:
+        return None
+    project = Path(state.project)
+    if pid_alive(state.pid) and is_strapi_process(state.pid, project):
+        stop_pid(state.pid, grace)
+    state_path(version, cache).unlink(missing_ok=True)
+    if not keep_project:
+        shutil.rmtree(project, ignore_errors=True)
+    return state

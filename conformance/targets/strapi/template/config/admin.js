@@ -1,0 +1,9 @@
+// No admin panel: the fixture is served without `strapi build`.
+module.exports = ({ env }) => ({
+  serveAdminPanel: false,
+  auth: { secret: env('ADMIN_JWT_SECRET') },
+  apiToken: { salt: env('API_TOKEN_SALT') },
+  transfer: { token: { salt: env('TRANSFER_TOKEN_SALT') } },
+  secrets: { encryptionKey: env('ENCRYPTION_KEY') },
+  flags: { nps: false, promoteEE: false },
+});

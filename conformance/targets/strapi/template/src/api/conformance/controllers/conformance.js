@@ -1,0 +1,6 @@
+'use strict';
+
+// The fixture's own controller: see conformance/PROTOCOL.md, "Fixture routes".
+const { conformanceController } = require('../../../conformance/components');
+
+module.exports = conformanceController;

@@ -1,0 +1,6 @@
+'use strict';
+
+// Instrumented global middleware `global::gmw-first` (trace stage `gmw`, name `first`).
+const { onionMiddleware } = require('../conformance/components');
+
+module.exports = () => onionMiddleware('gmw', 'first');

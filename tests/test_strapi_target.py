@@ -1,0 +1,470 @@
+"""The real-Strapi target without Strapi: project writing, install bookkeeping, start/stop, up/down.
+
+Node and npm are replaced by small fakes; the real server is exercised by the suite itself.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import runpy
+import shutil
+import stat
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from conformance.fixture import CONTENT_TYPES_DIR, REFERENCE_TEMPLATE, fixture
+from conformance.targets.base import TargetError
+from conformance.targets.strapi import (
+    StrapiTarget,
+    down,
+    installer,
+    package_json,
+    project,
+    read_state,
+    server,
+    state_path,
+    status,
+    target,
+    up,
+    write_project,
+)
+
+TEMPLATE = project.TEMPLATE_DIR
+REFERENCE = REFERENCE_TEMPLATE
+
+
+@pytest.fixture
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    root = tmp_path / "cache"
+    monkeypatch.setenv(installer.CACHE_ENV, str(root))
+    return root
+
+
+# -- versions and package.json --------------------------------------------------------------------
+
+
+def test_cache_root_honours_env(cache: Path) -> None:
+    assert installer.cache_root() == cache
+    assert installer.version_dir("5.54.0") == cache / "5.54.0"
+
+
+def test_cache_root_default_is_in_home(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(installer.CACHE_ENV, raising=False)
+    assert installer.cache_root() == Path.home() / ".cache" / "strapi-conformance"
+
+
+@pytest.mark.parametrize("bad", ["4.25.0", "latest", "5.x", "5.54", "", "6.0.0", "5.54.0-beta.1"])
+def test_bad_versions_are_one_line_target_errors(bad: str) -> None:
+    with pytest.raises(TargetError) as caught:
+        installer.parse_version(bad)
+    assert "\n" not in str(caught.value)
+
+
+def test_package_json_pins_strapi_and_sqlite() -> None:
+    deps = package_json("5.54.0")["dependencies"]
+    assert deps["@strapi/strapi"] == deps["@strapi/plugin-users-permissions"] == "5.54.0"
+    assert deps["better-sqlite3"] == installer.BETTER_SQLITE3
+    assert {"react", "react-dom", "react-router-dom", "styled-components"} <= set(deps)
+    assert "overrides" not in package_json("5.54.0")
+
+
+@pytest.mark.parametrize(("version", "sharp"), [("5.0.0", True), ("5.10.4", True), ("5.12.3", True),
+                                                ("5.12.4", False), ("5.30.1", False)])
+def test_sharp_override_before_5_12_4(version: str, sharp: bool) -> None:
+    manifest = package_json(version)
+    assert ("overrides" in manifest) is sharp
+    if sharp:
+        assert manifest["overrides"] == {"sharp": "0.33.5"}
+
+
+@pytest.mark.parametrize(("version", "legacy"), [("5.0.0", True), ("5.0.6", True), ("5.1.0", False),
+                                                 ("5.54.0", False)])
+def test_legacy_peer_deps_only_for_5_0(version: str, legacy: bool) -> None:
+    assert ("--legacy-peer-deps" in installer.npm_install_args(version)) is legacy
+
+
+# -- the project writer ---------------------------------------------------------------------------
+
+
+def test_write_project_layout(tmp_path: Path) -> None:
+    dest = write_project(tmp_path / "p", "5.54.0", None, port=4321)
+    for rel in ("config/middlewares.js", "config/api.js", "config/admin.js", "config/server.js",
+                "config/database.js", "config/plugins.js", "src/index.js", "src/conformance/components.js",
+                "src/api/article/routes/article.js", "src/api/conformance/routes/conformance.js",
+                "src/api/article/content-types/article/lifecycles.js", "public/uploads", ".tmp"):
+        assert (dest / rel).exists(), rel
+    for schema in CONTENT_TYPES_DIR.glob("*/*/schema.json"):
+        api, name = schema.parent.parent.name, schema.parent.name
+        copied = dest / "src" / "api" / api / "content-types" / name / "schema.json"
+        assert copied.read_bytes() == schema.read_bytes()
+    assert json.loads((dest / "package.json").read_text()) == package_json("5.54.0")
+    assert not (dest / "node_modules").exists()
+
+
+def test_fixture_json_is_copied_verbatim(tmp_path: Path) -> None:
+    dest = write_project(tmp_path / "p", "5.54.0", None)
+    assert (dest / project.FIXTURE_DEST).read_bytes() == fixture.FIXTURE_JSON.read_bytes()
+
+
+def _env(path: Path) -> dict[str, str]:
+    return dict(line.split("=", 1) for line in path.read_text().splitlines() if line)
+
+
+def test_env_file_has_fresh_secrets_and_the_database(tmp_path: Path) -> None:
+    first = _env(write_project(tmp_path / "a", "5.54.0", None, port=4321) / ".env")
+    second = _env(write_project(tmp_path / "b", "5.54.0", None) / ".env")
+    assert first["DATABASE_FILENAME"] == ".tmp/data.db"
+    assert first["DATABASE_CLIENT"] == "sqlite"
+    assert first["PORT"] == "4321" and first["HOST"] == "127.0.0.1"
+    assert first["STRAPI_TELEMETRY_DISABLED"] == "true"
+    secrets = ("APP_KEYS", "API_TOKEN_SALT", "ADMIN_JWT_SECRET", "TRANSFER_TOKEN_SALT", "JWT_SECRET", "ENCRYPTION_KEY")
+    for key in secrets:
+        assert len(first[key]) >= 16, key
+        assert first[key] != second[key], key
+    assert len(first["APP_KEYS"].split(",")) == 4
+    assert stat.S_IMODE((tmp_path / "a" / ".env").stat().st_mode) == 0o600
+
+
+def test_write_project_links_node_modules_and_replaces_old_projects(tmp_path: Path) -> None:
+    modules = tmp_path / "cache" / "node_modules"
+    modules.mkdir(parents=True)
+    dest = tmp_path / "p"
+    dest.mkdir()
+    (dest / "stale.txt").write_text("old")
+    write_project(dest, "5.54.0", modules)
+    assert (dest / "node_modules").is_symlink()
+    assert (dest / "node_modules").resolve() == modules.resolve()
+    assert not (dest / "stale.txt").exists()
+
+
+def test_write_project_without_install_is_a_target_error(tmp_path: Path) -> None:
+    with pytest.raises(TargetError, match="no Strapi install"):
+        write_project(tmp_path / "p", "5.54.0", tmp_path / "missing")
+
+
+# -- the template agrees with the fixture ---------------------------------------------------------
+
+
+def test_template_middlewares_match_the_reference_list() -> None:
+    text = (TEMPLATE / "config" / "middlewares.js").read_text()
+    reference = runpy.run_path(str(REFERENCE / "config" / "middlewares.py"))["config"]
+    assert re.findall(r"^\s*'([^']+)',$", text, re.M) == reference
+
+
+def test_template_api_config_is_the_generated_default() -> None:
+    text = (TEMPLATE / "config" / "api.js").read_text()
+    for needle in ("defaultLimit: 25", "maxLimit: 100", "withCount: true", "strictParams: true"):
+        assert needle in text
+
+
+def test_template_requires_resolve() -> None:
+    """Every relative require of the template points at a file of the written project."""
+    for js in TEMPLATE.rglob("*.js"):
+        for rel in re.findall(r"require\('(\.[^']+)'\)", js.read_text()):
+            target_path = (js.parent / rel).resolve()
+            candidates = [target_path, target_path.with_suffix(".js")]
+            if rel.endswith("fixture.json"):
+                continue  # written by the installer
+            assert any(c.is_file() for c in candidates), f"{js.relative_to(TEMPLATE)} requires {rel}"
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_template_javascript_parses() -> None:
+    for js in sorted(TEMPLATE.rglob("*.js")):
+        result = subprocess.run(["node", "--check", str(js)], capture_output=True, text=True)
+        assert result.returncode == 0, f"{js}: {result.stderr}"
+
+
+def test_fixture_json_keeps_the_python_names() -> None:
+    expected_public = tuple(
+        [f"api::{t}.{t}.{a}" for t in ("article", "author") for a in ("find", "findOne", "create", "update", "delete")]
+        + ["api::tag.tag.find", "api::tag.tag.findOne"]
+        + [f"api::homepage.homepage.{a}" for a in ("find", "update", "delete")]
+        + ["api::conformance.conformance.whoami"]
+    )
+    assert expected_public == fixture.PUBLIC_ACTIONS
+    assert fixture.PROTOCOL_VERSION == "1"
+    assert fixture.INSTRUMENTED_UID == "api::article.article"
+    assert "trace" in fixture.CAPABILITIES and len(fixture.CAPABILITIES) == 9
+    assert set(fixture.TOKEN_NAMES) == {"full-access", "read-only"} == set(fixture.FIXTURE_TOKENS)
+    assert fixture.WEBHOOK_URL_ENV == "CONFORMANCE_WEBHOOK_URL"
+    assert set(fixture.WEBHOOK_EVENTS) == {"entry.create", "entry.update", "entry.delete", "entry.publish",
+                                           "entry.unpublish"}
+    assert fixture.FIXTURE_USER["username"] and fixture.FIXTURE_USER["password"]
+
+
+# -- fake node and npm ----------------------------------------------------------------------------
+
+
+def _script(path: Path, body: str) -> Path:
+    path.write_text("#!/bin/sh\n" + textwrap.dedent(body))
+    path.chmod(0o755)
+    return path
+
+
+@pytest.fixture
+def fake_tools(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """`node` and `npm` on PATH; npm's behaviour is chosen by the file `npm-mode` next to them."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    _script(bin_dir / "node", """\
+        if [ "$1" = "--version" ]; then echo v20.0.0; exit 0; fi
+        if [ -f node_modules/ok ]; then echo "ok $3"; exit 0; fi
+        echo "Cannot find module 'better-sqlite3'" >&2; exit 1
+        """)
+    _script(bin_dir / "npm", f"""\
+        mode=$(cat "{bin_dir}/npm-mode" 2>/dev/null)
+        echo "npm http fetch GET 200 https://registry.npmjs.org/@strapi%2fstrapi 12ms"
+        echo "gyp info it worked if it ends with ok"
+        if [ "$mode" = "fail" ]; then echo "npm error code E404"; echo "npm error 404 Not Found - @strapi/x"; exit 1; fi
+        mkdir -p node_modules
+        if [ "$mode" != "broken" ]; then touch node_modules/ok; fi
+        echo "added 1391 packages in 3s"
+        echo calls >> "{bin_dir}/npm-calls"
+        """)
+    monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
+    return bin_dir
+
+
+def test_install_runs_npm_once_then_reuses_the_cache(cache: Path, fake_tools: Path) -> None:
+    lines: list[str] = []
+    vdir = installer.install("5.54.0", progress=lines.append)
+    assert vdir == cache / "5.54.0"
+    assert installer.is_installed("5.54.0")
+    assert json.loads((vdir / "package.json").read_text()) == package_json("5.54.0")
+    assert any("installing into" in line for line in lines)
+    assert any("building better-sqlite3" in line for line in lines)
+    assert any("installed in" in line for line in lines)
+    assert "npm install --no-audit --no-fund" in (vdir / installer.LOG_NAME).read_text()
+    installer.install("5.54.0", progress=lines.append)
+    assert (fake_tools / "npm-calls").read_text().count("calls") == 1
+
+
+def test_install_failure_is_one_line_plus_the_log_tail(cache: Path, fake_tools: Path) -> None:
+    (fake_tools / "npm-mode").write_text("fail")
+    with pytest.raises(TargetError) as caught:
+        installer.install("5.54.0", progress=lambda line: None)
+    first, *rest = str(caught.value).splitlines()
+    assert first.startswith("npm install of Strapi 5.54.0 failed (exit 1); log: ")
+    assert "npm error 404 Not Found - @strapi/x" in rest
+    assert not installer.is_installed("5.54.0")
+
+
+def test_install_that_does_not_load_is_not_trusted(cache: Path, fake_tools: Path) -> None:
+    (fake_tools / "npm-mode").write_text("broken")
+    with pytest.raises(TargetError) as caught:
+        installer.install("5.54.0", progress=lambda line: None)
+    assert str(caught.value).splitlines()[0].startswith("Strapi 5.54.0 installed but does not load")
+    assert "Cannot find module 'better-sqlite3'" in str(caught.value)
+    assert not installer.is_installed("5.54.0")
+
+
+def test_missing_node_is_a_target_error(cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    with pytest.raises(TargetError, match="node is not on PATH"):
+        installer.install("5.54.0", progress=lambda line: None)
+
+
+# -- start, health, stop with a fake server ------------------------------------------------------
+
+FAKE_SERVER = """\
+import json, os, sys
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+with open("env.json", "w") as f:
+    json.dump({k: os.environ.get(k) for k in ("NODE_ENV", "HOST", "PORT", "CONFORMANCE_WEBHOOK_URL")}, f)
+print("fake strapi starting", flush=True)
+INFO = {"protocol": "1", "implementation": {"name": "strapi", "version": "5.54.0"},
+        "capabilities": ["content-types", "trace", "control"],
+        "tokens": {"full-access": "fa-key", "read-only": "ro-key"},
+        "user": {"identifier": "conformance", "password": "pw"}}
+
+class Handler(BaseHTTPRequestHandler):
+    def do_GET(self):
+        if self.path == "/_health":
+            self.send_response(204)
+            self.end_headers()
+            return
+        body = json.dumps(INFO).encode()
+        self.send_response(200 if self.path == "/api/conformance/info" else 404)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args):
+        pass
+
+HTTPServer((os.environ["HOST"], int(os.environ["PORT"])), Handler).serve_forever()
+"""
+
+
+@pytest.fixture
+def fake_strapi(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, cache: Path) -> Path:
+    """Install and launch replaced: an installed-looking cache and a Python server named like Strapi."""
+    script = tmp_path / "fake-strapi.py"
+    script.write_text(FAKE_SERVER)
+
+    def fake_install(version: str, root: Path | None = None, progress: object = None, **kw: object) -> Path:
+        vdir = installer.version_dir(version, root)
+        (vdir / "node_modules").mkdir(parents=True, exist_ok=True)
+        return vdir
+
+    monkeypatch.setattr(installer, "install", fake_install)
+    monkeypatch.setattr(server, "strapi_command", lambda project: [sys.executable, str(script), "strapi"])
+    return script
+
+
+def _launch_fake(tmp_path: Path, code: str) -> server.Launched:
+    proj = tmp_path / "proj"
+    proj.mkdir(exist_ok=True)
+    return server.launch(proj, server.free_port(), command=[sys.executable, "-c", code])
+
+
+def test_start_failure_reports_exit_code_and_log_tail(tmp_path: Path) -> None:
+    launched = _launch_fake(tmp_path, "print('Error: unable to open database file'); raise SystemExit(3)")
+    with pytest.raises(TargetError) as caught:
+        server.wait_healthy(launched, timeout=20)
+    first, *rest = str(caught.value).splitlines()
+    assert first.startswith("Strapi exited (code 3) before answering /_health; log: ")
+    assert rest == ["Error: unable to open database file"]
+
+
+def test_start_timeout_stops_the_server(tmp_path: Path) -> None:
+    launched = _launch_fake(tmp_path, "import time; print('still booting', flush=True); time.sleep(60)")
+    with pytest.raises(TargetError) as caught:
+        server.wait_healthy(launched, timeout=1.0)
+    assert str(caught.value).splitlines()[0].startswith("Strapi did not answer /_health with 204 within 1 s")
+    assert "still booting" in str(caught.value)
+    assert launched.process is not None and launched.process.poll() is not None
+
+
+def test_unstartable_command_is_a_target_error(tmp_path: Path) -> None:
+    with pytest.raises(TargetError, match="cannot start Strapi"):
+        server.launch(tmp_path, server.free_port(), command=[str(tmp_path / "no-such-node")])
+
+
+def test_stop_escalates_to_sigkill(tmp_path: Path) -> None:
+    code = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('up', flush=True); time.sleep(60)"
+    launched = _launch_fake(tmp_path, code)
+    time.sleep(0.5)  # let it install its handler
+    started = time.monotonic()
+    assert server.stop(launched, grace=0.5)
+    assert launched.process is not None and launched.process.returncode == -9
+    assert time.monotonic() - started < 5
+
+
+def test_strapi_target_start_discover_stop(fake_strapi: Path, cache: Path) -> None:
+    lines: list[str] = []
+    tgt = StrapiTarget("5.54.0", webhook_url="http://127.0.0.1:9/hook", progress=lines.append)
+    info = tgt.start()
+    try:
+        assert (info.kind, info.name, info.version) == ("strapi", "strapi-5.54.0", "5.54.0")
+        assert info.tokens == {"full-access": "fa-key", "read-only": "ro-key"}
+        assert "trace" in info.capabilities
+        assert tgt.project is not None and tgt.launched is not None
+        env = json.loads((tgt.project / "env.json").read_text())
+        assert env["NODE_ENV"] == "production"
+        assert env["CONFORMANCE_WEBHOOK_URL"] == "http://127.0.0.1:9/hook"
+        assert env["PORT"] == str(tgt.launched.port)
+        assert (tgt.project / "node_modules").is_symlink()
+        with tgt.client() as client:
+            assert client.get("/_health").status_code == 204
+        pid, proj = tgt.launched.pid, tgt.project
+    finally:
+        tgt.stop()
+    assert not server.pid_alive(pid)
+    assert not proj.exists()
+    assert any("ready at" in line for line in lines)
+
+
+def test_strapi_target_keep_project(fake_strapi: Path, cache: Path) -> None:
+    tgt = StrapiTarget("5.54.0", keep_project=True, progress=lambda line: None)
+    tgt.start()
+    proj = tgt.project
+    tgt.stop()
+    assert proj is not None and (proj / ".env").is_file()
+    shutil.rmtree(proj)
+
+
+def test_strapi_target_rejects_bad_versions() -> None:
+    with pytest.raises(TargetError):
+        StrapiTarget("4.0.0")
+
+
+# -- up / down and the state file ---------------------------------------------------------------
+
+
+def test_up_writes_state_and_down_stops_by_pid(fake_strapi: Path, cache: Path) -> None:
+    state = up("5.54.0", progress=lambda line: None)
+    try:
+        assert state_path("5.54.0") == cache / "5.54.0" / target.STATE_NAME
+        recorded = json.loads(state_path("5.54.0").read_text())
+        assert recorded["pid"] == state.pid and recorded["url"] == state.url
+        assert read_state("5.54.0") == state
+        assert server.is_strapi_process(state.pid, Path(state.project))
+        again = up("5.54.0", progress=lambda line: None)
+        assert again.already_running and again.pid == state.pid
+    finally:
+        stopped = down("5.54.0")
+    assert stopped is not None and stopped.pid == state.pid
+    assert not server.pid_alive(state.pid)
+    assert not state_path("5.54.0").exists()
+    assert not Path(state.project).exists()
+    assert down("5.54.0") is None
+
+
+def test_stale_state_is_dropped_without_killing(cache: Path, tmp_path: Path) -> None:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    stale = target.ServerState("5.54.0", proc.pid, "http://127.0.0.1:1", 1, str(tmp_path), str(tmp_path / "log"),
+                               time.time())
+    target._write_state(stale, None)
+    assert status("5.54.0") is None
+    assert not state_path("5.54.0").exists()
+
+
+def test_down_leaves_a_recycled_pid_alone(cache: Path, tmp_path: Path) -> None:
+    """A PID that now belongs to another program (not the recorded project's server) is not killed."""
+    other = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(30)"])
+    try:
+        record = target.ServerState("5.54.0", other.pid, "http://127.0.0.1:1", 1, str(tmp_path / "gone"),
+                                    str(tmp_path / "log"), time.time())
+        target._write_state(record, None)
+        assert down("5.54.0") is not None
+        assert other.poll() is None
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_unreadable_state_is_a_target_error(cache: Path) -> None:
+    path = state_path("5.54.0")
+    path.parent.mkdir(parents=True)
+    path.write_text("{not json")
+    with pytest.raises(TargetError, match="cannot read the Strapi state file"):
+        read_state("5.54.0")
+
+
+def test_failed_start_keeps_the_project_with_its_log(fake_strapi: Path, cache: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    code = "print('Error: The port is already used by another application.'); raise SystemExit(1)"
+    monkeypatch.setattr(server, "strapi_command", lambda project: [sys.executable, "-c", code])
+    tgt = StrapiTarget("5.54.0", progress=lambda line: None)
+    with pytest.raises(TargetError) as caught:
+        tgt.start()
+    first, *rest = str(caught.value).splitlines()
+    assert first.startswith("Strapi exited (code 1) before answering /_health; log: ")
+    log = Path(first.split("log: ", 1)[1])
+    assert log.is_file() and "already used" in log.read_text()
+    assert rest == ["Error: The port is already used by another application."]
+    shutil.rmtree(log.parent)
