@@ -80,6 +80,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _die(str(exc))
     try:
         report_dir = Path(args.report_dir) if args.report_dir else REPO_ROOT / "reports" / launched.report_name
+        if args.expectations is None and not args.no_expectations:
+            from .strapi_commands import manifest_for
+
+            default = manifest_for(launched.report_name)
+            if default is not None:
+                print(f"conformance: known differences of {launched.report_name} from {default.relative_to(REPO_ROOT)}")
+                args.expectations = str(default)
         code = pytest.main(_pytest_args(args, launched.pytest_options, report_dir))
     finally:
         launched.stop()
@@ -189,7 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--tags", default=None, help="tag expression: '@must and not @needs:webhooks'")
     run.add_argument("--id", action="append", default=None, help="run only this scenario id (repeatable)")
     run.add_argument("--report-dir", default=None, help="default: reports/<target>/")
-    run.add_argument("--expectations", default=None, help="expectation manifest (TOML)")
+    run.add_argument("--expectations", default=None,
+                     help="expectation manifest (TOML); default: conformance/expectations/<target>.toml if any")
+    run.add_argument("--no-expectations", action="store_true", help="ignore the target's default manifest")
     run.add_argument("--trace", action="store_true", help="print every scenario's HTTP exchanges and trace")
     run.add_argument("--workers", "-n", default=None, help="pytest-xdist workers (a number or 'auto')")
     run.add_argument("--features", default=None, help="feature folder (default: the suite's features/)")
@@ -218,6 +227,10 @@ def build_parser() -> argparse.ArgumentParser:
     upd.add_argument("--report", required=True)
     upd.add_argument("--manifest", required=True)
     upd.set_defaults(func=cmd_expectations_update)
+
+    from .strapi_commands import add_parser as add_strapi
+
+    add_strapi(sub)
     return parser
 
 
