@@ -65,8 +65,8 @@ def launch(args: Any) -> Launched:
         from .strapi import StrapiTarget
 
         receiver = WebhookReceiver().start()
-        target = StrapiTarget(version=args.strapi_version, webhook_url=receiver.hook_url)
-        return _shared(target, receiver, f"strapi-{args.strapi_version}")
+        strapi = StrapiTarget(version=args.strapi_version, webhook_url=receiver.hook_url)
+        return _shared(strapi, receiver, f"strapi-{args.strapi_version}")
     if spec == "process":
         if not args.process_command or not args.ready_url:
             raise TargetError("--target process needs --command and --ready-url")
