@@ -154,3 +154,12 @@ def test_list_and_lint_run_nothing(tmp_path: Path) -> None:
     bad = feature_dir(tmp_path / "x", nolevel=PASSING.replace(" @must", ""))
     lint_bad = run_cli("lint", str(bad))
     assert lint_bad.returncode != 0 and "exactly one level" in lint_bad.stdout
+
+
+def test_grouped_scenarios_share_one_worker_on_a_shared_target(tmp_path: Path) -> None:
+    """Single types are one global entry: on a shared target their scenarios must not interleave."""
+    result = run_cli("run", "--target", "reference-http", "--workers", "2", "--tags", "@group:single-types",
+                     "--report-dir", str(tmp_path / "r"), "--verbose")
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    workers = {line.split("]")[0] for line in result.stdout.splitlines() if line.startswith("[gw") and "PASSED" in line}
+    assert len(workers) == 1, workers
