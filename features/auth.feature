@@ -144,3 +144,10 @@ Feature: Authentication and permissions on the content API
       """
     Then the error is 403 ForbiddenError "Forbidden"
     And the trace does not contain "policy:*"
+
+  @id:AU-018 @should @needs:api-tokens @doc:cms/backend-customization/requests-responses
+  Scenario: With an API token the request's auth strategy is named api-token
+    Given I use the full-access API token
+    When I GET "/api/conformance/whoami"
+    Then the status is 200
+    And the JSON at "strategy" is "api-token"

@@ -188,3 +188,16 @@ Feature: Controllers
       """
       controller:article.update:in service:article.update:in service:article.update:out controller:article.update:out
       """
+
+  @id:CT-019 @should @doc:cms/migration/v4-to-v5/breaking-changes/new-response-format
+  Scenario: The Strapi-Response-Format v4 header answers the Strapi 4 shape with attributes
+    Given the articles:
+      | alias | title  |
+      | A     | Legacy |
+    When I GET "/api/articles/{A}" with the header "Strapi-Response-Format: v4"
+    Then the status is 200
+    And the body matches:
+      """
+      {"data": {"id": "<integer>", "attributes": {"title": "Legacy"}}, "meta": {}}
+      """
+    And the JSON at "data.title" is absent

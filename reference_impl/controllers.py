@@ -46,7 +46,9 @@ class CoreController:
         return sanitize_output(self.ct, self.strapi.content_types, data)
 
     def transform_response(self, data: Any, meta: dict[str, Any] | None = None) -> Any:
-        return transform_response(data, meta)
+        ctx = self.strapi.request_context.get()
+        v4 = ctx is not None and ctx.headers.get("strapi-response-format", "").lower() == "v4"
+        return transform_response(data, meta, v4=v4)
 
     def _body_data(self, ctx: Context) -> dict[str, Any]:
         body = ctx.request_body

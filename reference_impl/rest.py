@@ -288,8 +288,25 @@ def sanitize_output(ct: ContentType, types: dict[str, ContentType], entry: Any) 
     return out
 
 
-def transform_response(data: Any, meta: dict[str, Any] | None = None) -> Any:
-    """``{data, meta}``; ``None`` data gives ``None`` so that the errors middleware answers 404."""
+def _v4_entry(entry: Any) -> Any:
+    """Strapi 4's shape: ``{id, attributes: {...}}``, relations as ``{data: ...}``."""
+    if isinstance(entry, list):
+        return [_v4_entry(e) for e in entry]
+    if not isinstance(entry, dict) or "id" not in entry:
+        return entry
+    attributes = {}
+    for key, value in entry.items():
+        if key == "id":
+            continue
+        is_relation = isinstance(value, dict) and "id" in value or (
+            isinstance(value, list) and value and isinstance(value[0], dict) and "id" in value[0])
+        attributes[key] = {"data": _v4_entry(value)} if is_relation else value
+    return {"id": entry["id"], "attributes": attributes}
+
+
+def transform_response(data: Any, meta: dict[str, Any] | None = None, v4: bool = False) -> Any:
+    """``{data, meta}``; ``None`` data gives ``None`` so that the errors middleware answers 404.
+    With ``Strapi-Response-Format: v4`` the entries take Strapi 4's ``attributes`` shape."""
     if data is None:
         return None
-    return {"data": data, "meta": meta if meta is not None else {}}
+    return {"data": _v4_entry(data) if v4 else data, "meta": meta if meta is not None else {}}

@@ -14,6 +14,11 @@ def send(world: World, method: str, path: str) -> None:
     world.request(method, path)
 
 
+@when(parsers.re(r'I (?P<method>GET|DELETE) "(?P<path>[^"]+)" with the header "(?P<name>[^:"]+): (?P<value>[^"]*)"$'))
+def send_with_header(world: World, method: str, path: str, name: str, value: str) -> None:
+    world.request(method, path, headers={name: value})
+
+
 @when(parsers.re(r'I (?P<method>POST|PUT|PATCH) "(?P<path>[^"]+)" with:$'))
 def send_json(world: World, method: str, path: str, docstring: str) -> None:
     try:
