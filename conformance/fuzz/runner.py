@@ -79,17 +79,32 @@ class FuzzOptions:
 @dataclass
 class FuzzResult:
     operations: list[str]
-    cases: Counter[str] = field(default_factory=Counter)  # per operation label
-    cases_by_phase: Counter[str] = field(default_factory=Counter)
+    cases: Counter[tuple[str, str]] = field(default_factory=Counter)  # per (phase, operation label)
     answered: set[str] = field(default_factory=set)  # operations that got at least one answer
     statuses: dict[str, Counter[int]] = field(default_factory=dict)
     failures: list[FuzzFailure] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # generation problems (not target failures)
     duration_s: float = 0.0
 
+    def count(self, phase: str, operation: str) -> None:
+        self.cases[(phase, operation)] += 1
+
     @property
     def total_cases(self) -> int:
-        return sum(self.cases_by_phase.values())
+        return sum(self.cases.values())
+
+    def by_phase(self) -> dict[str, int]:
+        out: Counter[str] = Counter()
+        for (phase, _), n in self.cases.items():
+            out[phase] += n
+        return dict(out)
+
+    def by_operation(self, phase: str | None = None) -> dict[str, int]:
+        out: Counter[str] = Counter()
+        for (p, operation), n in self.cases.items():
+            if phase is None or p == phase:
+                out[operation] += n
+        return dict(sorted(out.items()))
 
     def failures_by_check(self) -> dict[str, int]:
         return dict(sorted(Counter(f.check for f in self.failures).items()))
@@ -119,8 +134,7 @@ class Runner:
 
     def exchange(self, case: Case, phase: str) -> httpx.Response | None:
         label = case.operation.label
-        self.result.cases[label] += 1
-        self.result.cases_by_phase[phase] += 1
+        self.result.count(phase, label)
         try:
             response = send(self.client, case, self.base_url, self.headers)
         except httpx.TransportError as exc:
@@ -227,8 +241,7 @@ class Runner:
 
     def _probe(self, url_path: str, path: str, method: str, documented: set[str]) -> None:
         label = f"{method} {path}"
-        self.result.cases[label] += 1
-        self.result.cases_by_phase["methods"] += 1
+        self.result.count("methods", label)
         body = b'{"data":{}}' if method in ("POST", "PUT", "PATCH") else None
         headers = {**self.headers, **({"Content-Type": "application/json"} if body else {})}
         curl = _curl(method, self.replay_base_url + url_path, headers, body)
