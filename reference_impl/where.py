@@ -197,6 +197,9 @@ class WhereBuilder:
             return cond if op == "$eqi" else sa.not_(cond)
         if op in ("$lt", "$lte", "$gt", "$gte"):
             cast = cast_value(attr_type, value)
+            if isinstance(cast, bool):
+                # SQL orders booleans (false < true); SQLAlchemy only refuses the bare Python constant.
+                cast = sa.literal(cast, sa.Boolean())
             return {"$lt": col < cast, "$lte": col <= cast, "$gt": col > cast, "$gte": col >= cast}[op]
         pattern = _like_escape(text)
         if op in ("$contains", "$notContains", "$containsi", "$notContainsi"):
