@@ -28,7 +28,9 @@ _on_commit: contextvars.ContextVar[list[Callable[[], Any]] | None] = contextvars
 def iso(value: Any) -> Any:
     """Render dates as Strapi does: ``2024-03-06T13:42:05.098Z``."""
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+        # Four-digit years, as JavaScript's toISOString writes them (strftime gives "706" for 0706).
+        return (f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:"
+                f"{value.second:02d}.{value.microsecond // 1000:03d}Z")
     if isinstance(value, (date, time)):
         return value.isoformat()
     return value

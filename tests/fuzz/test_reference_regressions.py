@@ -21,3 +21,10 @@ def test_comparison_operators_on_booleans_answer_200(api: httpx.Client) -> None:
                                                     "sort": "featured"})
         assert response.status_code == 200, response.text
         assert [e["featured"] for e in response.json()["data"]] == expected, op
+
+
+def test_datetimes_before_year_1000_keep_four_digit_years(api: httpx.Client) -> None:
+    # Found by `conformance fuzz`: publishDate 0706-07-13 came back as "706-07-13T...", not a date-time.
+    response = api.post("/api/articles", json={"data": {"batch": _batch(), "publishDate": "0706-07-13T10:32:19.810Z"}})
+    assert response.status_code == 201, response.text
+    assert response.json()["data"]["publishDate"] == "0706-07-13T10:32:19.810Z"
