@@ -28,3 +28,13 @@ def test_datetimes_before_year_1000_keep_four_digit_years(api: httpx.Client) -> 
     response = api.post("/api/articles", json={"data": {"batch": _batch(), "publishDate": "0706-07-13T10:32:19.810Z"}})
     assert response.status_code == 201, response.text
     assert response.json()["data"]["publishDate"] == "0706-07-13T10:32:19.810Z"
+
+
+def test_single_type_write_with_unknown_populate_answers_400(api: httpx.Client) -> None:
+    # Found by `conformance fuzz`: PUT /api/homepage?populate=<garbage> crashed in the query engine (500).
+    for method in ("PUT", "DELETE"):
+        for populate in ("nope", "headline"):
+            response = api.request(method, "/api/homepage", params={"populate": populate},
+                                   json={"data": {"headline": "x"}} if method == "PUT" else None)
+            assert response.status_code == 400, (method, populate, response.text)
+            assert response.json()["error"]["name"] == "ValidationError"
