@@ -157,7 +157,10 @@ class Runner:
 
     def record_failure(self, phase: str, case: Case, status: int, failure: Failure) -> None:
         check = failure.checks[0] if failure.checks else type(failure).__name__
-        self.record(phase, case.operation.label, check, failure.title or type(failure).__name__,
+        title = failure.title or type(failure).__name__
+        # Schema violations differ by the keyword that failed: one finding per schema location.
+        where = "/".join(str(p) for p in getattr(failure, "schema_path", None) or [])
+        self.record(phase, case.operation.label, check, f"{title} at {where}" if where else title,
                     failure.message, status, case)
 
     def record(self, phase: str, operation: str, check: str, title: str, message: str, status: int | None,
