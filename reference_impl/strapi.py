@@ -167,7 +167,7 @@ class Strapi:
         self._register_api_routes()
         await self._call_index("bootstrap")
         # Content routes before the public catch-all GET route, which only answers what nothing else did.
-        for route in [self._health_route(), *self._content_routes, *self._system_routes]:
+        for route in [self._health_route(), self._openapi_route(), *self._content_routes, *self._system_routes]:
             route.endpoint = compose_endpoint(self, route)
             self.router.add(route)
         self.handler = compose([self._request_context_middleware, *global_stack, self.router.middleware()])
@@ -247,6 +247,16 @@ class Strapi:
             ctx.status = 204
 
         return Route("ALL", "/_health", health, {"auth": False})
+
+    def _openapi_route(self) -> Route:
+        """``GET /openapi.json``: the content API as loaded (built per request: permissions may change)."""
+
+        async def openapi(ctx: Context) -> None:
+            from .openapi import build_openapi
+
+            ctx.body = build_openapi(self)
+
+        return Route("GET", "/openapi.json", openapi, {"auth": False})
 
     # -- helpers for projects ------------------------------------------------------------------------
     def grant_public(self, actions: list[str]) -> None:
