@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from .errors import ValidationError
 from .lifecycles import Lifecycles
 from .schema import ContentType, build_tables, link_columns
 from .where import WhereBuilder, cast_value
@@ -212,7 +213,10 @@ class EntityQuery:
                 if kind in ("json", "blocks"):
                     values[self.ct.columns[name]] = value
                 else:
-                    values[self.ct.columns[name]] = cast_value(kind, value)
+                    cast = cast_value(kind, value)
+                    if kind in ("integer", "biginteger") and isinstance(cast, float):
+                        raise ValidationError(f"{name} must be an integer of at most 64 bits")
+                    values[self.ct.columns[name]] = cast
         return values, relations
 
     def _write_links(self, conn: Connection, row_id: int, relations: dict[str, Any], replace: bool) -> None:

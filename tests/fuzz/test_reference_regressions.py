@@ -52,3 +52,15 @@ def test_values_outside_an_enumeration_or_not_emails_answer_400(api: httpx.Clien
         created = api.post(path, json={"data": {"batch": _batch()}}).json()["data"]["documentId"]
         assert api.put(f"{path}/{created}", json={"data": data}).status_code == 400
     assert api.post("/api/authors", json={"data": {"email": "ada@example.com"}}).status_code == 201
+
+
+def test_integers_beyond_64_bits_filter_as_numbers_and_are_refused_as_values(api: httpx.Client) -> None:
+    # Found by `conformance fuzz` over HTTP: filters[author][id][$lt]=36893488147419103232 overflowed the
+    # SQLite driver (500).
+    huge = str(2**65)
+    for params in ({"filters[id][$lt]": huge}, {"filters[author][id][$ne]": huge},
+                   {"filters[views][$in][0]": huge, "filters[views][$in][1]": "3"}):
+        response = api.get("/api/articles", params=params)
+        assert response.status_code == 200, (params, response.text)
+    response = api.post("/api/articles", json={"data": {"views": 2**65}})
+    assert response.status_code == 400, response.text
