@@ -29,8 +29,10 @@ def send(client: httpx.Client, case: Case, base_url: str, headers: dict[str, str
     """Send ``case`` and read the whole answer; transport errors propagate (httpx.TransportError)."""
     request = prepare(case, base_url, headers)
     body = request.body.encode() if isinstance(request.body, str) else request.body
+    content = body if isinstance(body, bytes) or body is None else b""
+    headers_out = {k: v.decode("latin-1") if isinstance(v, bytes) else v for k, v in request.headers.items()}
     started = time.perf_counter()
-    response = client.request(str(request.method), str(request.url), headers=dict(request.headers), content=body)
+    response = client.request(str(request.method), str(request.url), headers=headers_out, content=content)
     response.close()
     if not hasattr(response, "_elapsed"):
         # Answers built in process arrive already read, so httpx never times them; schemathesis reads it.
