@@ -116,7 +116,10 @@ def started_target(args: Any) -> Iterator[tuple[Target, TargetInfo, str, str, st
         finally:
             target.stop()
         return
-    launched = launch(args)
+    try:
+        launched = launch(args)
+    except ImportError as exc:  # a target adapter this checkout does not have (yet)
+        raise TargetError(f"target {args.target!r} is not available here: {exc}") from exc
     try:
         if launched.target is None:
             raise TargetError(f"target {args.target!r} cannot be fuzzed")
