@@ -95,7 +95,9 @@ def attribute_value_schema(attr: dict[str, Any]) -> dict[str, Any]:
     if kind == "enumeration":
         return {"type": "string", "enum": list(attr["enum"])}
     if kind == "integer":
-        return {"type": "integer", **INT32}
+        # Unbounded: Strapi on SQLite stores and answers integers past 32 bits. Requests and filters
+        # stay within 32 bits (``sendable``), what every database Strapi supports accepts.
+        return {"type": "integer"}
     if kind == "biginteger":
         # Strapi answers big integers as strings, to keep their precision in JavaScript.
         return {"type": "string", "pattern": "^-?[0-9]+$"}
@@ -128,6 +130,11 @@ def attribute_value_schema(attr: dict[str, Any]) -> dict[str, Any]:
     return {}  # customField and types from plugins: anything
 
 
+def sendable(schema: dict[str, Any]) -> dict[str, Any]:
+    """A value schema as requests and filters send it: integers within 32 bits."""
+    return {**schema, **INT32} if schema.get("type") == "integer" else schema
+
+
 def nullable(schema: dict[str, Any]) -> dict[str, Any]:
     """``schema`` or null (every attribute of a Strapi entry may be null)."""
     if not schema:
@@ -150,7 +157,7 @@ def input_value_schema(attr: dict[str, Any]) -> dict[str, Any]:
         return nullable({"type": "array", "items": {"type": "integer"}} if attr.get("multiple") else {"type": "integer"})
     if kind == "biginteger":
         return nullable({"anyOf": [{"type": "integer"}, {"type": "string", "pattern": "^-?[0-9]+$"}]})
-    return nullable(attribute_value_schema(attr))
+    return nullable(sendable(attribute_value_schema(attr)))
 
 
 # -- component schemas -------------------------------------------------------------------------------
@@ -203,7 +210,7 @@ def field_filter_schemas(ct: ContentTypeSchema) -> dict[str, Any]:
                            "documentId": operators_schema({"type": "string"}, True)}
     for name in ct.scalar_fields():
         attr = ct.attributes.get(name, {"type": "datetime"})
-        out[name] = operators_schema(attribute_value_schema(attr), attr["type"] in STRING_TYPES)
+        out[name] = operators_schema(sendable(attribute_value_schema(attr)), attr["type"] in STRING_TYPES)
     return out
 
 

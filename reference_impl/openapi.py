@@ -69,7 +69,7 @@ def value_schema(attr: dict[str, Any]) -> dict[str, Any]:
     table: dict[str, dict[str, Any]] = {
         "email": {"type": "string", "format": "email"},
         "uid": {"type": "string", "pattern": "^[A-Za-z0-9-_.~]*$"},
-        "integer": {"type": "integer", **INT32},
+        "integer": {"type": "integer"},  # SQLite keeps integers past 32 bits; requests stay within them
         "biginteger": {"type": "string", "pattern": "^-?[0-9]+$"},
         "float": {"type": "number"},
         "decimal": {"type": "number"},
@@ -108,7 +108,11 @@ def input_schema(attr: dict[str, Any]) -> dict[str, Any]:
         return _or_null({"type": "array", "items": {"type": "integer"}} if attr.get("multiple") else {"type": "integer"})
     if kind == "biginteger":
         return _or_null({"anyOf": [{"type": "integer"}, {"type": "string", "pattern": "^-?[0-9]+$"}]})
-    return _or_null(value_schema(attr))
+    return _or_null(_within_int32(value_schema(attr)))
+
+
+def _within_int32(schema: dict[str, Any]) -> dict[str, Any]:
+    return {**schema, **INT32} if schema.get("type") == "integer" else schema
 
 
 class DocumentBuilder:
@@ -161,7 +165,7 @@ class DocumentBuilder:
                "documentId": self.operators({"type": "string"}, True)}
         for name in self.selectable(ct):
             attr = ct.attributes.get(name, {"type": "datetime"})
-            out[name] = self.operators(value_schema(attr), attr["type"] in TEXTUAL)
+            out[name] = self.operators(_within_int32(value_schema(attr)), attr["type"] in TEXTUAL)
         return out
 
     def filters(self, ct: ContentType) -> dict[str, Any]:
