@@ -174,6 +174,12 @@ def cmd_expectations_update(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_fuzz(args: argparse.Namespace) -> int:
+    from .fuzz.command import run_fuzz
+
+    return run_fuzz(args, REPO_ROOT)
+
+
 def add_target_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", default="reference",
                         help="reference (in process, default) | reference-http | strapi | process | a base URL")
@@ -220,6 +226,13 @@ def build_parser() -> argparse.ArgumentParser:
     matrix.add_argument("--out", default=str(REPO_ROOT / "reports" / "matrix.html"))
     matrix.add_argument("--title", default="Conformance matrix")
     matrix.set_defaults(func=cmd_matrix)
+
+    fuzz = sub.add_parser("fuzz", help="fuzz the content API with schemathesis (OpenAPI from the fixture)")
+    add_target_options(fuzz)
+    from .fuzz.command import add_fuzz_options
+
+    add_fuzz_options(fuzz)
+    fuzz.set_defaults(func=cmd_fuzz)
 
     exp = sub.add_parser("expectations", help="expectation manifests")
     exp_sub = exp.add_subparsers(dest="action", required=True)

@@ -8,6 +8,7 @@ database transaction, and emits ``entry.*`` events after the commit.
 
 from __future__ import annotations
 
+import re
 import secrets
 import string
 from collections.abc import Awaitable, Callable
@@ -24,6 +25,8 @@ if TYPE_CHECKING:
 
 DocumentMiddleware = Callable[[dict[str, Any], Callable[[], Awaitable[Any]]], Awaitable[Any]]
 ID_ALPHABET = string.ascii_lowercase + string.digits
+# yup's email test (what Strapi's entity validator uses), simplified: local@domain.tld without spaces.
+EMAIL = re.compile(r"^[^\s@]+@[^\s@]+\.[^\s@]+$")
 
 
 def new_document_id() -> str:
@@ -165,6 +168,23 @@ class DocumentRepository:
         out["status"] = params.get("status")
         return out
 
+    def _validate_values(self, data: dict[str, Any]) -> None:
+        """Strapi's entity validator, for the attribute types whose values the database would take
+        anyway: an enumeration outside its values, an email that is no email."""
+        for name, value in data.items():
+            attr = self.ct.attributes.get(name) or {}
+            if value is None:
+                continue
+            if attr.get("type") == "enumeration" and value not in attr.get("enum", []):
+                raise ValidationError(f"{name} must be one of the following values: {', '.join(attr['enum'])}",
+                                      {"errors": [{"path": [name], "message": f"{name} must be one of the "
+                                                   f"following values: {', '.join(attr['enum'])}",
+                                                   "name": "ValidationError", "value": value}]})
+            if attr.get("type") == "email" and not (isinstance(value, str) and EMAIL.match(value)):
+                raise ValidationError(f"{name} must be a valid email",
+                                      {"errors": [{"path": [name], "message": f"{name} must be a valid email",
+                                                   "name": "ValidationError", "value": value}]})
+
     async def _resolve_relations(self, data: dict[str, Any], published: bool) -> dict[str, Any]:
         """Turn relation values given as documentIds (or ids, or {connect|set: [...]}) into row ids."""
         out = dict(data)
@@ -220,6 +240,7 @@ class DocumentRepository:
         data = dict(params.get("data") or {})
         for key in ("id", "documentId"):
             data.pop(key, None)
+        self._validate_values(data)
         data["documentId"] = new_document_id()
         publish = params.get("status") == "published"
         if not self.ct.draft_and_publish:
@@ -240,6 +261,7 @@ class DocumentRepository:
         data = dict(params.get("data") or {})
         for key in ("id", "documentId", "publishedAt"):
             data.pop(key, None)
+        self._validate_values(data)
         where: dict[str, Any] = {"documentId": document_id}
         if self.ct.draft_and_publish:
             where["publishedAt"] = {"$null": True}

@@ -17,6 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from .errors import ValidationError
 from .lifecycles import Lifecycles
 from .schema import ContentType, build_tables, link_columns
 from .where import WhereBuilder, cast_value
@@ -28,7 +29,9 @@ _on_commit: contextvars.ContextVar[list[Callable[[], Any]] | None] = contextvars
 def iso(value: Any) -> Any:
     """Render dates as Strapi does: ``2024-03-06T13:42:05.098Z``."""
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+        # Four-digit years, as JavaScript's toISOString writes them (strftime gives "706" for 0706).
+        return (f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:"
+                f"{value.second:02d}.{value.microsecond // 1000:03d}Z")
     if isinstance(value, (date, time)):
         return value.isoformat()
     return value
@@ -210,7 +213,10 @@ class EntityQuery:
                 if kind in ("json", "blocks"):
                     values[self.ct.columns[name]] = value
                 else:
-                    values[self.ct.columns[name]] = cast_value(kind, value)
+                    cast = cast_value(kind, value)
+                    if kind in ("integer", "biginteger") and isinstance(cast, float):
+                        raise ValidationError(f"{name} must be an integer of at most 64 bits")
+                    values[self.ct.columns[name]] = cast
         return values, relations
 
     def _write_links(self, conn: Connection, row_id: int, relations: dict[str, Any], replace: bool) -> None:

@@ -193,12 +193,22 @@ class RestParams:
             names = _as_list(populate)
             if "*" in names:
                 return {name: True for name in ct.relation_attributes()}
-            return {name: True for name in names}
+            return {name: True for name in self._populatable(ct, names)}
         out: dict[str, Any] = {}
         for name, sub in (populate or {}).items():
+            self._populatable(ct, [name])
             target = self.types[ct.attributes[name]["target"]]
             out[name] = self.to_query_params(target, sub) if isinstance(sub, dict) else True
         return out
+
+    @staticmethod
+    def _populatable(ct: ContentType, names: list[Any]) -> list[Any]:
+        # Reached without validate_query too (single-type writes pass the raw query, as Strapi's do):
+        # a name that is no relation is the client's mistake, not a crash of the query engine.
+        for name in names:
+            if ct.attributes.get(name, {}).get("type") != "relation":
+                raise _invalid(str(name), str(name), "query", "populate")
+        return names
 
     def to_query_params(self, ct: ContentType, params: dict[str, Any]) -> dict[str, Any]:
         """Document Service params (REST-shaped) → Query Engine params: where, select, orderBy, populate."""

@@ -167,7 +167,8 @@ class Strapi:
         self._register_api_routes()
         await self._call_index("bootstrap")
         # Content routes before the public catch-all GET route, which only answers what nothing else did.
-        routes = [self._health_route(), *self._content_routes, *self._users_permissions_routes(), *self._system_routes]
+        routes = [self._health_route(), self._openapi_route(), *self._content_routes,
+                  *self._users_permissions_routes(), *self._system_routes]
         for route in routes:
             route.endpoint = compose_endpoint(self, route)
             self.router.add(route)
@@ -260,6 +261,16 @@ class Strapi:
             ctx.status = 204
 
         return Route("ALL", "/_health", health, {"auth": False})
+
+    def _openapi_route(self) -> Route:
+        """``GET /openapi.json``: the content API as loaded (built per request: permissions may change)."""
+
+        async def openapi(ctx: Context) -> None:
+            from .openapi import build_openapi
+
+            ctx.body = build_openapi(self)
+
+        return Route("GET", "/openapi.json", openapi, {"auth": False})
 
     # -- helpers for projects ------------------------------------------------------------------------
     def grant_public(self, actions: list[str]) -> None:

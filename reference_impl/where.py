@@ -45,6 +45,7 @@ OPERATORS = (
     "$not",
 )
 TRUE_STRINGS = ("true", "t", "1")
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 FALSE_STRINGS = ("false", "f", "0")
 
 
@@ -72,7 +73,11 @@ def cast_value(attr_type: str, value: Any) -> Any:
         if attr_type in ("integer", "biginteger") or attr_type == "id":
             if isinstance(value, bool):
                 raise ValueError(value)
-            return int(value)
+            number = int(value)
+            if not INT64_MIN <= number <= INT64_MAX:
+                # Beyond what the database binds as an integer: JavaScript would hold it as a double.
+                return float(number)
+            return number
         if attr_type in ("float", "decimal"):
             if isinstance(value, bool):
                 raise ValueError(value)
@@ -197,6 +202,9 @@ class WhereBuilder:
             return cond if op == "$eqi" else sa.not_(cond)
         if op in ("$lt", "$lte", "$gt", "$gte"):
             cast = cast_value(attr_type, value)
+            if isinstance(cast, bool):
+                # SQL orders booleans (false < true); SQLAlchemy only refuses the bare Python constant.
+                cast = sa.literal(cast, sa.Boolean())
             return {"$lt": col < cast, "$lte": col <= cast, "$gt": col > cast, "$gte": col >= cast}[op]
         pattern = _like_escape(text)
         if op in ("$contains", "$notContains", "$containsi", "$notContainsi"):

@@ -18,6 +18,8 @@ class Launched:
     report_name: str
     pytest_options: list[str]
     stoppers: list[Callable[[], None]] = field(default_factory=list)
+    # The started shared target (None for the in-process reference, started per pytest worker).
+    target: Target | None = None
 
     def stop(self) -> None:
         for stop in reversed(self.stoppers):
@@ -38,6 +40,7 @@ def _shared(target: Target, receiver: WebhookReceiver | None, report_name: str) 
         launched.stop()
         raise
     launched.stoppers.append(target.stop)
+    launched.target = target
     assert info.url is not None
     launched.pytest_options = ["--target", info.url, "--target-name", info.name, "--target-kind", info.kind]
     if receiver is not None:

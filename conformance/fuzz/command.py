@@ -1,0 +1,208 @@
+"""``conformance fuzz``: start the target, load the document, run the phases, write the reports.
+
+Exit codes as for ``conformance run``: 0 clean, 1 when a check failed, 2 when the fuzzer could not
+run (bad options, unreachable target, no usable document), with a one-line reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import shlex
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from ..targets.base import Target, TargetError, TargetInfo
+from .runner import PHASES, FuzzOptions, FuzzResult, Runner
+
+EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
+DEFAULT_SEED = 20240917
+DEFAULT_MAX_EXAMPLES = 20
+SERVED_PATH = "/openapi.json"
+# Where ``python -m reference_impl serve PROJECT`` listens by default: the replay address of cases
+# sent in process.
+REFERENCE_REPLAY_URL = "http://127.0.0.1:1337"
+
+
+class FuzzError(Exception):
+    """The fuzzer cannot run: a one-line reason (exit 2)."""
+
+
+def add_fuzz_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"hypothesis seed (default {DEFAULT_SEED})")
+    parser.add_argument("--max-examples", type=int, default=DEFAULT_MAX_EXAMPLES,
+                        help="cases per operation and generation mode, and stateful scenarios "
+                             f"(default {DEFAULT_MAX_EXAMPLES})")
+    parser.add_argument("--phases", default=",".join(PHASES),
+                        help=f"comma-separated subset of {','.join(PHASES)} (default: all)")
+    parser.add_argument("--openapi", default="harness",
+                        help="the document to fuzz: 'harness' (generated from the fixture's schema.json, "
+                             f"default), 'served' (the target's own {SERVED_PATH}) or a JSON file")
+    parser.add_argument("--report-dir", default=None, help="default: reports/<target>/fuzz/")
+    parser.add_argument("--record-only", action="store_true",
+                        help="write the findings but exit 0 (for targets whose bugs are not ours, e.g. real Strapi)")
+
+
+def parse_phases(text: str) -> tuple[str, ...]:
+    phases = tuple(p.strip() for p in text.split(",") if p.strip())
+    unknown = [p for p in phases if p not in PHASES]
+    if unknown or not phases:
+        raise FuzzError(f"--phases: unknown phase {unknown[0] if unknown else '(none)'!r}; "
+                        f"choose from {', '.join(PHASES)}")
+    return phases
+
+
+def load_document(source: str, client: httpx.Client) -> dict[str, Any]:
+    if source == "harness":
+        from ..openapi import fixture_document
+
+        return fixture_document()
+    if source == "served":
+        try:
+            response = client.get(SERVED_PATH)
+        except httpx.TransportError as exc:
+            raise FuzzError(f"cannot read {SERVED_PATH}: {type(exc).__name__}: {exc}") from exc
+        if response.status_code != 200:
+            raise FuzzError(f"the target serves no document at {SERVED_PATH} (status {response.status_code})")
+        try:
+            document = response.json()
+        except ValueError as exc:
+            raise FuzzError(f"{SERVED_PATH} is not JSON") from exc
+    else:
+        path = Path(source)
+        if not path.is_file():
+            raise FuzzError(f"--openapi: {source} is neither 'harness', 'served' nor a file")
+        try:
+            document = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise FuzzError(f"--openapi: cannot read {source}: {exc}") from exc
+    if not isinstance(document, dict) or not str(document.get("openapi", "")).startswith("3."):
+        raise FuzzError(f"--openapi {source}: not an OpenAPI 3 document")
+    return document
+
+
+def load_schema(document: dict[str, Any]) -> Any:
+    import schemathesis
+    from schemathesis.core.result import Err
+
+    # Replays must carry the real token and relation values: no redaction in curl commands.
+    config = schemathesis.Config.from_dict({"output": {"sanitization": {"enabled": False}}})
+    try:
+        schema = schemathesis.openapi.from_dict(document, config=config)
+        failed = [r.err() for r in schema.get_all_operations() if isinstance(r, Err)]
+    except Exception as exc:  # noqa: BLE001 (schemathesis rejects the document: one line, exit 2)
+        raise FuzzError(f"schemathesis cannot load the document: {type(exc).__name__}: {exc}") from exc
+    if failed:
+        raise FuzzError(f"schemathesis cannot load {len(failed)} operation(s) of the document: {failed[0]}")
+    return schema
+
+
+@contextmanager
+def started_target(args: Any) -> Iterator[tuple[Target, TargetInfo, str, str, str]]:
+    """(target, info, report name, base URL for the client, base URL for replay lines)."""
+    from ..targets.launch import launch
+
+    if args.target == "reference":
+        from ..targets.reference import ReferenceTarget
+
+        target: Target = ReferenceTarget(database_url=args.database)
+        info = target.start()
+        try:
+            yield target, info, "reference", "http://reference.invalid", REFERENCE_REPLAY_URL
+        finally:
+            target.stop()
+        return
+    try:
+        launched = launch(args)
+    except ImportError as exc:  # a target adapter this checkout does not have (yet)
+        raise TargetError(f"target {args.target!r} is not available here: {exc}") from exc
+    try:
+        if launched.target is None:
+            raise TargetError(f"target {args.target!r} cannot be fuzzed")
+        info = launched.target.info
+        url = info.url or ""
+        yield launched.target, info, launched.report_name, url, url
+    finally:
+        launched.stop()
+
+
+@contextmanager
+def _captured_reference_log(directory: Path) -> Iterator[None]:
+    """The in-process reference implementation logs its 500s: into the report folder, not the console."""
+    logger = logging.getLogger("reference_impl")
+    directory.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(directory / "target.log", mode="w", encoding="utf-8")
+    old = logger.propagate
+    logger.addHandler(handler)
+    logger.propagate = False
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.propagate = old
+        handler.close()
+
+
+def command_line(args: Any) -> str:
+    parts = ["conformance", "fuzz", "--target", args.target, "--seed", str(args.seed),
+             "--max-examples", str(args.max_examples)]
+    if args.phases != ",".join(PHASES):
+        parts += ["--phases", args.phases]
+    if args.openapi != "harness":
+        parts += ["--openapi", args.openapi]
+    if args.target == "strapi":
+        parts += ["--strapi-version", args.strapi_version]
+    return " ".join(shlex.quote(p) for p in parts)
+
+
+def run_fuzz(args: Any, repo_root: Path) -> int:
+    from .report import RunInfo, write_reports
+
+    try:
+        phases = parse_phases(args.phases)
+        if args.max_examples < 1:
+            raise FuzzError("--max-examples must be at least 1")
+        with started_target(args) as (target, info, report_name, base_url, replay_url):
+            folder = "fuzz" if args.openapi == "harness" else "fuzz-served" if args.openapi == "served" else "fuzz-file"
+            report_dir = Path(args.report_dir) if args.report_dir else repo_root / "reports" / report_name / folder
+            with target.client(timeout=30.0) as client:
+                schema = load_schema(load_document(args.openapi, client))
+                token = info.tokens.get("full-access")
+                headers = {"Authorization": f"Bearer {token}"} if token else {}
+                options = FuzzOptions(seed=args.seed, max_examples=args.max_examples, phases=phases)
+                runner = Runner(schema, client, base_url, headers, options, replay_url)
+                if args.target == "reference":
+                    with _captured_reference_log(report_dir):
+                        result = runner.run()
+                else:
+                    result = runner.run()
+            run = RunInfo(target={**info.as_json(), "report_name": report_name}, document=args.openapi,
+                          seed=args.seed, max_examples=args.max_examples, phases=phases, command=command_line(args))
+            data = write_reports(result, run, report_dir)
+    except (TargetError, FuzzError) as exc:
+        print(f"conformance: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    print_summary(result, data, report_dir)
+    if result.errors:
+        print(f"conformance: {len(result.errors)} operation(s) could not be generated: {result.errors[0]}",
+              file=sys.stderr)
+        return EXIT_ERROR
+    if result.failures and getattr(args, "record_only", False):
+        print(f"conformance: {len(result.failures)} finding(s) recorded in {report_dir} (--record-only)")
+        return EXIT_OK
+    return EXIT_FAIL if result.failures else EXIT_OK
+
+
+def print_summary(result: FuzzResult, data: dict[str, Any], report_dir: Path) -> None:
+    ops = data["operations"]
+    print(f"fuzz {data['target']['report_name']}: {ops['covered']}/{ops['total']} operations, "
+          f"{data['cases']['total']} cases in {data['duration_s']:.1f}s ({data['cases_per_second']} cases/s), "
+          f"{data['failures']['total']} failure(s)   reports: {report_dir}")
+    for failure in result.failures:
+        print(f"  {failure.replay()}")

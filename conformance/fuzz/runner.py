@@ -1,0 +1,283 @@
+"""The fuzz run: schemathesis' generated cases, through hypothesis with a fixed seed, against a target.
+
+Three phases:
+
+- ``stateless``: every operation, cases drawn from its schema in positive and negative generation
+  modes (valid and invalid bodies and bracket-syntax query parameters);
+- ``stateful``: schemathesis' state machine over the document's OpenAPI links (create → findOne →
+  update → delete), with the checks that follow resources (use after free, availability);
+- ``methods``: every documented path with each undocumented method, which Strapi's router answers
+  405 with an ``Allow`` header.
+
+Failures are recorded, never raised into hypothesis: a run covers every operation whatever it finds,
+and the same seed draws the same cases.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import httpx
+import hypothesis
+import schemathesis
+from hypothesis import HealthCheck
+from schemathesis import Case, GenerationMode
+from schemathesis.checks import not_a_server_error
+from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    ensure_resource_availability,
+    response_schema_conformance,
+    status_code_conformance,
+    use_after_free,
+)
+
+from .send import curl_line, send, transport_kwargs
+
+STATELESS_CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
+                    response_schema_conformance]
+STATEFUL_CHECKS = [*STATELESS_CHECKS, use_after_free, ensure_resource_availability]
+PHASES = ("stateless", "stateful", "methods")
+PROBE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
+PROBE_ID = "conformance-method-probe"
+
+
+@dataclass
+class FuzzFailure:
+    phase: str
+    operation: str
+    check: str
+    title: str
+    message: str
+    status: int | None
+    curl: str
+    seed: int
+
+    def replay(self) -> str:
+        """One line: what failed, the seed that drew it, the curl command that shows it again."""
+        status = self.status if self.status is not None else "-"
+        return f"[{self.check}] {self.operation} -> {status} | seed={self.seed} | {self.curl}"
+
+    def as_json(self) -> dict[str, Any]:
+        return {"phase": self.phase, "operation": self.operation, "check": self.check, "title": self.title,
+                "message": self.message, "status": self.status, "seed": self.seed, "curl": self.curl,
+                "replay": self.replay()}
+
+
+@dataclass
+class FuzzOptions:
+    seed: int = 0
+    max_examples: int = 20
+    phases: tuple[str, ...] = PHASES
+    stateful_steps: int = 6
+
+
+@dataclass
+class FuzzResult:
+    operations: list[str]
+    cases: Counter[tuple[str, str]] = field(default_factory=Counter)  # per (phase, operation label)
+    answered: set[str] = field(default_factory=set)  # operations that got at least one answer
+    statuses: dict[str, Counter[int]] = field(default_factory=dict)
+    failures: list[FuzzFailure] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)  # generation problems (not target failures)
+    duration_s: float = 0.0
+
+    def count(self, phase: str, operation: str) -> None:
+        self.cases[(phase, operation)] += 1
+
+    @property
+    def total_cases(self) -> int:
+        return sum(self.cases.values())
+
+    def by_phase(self) -> dict[str, int]:
+        out: Counter[str] = Counter()
+        for (phase, _), n in self.cases.items():
+            out[phase] += n
+        return dict(out)
+
+    def by_operation(self, phase: str | None = None) -> dict[str, int]:
+        out: Counter[str] = Counter()
+        for (p, operation), n in self.cases.items():
+            if phase is None or p == phase:
+                out[operation] += n
+        return dict(sorted(out.items()))
+
+    def failures_by_check(self) -> dict[str, int]:
+        return dict(sorted(Counter(f.check for f in self.failures).items()))
+
+
+class Runner:
+    """One run of the phases against one target client."""
+
+    def __init__(self, schema: schemathesis.BaseSchema, client: httpx.Client, base_url: str,
+                 headers: dict[str, str], options: FuzzOptions, replay_base_url: str | None = None) -> None:
+        self.schema = schema
+        self.client = client
+        self.base_url = base_url.rstrip("/")
+        self.replay_base_url = (replay_base_url or base_url).rstrip("/")
+        self.headers = headers
+        self.options = options
+        # load_schema refused documents with operations schemathesis cannot read: all are Ok here.
+        self.operations = [result.ok() for result in schema.get_all_operations()]  # type: ignore[union-attr]
+        self.result = FuzzResult([op.label for op in self.operations])
+        self._seen: set[tuple[str, str, str, str]] = set()
+
+    # -- shared --------------------------------------------------------------------------------------
+    def settings(self, examples: int) -> hypothesis.settings:
+        return hypothesis.settings(max_examples=examples, deadline=None, database=None, derandomize=False,
+                                   suppress_health_check=list(HealthCheck), print_blob=False,
+                                   phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
+                                   stateful_step_count=self.options.stateful_steps)
+
+    def exchange(self, case: Case, phase: str) -> httpx.Response | None:
+        label = case.operation.label
+        self.result.count(phase, label)
+        try:
+            response = send(self.client, case, self.base_url, self.headers)
+        except httpx.TransportError as exc:
+            self.record(phase, label, "transport", f"{type(exc).__name__}: {exc}", str(exc), None, case)
+            return None
+        self.result.answered.add(label)
+        self.result.statuses.setdefault(label, Counter())[response.status_code] += 1
+        return response
+
+    def validate(self, case: Case, response: httpx.Response, phase: str, checks: list[Any],
+                 recorder: Any = None) -> None:
+        try:
+            case.validate_response(response, checks=checks, headers=self.headers,
+                                   transport_kwargs=transport_kwargs(self.base_url, self.headers), recorder=recorder)
+        except FailureGroup as group:
+            for failure in group.exceptions:
+                self.record_failure(phase, case, response.status_code, failure)
+        except Failure as failure:
+            self.record_failure(phase, case, response.status_code, failure)
+
+    def record_failure(self, phase: str, case: Case, status: int, failure: Failure) -> None:
+        check = failure.checks[0] if failure.checks else type(failure).__name__
+        title = failure.title or type(failure).__name__
+        # Schema violations differ by the keyword that failed: one finding per schema location.
+        where = "/".join(str(p) for p in getattr(failure, "schema_path", None) or [])
+        self.record(phase, case.operation.label, check, f"{title} at {where}" if where else title,
+                    failure.message, status, case)
+
+    def record(self, phase: str, operation: str, check: str, title: str, message: str, status: int | None,
+               case: Case | None, curl: str | None = None) -> None:
+        # One record per distinct problem: the same check failing the same way on the same operation
+        # is one finding, however many cases hit it.
+        key = (operation, check, title, str(status))
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        if curl is None and case is not None:
+            curl = curl_line(case, self.replay_base_url, self.headers)
+        self.result.failures.append(FuzzFailure(phase, operation, check, title, message.strip(), status,
+                                                curl or "", self.options.seed))
+
+    # -- phases ----------------------------------------------------------------------------------------
+    def run(self) -> FuzzResult:
+        started = time.perf_counter()
+        steps: dict[str, Callable[[], None]] = {"stateless": self.stateless, "stateful": self.stateful,
+                                                "methods": self.methods}
+        for phase in self.options.phases:
+            steps[phase]()
+        self.result.duration_s = time.perf_counter() - started
+        return self.result
+
+    def stateless(self) -> None:
+        for operation in self.operations:
+            for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
+                self._stateless_operation(operation, mode)
+
+    def _stateless_operation(self, operation: Any, mode: GenerationMode) -> None:
+        def test(case: Case) -> None:
+            response = self.exchange(case, "stateless")
+            if response is not None:
+                self.validate(case, response, "stateless", STATELESS_CHECKS)
+
+        strategy = operation.as_strategy(generation_mode=mode)
+        wrapped = hypothesis.given(case=strategy)(test)
+        wrapped = self.settings(self.options.max_examples)(wrapped)
+        wrapped = hypothesis.seed(self.options.seed)(wrapped)
+        try:
+            wrapped()
+        except hypothesis.errors.Unsatisfiable:
+            pass  # no case of this mode exists (nothing to negate): nothing to send
+        except Exception as exc:  # noqa: BLE001 (a generation problem is reported, the run goes on)
+            self.result.errors.append(f"{operation.label} ({mode.value}): {type(exc).__name__}: {exc}")
+
+    def stateful(self) -> None:
+        runner = self
+        machine = self.schema.as_state_machine()
+
+        class Recording(machine):  # type: ignore[misc, valid-type]
+            def call(self, case: Case, **kwargs: Any) -> Any:
+                response = runner.exchange(case, "stateful")
+                if response is None:
+                    # The target stopped answering: end this scenario, the failure is recorded.
+                    raise _ScenarioAborted()
+                return schemathesis.Response.from_any(response)
+
+            def validate_response(self, response: Any, case: Case, additional_checks: Any = None,
+                                  **kwargs: Any) -> None:
+                runner.validate(case, response, "stateful", STATEFUL_CHECKS, recorder=self.recorder)
+
+        Recording.__name__ = "StrapiContentApi"
+        hypothesis.seed(self.options.seed)(Recording)
+        try:
+            Recording.run(settings=self.settings(self.options.max_examples))
+        except _ScenarioAborted:
+            pass
+        except Exception as exc:  # noqa: BLE001
+            self.result.errors.append(f"stateful: {type(exc).__name__}: {exc}")
+
+    def methods(self) -> None:
+        document = self.schema.raw_schema
+        for path, item in document.get("paths", {}).items():
+            documented = {m.upper() for m in item if m.upper() in PROBE_METHODS}
+            for method in PROBE_METHODS:
+                if method in documented:
+                    continue
+                self._probe(path.replace("{id}", PROBE_ID), path, method, documented)
+
+    def _probe(self, url_path: str, path: str, method: str, documented: set[str]) -> None:
+        label = f"{method} {path}"
+        self.result.count("methods", label)
+        body = b'{"data":{}}' if method in ("POST", "PUT", "PATCH") else None
+        headers = {**self.headers, **({"Content-Type": "application/json"} if body else {})}
+        curl = _curl(method, self.replay_base_url + url_path, headers, body)
+        try:
+            response = self.client.request(method, self.base_url + url_path, headers=headers, content=body)
+        except httpx.TransportError as exc:
+            self.record("methods", label, "transport", type(exc).__name__, str(exc), None, None, curl)
+            return
+        self.result.statuses.setdefault(label, Counter())[response.status_code] += 1
+        if response.status_code != 405:
+            self.record("methods", label, "unsupported_method", f"Undocumented method answered {response.status_code}",
+                        f"{method} {url_path} answered {response.status_code}, expected 405 Method Not Allowed",
+                        response.status_code, None, curl)
+            return
+        allow = {m.strip().upper() for m in response.headers.get("allow", "").split(",") if m.strip()}
+        if not documented <= allow:
+            self.record("methods", label, "unsupported_method", "405 without the documented methods in Allow",
+                        f"Allow: {response.headers.get('allow')!r}; documented: {', '.join(sorted(documented))}",
+                        405, None, curl)
+
+
+class _ScenarioAborted(Exception):
+    """The target stopped answering during a stateful scenario."""
+
+
+def _curl(method: str, url: str, headers: dict[str, str], body: bytes | None) -> str:
+    import shlex
+
+    parts = ["curl", "-X", method]
+    for name, value in headers.items():
+        parts += ["-H", f"{name}: {value}"]
+    if body is not None:
+        parts += ["-d", body.decode()]
+    parts.append(url)
+    return " ".join(shlex.quote(p) for p in parts)

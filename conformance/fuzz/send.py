@@ -1,0 +1,50 @@
+"""Sending schemathesis cases through a target's ``httpx.Client``.
+
+Every target hands out an httpx client (the in-process reference implementation through its own event
+loop, HTTP targets over the network), so cases go through it rather than through schemathesis' own
+``requests`` transport: one code path for every target. The request is prepared the way schemathesis
+prepares it for its curl commands, so a replay line sends exactly the bytes that were sent.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import requests
+from schemathesis import Case
+
+# Only what ``requests.Request`` accepts; schemathesis adds transport options (timeouts, ...) we ignore.
+REQUEST_KEYS = ("method", "url", "headers", "files", "data", "params", "json", "cookies")
+
+
+def prepare(case: Case, base_url: str, headers: dict[str, str]) -> requests.PreparedRequest:
+    kwargs = case.as_transport_kwargs(base_url=base_url, headers=headers)
+    return requests.Request(**{k: v for k, v in kwargs.items() if k in REQUEST_KEYS}).prepare()
+
+
+def send(client: httpx.Client, case: Case, base_url: str, headers: dict[str, str]) -> httpx.Response:
+    """Send ``case`` and read the whole answer; transport errors propagate (httpx.TransportError)."""
+    request = prepare(case, base_url, headers)
+    body = request.body.encode() if isinstance(request.body, str) else request.body
+    content = body if isinstance(body, bytes) or body is None else b""
+    headers_out = {k: v.decode("latin-1") if isinstance(v, bytes) else v for k, v in request.headers.items()}
+    started = time.perf_counter()
+    response = client.request(str(request.method), str(request.url), headers=headers_out, content=content)
+    response.close()
+    if not hasattr(response, "_elapsed"):
+        # Answers built in process arrive already read, so httpx never times them; schemathesis reads it.
+        response.elapsed = timedelta(seconds=time.perf_counter() - started)
+    return response
+
+
+def curl_line(case: Case, base_url: str, headers: dict[str, str]) -> str:
+    """The case as one curl command line (schemathesis' own rendering, warnings dropped)."""
+    command = case.as_curl_command(headers=headers, base_url=base_url)
+    return command.split("\n\n", 1)[0].replace("\n", " ")
+
+
+def transport_kwargs(base_url: str, headers: dict[str, str]) -> dict[str, Any]:
+    return {"base_url": base_url, "headers": dict(headers)}
