@@ -5,7 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from harness_helpers import FAILING, NEEDS_TRACE, PASSING, feature_dir, outcomes, read_report, run_cli
+from tests.harness_helpers import FAILING, NEEDS_TRACE, PASSING, feature_dir, outcomes, read_report, run_cli
 
 
 def test_a_scenario_that_must_fail_fails_with_exit_1_and_explains_why(tmp_path: Path) -> None:

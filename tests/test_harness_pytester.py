@@ -4,7 +4,7 @@ capabilities as skips and listed failures as expected failures."""
 from __future__ import annotations
 
 import pytest
-from harness_helpers import FAILING, NEEDS_TRACE, PASSING
+from tests.harness_helpers import FAILING, NEEDS_TRACE, PASSING
 
 from conformance.suite import features_dir
 
