@@ -4,9 +4,9 @@ capabilities as skips and listed failures as expected failures."""
 from __future__ import annotations
 
 import pytest
-from tests.harness_helpers import FAILING, NEEDS_TRACE, PASSING
 
 from conformance.suite import features_dir
+from tests.harness_helpers import FAILING, NEEDS_TRACE, PASSING
 
 SUITE = "from pytest_bdd import scenarios\nscenarios({features!r})\n"
 
