@@ -71,7 +71,7 @@ class Strapi:
         admin = self.config.get("admin", {})
         self.auth = Auth(
             ApiTokenStrategy((admin.get("apiToken") or {}).get("salt", "reference-salt")),
-            UsersPermissionsStrategy(up_config.get("jwtSecret", "reference-jwt-secret")),
+            UsersPermissionsStrategy(up_config.get("jwtSecret", "reference-jwt-secret-change-me-in-config")),
         )
         self.router = Router()
         self._system_routes: list[Route] = []
