@@ -161,7 +161,7 @@ class DocumentRepository:
             out["offset"] = int(start)
         if limit is not None and int(limit) >= 0:
             out["limit"] = int(limit)
-        out["status"] = params.get("status")
+        out["status"] = params.get("status", "draft")  # the Document Service's default, also for populate
         return out
 
     async def _resolve_relations(self, data: dict[str, Any], published: bool) -> dict[str, Any]:
@@ -294,8 +294,8 @@ class DocumentRepository:
 
     # -- helpers -----------------------------------------------------------------------------------
     def _shape(self, params: dict[str, Any]) -> dict[str, Any]:
-        qp = self._query_params({k: params[k] for k in ("fields", "populate") if k in params})
-        return {k: qp[k] for k in ("select", "populate") if k in qp}
+        qp = self._query_params({k: params[k] for k in ("fields", "populate", "status") if k in params})
+        return {k: qp[k] for k in ("select", "populate", "status") if k in qp}
 
     def _all_relations(self) -> dict[str, Any]:
         return {name: {"select": ["id"]} for name in self.ct.relation_attributes()}

@@ -230,7 +230,8 @@ class EntityQuery:
             row_id = conn.execute(sa.insert(self.table).values(**values)).inserted_primary_key[0]
             self._write_links(conn, row_id, relations, replace=False)
         # Strapi's entity manager reads the row back: a nested findOne with its own hooks.
-        return await self.findOne({"where": {"id": row_id}, "select": params.get("select"), "populate": params.get("populate")})
+        return await self.findOne({"where": {"id": row_id}, "select": params.get("select"),
+                                   "populate": params.get("populate"), "status": params.get("status")})
 
     async def _update(self, params: dict[str, Any]) -> Any:
         existing = await self.findOne({"where": params.get("where"), "select": ["id"]})
@@ -241,10 +242,12 @@ class EntityQuery:
             if values:
                 conn.execute(sa.update(self.table).where(self.table.c.id == existing["id"]).values(**values))
             self._write_links(conn, existing["id"], relations, replace=True)
-        return await self.findOne({"where": {"id": existing["id"]}, "select": params.get("select"), "populate": params.get("populate")})
+        return await self.findOne({"where": {"id": existing["id"]}, "select": params.get("select"),
+                                   "populate": params.get("populate"), "status": params.get("status")})
 
     async def _delete(self, params: dict[str, Any]) -> Any:
-        existing = await self.findOne({"where": params.get("where"), "select": params.get("select"), "populate": params.get("populate")})
+        existing = await self.findOne({"where": params.get("where"), "select": params.get("select"),
+                                   "populate": params.get("populate"), "status": params.get("status")})
         if existing is None:
             return None
         with self.db.connection() as conn:
@@ -282,11 +285,16 @@ class EntityQuery:
             sub = sub if isinstance(sub, dict) else {}
             query = EntityQuery(self.db, target)
             columns = query._select_columns(sub.get("select"))
+            where = sub.get("where")
+            if target.draft_and_publish and status in ("draft", "published"):
+                # A document's draft and published rows are both linked: show the requested version only.
+                version = {"publishedAt": {"$notNull": True} if status == "published" else {"$null": True}}
+                where = {"$and": [where, version]} if where else version
             stmt = (
                 sa.select(link.c[own_col].label("_owner"), *columns)
                 .select_from(link.join(target.table, link.c[target_col] == target.table.c.id))
                 .where(link.c[own_col].in_(ids))
-                .where(self.db.where.build(target, target.table, sub.get("where")))
+                .where(self.db.where.build(target, target.table, where))
                 .order_by(link.c.ord, target.table.c.id)
             )
             grouped: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
