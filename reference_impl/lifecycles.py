@@ -88,8 +88,13 @@ class Lifecycles:
             out.append(sub)
         return out
 
-    async def run(self, action: str, model: Any, params: dict[str, Any], execute: Callable[[], Awaitable[Any]]) -> Any:
-        """Run the before hooks, the query, then the after hooks with each subscriber's state."""
+    async def run(self, action: str, model: Any, params: dict[str, Any], execute: Callable[[], Awaitable[Any]],
+                  after_on_none: bool = True) -> Any:
+        """Run the before hooks, the query, then the after hooks with each subscriber's state.
+
+        ``after_on_none=False``: a ``None`` result (an update or delete that matched nothing) returns
+        at once, without after hooks, as Strapi's entity manager does.
+        """
         subscribers = self._matching(model.uid)
         before, after = _hook_name("before", action), _hook_name("after", action)
         states: list[Any] = []
@@ -98,6 +103,8 @@ class Lifecycles:
             await _call(sub, before, event)
             states.append(event.state)
         result = await execute()
+        if result is None and not after_on_none:
+            return None
         for sub, state in zip(subscribers, states, strict=True):
             await _call(sub, after, Event(after, model, params, state, result))
         return result

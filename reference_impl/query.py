@@ -138,10 +138,10 @@ class EntityQuery:
         return await self.db.lifecycles.run("create", self.ct, params, lambda: self._create(params))
 
     async def update(self, params: dict[str, Any]) -> Any:
-        return await self.db.lifecycles.run("update", self.ct, params, lambda: self._update(params))
+        return await self.db.lifecycles.run("update", self.ct, params, lambda: self._update(params), after_on_none=False)
 
     async def delete(self, params: dict[str, Any]) -> Any:
-        return await self.db.lifecycles.run("delete", self.ct, params, lambda: self._delete(params))
+        return await self.db.lifecycles.run("delete", self.ct, params, lambda: self._delete(params), after_on_none=False)
 
     async def deleteMany(self, params: dict[str, Any]) -> Any:  # noqa: N802
         return await self.db.lifecycles.run("deleteMany", self.ct, params, lambda: self._delete_many(params))
