@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from .compose import compose
 from .errors import ValidationError
+from .rest import sanitize_output
 from .schema import ContentType
 
 if TYPE_CHECKING:
@@ -195,7 +196,9 @@ class DocumentRepository:
         if entry is None:
             return
         hub = self.strapi.event_hub
-        info = {"model": self.ct.singular_name, "uid": self.ct.uid, "entry": entry}
+        # Event payloads go through the default output sanitizer: no private or password attributes.
+        info = {"model": self.ct.singular_name, "uid": self.ct.uid,
+                "entry": sanitize_output(self.ct, self.strapi.content_types, entry)}
         self.strapi.db.on_commit(lambda: hub.emit(event, info))
 
     # -- reads -------------------------------------------------------------------------------------
