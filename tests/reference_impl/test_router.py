@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 import pytest
 
 from reference_impl.router import Route, Router, compile_path
