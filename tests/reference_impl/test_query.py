@@ -186,3 +186,16 @@ async def test_update_delete_and_delete_many(make_app: AppFactory) -> None:
         # The link rows of deleted entries went with them: Bob has no article left, Ann still has A2.
         authors = await app.strapi.db.query(AUTHOR).findMany({"where": {"articles": {"id": {"$notNull": True}}}})
         assert [a["name"] for a in authors] == ["Ann"]
+
+
+async def test_sort_is_the_same_on_every_database(make_app: AppFactory) -> None:
+    # SQLite's order: NULL is the smallest value, and text compares by code point (upper case first).
+    async with make_app() as app:
+        seeded = await seed(app)
+        q = seeded.q
+        asc = await q.findMany({"orderBy": [{"views": "asc"}]})
+        assert [r["views"] for r in asc] == [None, 1, 5, 10, 20]
+        desc = await q.findMany({"orderBy": [{"rating": "desc"}]})
+        assert [r["rating"] for r in desc] == [5.0, 4.0, 2.5, 1.5, None]
+        by_title = await q.findMany({"orderBy": [{"title": "asc"}]})
+        assert [r["title"] for r in by_title] == ["100% pure", "Alpha", "Gamma ray", "beta", "delta_x"]
