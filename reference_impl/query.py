@@ -160,7 +160,8 @@ class EntityQuery:
                 item = {item: "asc"}
             for name, direction in item.items():
                 col = self.table.c[self.ct.columns[name]]
-                out.append(col.desc() if str(direction).lower() == "desc" else col.asc())
+                # NULL sorts as the smallest value, as on SQLite (PostgreSQL's default is the opposite).
+                out.append(col.desc().nulls_last() if str(direction).lower() == "desc" else col.asc().nulls_first())
         out.append(self.table.c.id.asc())
         return out
 
