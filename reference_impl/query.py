@@ -54,6 +54,12 @@ class Database:
         self.engine = sa.create_engine(url)
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        elif self.engine.dialect.name == "postgresql":
+            # Text compares and sorts by code point, as on SQLite, whatever the database's locale.
+            for table in self.metadata.tables.values():
+                for column in table.columns:
+                    if isinstance(column.type, sa.String):
+                        column.type.collation = "C"
         self.lifecycles = Lifecycles()
         self.where = WhereBuilder(types)
         self._queries: dict[str, EntityQuery] = {}
