@@ -122,13 +122,31 @@ def run_httpx(url: str, seconds: int, connections: int) -> dict[str, Any]:
             "non_2xx": data["non_2xx"], "command": f"httpx load process: {connections} connections, {seconds} s"}
 
 
-def measure(base: str, paths: dict[str, str], tool: str, seconds: int, connections: int, threads: int) -> dict[str, Any]:
+def cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU time of a process (Linux): steadier than req/s on a busy shared machine."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(base: str, paths: dict[str, str], tool: str, seconds: int, connections: int, threads: int,
+            server_pid: int | None = None) -> dict[str, Any]:
     results = {}
     for name, path in paths.items():
         url = base + path
         httpx.get(url, timeout=10.0).raise_for_status()  # warm up, and fail early on a broken endpoint
-        results[name] = run_wrk(url, seconds, connections, threads) if tool == "wrk" else run_httpx(url, seconds, connections)
-        print(f"{name}: {results[name]['requests_per_s']:.0f} req/s ({results[name]['non_2xx']} non-2xx)", file=sys.stderr)
+        cpu_before = cpu_seconds(server_pid)
+        result = run_wrk(url, seconds, connections, threads) if tool == "wrk" else run_httpx(url, seconds, connections)
+        cpu_after = cpu_seconds(server_pid)
+        if cpu_before is not None and cpu_after is not None and result["requests"]:
+            result["server_cpu_ms_per_request"] = round(1000 * (cpu_after - cpu_before) / result["requests"], 3)
+        results[name] = result
+        print(f"{name}: {result['requests_per_s']:.0f} req/s ({result['non_2xx']} non-2xx), "
+              f"server CPU {result.get('server_cpu_ms_per_request', '?')} ms/request", file=sys.stderr)
     return results
 
 
@@ -144,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tool", choices=("auto", "wrk", "httpx"), default="auto")
     parser.add_argument("--token", default=None, help="bearer token for seeding a target that needs one")
     parser.add_argument("--no-seed", action="store_true", help="the target already holds articles")
+    parser.add_argument("--server-pid", type=int, default=None, help="with --url: the server's PID, for CPU figures")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
     tool = args.tool if args.tool != "auto" else ("wrk" if shutil.which("wrk") else "httpx")
@@ -162,7 +181,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             document_id = seed(base, args.articles, args.token)
         paths = {"GET /api/articles": "/api/articles", "GET /api/articles/:id": f"/api/articles/{document_id}"}
-        results = measure(base, paths, tool, args.seconds, args.connections, args.threads)
+        results = measure(base, paths, tool, args.seconds, args.connections, args.threads,
+                          proc.pid if proc is not None else args.server_pid)
     finally:
         if proc is not None:
             proc.terminate()
