@@ -28,10 +28,14 @@ _on_commit: contextvars.ContextVar[list[Callable[[], Any]] | None] = contextvars
 def iso(value: Any) -> Any:
     """Render dates as Strapi does: ``2024-03-06T13:42:05.098Z``."""
     if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+        return value.isoformat(timespec="milliseconds") + "Z"
     if isinstance(value, (date, time)):
         return value.isoformat()
     return value
+
+
+def _needs_iso(column: sa.Column[Any]) -> bool:
+    return isinstance(column.type, (sa.DateTime, sa.Date, sa.Time))
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -126,6 +130,8 @@ class EntityQuery:
         assert ct.table is not None
         self.table: sa.Table = ct.table
         self._attr_of_col = {col: attr for attr, col in ct.columns.items()}
+        # Worked out once: only date and time columns need converting when a row becomes an entry.
+        self._dated = frozenset(c.name for c in self.table.columns if _needs_iso(c))
 
     # -- public actions (hooked) -----------------------------------------------------------------
     async def findOne(self, params: dict[str, Any] | None = None) -> Any:  # noqa: N802 (Strapi's names)
@@ -171,12 +177,19 @@ class EntityQuery:
         out.append(self.table.c.id.asc())
         return out
 
-    def _to_entry(self, row: Any) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for col, value in row._mapping.items():
-            attr = self._attr_of_col.get(col, col)
-            out[attr] = iso(value)
-        return out
+    def _entries(self, result: Any) -> list[dict[str, Any]]:
+        """Rows → entries keyed by attribute name, dates rendered as ISO strings."""
+        keys = list(result.keys())
+        attrs = [self._attr_of_col.get(k, k) for k in keys]
+        dated = [i for i, k in enumerate(keys) if k in self._dated]
+        entries = []
+        for row in result:
+            values = list(row)
+            for i in dated:
+                if values[i] is not None:
+                    values[i] = iso(values[i])
+            entries.append(dict(zip(attrs, values, strict=True)))
+        return entries
 
     async def _find(self, params: dict[str, Any], one: bool) -> Any:
         stmt = sa.select(*self._select_columns(params.get("select"))).where(
@@ -190,7 +203,7 @@ class EntityQuery:
         if params.get("offset"):
             stmt = stmt.offset(int(params["offset"]))
         with self.db.connection() as conn:
-            rows = [self._to_entry(r) for r in conn.execute(stmt)]
+            rows = self._entries(conn.execute(stmt))
             if params.get("populate"):
                 self._populate(conn, self.ct, rows, params["populate"], params.get("status"))
         if one:
@@ -306,8 +319,7 @@ class EntityQuery:
             )
             grouped: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
             related: list[dict[str, Any]] = []
-            for r in conn.execute(stmt):
-                entry = query._to_entry(r)
+            for entry in query._entries(conn.execute(stmt)):
                 owner = entry.pop("_owner")
                 grouped[owner].append(entry)
                 related.append(entry)
