@@ -64,28 +64,31 @@ class Lifecycles:
         self._builtin: list[Subscriber] = [_timestamps]
         self._models: list[Subscriber] = []
         self._programmatic: list[Subscriber] = []
+        self._by_uid: dict[str, list[Subscriber]] = {}  # every query asks: worked out once per model
 
     def add_model_lifecycles(self, uid: str, hooks: dict[str, Callable[..., Any]]) -> None:
         self._models.append({"models": [uid], **hooks})
+        self._by_uid.clear()
 
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
         """Add a subscriber (a dict with ``models`` and hooks, or a function of every event)."""
         self._programmatic.append(subscriber)
+        self._by_uid.clear()
 
         def unsubscribe() -> None:
             if subscriber in self._programmatic:
                 self._programmatic.remove(subscriber)
+                self._by_uid.clear()
 
         return unsubscribe
 
     def _matching(self, uid: str) -> list[Subscriber]:
-        out = []
-        for sub in (*self._builtin, *self._models, *self._programmatic):
-            if isinstance(sub, dict):
-                models = sub.get("models")
-                if models and uid not in models:
-                    continue
-            out.append(sub)
+        out = self._by_uid.get(uid)
+        if out is None:
+            out = self._by_uid[uid] = [
+                sub for sub in (*self._builtin, *self._models, *self._programmatic)
+                if not (isinstance(sub, dict) and sub.get("models") and uid not in sub["models"])
+            ]
         return out
 
     async def run(self, action: str, model: Any, params: dict[str, Any], execute: Callable[[], Awaitable[Any]],
