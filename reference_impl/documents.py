@@ -152,7 +152,7 @@ class DocumentRepository:
         """Document Service params → Query Engine params (filters, status, fields, sort, pagination, populate)."""
         out = self.strapi.rest.to_query_params(self.ct, params)
         where = [w for w in (out.pop("where", None), self._status_where(params), extra_where) if w]
-        out["where"] = {"$and": where} if where else {}
+        out["where"] = {"$and": where} if len(where) > 1 else (where[0] if where else {})
         start, limit = params.get("start"), params.get("limit")
         if params.get("page") is not None or params.get("pageSize") is not None:
             page = int(params.get("page") or 1)
