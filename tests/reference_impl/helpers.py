@@ -31,3 +31,12 @@ def log(strapi: Any, item: Any) -> None:
 
 def logged(strapi: Any) -> list[Any]:
     return list(strapi.__dict__.get("test_log", []))
+
+
+# For code that is given no strapi (a content type's lifecycles module): one list per process,
+# which a test clears first (tests in one process run one at a time).
+RECORDS: list[Any] = []
+
+
+def record(item: Any) -> None:
+    RECORDS.append(item)

@@ -238,3 +238,20 @@ async def test_a_throwing_action_rolls_back_the_transaction(make_app: AppFactory
         with pytest.raises(ValueError):
             await app.strapi.documents(ARTICLE).create({"data": {"title": "x"}})
         assert await app.strapi.db.query(ARTICLE).count() == 0
+
+
+async def test_lifecycle_hooks_run_inside_the_document_middlewares(make_app: AppFactory) -> None:
+    async with make_app() as app:
+        strapi = app.strapi
+
+        async def mw(context: dict[str, Any], next: Any) -> Any:
+            log(strapi, "docmw:in")
+            result = await next()
+            log(strapi, "docmw:out")
+            return result
+
+        strapi.documents.use(mw)
+        strapi.db.lifecycles.subscribe({"models": [ARTICLE], "beforeFindMany": lambda e: log(strapi, "before"),
+                                        "afterFindMany": lambda e: log(strapi, "after")})
+        await strapi.documents(ARTICLE).findMany()
+        assert logged(strapi) == ["docmw:in", "before", "after", "docmw:out"]

@@ -8,22 +8,20 @@ from typing import Any
 import pytest
 
 from .conftest import AppFactory
-from .helpers import log, logged
+from .helpers import RECORDS, log, logged, record
 
 pytestmark = pytest.mark.anyio
 
 ARTICLE, TAG = "api::article.article", "api::tag.tag"
 
 LIFECYCLES = {"src/api/article/content-types/article/lifecycles.py": """
-    from reference_impl.strapi import RequestContext
-
-    SEEN = []
+    from tests.reference_impl.helpers import record
 
     def beforeCreate(event):
-        SEEN.append(("file", event.action, "createdAt" in event.params["data"]))
+        record(("file", event.action, "createdAt" in event.params["data"]))
 
     def afterCreate(event):
-        SEEN.append(("file", event.action, event.result["title"]))
+        record(("file", event.action, event.result["title"]))
 """}
 
 
@@ -55,20 +53,17 @@ async def test_before_and_after_surround_the_query_with_the_nested_find_one(make
 
 
 async def test_subscriber_order_timestamps_then_file_then_programmatic(make_app: AppFactory) -> None:
+    RECORDS.clear()
     async with make_app(LIFECYCLES) as app:
         strapi = app.strapi
-        seen = None
         for name in ("p1", "p2"):
-            strapi.db.lifecycles.subscribe(subscriber(strapi, name, ("create",)))
+            strapi.db.lifecycles.subscribe({"models": [ARTICLE],
+                                            "beforeCreate": lambda e, n=name: record((n, "beforeCreate")),
+                                            "afterCreate": lambda e, n=name: record((n, "afterCreate"))})
         await strapi.db.query(ARTICLE).create({"data": {"documentId": "d", "title": "t"}})
-        module = next(m for m in __import__("sys").modules.values()
-                      if getattr(m, "__file__", "") and m.__file__.endswith("article/lifecycles.py")
-                      and str(strapi.dir) in m.__file__)
-        seen = module.SEEN
         # The file's beforeCreate already sees the timestamps subscriber's createdAt.
-        assert seen == [("file", "beforeCreate", True), ("file", "afterCreate", "t")]
-        assert logged(strapi) == [("p1", "beforeCreate"), ("p2", "beforeCreate"), ("p1", "afterCreate"),
-                                  ("p2", "afterCreate")]
+        assert RECORDS == [("file", "beforeCreate", True), ("p1", "beforeCreate"), ("p2", "beforeCreate"),
+                           ("file", "afterCreate", "t"), ("p1", "afterCreate"), ("p2", "afterCreate")]
 
 
 async def test_timestamps_are_set_on_create_and_update(make_app: AppFactory) -> None:
