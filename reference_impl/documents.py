@@ -155,7 +155,7 @@ class DocumentRepository:
         """Document Service params → Query Engine params (filters, status, fields, sort, pagination, populate)."""
         out = self.strapi.rest.to_query_params(self.ct, params)
         where = [w for w in (out.pop("where", None), self._status_where(params), extra_where) if w]
-        out["where"] = {"$and": where} if where else {}
+        out["where"] = {"$and": where} if len(where) > 1 else (where[0] if where else {})
         start, limit = params.get("start"), params.get("limit")
         if params.get("page") is not None or params.get("pageSize") is not None:
             page = int(params.get("page") or 1)
@@ -165,7 +165,7 @@ class DocumentRepository:
             out["offset"] = int(start)
         if limit is not None and int(limit) >= 0:
             out["limit"] = int(limit)
-        out["status"] = params.get("status")
+        out["status"] = params.get("status", "draft")  # the Document Service's default, also for populate
         return out
 
     def _validate_values(self, data: dict[str, Any]) -> None:
@@ -319,8 +319,8 @@ class DocumentRepository:
 
     # -- helpers -----------------------------------------------------------------------------------
     def _shape(self, params: dict[str, Any]) -> dict[str, Any]:
-        qp = self._query_params({k: params[k] for k in ("fields", "populate") if k in params})
-        return {k: qp[k] for k in ("select", "populate") if k in qp}
+        qp = self._query_params({k: params[k] for k in ("fields", "populate", "status") if k in params})
+        return {k: qp[k] for k in ("select", "populate", "status") if k in qp}
 
     def _all_relations(self) -> dict[str, Any]:
         return {name: {"select": ["id"]} for name in self.ct.relation_attributes()}

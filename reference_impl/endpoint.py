@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .compose import Middleware, Next, compose
 from .errors import ForbiddenError, PolicyError, UnauthorizedError
+from .loader import ProjectError
 from .policies import policies_middleware, resolve_policies
 
 if TYPE_CHECKING:
@@ -87,7 +88,7 @@ def compose_endpoint(strapi: Strapi, route: Route) -> Middleware:
         policies = resolve_policies(strapi, list(route.config.get("policies") or []), api_name)
         middlewares = strapi.resolve_route_middlewares(route.config.get("middlewares") or [], api_name)
     except (LookupError, ValueError, TypeError) as exc:
-        raise RuntimeError(f"Error creating endpoint {where}: {exc}") from exc
+        raise ProjectError(f"Error creating endpoint {where}: {exc}") from exc
     return compose(
         [
             route_info_middleware(route),

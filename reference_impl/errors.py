@@ -9,8 +9,23 @@ from __future__ import annotations
 
 from typing import Any
 
-# Node's STATUS_CODES reason phrases (http-errors derives the error name from them).
+# Node's STATUS_CODES reason phrases (http-errors derives the error name from them; Koa sends the
+# phrase as the body of a status set without one).
 STATUS_PHRASES: dict[int, str] = {
+    200: "OK",
+    201: "Created",
+    202: "Accepted",
+    203: "Non-Authoritative Information",
+    204: "No Content",
+    205: "Reset Content",
+    206: "Partial Content",
+    300: "Multiple Choices",
+    301: "Moved Permanently",
+    302: "Found",
+    303: "See Other",
+    304: "Not Modified",
+    307: "Temporary Redirect",
+    308: "Permanent Redirect",
     400: "Bad Request",
     401: "Unauthorized",
     402: "Payment Required",
@@ -22,7 +37,9 @@ STATUS_PHRASES: dict[int, str] = {
     409: "Conflict",
     410: "Gone",
     411: "Length Required",
+    412: "Precondition Failed",
     413: "Payload Too Large",
+    414: "URI Too Long",
     415: "Unsupported Media Type",
     422: "Unprocessable Entity",
     429: "Too Many Requests",
@@ -30,6 +47,7 @@ STATUS_PHRASES: dict[int, str] = {
     501: "Not Implemented",
     502: "Bad Gateway",
     503: "Service Unavailable",
+    504: "Gateway Timeout",
 }
 
 

@@ -64,32 +64,40 @@ class Lifecycles:
         self._builtin: list[Subscriber] = [_timestamps]
         self._models: list[Subscriber] = []
         self._programmatic: list[Subscriber] = []
+        self._by_uid: dict[str, list[Subscriber]] = {}  # every query asks: worked out once per model
 
     def add_model_lifecycles(self, uid: str, hooks: dict[str, Callable[..., Any]]) -> None:
         self._models.append({"models": [uid], **hooks})
+        self._by_uid.clear()
 
     def subscribe(self, subscriber: Subscriber) -> Callable[[], None]:
         """Add a subscriber (a dict with ``models`` and hooks, or a function of every event)."""
         self._programmatic.append(subscriber)
+        self._by_uid.clear()
 
         def unsubscribe() -> None:
             if subscriber in self._programmatic:
                 self._programmatic.remove(subscriber)
+                self._by_uid.clear()
 
         return unsubscribe
 
     def _matching(self, uid: str) -> list[Subscriber]:
-        out = []
-        for sub in (*self._builtin, *self._models, *self._programmatic):
-            if isinstance(sub, dict):
-                models = sub.get("models")
-                if models and uid not in models:
-                    continue
-            out.append(sub)
+        out = self._by_uid.get(uid)
+        if out is None:
+            out = self._by_uid[uid] = [
+                sub for sub in (*self._builtin, *self._models, *self._programmatic)
+                if not (isinstance(sub, dict) and sub.get("models") and uid not in sub["models"])
+            ]
         return out
 
-    async def run(self, action: str, model: Any, params: dict[str, Any], execute: Callable[[], Awaitable[Any]]) -> Any:
-        """Run the before hooks, the query, then the after hooks with each subscriber's state."""
+    async def run(self, action: str, model: Any, params: dict[str, Any], execute: Callable[[], Awaitable[Any]],
+                  after_on_none: bool = True) -> Any:
+        """Run the before hooks, the query, then the after hooks with each subscriber's state.
+
+        ``after_on_none=False``: a ``None`` result (an update or delete that matched nothing) returns
+        at once, without after hooks, as Strapi's entity manager does.
+        """
         subscribers = self._matching(model.uid)
         before, after = _hook_name("before", action), _hook_name("after", action)
         states: list[Any] = []
@@ -98,6 +106,8 @@ class Lifecycles:
             await _call(sub, before, event)
             states.append(event.state)
         result = await execute()
+        if result is None and not after_on_none:
+            return None
         for sub, state in zip(subscribers, states, strict=True):
             await _call(sub, after, Event(after, model, params, state, result))
         return result

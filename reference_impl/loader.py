@@ -104,7 +104,17 @@ def load_project(root: Path) -> Project:
     api_root = src / "api"
     for api in sorted(p for p in api_root.iterdir() if p.is_dir()) if api_root.is_dir() else []:
         _load_api(project, api.name, api)
+    _check_relations(project)
     return project
+
+
+def _check_relations(project: Project) -> None:
+    """A relation to a type that does not exist is an error in that type's schema, found now."""
+    for ct in project.content_types.values():
+        for name, attr in ct.relation_attributes().items():
+            if attr.get("target") not in project.content_types:
+                schema = f"src/api/{ct.api_name}/content-types/{ct.singular_name}/schema.json"
+                raise ProjectError(f"{schema}: invalid schema: attribute {name}: unknown relation target {attr.get('target')}")
 
 
 def _load_api(project: Project, api_name: str, folder: Path) -> None:

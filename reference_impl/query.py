@@ -37,6 +37,10 @@ def iso(value: Any) -> Any:
     return value
 
 
+def _needs_iso(column: sa.Column[Any]) -> bool:
+    return isinstance(column.type, (sa.DateTime, sa.Date, sa.Time))
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
@@ -57,12 +61,25 @@ class Database:
         self.engine = sa.create_engine(url)
         if self.engine.dialect.name == "sqlite":
             sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+        elif self.engine.dialect.name == "postgresql":
+            # Text compares and sorts by code point, as on SQLite, whatever the database's locale.
+            for table in self.metadata.tables.values():
+                for column in table.columns:
+                    if isinstance(column.type, sa.String):
+                        column.type.collation = "C"
         self.lifecycles = Lifecycles()
         self.where = WhereBuilder(types)
         self._queries: dict[str, EntityQuery] = {}
 
     def create_schema(self) -> None:
-        self.metadata.create_all(self.engine)
+        if self.engine.dialect.name != "postgresql":
+            self.metadata.create_all(self.engine)
+            return
+        # Several servers may start on one PostgreSQL database at once (parallel test workers):
+        # concurrent CREATE TABLEs race on the catalog, so take turns under an advisory lock.
+        with self.engine.begin() as conn:
+            conn.execute(sa.text("SELECT pg_advisory_xact_lock(727274)"))
+            self.metadata.create_all(conn)
 
     def query(self, uid: str) -> EntityQuery:
         q = self._queries.get(uid)
@@ -123,6 +140,8 @@ class EntityQuery:
         assert ct.table is not None
         self.table: sa.Table = ct.table
         self._attr_of_col = {col: attr for attr, col in ct.columns.items()}
+        # Worked out once: only date and time columns need converting when a row becomes an entry.
+        self._dated = frozenset(c.name for c in self.table.columns if _needs_iso(c))
 
     # -- public actions (hooked) -----------------------------------------------------------------
     async def findOne(self, params: dict[str, Any] | None = None) -> Any:  # noqa: N802 (Strapi's names)
@@ -141,10 +160,10 @@ class EntityQuery:
         return await self.db.lifecycles.run("create", self.ct, params, lambda: self._create(params))
 
     async def update(self, params: dict[str, Any]) -> Any:
-        return await self.db.lifecycles.run("update", self.ct, params, lambda: self._update(params))
+        return await self.db.lifecycles.run("update", self.ct, params, lambda: self._update(params), after_on_none=False)
 
     async def delete(self, params: dict[str, Any]) -> Any:
-        return await self.db.lifecycles.run("delete", self.ct, params, lambda: self._delete(params))
+        return await self.db.lifecycles.run("delete", self.ct, params, lambda: self._delete(params), after_on_none=False)
 
     async def deleteMany(self, params: dict[str, Any]) -> Any:  # noqa: N802
         return await self.db.lifecycles.run("deleteMany", self.ct, params, lambda: self._delete_many(params))
@@ -163,16 +182,24 @@ class EntityQuery:
                 item = {item: "asc"}
             for name, direction in item.items():
                 col = self.table.c[self.ct.columns[name]]
-                out.append(col.desc() if str(direction).lower() == "desc" else col.asc())
+                # NULL sorts as the smallest value, as on SQLite (PostgreSQL's default is the opposite).
+                out.append(col.desc().nulls_last() if str(direction).lower() == "desc" else col.asc().nulls_first())
         out.append(self.table.c.id.asc())
         return out
 
-    def _to_entry(self, row: Any) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        for col, value in row._mapping.items():
-            attr = self._attr_of_col.get(col, col)
-            out[attr] = iso(value)
-        return out
+    def _entries(self, result: Any) -> list[dict[str, Any]]:
+        """Rows → entries keyed by attribute name, dates rendered as ISO strings."""
+        keys = list(result.keys())
+        attrs = [self._attr_of_col.get(k, k) for k in keys]
+        dated = [i for i, k in enumerate(keys) if k in self._dated]
+        entries = []
+        for row in result:
+            values = list(row)
+            for i in dated:
+                if values[i] is not None:
+                    values[i] = iso(values[i])
+            entries.append(dict(zip(attrs, values, strict=True)))
+        return entries
 
     async def _find(self, params: dict[str, Any], one: bool) -> Any:
         stmt = sa.select(*self._select_columns(params.get("select"))).where(
@@ -186,7 +213,7 @@ class EntityQuery:
         if params.get("offset"):
             stmt = stmt.offset(int(params["offset"]))
         with self.db.connection() as conn:
-            rows = [self._to_entry(r) for r in conn.execute(stmt)]
+            rows = self._entries(conn.execute(stmt))
             if params.get("populate"):
                 self._populate(conn, self.ct, rows, params["populate"], params.get("status"))
         if one:
@@ -238,7 +265,8 @@ class EntityQuery:
             row_id = inserted[0]
             self._write_links(conn, row_id, relations, replace=False)
         # Strapi's entity manager reads the row back: a nested findOne with its own hooks.
-        return await self.findOne({"where": {"id": row_id}, "select": params.get("select"), "populate": params.get("populate")})
+        return await self.findOne({"where": {"id": row_id}, "select": params.get("select"),
+                                   "populate": params.get("populate"), "status": params.get("status")})
 
     async def _update(self, params: dict[str, Any]) -> Any:
         existing = await self.findOne({"where": params.get("where"), "select": ["id"]})
@@ -249,10 +277,12 @@ class EntityQuery:
             if values:
                 conn.execute(sa.update(self.table).where(self.table.c.id == existing["id"]).values(**values))
             self._write_links(conn, existing["id"], relations, replace=True)
-        return await self.findOne({"where": {"id": existing["id"]}, "select": params.get("select"), "populate": params.get("populate")})
+        return await self.findOne({"where": {"id": existing["id"]}, "select": params.get("select"),
+                                   "populate": params.get("populate"), "status": params.get("status")})
 
     async def _delete(self, params: dict[str, Any]) -> Any:
-        existing = await self.findOne({"where": params.get("where"), "select": params.get("select"), "populate": params.get("populate")})
+        existing = await self.findOne({"where": params.get("where"), "select": params.get("select"),
+                                   "populate": params.get("populate"), "status": params.get("status")})
         if existing is None:
             return None
         with self.db.connection() as conn:
@@ -290,21 +320,21 @@ class EntityQuery:
             sub = sub if isinstance(sub, dict) else {}
             query = EntityQuery(self.db, target)
             columns = query._select_columns(sub.get("select"))
+            where = sub.get("where")
+            if target.draft_and_publish and status in ("draft", "published"):
+                # A document's draft and published rows are both linked: show the requested version only.
+                version = {"publishedAt": {"$notNull": True} if status == "published" else {"$null": True}}
+                where = {"$and": [where, version]} if where else version
             stmt = (
                 sa.select(link.c[own_col].label("_owner"), *columns)
                 .select_from(link.join(target.table, link.c[target_col] == target.table.c.id))
                 .where(link.c[own_col].in_(ids))
-                .where(self.db.where.build(target, target.table, sub.get("where")))
+                .where(self.db.where.build(target, target.table, where))
                 .order_by(link.c.ord, target.table.c.id)
             )
-            if target.draft_and_publish and status in ("draft", "published"):
-                # Related documents are answered in the version the request asked for.
-                published = target.table.c.published_at
-                stmt = stmt.where(published.is_not(None) if status == "published" else published.is_(None))
             grouped: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
             related: list[dict[str, Any]] = []
-            for r in conn.execute(stmt):
-                entry = query._to_entry(r)
+            for entry in query._entries(conn.execute(stmt)):
                 owner = entry.pop("_owner")
                 grouped[owner].append(entry)
                 related.append(entry)

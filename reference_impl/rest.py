@@ -11,7 +11,7 @@ import math
 from typing import Any
 
 from .errors import PaginationError, ValidationError
-from .schema import SYSTEM_FIELDS, ContentType
+from .schema import ContentType
 from .where import OPERATORS
 
 STRICT_QUERY_KEYS = frozenset(
@@ -288,8 +288,9 @@ def sanitize_output(ct: ContentType, types: dict[str, ContentType], entry: Any) 
     if isinstance(entry, list):
         return [sanitize_output(ct, types, e) for e in entry]
     out = {}
+    private = ct.private_fields
     for key, value in entry.items():
-        if key not in SYSTEM_FIELDS and ct.is_private(key):
+        if key in private:
             continue
         attr = ct.attributes.get(key)
         if attr is not None and attr.get("type") == "relation" and value is not None:

@@ -56,15 +56,18 @@ class Router:
     def add(self, route: Route) -> None:
         self.routes.append(route)
 
-    def _find(self, method: str, path: str) -> tuple[Route | None, dict[str, str], set[str]]:
-        allowed: set[str] = set()
+    def _find(self, method: str, path: str) -> tuple[Route | None, dict[str, str], list[str]]:
+        # ``allowed`` keeps @koa/router's order: route order, with HEAD just before GET.
+        allowed: list[str] = []
         for route in self.routes:
             params = route.match(path)
             if params is None:
                 continue
             if route.method in (method, "ALL") or (method == "HEAD" and route.method == "GET"):
                 return route, params, allowed
-            allowed.add(route.method)
+            for m in ("HEAD", "GET") if route.method == "GET" else (route.method,):
+                if m not in allowed:
+                    allowed.append(m)
         return None, {}, allowed
 
     def middleware(self) -> Middleware:
@@ -79,15 +82,12 @@ class Router:
                 return None
             await next()
             if allowed and not ctx.explicit_status:
-                if "GET" in allowed:
-                    allowed.add("HEAD")
                 if ctx.method == "OPTIONS":
                     ctx.status = 200
                     ctx.body = ""
-                    ctx.set("Allow", ", ".join(sorted(allowed)))
                 else:
                     ctx.status = 405
-                    ctx.set("Allow", ", ".join(sorted(allowed)))
+                ctx.set("Allow", ", ".join(allowed))
             return None
 
         return dispatch

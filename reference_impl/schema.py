@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -120,13 +121,21 @@ class ContentType:
     def relation_attributes(self) -> dict[str, dict[str, Any]]:
         return {k: v for k, v in self.attributes.items() if v.get("type") == "relation"}
 
-    def is_private(self, name: str) -> bool:
-        attr = self.attributes.get(name, {})
-        return bool(attr.get("private")) or attr.get("type") == "password"
+    @cached_property
+    def private_fields(self) -> frozenset[str]:
+        """Private and password attributes (a schema does not change once loaded)."""
+        return frozenset(k for k, a in self.attributes.items() if a.get("private") or a.get("type") == "password")
 
-    def readable_fields(self) -> list[str]:
+    def is_private(self, name: str) -> bool:
+        return name in self.private_fields
+
+    @cached_property
+    def _readable(self) -> tuple[str, ...]:
+        return (*SYSTEM_FIELDS, *(k for k in self.scalar_attributes() if k not in self.private_fields))
+
+    def readable_fields(self) -> tuple[str, ...]:
         """Attributes that can be filtered, sorted and selected: system fields plus public scalars."""
-        return list(SYSTEM_FIELDS) + [k for k in self.scalar_attributes() if not self.is_private(k)]
+        return self._readable
 
 
 def build_tables(metadata: sa.MetaData, types: dict[str, ContentType]) -> None:

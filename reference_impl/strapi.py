@@ -19,7 +19,7 @@ from .context import Context
 from .controllers import CoreController
 from .documents import DocumentService
 from .endpoint import compose_endpoint
-from .factories import CoreRouter, Factory
+from .factories import CoreRouter
 from .loader import Project, ProjectError, load_project
 from .middlewares import BUILTINS, DEFAULT_ORDER, REQUIRED
 from .query import Database
@@ -89,31 +89,25 @@ class Strapi:
         return f"sqlite:///{tmp / 'data.db'}"
 
     # -- registries --------------------------------------------------------------------------------
-    def service(self, uid: str) -> Any:
-        svc = self._services.get(uid)
-        if svc is None:
-            factory = self.project.services.get(uid)
-            if factory is None:
-                if uid not in self.content_types:
-                    raise LookupError(f"Service {uid} not found.")
-                svc = CoreService(self, uid)
+    def _instance(self, kind: str, uid: str, cache: dict[str, Any], factories: dict[str, Any], core: type) -> Any:
+        """The project's controller or service for ``uid``, built once; the core one when it has none."""
+        instance = cache.get(uid)
+        if instance is None:
+            factory = factories.get(uid)
+            if factory is not None:
+                instance = factory(self) if callable(factory) else factory
+            elif uid in self.content_types:
+                instance = core(self, uid)
             else:
-                svc = factory(self) if isinstance(factory, Factory) or callable(factory) else factory
-            self._services[uid] = svc
-        return svc
+                raise LookupError(f"{kind} {uid} not found.")
+            cache[uid] = instance
+        return instance
+
+    def service(self, uid: str) -> Any:
+        return self._instance("Service", uid, self._services, self.project.services, CoreService)
 
     def controller(self, uid: str) -> Any:
-        ctrl = self._controllers.get(uid)
-        if ctrl is None:
-            factory = self.project.controllers.get(uid)
-            if factory is None:
-                if uid not in self.content_types:
-                    raise LookupError(f"Controller {uid} not found.")
-                ctrl = CoreController(self, uid)
-            else:
-                ctrl = factory(self) if isinstance(factory, Factory) or callable(factory) else factory
-            self._controllers[uid] = ctrl
-        return ctrl
+        return self._instance("Controller", uid, self._controllers, self.project.controllers, CoreController)
 
     def plugin(self, name: str) -> Any:
         if name == "users-permissions":

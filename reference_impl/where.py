@@ -114,6 +114,13 @@ def _as_list(value: Any) -> list[Any]:
     return [value]
 
 
+def _all(clauses: list[ColumnElement[bool]]) -> ColumnElement[bool]:
+    """AND of ``clauses``; one clause is returned as it is (a smaller statement to build and cache)."""
+    if len(clauses) == 1:
+        return clauses[0]
+    return sa.and_(sa.true(), *clauses)
+
+
 class WhereBuilder:
     """Builds conditions for one content type; ``types`` resolves relation targets."""
 
@@ -143,7 +150,7 @@ class WhereBuilder:
                 clauses.append(self._relation(ct, table, key, value))
             else:
                 raise ValidationError(f"Invalid key {key}")
-        return sa.and_(sa.true(), *clauses)
+        return _all(clauses)
 
     def _relation(self, ct: ContentType, table: Any, key: str, value: Any) -> ColumnElement[bool]:
         target = self.types[ct.attributes[key]["target"]]
@@ -166,8 +173,7 @@ class WhereBuilder:
             return col.in_([cast_value(attr_type, v) for v in value])
         if not isinstance(value, dict):
             return self._op(col, attr_type, "$eq", value)
-        clauses = [self._op(col, attr_type, op, v) for op, v in value.items()]
-        return sa.and_(sa.true(), *clauses)
+        return _all([self._op(col, attr_type, op, v) for op, v in value.items()])
 
     def _op(self, col: Any, attr_type: str, op: str, value: Any) -> ColumnElement[bool]:
         if op == "$and":

@@ -1,0 +1,222 @@
+"""Throughput of the reference implementation (or any running target) over real HTTP.
+
+Serves the conformance fixture project (``write_reference_project``) with ``python -m reference_impl
+serve`` (uvicorn) on a free loopback port, creates some published articles, then measures requests
+per second for ``GET /api/articles`` and ``GET /api/articles/:id`` from a separate load process:
+``wrk`` when it is installed, else a concurrent httpx client in another process.  Figures go to
+``reports/bench/throughput.json``.  Loopback only; every run is bounded in time and stops by itself.
+
+    python benchmarks/throughput.py                         # the reference implementation, SQLite
+    python benchmarks/throughput.py --database postgresql+psycopg://...
+    python benchmarks/throughput.py --url http://127.0.0.1:1337 --label strapi-5.54.0   # a running server
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_OUT = ROOT / "reports" / "bench" / "throughput.json"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_ready(url: str, proc: subprocess.Popen[bytes] | None, timeout_s: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise SystemExit(f"server exited with {proc.returncode}")
+        try:
+            if httpx.get(url + "/_health", timeout=1.0).status_code == 204:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"{url} not ready after {timeout_s:.0f} s")
+
+
+def start_reference(database: str | None, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    sys.path.insert(0, str(ROOT))
+    from conformance.fixture import write_reference_project
+
+    project = write_reference_project(workdir / "project")
+    port = free_port()
+    command = [sys.executable, "-m", "reference_impl", "serve", str(project), "--port", str(port)]
+    if database:
+        command += ["--database", database]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}
+    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    return proc, f"http://127.0.0.1:{port}"
+
+
+def seed(base: str, count: int, token: str | None) -> str:
+    """Create ``count`` published articles; returns one documentId."""
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    document_id = ""
+    with httpx.Client(base_url=base, headers=headers, timeout=10.0) as client:
+        for i in range(count):
+            r = client.post("/api/articles", json={"data": {"title": f"Article {i}", "body": "x" * 200, "views": i}})
+            r.raise_for_status()
+            document_id = r.json()["data"]["documentId"]
+    return document_id
+
+
+def run_wrk(url: str, seconds: int, connections: int, threads: int) -> dict[str, Any]:
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 30, check=True).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    non2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    latency = {p: v for p, v in re.findall(r"^\s+(50|90|99)%\s+(\S+)", out, re.M)}
+    return {"requests_per_s": rps, "requests": total, "non_2xx": int(non2xx.group(1)) if non2xx else 0,
+            "latency": latency, "command": " ".join(command)}
+
+
+# The fallback load generator, run in its own process: N concurrent keep-alive httpx clients.
+HTTPX_LOAD = r"""
+import asyncio, json, sys, time
+import httpx
+
+async def main(url, seconds, connections):
+    end = time.monotonic() + seconds
+    counts = {"ok": 0, "bad": 0}
+    async def worker(client):
+        while time.monotonic() < end:
+            r = await client.get(url)
+            counts["ok" if r.status_code < 400 else "bad"] += 1
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    async with httpx.AsyncClient(limits=limits, timeout=10.0) as client:
+        start = time.monotonic()
+        await asyncio.gather(*(worker(client) for _ in range(connections)))
+        elapsed = time.monotonic() - start
+    print(json.dumps({"requests": counts["ok"] + counts["bad"], "non_2xx": counts["bad"], "elapsed_s": elapsed}))
+
+asyncio.run(main(sys.argv[1], float(sys.argv[2]), int(sys.argv[3])))
+"""
+
+
+def run_httpx(url: str, seconds: int, connections: int) -> dict[str, Any]:
+    command = [sys.executable, "-c", HTTPX_LOAD, url, str(seconds), str(connections)]
+    out = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60, check=True).stdout
+    data = json.loads(out.strip().splitlines()[-1])
+    return {"requests_per_s": round(data["requests"] / data["elapsed_s"], 2), "requests": data["requests"],
+            "non_2xx": data["non_2xx"], "command": f"httpx load process: {connections} connections, {seconds} s"}
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU time of a process (Linux): steadier than req/s on a busy shared machine."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def measure(base: str, paths: dict[str, str], tool: str, seconds: int, connections: int, threads: int,
+            server_pid: int | None = None) -> dict[str, Any]:
+    results = {}
+    for name, path in paths.items():
+        url = base + path
+        httpx.get(url, timeout=10.0).raise_for_status()  # warm up, and fail early on a broken endpoint
+        cpu_before = cpu_seconds(server_pid)
+        result = run_wrk(url, seconds, connections, threads) if tool == "wrk" else run_httpx(url, seconds, connections)
+        cpu_after = cpu_seconds(server_pid)
+        if cpu_before is not None and cpu_after is not None and result["requests"]:
+            result["server_cpu_ms_per_request"] = round(1000 * (cpu_after - cpu_before) / result["requests"], 3)
+        results[name] = result
+        print(f"{name}: {result['requests_per_s']:.0f} req/s ({result['non_2xx']} non-2xx), "
+              f"server CPU {result.get('server_cpu_ms_per_request', '?')} ms/request", file=sys.stderr)
+    return results
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--url", help="measure this running server instead of starting the reference implementation")
+    parser.add_argument("--label", default=None, help="name of the target in the report")
+    parser.add_argument("--database", default=None, help="SQLAlchemy URL for the reference implementation")
+    parser.add_argument("--articles", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--threads", type=int, default=1, help="wrk threads")
+    parser.add_argument("--tool", choices=("auto", "wrk", "httpx"), default="auto")
+    parser.add_argument("--token", default=None, help="bearer token for seeding a target that needs one")
+    parser.add_argument("--no-seed", action="store_true", help="the target already holds articles")
+    parser.add_argument("--server-pid", type=int, default=None, help="with --url: the server's PID, for CPU figures")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args(argv)
+    tool = args.tool if args.tool != "auto" else ("wrk" if shutil.which("wrk") else "httpx")
+
+    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
+    proc = None
+    try:
+        if args.url:
+            base = args.url.rstrip("/")
+            wait_ready(base, None)
+        else:
+            proc, base = start_reference(args.database, workdir)
+            wait_ready(base, proc)
+        if args.no_seed:
+            document_id = httpx.get(base + "/api/articles", timeout=10.0).json()["data"][0]["documentId"]
+        else:
+            document_id = seed(base, args.articles, args.token)
+        paths = {"GET /api/articles": "/api/articles", "GET /api/articles/:id": f"/api/articles/{document_id}"}
+        results = measure(base, paths, tool, args.seconds, args.connections, args.threads,
+                          proc.pid if proc is not None else args.server_pid)
+    finally:
+        if proc is not None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    label = args.label or ("reference_impl" if not args.url else args.url)
+    report = {
+        "target": label,
+        "database": "external" if args.url else (args.database.split("://")[0] if args.database else "sqlite"),
+        "tool": tool,
+        "settings": {"seconds": args.seconds, "connections": args.connections, "threads": args.threads,
+                     "articles": args.articles},
+        "results": results,
+        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
+                    "load_average_after": os.getloadavg()},
+        "at": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    runs: list[Any] = []
+    if args.out.is_file():
+        try:
+            previous = json.loads(args.out.read_text())
+            runs = previous.get("runs", []) if isinstance(previous, dict) else []
+        except ValueError:
+            runs = []
+    runs.append(report)
+    args.out.write_text(json.dumps({"latest": report, "runs": runs[-20:]}, indent=2) + "\n")
+    print(json.dumps(report["results"], indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
