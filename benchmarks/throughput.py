@@ -9,6 +9,7 @@ per second for ``GET /api/articles`` and ``GET /api/articles/:id`` from a separa
     python benchmarks/throughput.py                         # the reference implementation, SQLite
     python benchmarks/throughput.py --database postgresql+psycopg://...
     python benchmarks/throughput.py --url http://127.0.0.1:1337 --label strapi-5.54.0   # a running server
+    python benchmarks/throughput.py --strapi 5.54.0         # real Strapi with the fixture, started and stopped here
 """
 
 from __future__ import annotations
@@ -163,13 +164,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--token", default=None, help="bearer token for seeding a target that needs one")
     parser.add_argument("--no-seed", action="store_true", help="the target already holds articles")
     parser.add_argument("--server-pid", type=int, default=None, help="with --url: the server's PID, for CPU figures")
+    parser.add_argument("--strapi", default=None, metavar="VERSION",
+                        help="start real Strapi VERSION with the conformance fixture and measure it")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
     tool = args.tool if args.tool != "auto" else ("wrk" if shutil.which("wrk") else "httpx")
 
     workdir = Path(tempfile.mkdtemp(prefix="bench-"))
     proc = None
+    strapi = None
     try:
+        if args.strapi:
+            from conformance.targets.strapi import StrapiTarget
+
+            strapi = StrapiTarget(args.strapi)
+            info = strapi.start()
+            assert info.url is not None
+            args.url, args.label = info.url, args.label or f"strapi-{args.strapi}"
+            args.token = args.token or info.tokens.get("full-access")
+            args.server_pid = args.server_pid or (strapi.launched.pid if strapi.launched else None)
         if args.url:
             base = args.url.rstrip("/")
             wait_ready(base, None)
@@ -184,6 +197,8 @@ def main(argv: list[str] | None = None) -> int:
         results = measure(base, paths, tool, args.seconds, args.connections, args.threads,
                           proc.pid if proc is not None else args.server_pid)
     finally:
+        if strapi is not None:
+            strapi.stop()
         if proc is not None:
             proc.terminate()
             try:
