@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 from collections.abc import Sequence
 from typing import Any
 
@@ -91,8 +92,6 @@ def compose_unwinding_forward(middlewares: Sequence[Middleware]) -> Middleware:
 
 def compose_with_copied_params(middlewares: Sequence[Middleware]) -> Middleware:
     """Document Service middlewares each get a copy of the context: their changes reach no one."""
-    import copy
-
     stack = tuple(middlewares)
 
     async def composed(context: Any, next: Next = _end) -> Any:

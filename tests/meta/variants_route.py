@@ -196,7 +196,10 @@ def _authorize(translate: tuple[type[Exception], ...]) -> Callable[[Any, Any], M
                 await strapi.auth.verify(ctx.state.get("auth"), route.config.get("auth", {}))
                 await next()
             except translate as exc:
-                ctx.unauthorized() if isinstance(exc, UnauthorizedError) else ctx.forbidden()
+                if isinstance(exc, UnauthorizedError):
+                    ctx.unauthorized()
+                else:
+                    ctx.forbidden()
 
         return authorize
 
