@@ -1,4 +1,4 @@
-"""The ``conformance`` command: run, list, lint, matrix, expectations, strapi, fuzz."""
+"""The ``conformance`` command: run, list, lint, matrix, expectations, stability."""
 
 from __future__ import annotations
 
@@ -180,6 +180,42 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     return run_fuzz(args, REPO_ROOT)
 
 
+def cmd_stability(args: argparse.Namespace) -> int:
+    from .stability import document, report_name, stability
+
+    if args.runs < 2:
+        return _die("--runs must be at least 2 to compare outcomes")
+    run_args = ["--target", args.target]
+    if args.target == "strapi":
+        run_args += ["--strapi-version", args.strapi_version]
+    for opt, value in (("--command", args.process_command), ("--ready-url", args.ready_url),
+                       ("--database", args.database), ("--expectations", args.expectations),
+                       ("--workers", args.workers), ("--tags", args.tags)):
+        if value:
+            run_args.append(f"{opt}={value}")
+    run_args += [f"--capability={c}" for c in args.capability or []] + [f"--id={i}" for i in args.id or []]
+    name = report_name(args.target, args.strapi_version)
+    runs, wall = stability(run_args, args.runs, args.jobs)
+    command = " ".join(["conformance stability", f"--runs {args.runs}", *run_args]
+                       + ([f"--jobs {args.jobs}"] if args.jobs > 1 else []))
+    doc = document(name, command, runs, wall)
+    out = Path(args.out) if args.out else REPO_ROOT / "reports" / "stability" / f"{name}.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    print(f"\n{doc['runs']} runs of {doc['scenarios']} scenarios against {name} in {doc['wall_time_s']:.0f}s: "
+          f"{len(doc['changed'])} changed outcome(s), {len(doc['run_errors'])} run(s) without a report")
+    for item in doc["changed"]:
+        print(f"  CHANGED {item['id']}: {item['outcomes']}  {' | '.join(item['messages'])[:200]}")
+    for item in doc["run_errors"]:
+        print(f"  run {item['run']}: {item['error']}")
+    if doc["always_failing"]:
+        print(f"  failing in every run (stable, but failing): {' '.join(doc['always_failing'])}")
+    print(f"wrote {out}")
+    if doc["run_errors"] and len(doc["run_errors"]) == len(runs):
+        return EXIT_ERROR
+    return EXIT_OK if doc["stable"] else EXIT_FAIL
+
+
 def add_target_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--target", default="reference",
                         help="reference (in process, default) | reference-http | strapi | process | a base URL")
@@ -233,6 +269,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_fuzz_options(fuzz)
     fuzz.set_defaults(func=cmd_fuzz)
+
+
+    stab = sub.add_parser("stability", help="run the suite N times and report scenarios whose outcome changed")
+    add_target_options(stab)
+    stab.add_argument("--runs", type=int, default=20, help="number of runs (default 20)")
+    stab.add_argument("--jobs", type=int, default=1, help="runs at the same time (default 1)")
+    stab.add_argument("--workers", "-n", default=None, help="pytest-xdist workers inside each run")
+    stab.add_argument("--expectations", default=None, help="expectation manifest (TOML) for this target")
+    stab.add_argument("--tags", default=None)
+    stab.add_argument("--id", action="append", default=None)
+    stab.add_argument("--out", default=None, help="default: reports/stability/<target>.json")
+    stab.set_defaults(func=cmd_stability)
 
     exp = sub.add_parser("expectations", help="expectation manifests")
     exp_sub = exp.add_subparsers(dest="action", required=True)

@@ -163,3 +163,15 @@ Feature: Query Engine lifecycle hooks
       """
       docmw:second.findOne:in lifecycle:file:beforeFindOne lifecycle:subscriber:afterFindOne docmw:second.findOne:out
       """
+
+  @id:LC-017 @must @needs:trace @doc:cms/backend-customization/models
+  Scenario: After hooks run only once the query has answered: a create that fails runs none
+    When I POST "/api/articles" with:
+      """
+      {"data": {"title": "Not a number", "views": "many", "batch": "{batch}"}}
+      """
+    Then the status is 400
+    And the JSON at "error.name" is "ValidationError"
+    And the trace does not contain "lifecycle:*:afterCreate"
+    When I GET "/api/articles?filters[batch][$eq]={batch}&status=draft"
+    Then "data" has 0 items

@@ -1,7 +1,8 @@
 """Events and webhooks: ``entry.*`` events from the Document Service, posted to every enabled
 webhook subscribed to them, with Strapi's payload ``{event, createdAt, model, uid, entry}`` and the
 ``X-Strapi-Event`` header.  Deliveries run as background tasks after the commit, so they never
-delay the response; failures are logged, not retried.
+delay the response, one after the other in the order of their events (a receiver sees
+``entry.create`` before the ``entry.publish`` that follows it); failures are logged, not retried.
 """
 
 from __future__ import annotations
@@ -58,6 +59,7 @@ class WebhookRunner:
         self.timeout_s = timeout_s
         self._client: httpx.AsyncClient | None = None
         self._tasks: set[asyncio.Task[None]] = set()
+        self._last: asyncio.Task[None] | None = None
 
     def create_webhook(self, name: str, url: str, events: list[str], headers: dict[str, str] | None = None,
                        is_enabled: bool = True) -> Webhook:
@@ -82,9 +84,17 @@ class WebhookRunner:
             return
         for hook in targets:
             headers = {**self.default_headers, **hook.headers, "X-Strapi-Event": event, "Content-Type": "application/json"}
-            task = loop.create_task(self._post(hook.url, body, headers))
+            task = loop.create_task(self._post_after(self._last, hook.url, body, headers))
+            self._last = task
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+
+    async def _post_after(self, previous: asyncio.Task[None] | None, url: str, body: str,
+                          headers: dict[str, str]) -> None:
+        # Concurrent posts could reach a receiver in any order: wait for the previous delivery.
+        if previous is not None and not previous.done():
+            await asyncio.wait([previous])
+        await self._post(url, body, headers)
 
     async def _post(self, url: str, body: str, headers: dict[str, str]) -> None:
         if self._client is None:
@@ -100,3 +110,4 @@ class WebhookRunner:
         if self._client is not None:
             await self._client.aclose()
             self._client = None
+        self._last = None
