@@ -335,6 +335,9 @@ def _(mp: MP) -> None:
          kills="RP-084")
 def _(mp: MP) -> None:
     mp.setattr(RestParams, "_validate_populate", lambda self, ct, populate, path: None)
+    # The conversion guards against non-relations too (single-type writes skip validation): drop them quietly.
+    mp.setattr(RestParams, "_populatable", staticmethod(
+        lambda ct, names: [n for n in names if ct.attributes.get(n, {}).get("type") == "relation"]))
 
 
 # -- sort -------------------------------------------------------------------------------------------------
