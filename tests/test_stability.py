@@ -5,9 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from harness_helpers import run_cli
-
 from conformance.stability import Run, analyse, document, report_name
+from tests.harness_helpers import run_cli
 
 
 def _run(index: int, **outcomes: str) -> Run:
