@@ -96,9 +96,9 @@ def _(mp: MP) -> None:
             return entry
         return {"id": entry.get("id"), "attributes": {k: v for k, v in entry.items() if k != "id"}}
 
-    def transform_response(data: Any, meta: dict[str, Any] | None = None) -> Any:
+    def transform_response(data: Any, meta: dict[str, Any] | None = None, **kw: Any) -> Any:
         data = [nest(e) for e in data] if isinstance(data, list) else nest(data)
-        return original(data, meta)
+        return original(data, meta, **kw)
 
     mp.setattr(controllers, "transform_response", transform_response)
 
@@ -108,8 +108,8 @@ def _(mp: MP) -> None:
 def _(mp: MP) -> None:
     original = controllers.transform_response
 
-    def transform_response(data: Any, meta: dict[str, Any] | None = None) -> Any:
-        out = original(data, meta)
+    def transform_response(data: Any, meta: dict[str, Any] | None = None, **kw: Any) -> Any:
+        out = original(data, meta, **kw)
         if isinstance(out, dict) and meta is None:
             out.pop("meta", None)
         return out
@@ -123,8 +123,8 @@ def _(mp: MP) -> None:
 def _(mp: MP) -> None:
     original = controllers.transform_response
 
-    def transform_response(data: Any, meta: dict[str, Any] | None = None) -> Any:
-        return {"data": None, "meta": meta or {}} if data is None else original(data, meta)
+    def transform_response(data: Any, meta: dict[str, Any] | None = None, **kw: Any) -> Any:
+        return {"data": None, "meta": meta or {}} if data is None else original(data, meta, **kw)
 
     mp.setattr(controllers, "transform_response", transform_response)
 
@@ -134,8 +134,8 @@ def _(mp: MP) -> None:
 def _(mp: MP) -> None:
     original = controllers.transform_response
 
-    def transform_response(data: Any, meta: dict[str, Any] | None = None) -> Any:
-        return original(data, {} if isinstance(data, list) else meta)
+    def transform_response(data: Any, meta: dict[str, Any] | None = None, **kw: Any) -> Any:
+        return original(data, {} if isinstance(data, list) else meta, **kw)
 
     mp.setattr(controllers, "transform_response", transform_response)
 
