@@ -119,6 +119,7 @@ Feature: The full request chain
     Given the policy "first" denies the request
     When I GET "/api/articles"
     Then the status is 403
+    And the trace contains "policy:first:deny"
     And the trace does not contain "rmw:*"
     And the trace does not contain "gmw:*:out"
 

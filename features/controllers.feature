@@ -66,6 +66,7 @@ Feature: Controllers
     Given "controller:article" returns the value {"data": {"from": "controller"}} on find
     When I GET "/api/articles"
     Then the status is 200
+    And the trace contains "controller:article.find:in"
     And the body matches:
       """
       {"data": {"from": "controller"}}
@@ -77,6 +78,7 @@ Feature: Controllers
     Given "controller:article" responds 200 with {"custom": "body"}
     When I GET "/api/articles"
     Then the status is 200
+    And the trace contains "controller:article.find:in"
     And the body matches:
       """
       {"custom": "body"}
