@@ -175,7 +175,7 @@ Feature: Query Engine lifecycle hooks
       """
     Then the status is 400
     And the trace contains "controller:article.create:in"
-    And the JSON at "error.name" is "ValidationError"
+    And the error is 400 ValidationError, whatever its message
     And the trace does not contain "lifecycle:*:afterCreate"
     When I GET "/api/articles?filters[batch][$eq]={batch}&status=draft"
     Then "data" has 0 items

@@ -21,6 +21,7 @@ Feature: Single types
       """
       {"data": {"headline": "Welcome", "documentId": "<string>"}, "meta": {}}
       """
+    And the JSON at "meta" is exactly {}
 
   @id:ST-003 @must @doc:cms/api/rest
   Scenario: PUT updates the existing entry, keeping its documentId
@@ -49,6 +50,7 @@ Feature: Single types
       """
       {"data": {"headline": "Read me"}, "meta": {}}
       """
+    And the JSON at "meta" is exactly {}
 
   @id:ST-005 @must @doc:cms/api/rest
   Scenario: DELETE removes the entry and answers 204
