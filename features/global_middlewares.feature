@@ -129,7 +129,7 @@ Feature: Global middlewares
   Scenario: X-Powered-By is not set on an answer produced from a thrown error
     Given "controller:article" throws ApplicationError "nope"
     When I GET "/api/articles"
-    Then the status is 400
+    Then the error is 400 ApplicationError "nope"
     And the header "X-Powered-By" is absent
 
   @id:GM-015 @should @doc:cms/configurations/middlewares

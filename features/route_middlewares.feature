@@ -120,6 +120,6 @@ Feature: Route middlewares
   Scenario: Route middlewares do not run when a policy blocks the request
     Given the policy "third" denies the request
     When I GET "/api/articles"
-    Then the status is 403
+    Then the error is 403 PolicyError "Policy Failed"
     And the trace contains "policy:third:deny=third"
     And the trace does not contain "rmw:*"

@@ -94,7 +94,7 @@ Feature: Routes
   @id:RT-009 @must @doc:cms/api/rest
   Scenario: Content API routes live under the /api prefix only
     When I GET "/articles"
-    Then the status is 404
+    Then the error is 404 NotFoundError "Not Found"
 
   @id:RT-010 @must @needs:trace @doc:cms/backend-customization/routes
   Scenario: Policies and route middlewares run only on the routes that declare them

@@ -61,7 +61,7 @@ Feature: Single types
     And I DELETE "/api/homepage"
     Then the status is 204
     When I GET "/api/homepage"
-    Then the status is 404
+    Then the error is 404 NotFoundError "Not Found"
 
   @id:ST-006 @must @doc:cms/api/rest
   Scenario: PUT without a data object answers 400
