@@ -35,7 +35,7 @@ ENTRY_KEYS = {"id", "reason", "message", "evidence"}
 REQUIRED_KEYS = ("id", "reason", "evidence", "message")
 SECTIONS = ("expected-failure", "flaky")
 # Failure messages that come from the harness or from set-up, not from a scenario's assertion.
-HARNESS_PREFIXES = ("harness error", "error in set-up", "error in tear-down")
+HARNESS_PREFIXES = ("harness error", "error in set-up", "error in tear-down", "set-up failed")
 _PLACEHOLDER = re.compile(r"^\s*(todo|tbd|fixme|xxx)\b", re.IGNORECASE)
 
 
@@ -273,5 +273,6 @@ def update_from_report(report: dict[str, Any], old: Manifest, reasons: dict[str,
             expected.append(entry)
             out.changes["kept"].append(sid)
     target = (report.get("target") or {}).get("name", "target")
-    out.text = render(target, expected, list(old.flaky.values()))
+    if not out.refused:
+        out.text = render(target, expected, list(old.flaky.values()))
     return out
