@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 
 from conformance.catalogue import load_catalogue
-
 from conformance.expect import mismatches
 from conformance.expectations import ExpectationError, Manifest, entry_lines, update_from_report
 from conformance.report.verdict import Profile, assess, make_profile, missing_line, verdict_line
