@@ -289,6 +289,8 @@ def test_grouped_scenarios_share_one_worker_on_a_shared_target(tmp_path: Path) -
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr
     workers = {line.split("]")[0] for line in result.stdout.splitlines() if line.startswith("[gw") and "PASSED" in line}
     assert len(workers) == 1, workers
+    # the capabilities the target discovered are not the user's choice of a reduced profile
+    assert read_report(tmp_path / "r")["profile"] == "full"
 
 
 def free_port() -> int:
