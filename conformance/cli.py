@@ -89,8 +89,9 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _die(bad)
     try:
         profile = make_profile(args.profile, args.capability)
-        catalogue = [s.as_json() for s in load_catalogue(_features_dir())]
-        chosen = {s.id for s in select(load_catalogue(_features_dir()), args.tags, args.id)}
+        scenarios = load_catalogue(_features_dir())
+        catalogue = [s.as_json() for s in scenarios]
+        chosen = {s.id for s in select(scenarios, args.tags, args.id)}
     except ValueError as exc:
         return _die(str(exc))
     if not chosen:
