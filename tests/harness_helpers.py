@@ -39,26 +39,27 @@ NEEDS_TOKEN = '''Feature: Self-test
     Then the status is 200
 '''
 
-# A pytest plugin (loaded with PYTEST_PLUGINS) that makes the reference's discovery route answer
-# 500: the in-process target then looks black-box (only content-types).
-INFO_500 = '''from conformance.fixture import components
+# A pytest plugin (loaded with PYTEST_PLUGINS) that takes the reference's discovery route away (404):
+# the in-process target is then black-box (only content-types), as a target without the fixture.
+NO_INFO = '''from conformance.fixture import components
+from reference_impl.errors import NotFoundError
 
 
 async def _info(self, ctx):
-    raise RuntimeError("discovery broken on purpose")
+    raise NotFoundError("Not Found")
 
 
 components.ConformanceController.info = _info
 '''
 
 
-def info_500_env(tmp: Path) -> dict[str, str]:
-    """Environment for run_cli in which the reference implementation's info route answers 500."""
+def no_info_env(tmp: Path) -> dict[str, str]:
+    """Environment for run_cli in which the reference implementation has no info route (404)."""
     folder = tmp / "plugins"
     folder.mkdir(parents=True, exist_ok=True)
-    (folder / "info500.py").write_text(INFO_500, encoding="utf-8")
+    (folder / "noinfo.py").write_text(NO_INFO, encoding="utf-8")
     path = os.pathsep.join(p for p in (str(folder), os.environ.get("PYTHONPATH", "")) if p)
-    return {"PYTEST_PLUGINS": "info500", "PYTHONPATH": path}
+    return {"PYTEST_PLUGINS": "noinfo", "PYTHONPATH": path}
 
 
 def manifest_entry(sid: str, message: str, reason: str = "differs", section: str = "expected-failure") -> str:

@@ -17,8 +17,8 @@ from tests.harness_helpers import (
     NEEDS_TRACE,
     PASSING,
     feature_dir,
-    info_500_env,
     manifest_entry,
+    no_info_env,
     outcomes,
     read_report,
     run_cli,
@@ -87,10 +87,10 @@ def test_a_capability_chosen_by_the_user_is_a_reduced_profile_exit_0(tmp_path: P
 
 
 def test_missing_capabilities_without_an_explicit_profile_are_exit_2_with_one_line(tmp_path: Path) -> None:
-    """The reference's discovery answers 500 (it looks black-box): before, every selected scenario
-    was skipped and the run exited 0."""
+    """The reference without its info route is black-box: before, every selected scenario was skipped
+    and the run exited 0 (a 500 there did the same)."""
     features = feature_dir(tmp_path, ok=PASSING, trace=NEEDS_TRACE)
-    env = info_500_env(tmp_path)
+    env = no_info_env(tmp_path)
     for workers in ([], ["--workers", "2"]):
         reports = tmp_path / f"reports{len(workers)}"
         result = run_cli("run", "--features", str(features), "--report-dir", str(reports), "--tags", "@needs:trace",
@@ -111,7 +111,7 @@ def test_missing_capabilities_without_an_explicit_profile_are_exit_2_with_one_li
 def test_a_scenario_skipped_for_another_reason_makes_the_run_incomplete_exit_2(tmp_path: Path) -> None:
     features = feature_dir(tmp_path, token=NEEDS_TOKEN)
     result = run_cli("run", "--features", str(features), "--report-dir", str(tmp_path / "r"),
-                     env=info_500_env(tmp_path))
+                     env=no_info_env(tmp_path))
     assert result.returncode == 2, result.stdout + result.stderr
     assert result.stderr.startswith("conformance: 1 of 1 selected scenarios were not checked (first: ZZ-004: "
                                     "the target reports no full-access API token)")
@@ -124,7 +124,7 @@ def test_a_listed_scenario_that_was_skipped_is_unverified_exit_1(tmp_path: Path)
     manifest.write_text(manifest_entry("ZZ-004", "status: expected 200"))
     reports = tmp_path / "r"
     result = run_cli("run", "--features", str(features), "--report-dir", str(reports), "--expectations",
-                     str(manifest), env=info_500_env(tmp_path))
+                     str(manifest), env=no_info_env(tmp_path))
     assert result.returncode == 1, result.stdout + result.stderr
     report = read_report(reports)
     assert outcomes(report) == {"ZZ-004": "unverified"} and report["verdict"] == "non-conformant"

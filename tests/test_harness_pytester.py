@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from conformance.suite import features_dir
-from tests.harness_helpers import FAILING, INFO_500, NEEDS_TRACE, PASSING, manifest_entry
+from tests.harness_helpers import FAILING, NEEDS_TRACE, NO_INFO, PASSING, manifest_entry
 
 PLUGIN = ("-p", "conformance.plugin", "-p", "no:cacheprovider")
 SUITE = "from pytest_bdd import scenarios\nscenarios({features!r})\n"
@@ -58,10 +58,10 @@ def _report(pytester: pytest.Pytester) -> dict[str, Any]:
 
 
 def test_a_target_lacking_a_capability_makes_the_run_incomplete(pytester: pytest.Pytester) -> None:
-    """The reference's discovery answers 500: it looks black-box, so the trace scenario is skipped;
+    """The reference without its info route is black-box, so the trace scenario is skipped;
     the run is incomplete, not conformant, and says which capability is missing."""
     _suite(pytester, ok=PASSING, trace=NEEDS_TRACE)
-    pytester.makeconftest(INFO_500)
+    pytester.makeconftest(NO_INFO)
     result = pytester.runpytest_subprocess(*PLUGIN, "--report-dir", "r")
     result.assert_outcomes(passed=1, skipped=1)
     result.stdout.fnmatch_lines(["verdict: incomplete (profile full: 2 of 2 scenarios, 100%) — 1 of 2 selected*"
@@ -75,7 +75,7 @@ def test_a_target_lacking_a_capability_makes_the_run_incomplete(pytester: pytest
 
 def test_a_listed_scenario_that_was_skipped_is_unverified_and_fails(pytester: pytest.Pytester) -> None:
     _suite(pytester, ok=PASSING, trace=NEEDS_TRACE)
-    pytester.makeconftest(INFO_500)
+    pytester.makeconftest(NO_INFO)
     manifest = pytester.path / "m.toml"
     manifest.write_text(manifest_entry("ZZ-003", "trace:"))
     result = pytester.runpytest_subprocess(*PLUGIN, "--report-dir", "r", "--expectations", str(manifest))
