@@ -220,6 +220,12 @@ def test_a_capability_inside_the_chosen_profile_that_the_target_lacks_is_still_m
     assert result["verdict"] == "incomplete" and result["coverage"]["missing_capabilities"] == {"trace": 1}
 
 
+def test_no_capability_is_called_missing_when_the_target_never_started() -> None:
+    result = assess([_rec("A", "skipped", needs=("trace",))], Profile("full"), None)
+    assert result["verdict"] == "incomplete" and result["coverage"]["missing_capabilities"] == {}
+    assert missing_line(result, "t") is None
+
+
 def test_profile_choices_conflict() -> None:
     with pytest.raises(ValueError, match="give one of them"):
         make_profile("black-box", ["trace"])

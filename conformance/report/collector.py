@@ -138,8 +138,8 @@ class ReportCollector:
     def assessment(self) -> dict[str, Any]:
         """Verdict, profile and coverage: what this run checked, judged against what was asked."""
         catalogue = self.catalogue()
-        caps = (self.target or {}).get("capabilities")
-        available = caps.get("verified", []) if isinstance(caps, dict) else caps or []
+        caps = (self.target or {}).get("capabilities") if self.target else None
+        available = caps.get("verified", []) if isinstance(caps, dict) else caps
         return assess(self.records(), self.profile, available,
                       catalogue["all"] if catalogue else None, catalogue["selected"] if catalogue else None)
 
