@@ -52,9 +52,9 @@ def assess(records: Sequence[Mapping[str, Any]], profile: Profile, available: It
            catalogue: Sequence[Mapping[str, Any]] | None = None,
            selected: Sequence[str] | None = None) -> dict[str, Any]:
     """``records``: the run's scenarios (id, level, needs, outcome, message); ``available``: the
-    target's verified capabilities; ``catalogue``: every scenario collected (id, level, needs), before
+    target's verified capabilities (None: unknown, the target never started); ``catalogue``: every scenario collected (id, level, needs), before
     selection; ``selected``: the ids the selection kept. Returns verdict, profile and coverage."""
-    have = set(available or ())
+    have = set(available) if available is not None else None
     by_id = {r["id"]: r for r in records}
     catalogue = list(catalogue) if catalogue is not None else [
         {"id": r["id"], "level": r.get("level"), "needs": r.get("needs", [])} for r in records]
@@ -83,7 +83,7 @@ def assess(records: Sequence[Mapping[str, Any]], profile: Profile, available: It
         if not profile.covers(needs):
             continue  # outside the profile the user chose: not asked for
         unchecked_in_profile += 1
-        lacking = [cap for cap in needs if cap not in have]
+        lacking = [cap for cap in needs if cap not in have] if have is not None else []
         if lacking:
             missing_scenarios += 1
             for cap in lacking:
