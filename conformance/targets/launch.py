@@ -45,12 +45,20 @@ def _shared(target: Target, receiver: WebhookReceiver | None, report_name: str) 
     launched.pytest_options = ["--target", info.url, "--target-name", info.name, "--target-kind", info.kind]
     if receiver is not None:
         launched.pytest_options += ["--webhook-events", receiver.events_url]
-    for cap in sorted(info.capabilities):
-        launched.pytest_options += ["--capability", cap]
+    # The discovered capabilities are not passed on as --capability: that option is the user's
+    # explicit choice of a reduced profile. The plugin discovers (and verifies) them itself.
     return launched
 
 
 def launch(args: Any) -> Launched:
+    launched = _launch(args)
+    if args.target != "reference":
+        for cap in args.capability or []:
+            launched.pytest_options += ["--capability", cap]
+    return launched
+
+
+def _launch(args: Any) -> Launched:
     spec: str = args.target
     if spec == "reference":
         options = ["--target", "reference"]
