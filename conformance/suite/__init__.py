@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-DEFAULT_FEATURES = Path(__file__).resolve().parents[2] / "features"
+from .. import paths
 
 
 def features_dir() -> Path:
-    return Path(os.environ.get("CONFORMANCE_FEATURES") or DEFAULT_FEATURES)
+    """The catalogue: $CONFORMANCE_FEATURES, the checkout's features/ or the wheel's conformance/features/."""
+    return paths.features_dir()
