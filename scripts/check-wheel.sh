@@ -120,10 +120,41 @@ EOF
     say "reports/$1/: report.json, junit.xml, report.html ($LISTED scenarios, none failed)"
 }
 
+expect_exit 0 lint conformance lint
+
+# Both fixture projects, written by the installed package: every file of the source's template is
+# there, byte for byte, with the shared schemas added.
+"$BIN/python" - "$WORK/src/conformance" "$WORK/projects" <<'EOF' || fail "fixture projects written by the installed package"
+import sys
+from pathlib import Path
+
+from conformance.fixture import write_reference_project
+from conformance.targets.strapi.project import write_project
+
+src, out = Path(sys.argv[1]), Path(sys.argv[2])
+problems = []
+for name, template, project in (
+        ("reference", src / "fixture" / "reference", write_reference_project(out / "reference")),
+        ("strapi", src / "targets" / "strapi" / "template", write_project(out / "strapi", "5.54.0", None))):
+    for f in sorted(p for p in template.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
+        copy = project / f.relative_to(template)
+        if not copy.is_file() or copy.read_bytes() != f.read_bytes():
+            problems.append(f"{name}: {f.relative_to(template)} missing or different")
+    if len(list(project.glob("src/api/*/content-types/*/schema.json"))) < 4:
+        problems.append(f"{name}: the shared content-type schemas were not added")
+sys.exit("; ".join(problems) or None)
+EOF
+say "fixture projects (reference, Strapi) written by the installed package match the source"
+
 expect_exit 0 run conformance run
 check_report reference
 expect_exit 0 run-http conformance run --target reference-http
 check_report reference-http
+
+# Fuzzing reads the OpenAPI document generated from the packaged schemas.
+expect_exit 0 fuzz conformance fuzz --target reference --max-examples 2
+[[ -s "$RUN_DIR/reports/reference/fuzz/summary.json" ]] || fail "reports/reference/fuzz/summary.json was not written"
+say "reports/reference/fuzz/summary.json"
 
 # Bad input still gives a one-line reason and exit 2 from the installed tool, not a traceback
 # (the reason may come before or after pytest's summary: stdout and stderr are buffered apart).
