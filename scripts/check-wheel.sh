@@ -63,17 +63,26 @@ fi
 # PYTHONPATH, pip would take its egg-info for an installed strapi-conformance and skip the wheel).
 unset PYTHONPATH CONFORMANCE_FEATURES VIRTUAL_ENV
 say "installing into a fresh virtual environment (dependencies from PyPI or pip's cache)"
-"$PYTHON" -m venv "$WORK/venv"
-"$WORK/venv/bin/python" -m pip install --quiet --disable-pip-version-check "$WHEEL"
-BIN=$WORK/venv/bin
-RUN_DIR=$WORK/elsewhere
+# Where a user would have it: a .venv inside their own project, whose pyproject.toml has a pytest
+# configuration of its own. pytest reads the configuration nearest the suite, so the suite ships its
+# own (conformance/suite/pytest.ini); without it this one would break every run.
+RUN_DIR=$WORK/my-project
 mkdir -p "$RUN_DIR"
+cat >"$RUN_DIR/pyproject.toml" <<'EOF'
+[project]
+name = "my-project"
+[tool.pytest.ini_options]
+addopts = "--option-of-my-project"
+EOF
+"$PYTHON" -m venv "$RUN_DIR/.venv"
+BIN=$RUN_DIR/.venv/bin
+"$BIN/python" -m pip install --quiet --disable-pip-version-check "$WHEEL"
 cd "$RUN_DIR"
 export PATH="$BIN:$PATH"
 
 LOCATION=$("$BIN/python" -c "import conformance, os; print(os.path.dirname(conformance.__file__))" 2>&1) \
     || fail "the new environment cannot import conformance: ${LOCATION##*$'\n'}"
-[[ "$LOCATION" == "$WORK/venv/"* ]] || fail "conformance imported from $LOCATION, not from the new environment"
+[[ "$LOCATION" == "$RUN_DIR/.venv/"* ]] || fail "conformance imported from $LOCATION, not from the new environment"
 say "conformance imported from the new environment"
 
 expect_exit() {  # expect_exit CODE LOGNAME command...: run, log to $WORK/LOGNAME.log, check the exit code
