@@ -26,7 +26,10 @@ def _suite_module() -> str:
 
 
 def _pytest_args(args: argparse.Namespace, target_opts: list[str], report_dir: Path | None) -> list[str]:
-    out = [_suite_module(), "-p", "conformance.plugin", "-p", "no:cacheprovider", "--rootdir", str(REPO_ROOT),
+    from .suite import PYTEST_CONFIG
+
+    out = [_suite_module(), "-c", str(PYTEST_CONFIG), "-p", "conformance.plugin", "-p", "no:cacheprovider",
+           "--rootdir", str(REPO_ROOT),
            "-o", "console_output_style=classic", "--no-header",
            "-W", "ignore::pytest.PytestAssertRewriteWarning", *target_opts]
     out += ["-q"] if not getattr(args, "verbose", False) else ["-v"]
