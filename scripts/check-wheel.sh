@@ -13,7 +13,7 @@ PYTHON=${PYTHON:-python3}
 KEEP=0
 [[ "${1:-}" == "--keep" ]] && KEEP=1
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/conformance-wheel-check.XXXXXX")
+WORK=$(mktemp -d -t conformance-wheel-check.XXXXXX)
 cleanup() { if [[ $KEEP == 1 ]]; then echo "check-wheel: left $WORK"; else rm -rf "$WORK"; fi; }
 trap cleanup EXIT
 
