@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .paths import reports_root
 
 EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -25,7 +26,10 @@ def _suite_module() -> str:
 
 
 def _pytest_args(args: argparse.Namespace, target_opts: list[str], report_dir: Path | None) -> list[str]:
-    out = [_suite_module(), "-p", "conformance.plugin", "-p", "no:cacheprovider", "--rootdir", str(REPO_ROOT),
+    from .suite import PYTEST_CONFIG
+
+    out = [_suite_module(), "-c", str(PYTEST_CONFIG), "-p", "conformance.plugin", "-p", "no:cacheprovider",
+           "--rootdir", str(REPO_ROOT),
            "-o", "console_output_style=classic", "--no-header",
            "-W", "ignore::pytest.PytestAssertRewriteWarning", *target_opts]
     out += ["-q"] if not getattr(args, "verbose", False) else ["-v"]
@@ -109,7 +113,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     except TargetError as exc:
         return _die(str(exc))
     try:
-        report_dir = Path(args.report_dir) if args.report_dir else REPO_ROOT / "reports" / launched.report_name
+        report_dir = Path(args.report_dir) if args.report_dir else reports_root() / launched.report_name
         if args.expectations is None and not args.no_expectations:
             from .strapi_commands import manifest_for
 
@@ -272,7 +276,7 @@ def cmd_expectations_update(args: argparse.Namespace) -> int:
 def cmd_fuzz(args: argparse.Namespace) -> int:
     from .fuzz.command import run_fuzz
 
-    return run_fuzz(args, REPO_ROOT)
+    return run_fuzz(args, reports_root().parent)
 
 
 def cmd_stability(args: argparse.Namespace) -> int:
@@ -294,7 +298,7 @@ def cmd_stability(args: argparse.Namespace) -> int:
     command = " ".join(["conformance stability", f"--runs {args.runs}", *run_args]
                        + ([f"--jobs {args.jobs}"] if args.jobs > 1 else []))
     doc = document(name, command, runs, wall)
-    out = Path(args.out) if args.out else REPO_ROOT / "reports" / "stability" / f"{name}.json"
+    out = Path(args.out) if args.out else reports_root() / "stability" / f"{name}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
     print(f"\n{doc['runs']} runs of {doc['scenarios']} scenarios against {name} in {doc['wall_time_s']:.0f}s: "
@@ -358,7 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     matrix = sub.add_parser("matrix", help="one page comparing several report.json files")
     matrix.add_argument("reports", nargs="+")
-    matrix.add_argument("--out", default=str(REPO_ROOT / "reports" / "matrix.html"))
+    matrix.add_argument("--out", default=str(reports_root() / "matrix.html"))
     matrix.add_argument("--title", default="Conformance matrix")
     matrix.set_defaults(func=cmd_matrix)
 
