@@ -91,9 +91,12 @@ def load_schema(document: dict[str, Any]) -> Any:
     import schemathesis
     from schemathesis.core.result import Err
 
-    # Replays must carry the real token and relation values: no redaction in curl commands.
-    config = schemathesis.Config.from_dict({"output": {"sanitization": {"enabled": False}}})
+    from .runner import checks_config
+
     try:
+        # Replays must carry the real token and relation values: no redaction in curl commands.
+        config = schemathesis.Config.from_dict({"output": {"sanitization": {"enabled": False}},
+                                                **checks_config(document)})
         schema = schemathesis.openapi.from_dict(document, config=config)
         failed = [r.err() for r in schema.get_all_operations() if isinstance(r, Err)]
     except Exception as exc:  # noqa: BLE001 (schemathesis rejects the document: one line, exit 2)

@@ -48,3 +48,32 @@ def curl_line(case: Case, base_url: str, headers: dict[str, str]) -> str:
 
 def transport_kwargs(base_url: str, headers: dict[str, str]) -> dict[str, Any]:
     return {"base_url": base_url, "headers": dict(headers)}
+
+
+class ClientTransport:
+    """Schemathesis' transport for the requests its checks send themselves (``ignored_auth`` re-sends a
+    case without and with invalid credentials), through the target's client like every other case.
+
+    The in-process reference implementation has no address schemathesis' own transport could reach.
+    Everything but ``send`` (serializers, ...) is the schema's own transport.
+    """
+
+    def __init__(self, client: httpx.Client, base_url: str, inner: Any) -> None:
+        self._client = client
+        self._base_url = base_url
+        self._inner = inner
+
+    def send(self, case: Case, *, session: Any = None, **kwargs: Any) -> Any:
+        from schemathesis import Response
+
+        headers = {k: v for k, v in (kwargs.get("headers") or {}).items()}
+        return Response.from_any(send(self._client, case, self._base_url, headers))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def route_checks_through(schema: Any, transport: ClientTransport) -> None:
+    """Make ``schema.transport`` (a read-only property of schemathesis' schema classes) answer ``transport``."""
+    cls = type(schema)
+    schema.__class__ = type(cls.__name__, (cls,), {"__slots__": (), "transport": property(lambda _self: transport)})

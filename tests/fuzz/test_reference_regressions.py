@@ -64,3 +64,14 @@ def test_integers_beyond_64_bits_filter_as_numbers_and_are_refused_as_values(api
         assert response.status_code == 200, (params, response.text)
     response = api.post("/api/articles", json={"data": {"views": 2**65}})
     assert response.status_code == 400, response.text
+
+
+def test_numbers_and_booleans_in_string_attributes_are_cast_as_javascript_does(api: httpx.Client) -> None:
+    # Found by `conformance fuzz` (negative_data_rejection): Strapi's validator casts a number or a
+    # boolean given for a string attribute with String(); the reference answered "False" and "3.0".
+    for value, text in ((False, "false"), (True, "true"), (3.0, "3"), (1.5, "1.5"), (12, "12")):
+        response = api.post("/api/tags", json={"data": {"label": value, "batch": _batch()}})
+        assert response.status_code == 201, response.text
+        assert response.json()["data"]["label"] == text, value
+    for value in ([1], {"a": 1}):
+        assert api.post("/api/tags", json={"data": {"label": value}}).status_code == 400
