@@ -40,6 +40,7 @@ from schemathesis.specs.openapi.checks import (
     use_after_free,
 )
 
+from .corpus import Corpus, freeze
 from .send import ClientTransport, curl_line, route_checks_through, send, transport_kwargs
 
 # positive_data_acceptance and negative_data_rejection read the statuses each operation expects from
@@ -84,6 +85,7 @@ class FuzzOptions:
     max_examples: int = 20
     phases: tuple[str, ...] = PHASES
     stateful_steps: int = 6
+    corpus: Corpus | None = None  # stateless cases kept between runs (None: draw every time)
 
 
 @dataclass
@@ -99,6 +101,9 @@ class FuzzResult:
     failures: list[FuzzFailure] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # generation problems (not target failures)
     duration_s: float = 0.0
+    cpu_s: float = 0.0  # this process' CPU time over the run (the in-process target included)
+    phase_durations: dict[str, float] = field(default_factory=dict)
+    corpus: str = "off"  # "drawn", "reused", "mixed" or "off"
 
     def count(self, phase: str, operation: str) -> None:
         self.cases[(phase, operation)] += 1
@@ -199,6 +204,7 @@ class Runner:
         self._auth_confirmed: set[str] = set()
         route_checks_through(schema, ClientTransport(client, self.base_url, schema.transport))
         self._relations = relation_targets()
+        self.corpus = options.corpus
 
     # -- shared --------------------------------------------------------------------------------------
     def settings(self, examples: int) -> hypothesis.settings:
@@ -327,20 +333,36 @@ class Runner:
         self.result.sent_operations = any(p in OPERATION_PHASES for p in self.options.phases)
         steps: dict[str, Callable[[], None]] = {"stateless": self.stateless, "stateful": self.stateful,
                                                 "methods": self.methods}
+        cpu = time.process_time()
         for phase in self.options.phases:
+            phase_started = time.perf_counter()
             steps[phase]()
+            self.result.phase_durations[phase] = round(time.perf_counter() - phase_started, 3)
         self.result.duration_s = time.perf_counter() - started
+        self.result.cpu_s = time.process_time() - cpu
+        if self.corpus is not None and "stateless" in self.options.phases:
+            used = (self.corpus.reused > 0, self.corpus.drawn > 0)
+            self.result.corpus = {(True, False): "reused", (False, True): "drawn"}.get(used, "mixed")
         return self.result
 
     def stateless(self) -> None:
-        for operation in self.operations:
+        # Writes before reads on each path: a single type answers its GET 404 until a PUT gave it
+        # content, and a collection's reads use the documents its creates made.
+        order = {"POST": 0, "PUT": 1, "GET": 2, "PATCH": 3, "DELETE": 4}
+        for operation in sorted(self.operations, key=lambda op: (op.path.removesuffix("/{id}"),
+                                                                 order.get(op.method.upper(), 5))):
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
                 self._stateless_operation(operation, mode)
 
     def _stateless_operation(self, operation: Any, mode: GenerationMode) -> None:
         drawn = [0]
 
+        cached = self.corpus.load(operation, mode.value) if self.corpus is not None else None
+        frozen: list[bytes] = []
+
         def test(case: Case) -> None:
+            if cached is None and self.corpus is not None:
+                frozen.append(freeze(case))
             drawn[0] += 1
             if mode is GenerationMode.POSITIVE and "id" in (case.path_parameters or {}) and drawn[0] % 2 == 0:
                 existing = self.existing_document(case.operation.path)
@@ -351,6 +373,10 @@ class Runner:
             if response is not None:
                 self.validate(case, response, "stateless", STATELESS_CHECKS)
 
+        if cached is not None:
+            for case in cached:
+                test(case)
+            return
         strategy = operation.as_strategy(generation_mode=mode)
         wrapped = hypothesis.given(case=strategy)(test)
         wrapped = self.settings(self.options.max_examples)(wrapped)
@@ -361,6 +387,9 @@ class Runner:
             pass  # no case of this mode exists (nothing to negate): nothing to send
         except Exception as exc:  # noqa: BLE001 (a generation problem is reported, the run goes on)
             self.result.errors.append(f"{operation.label} ({mode.value}): {type(exc).__name__}: {exc}")
+            return
+        if self.corpus is not None:
+            self.corpus.store(operation, mode.value, frozen)
 
     def stateful(self) -> None:
         runner = self

@@ -8,6 +8,7 @@ prepares it for its curl commands, so a replay line sends exactly the bytes that
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import timedelta
 from typing import Any
@@ -77,3 +78,31 @@ def route_checks_through(schema: Any, transport: ClientTransport) -> None:
     """Make ``schema.transport`` (a read-only property of schemathesis' schema classes) answer ``transport``."""
     cls = type(schema)
     schema.__class__ = type(cls.__name__, (cls,), {"__slots__": (), "transport": property(lambda _self: transport)})
+
+
+class InProcessTransport(httpx.BaseTransport):
+    """Drives an ASGI app to completion on a private event loop in the calling thread.
+
+    The in-process target's own client hands every request to the event loop thread it started the
+    app on and waits for the answer: two thread switches a case, which cost more than the app's work
+    on a busy machine. The fuzzer sends one request at a time and the reference implementation keeps
+    no state bound to a loop, so its cases run the app here instead.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self._asgi = httpx.ASGITransport(app=app)
+        self._loop = asyncio.new_event_loop()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+
+        async def run() -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+            inner = httpx.Request(request.method, request.url, headers=request.headers, content=body)
+            response = await self._asgi.handle_async_request(inner)
+            return response.status_code, response.headers.raw, await response.aread()
+
+        status, headers, content = self._loop.run_until_complete(run())
+        return httpx.Response(status, headers=headers, content=content, request=request)
+
+    def close(self) -> None:
+        self._loop.close()
