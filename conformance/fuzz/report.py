@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -79,7 +80,7 @@ def junit(result: FuzzResult, run: RunInfo) -> ET.Element:
         for operation in result.operations:
             case = ET.SubElement(suite, "testcase", classname="fuzz.reachability", name=operation)
             if operation in unreached:
-                statuses = result.statuses.get(operation, {})
+                statuses: Counter[int] = result.statuses.get(operation, Counter())
                 seen = ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())) or "no case"
                 ET.SubElement(case, "failure", message="never reached: no case got its success status").text = \
                     f"statuses seen: {seen}"

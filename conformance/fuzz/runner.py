@@ -27,8 +27,8 @@ import schemathesis
 from hypothesis import HealthCheck
 from schemathesis import Case, GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.core.parameters import ParameterLocation
 from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     ensure_resource_availability,
@@ -169,6 +169,21 @@ def checks_config(document: dict[str, Any]) -> dict[str, Any]:
     return {"operations": operations}
 
 
+def _memoize_checks_config(config: Any) -> None:
+    """Schemathesis merges the configuration hierarchy again for every response it validates (a
+    quarter of the time of a replayed case); it is fixed for the run, so merge once per operation."""
+    original = config.checks_config_for
+    merged: dict[tuple[str | None, str | None], Any] = {}
+
+    def checks_config_for(*, operation: Any = None, phase: str | None = None) -> Any:
+        key = (operation.label if operation is not None else None, phase)
+        if key not in merged:
+            merged[key] = original(operation=operation, phase=phase)
+        return merged[key]
+
+    config.checks_config_for = checks_config_for
+
+
 def relation_targets(prefix: str = "/api") -> dict[str, dict[str, tuple[str, bool]]]:
     """Per collection path of the fixture's content types: relation field -> (target's path, to many)."""
     from ..openapi import load_content_types
@@ -207,6 +222,7 @@ class Runner:
         # Operations whose authentication ignored_auth confirmed once (it re-sends two requests).
         self._auth_confirmed: set[str] = set()
         route_checks_through(schema, ClientTransport(client, self.base_url, schema.transport))
+        _memoize_checks_config(schema.config)
         self._relations = relation_targets()
         self.corpus = options.corpus
 
@@ -219,6 +235,11 @@ class Runner:
 
     def exchange(self, case: Case, phase: str) -> httpx.Response | None:
         label = case.operation.label
+        # The case is final: its metadata (valid or not, what was negated) is settled once here, if
+        # the runner's substitutions touched it, instead of re-hashing every part on each of the
+        # checks' dozen reads.
+        _ = case.meta
+        case.freeze_metadata()
         self.result.count(phase, label)
         try:
             response = send(self.client, case, self.base_url, self.headers)
@@ -278,7 +299,7 @@ class Runner:
         meta = case.meta
         if not relations or meta is None or not meta.generation.mode.is_positive:
             return
-        data = case.body.get("data") if isinstance(case.body, dict) else None
+        data: Any = case.body.get("data") if isinstance(case.body, dict) else None
         if not isinstance(data, dict):
             return
         for name, (target, many) in relations.items():
@@ -300,10 +321,10 @@ class Runner:
                                    transport_kwargs=transport_kwargs(self.base_url, self.headers), recorder=recorder)
         except FailureGroup as group:
             failed = [f for f in group.exceptions if isinstance(f, Failure)]
-        except Failure as failure:
-            failed = [failure]
-        for failure in failed:
-            self.record_failure(phase, case, response.status_code, failure)
+        except Failure as single:
+            failed = [single]
+        for item in failed:
+            self.record_failure(phase, case, response.status_code, item)
         if ignored_auth in checks and 200 <= response.status_code < 300 \
                 and not any("ignored_auth" in f.checks for f in failed if f.checks):
             # A 2xx with the token made ignored_auth re-send the case without it and with a wrong
