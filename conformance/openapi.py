@@ -27,7 +27,6 @@ DEFAULT_REST = {"defaultLimit": 25, "maxLimit": 100}
 SYSTEM_DATES = ("createdAt", "updatedAt", "publishedAt")
 INT32 = {"minimum": -2147483648, "maximum": 2147483647}
 STRING_TYPES = ("string", "text", "richtext", "email", "uid", "enumeration")
-CAST_TO_STRING = ("string", "text", "richtext")  # types whose request values may be numbers or booleans
 # Attribute types a filter, a sort or ``fields`` may name (Strapi: scalar, non-private attributes).
 NOT_FILTERABLE = ("json", "blocks", "password", "media", "component", "dynamiczone", "relation")
 COMPARISON_OPS = ("$eq", "$ne", "$lt", "$lte", "$gt", "$gte")
@@ -159,9 +158,6 @@ def input_value_schema(attr: dict[str, Any]) -> dict[str, Any]:
         return nullable({"type": "array", "items": {"type": "integer"}} if attr.get("multiple") else {"type": "integer"})
     if kind == "biginteger":
         return nullable({"anyOf": [{"type": "integer"}, {"type": "string", "pattern": "^-?[0-9]+$"}]})
-    if kind in CAST_TO_STRING:
-        # Strapi's validator (yup ``string()``) casts numbers and booleans to their text: accepted.
-        return {**attribute_value_schema(attr), "type": ["string", "number", "boolean", "null"]}
     return nullable(sendable(attribute_value_schema(attr)))
 
 
@@ -252,7 +248,9 @@ def populate_schema(ct: ContentTypeSchema, types: dict[str, ContentTypeSchema]) 
         target = types[ct.relations()[name]["target"]]
         fields = {"type": "array", "items": {"type": "string", "enum": target.scalar_fields()}, "minItems": 1,
                   "maxItems": MAX_ITEMS}
-        per_relation[name] = {"type": "object", "properties": {"fields": fields}, "additionalProperties": False}
+        # ``populate[tags]=`` (an empty object) is Strapi's 400 "Invalid key": at least one option.
+        per_relation[name] = {"type": "object", "properties": {"fields": fields}, "additionalProperties": False,
+                              "minProperties": 1}
     return {"anyOf": [
         {"type": "string", "enum": ["*", *names]},
         {"type": "array", "items": {"type": "string", "enum": names}, "minItems": 1, "maxItems": MAX_ITEMS},

@@ -107,8 +107,6 @@ def input_schema(attr: dict[str, Any]) -> dict[str, Any]:
         return _or_null({"type": "array", "items": {"type": "integer"}} if attr.get("multiple") else {"type": "integer"})
     if kind == "biginteger":
         return _or_null({"anyOf": [{"type": "integer"}, {"type": "string", "pattern": "^-?[0-9]+$"}]})
-    if kind in ("string", "text", "richtext"):  # yup string() casts numbers and booleans
-        return {**value_schema(attr), "type": ["string", "number", "boolean", "null"]}
     return _or_null(_within_int32(value_schema(attr)))
 
 
@@ -189,7 +187,8 @@ class DocumentBuilder:
             target = self.types[ct.attributes[name]["target"]]
             fields = {"type": "array", "items": {"type": "string", "enum": self.selectable(target)},
                       "minItems": 1, "maxItems": MAX_ITEMS}
-            nested[name] = {"type": "object", "properties": {"fields": fields}, "additionalProperties": False}
+            nested[name] = {"type": "object", "properties": {"fields": fields}, "additionalProperties": False,
+                            "minProperties": 1}  # populate[tags]= is Strapi's 400 "Invalid key"
         return {"anyOf": [
             {"type": "string", "enum": ["*", *names]},
             {"type": "array", "items": {"type": "string", "enum": names}, "minItems": 1, "maxItems": MAX_ITEMS},

@@ -99,10 +99,6 @@ def cast_value(attr_type: str, value: Any) -> Any:
         raise ValidationError(f"Invalid value {value!r} for a {attr_type} attribute") from exc
     if isinstance(value, (dict, list)):
         raise ValidationError(f"Invalid value for a {attr_type} attribute")
-    if isinstance(value, bool):  # yup casts with JavaScript's String(): "false", not "False"
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
-        return str(int(value))  # String(3.0) is "3"
     return str(value) if not isinstance(value, str) else value
 
 
