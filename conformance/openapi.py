@@ -425,7 +425,8 @@ def component_schemas(types: list[ContentTypeSchema], rest: dict[str, Any]) -> d
         name = ct.component
         out[f"{name}Document"] = document_schema(ct, by_uid)
         out[f"{name}Input"] = input_schema(ct)
-        out[f"{name}Request"] = {"type": "object", "required": ["data"], "additionalProperties": False,
+        # Strapi reads ``data`` and ignores other top-level keys of the body.
+        out[f"{name}Request"] = {"type": "object", "required": ["data"],
                                  "properties": {"data": _ref("schemas", f"{name}Input")}}
         out[f"{name}EntryResponse"] = {
             "type": "object", "required": ["data", "meta"], "additionalProperties": False,

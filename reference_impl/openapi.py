@@ -211,7 +211,8 @@ class DocumentBuilder:
             out[f"{name}Document"] = self.entry(ct)
             out[f"{name}Input"] = {"type": "object", "additionalProperties": False,
                                    "properties": {n: input_schema(a) for n, a in ct.attributes.items()}}
-            out[f"{name}Request"] = {"type": "object", "required": ["data"], "additionalProperties": False,
+            # Strapi reads ``data`` and ignores other top-level keys of the body.
+            out[f"{name}Request"] = {"type": "object", "required": ["data"],
                                      "properties": {"data": _ref("schemas", f"{name}Input")}}
             out[f"{name}EntryResponse"] = {"type": "object", "required": ["data", "meta"], "additionalProperties": False,
                                            "properties": {"data": _ref("schemas", f"{name}Document"),
