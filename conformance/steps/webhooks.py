@@ -1,72 +1,176 @@
-"""Then steps about webhooks: deliveries polled from the run's receiver (they arrive asynchronously)."""
+"""Then steps about webhooks: deliveries counted exactly, read from the run's receiver by long poll.
+
+Deliveries arrive asynchronously, so every step waits, but never on a fixed sleep: the receiver
+answers as soon as a delivery lands. How long "nothing more arrives" must hold is the *window*:
+``max(floor, 3 × latency)`` after the scenario's write, where the latency is the larger of what the
+webhooks probe measured (conformance/probes.py) and what this scenario's own deliveries took, and
+the floor is ``CONFORMANCE_WEBHOOK_WINDOW_FLOOR_S`` (default 1 s). Each step counts every delivery
+of the scenario (set-up writes included) that arrived by the end of the window: a duplicate, or a
+late extra delivery, fails the step. Deliveries that belong to no scenario are listed in the failure
+message, so that a payload the harness could not attribute is seen rather than hidden.
+"""
 
 from __future__ import annotations
 
 import json
+import os
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import Any
 
 from pytest_bdd import parsers, then
 
 from ..expect import fail, mismatches
-from ..webhooks import fetch_deliveries
+from ..targets.base import TargetError
+from ..webhooks import feed
 from ..world import HarnessError, World
 
-WAIT_S = 5.0
+FLOOR_ENV = "CONFORMANCE_WEBHOOK_WINDOW_FLOOR_S"
+DEFAULT_FLOOR_S = 1.0
+LATENCY_FACTOR = 3.0
+# How long expected deliveries may take to arrive at all (at least the window).
+ARRIVAL_TIMEOUT_S = 5.0
+STRAY_SHOWN = 5
+
+
+def window_floor_s() -> float:
+    """The configured floor of the window; a bad value is a TargetError (exit 2)."""
+    raw = os.environ.get(FLOOR_ENV)
+    if raw is None or raw == "":
+        return DEFAULT_FLOOR_S
+    try:
+        value = float(raw)
+    except ValueError:
+        raise TargetError(f"{FLOOR_ENV}={raw!r} is not a number of seconds") from None
+    if not 0 <= value <= 60:
+        raise TargetError(f"{FLOOR_ENV}={raw!r}: the window floor must be between 0 and 60 seconds")
+    return value
+
+
+def window_s(latency_s: float | None, floor_s: float | None = None) -> float:
+    floor = window_floor_s() if floor_s is None else floor_s
+    return max(floor, LATENCY_FACTOR * (latency_s or 0.0))
+
+
+@dataclass
+class Deliveries:
+    """What one scenario has read from the receiver so far."""
+
+    cursor: int
+    mine: list[dict[str, Any]] = field(default_factory=list)
+    # Deliveries that match no scenario at all (no entry, or an entry without a batch).
+    stray: list[dict[str, Any]] = field(default_factory=list)
+    others: int = 0  # deliveries of other scenarios' batches, read meanwhile
+    settled_for: float | None = None  # the write whose window was waited for in full
+    window_s: float = 0.0
+
+
+def _entry(delivery: dict[str, Any]) -> dict[str, Any] | None:
+    body = delivery.get("body")
+    entry = body.get("entry") if isinstance(body, dict) else None
+    return entry if isinstance(entry, dict) else None
 
 
 def _for_scenario(world: World, delivery: dict[str, Any]) -> bool:
-    body = delivery.get("body")
-    entry = body.get("entry") if isinstance(body, dict) else None
-    return isinstance(entry, dict) and (
+    entry = _entry(delivery)
+    return entry is not None and (
         entry.get("batch") == world.batch
         or any(entry.get("documentId") == e.get("documentId") for e in world.aliases.values())
     )
 
 
-def _deliveries(world: World, until: Any = None, wait_s: float = WAIT_S) -> list[dict[str, Any]]:
+def _state(world: World) -> Deliveries:
     if not world.events_url:
         raise HarnessError("no webhook receiver in this run")
-    deadline = time.monotonic() + wait_s
+    state = world.webhooks
+    if state is None:
+        state = world.webhooks = Deliveries(world.events_from)
+    return state
+
+
+def _read(world: World, state: Deliveries, wait_s: float) -> None:
+    for delivery in feed(world.events_url or "").after(state.cursor, wait_s=wait_s):
+        state.cursor = max(state.cursor, int(delivery.get("index", state.cursor)) + 1)
+        if _for_scenario(world, delivery):
+            state.mine.append(delivery)
+        elif isinstance((_entry(delivery) or {}).get("batch"), str):
+            state.others += 1
+        else:
+            state.stray.append(delivery)
+
+
+def _collect(world: World, enough: Callable[[list[dict[str, Any]]], bool] | None = None) -> Deliveries:
+    """The scenario's deliveries once the window after its last write has passed (and, with
+    ``enough``, once they satisfy it, or the arrival timeout passed)."""
+    state = _state(world)
+    anchor = world.last.started_at if world.last is not None else time.time()
+    if state.settled_for == anchor:
+        return state
+    window = window_s(world.target.webhook_latency_s)
+    _read(world, state, 0.0)
+    arrival_deadline = time.time() + max(ARRIVAL_TIMEOUT_S, window)
     while True:
-        found = [d for d in fetch_deliveries(world.events_url) if _for_scenario(world, d)]
-        if until is None or until(found) or time.monotonic() > deadline:
-            return found
-        time.sleep(0.05)
+        if enough is None or enough(state.mine):
+            observed = max((float(d.get("received_at") or 0.0) - anchor for d in state.mine), default=0.0)
+            state.window_s = max(window, LATENCY_FACTOR * observed)
+            wait = anchor + state.window_s - time.time()
+            if wait <= 0:
+                state.settled_for = anchor
+                return state
+        else:
+            wait = arrival_deadline - time.time()
+            if wait <= 0:
+                state.window_s = window
+                return state
+        _read(world, state, wait)
 
 
 def _events(found: list[dict[str, Any]]) -> list[str]:
     return [str((d.get("body") or {}).get("event")) for d in found]
 
 
+def _received(state: Deliveries) -> str:
+    """What arrived, for failure messages: this scenario's deliveries and the unattributed ones."""
+    text = f"received {_events(state.mine)} within {state.window_s:.1f} s of the write"
+    if state.stray:
+        shown = [json.dumps(d.get("body"), separators=(",", ":"))[:200] for d in state.stray[:STRAY_SHOWN]]
+        more = f" (and {len(state.stray) - STRAY_SHOWN} more)" if len(state.stray) > STRAY_SHOWN else ""
+        text += f"; {len(state.stray)} delivery(ies) matching no scenario{more}: " + " | ".join(shown)
+    return text
+
+
 @then(parsers.re(r'the webhooks received are, (?P<how>in order|in any order): (?P<events>.+)$'))
 def webhooks_received(world: World, how: str, events: str) -> None:
-    """Strapi sends up to five deliveries at once: only scenarios with one event per document can ask
-    for an order."""
+    """Exactly these deliveries for the scenario. Strapi sends up to five deliveries at once: only
+    scenarios with one event per document can ask for an order."""
     expected = [e.strip() for e in events.split(",")]
-    _deliveries(world, lambda f: len(f) >= len(expected))
-    time.sleep(0.2)  # late extra deliveries must show up too
-    received = _events(_deliveries(world))
+    state = _collect(world, lambda found: len(found) >= len(expected))
+    received = _events(state.mine)
     same = received == expected if how == "in order" else sorted(received) == sorted(expected)
     if not same:
-        fail(f"webhooks: expected {expected} ({how}), received {received}", world)
+        fail(f"webhooks: expected {expected} ({how}), {_received(state)}", world)
+
+
+def _exactly_one(world: World, event: str) -> dict[str, Any]:
+    state = _collect(world, lambda found: event in _events(found))
+    matching = [d for d in state.mine if (d.get("body") or {}).get("event") == event]
+    if len(matching) != 1:
+        fail(f"webhooks: expected exactly one {event!r} delivery, {_received(state)}", world)
+    return matching[0]
 
 
 @then(parsers.re(r'a webhook "(?P<event>[\w.-]+)" is received$'))
 def webhook_received(world: World, event: str) -> None:
-    found = _deliveries(world, lambda f: event in _events(f))
-    matching = [d for d in found if (d.get("body") or {}).get("event") == event]
-    if not matching:
-        fail(f"webhooks: expected a {event!r} delivery within {WAIT_S:.0f}s, received {_events(found)}", world)
-    world.selected_delivery = matching[0]
+    """Exactly one delivery of ``event`` for the scenario (a duplicate fails); ``its …`` steps read it."""
+    world.selected_delivery = _exactly_one(world, event)
 
 
 @then(parsers.re(r"no webhook is received$"))
 def no_webhook(world: World) -> None:
-    time.sleep(0.5)
-    found = _deliveries(world)
-    if found:
-        fail(f"webhooks: expected none, received {_events(found)}", world)
+    state = _collect(world)
+    if state.mine:
+        fail(f"webhooks: expected none, {_received(state)}", world)
 
 
 @then(parsers.re(r"its body matches:$"))

@@ -47,6 +47,8 @@ class TargetInfo:
     capabilities: frozenset[str] = field(default_factory=frozenset)
     tokens: dict[str, str] = field(default_factory=dict)
     user: dict[str, str] = field(default_factory=dict)
+    # No /api/conformance/info (404): the capabilities are the user's or the harness's assumption.
+    black_box: bool = False
     # None until the probes ran: then what the target (or the user, for a black-box target) declared.
     declared: frozenset[str] | None = None
     # Seconds from a write to its webhook delivery, measured by the webhooks probe.
@@ -62,6 +64,7 @@ class TargetInfo:
             "version": self.version,
             "url": self.url,
             "capabilities": {"declared": sorted(declared), "verified": sorted(self.capabilities)},
+            "black_box": self.black_box,
             "webhook_latency_s": self.webhook_latency_s,
             "probes": dict(sorted(self.probes.items())),
         }

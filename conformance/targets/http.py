@@ -45,7 +45,8 @@ def discover(client: httpx.Client, name: str, kind: str, url: str | None,
     except httpx.TransportError as exc:
         raise TargetError(f"target {url or name} is unreachable: {type(exc).__name__}: {exc}") from exc
     if response.status_code == 404:
-        return TargetInfo(name, kind, None, url, declared if declared is not None else BLACK_BOX_DEFAULT)
+        return TargetInfo(name, kind, None, url, declared if declared is not None else BLACK_BOX_DEFAULT,
+                          black_box=True)
     if response.status_code != 200:
         raise TargetError(f"{INFO_PATH} answered {response.status_code} ({_snippet(response) or 'no body'}): "
                           f"a target with the fixture answers 200, one without it 404")

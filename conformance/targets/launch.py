@@ -31,18 +31,23 @@ class Launched:
 
 
 def _shared(target: Target, receiver: WebhookReceiver | None, report_name: str) -> Launched:
+    """Start ``target`` and prove its capabilities here, once, for every pytest process of the run."""
+    from ..probes import encode, verify
+
     launched = Launched(report_name, [])
     if receiver is not None:
         launched.stoppers.append(receiver.stop)
+    launched.stoppers.append(target.stop)
     try:
         info = target.start()
+        verify(target.http, info, receiver.events_url if receiver is not None else None)
     except TargetError:
         launched.stop()
         raise
-    launched.stoppers.append(target.stop)
     launched.target = target
     assert info.url is not None
-    launched.pytest_options = ["--target", info.url, "--target-name", info.name, "--target-kind", info.kind]
+    launched.pytest_options = ["--target", info.url, "--target-name", info.name, "--target-kind", info.kind,
+                               f"--probed={encode(info)}"]
     if receiver is not None:
         launched.pytest_options += ["--webhook-events", receiver.events_url]
     for cap in sorted(info.capabilities):
