@@ -77,6 +77,7 @@ class World:
 
     def __init__(self, client: httpx.Client, target: TargetInfo, events_url: str | None) -> None:
         self.client = client
+        self.scenario: str | None = None  # its id, set by steps whose messages may name it later
         self.target = target
         self.events_url = events_url
         self.batch = "b" + uuid.uuid4().hex[:16]

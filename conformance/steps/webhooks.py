@@ -8,6 +8,10 @@ the floor is ``CONFORMANCE_WEBHOOK_WINDOW_FLOOR_S`` (default 1 s). Each step cou
 of the scenario (set-up writes included) that arrived by the end of the window: a duplicate, or a
 late extra delivery, fails the step. Deliveries that belong to no scenario are listed in the failure
 message, so that a payload the harness could not attribute is seen rather than hidden.
+
+A delivery for a scenario whose window has already passed (a late duplicate, say) can no longer fail
+that scenario: the next webhook step of the same process that reads it fails instead, naming the
+scenario it belonged to and how late it was, so that it still fails the run.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import pytest
 from pytest_bdd import parsers, then
 
 from ..expect import fail, mismatches
@@ -64,6 +69,19 @@ class Deliveries:
     others: int = 0  # deliveries of other scenarios' batches, read meanwhile
     settled_for: float | None = None  # the write whose window was waited for in full
     window_s: float = 0.0
+    # Deliveries for scenarios of this process whose window had passed: (delivery, what it was late for).
+    late: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+
+
+@dataclass
+class _Settled:
+    scenario: str
+    anchor: float
+    window_s: float
+
+
+# Batches of this process's scenarios whose window passed: any delivery for them now is late.
+_settled: dict[str, _Settled] = {}
 
 
 def _entry(delivery: dict[str, Any]) -> dict[str, Any] | None:
@@ -92,9 +110,15 @@ def _state(world: World) -> Deliveries:
 def _read(world: World, state: Deliveries, wait_s: float) -> None:
     for delivery in feed(world.events_url or "").after(state.cursor, wait_s=wait_s):
         state.cursor = max(state.cursor, int(delivery.get("index", state.cursor)) + 1)
+        batch = (_entry(delivery) or {}).get("batch")
         if _for_scenario(world, delivery):
             state.mine.append(delivery)
-        elif isinstance((_entry(delivery) or {}).get("batch"), str):
+        elif isinstance(batch, str) and batch in _settled:
+            done = _settled[batch]
+            after = float(delivery.get("received_at") or 0.0) - done.anchor
+            state.late.append((delivery, f"{done.scenario}, {after:.2f} s after its write "
+                                         f"(its window: {done.window_s:.2f} s)"))
+        elif isinstance(batch, str):
             state.others += 1
         else:
             state.stray.append(delivery)
@@ -117,6 +141,7 @@ def _collect(world: World, enough: Callable[[list[dict[str, Any]]], bool] | None
             wait = anchor + state.window_s - time.time()
             if wait <= 0:
                 state.settled_for = anchor
+                _settled[world.batch] = _Settled(world.scenario or world.batch, anchor, state.window_s)
                 return state
         else:
             wait = arrival_deadline - time.time()
@@ -124,6 +149,18 @@ def _collect(world: World, enough: Callable[[list[dict[str, Any]]], bool] | None
                 state.window_s = window
                 return state
         _read(world, state, wait)
+
+
+def _name(world: World, request: pytest.FixtureRequest) -> None:
+    mark = request.node.get_closest_marker("scenario_id")
+    world.scenario = str(mark.args[0]) if mark else request.node.name
+
+
+def _check_late(world: World, state: Deliveries) -> None:
+    if state.late:
+        shown = [f"{(d.get('body') or {}).get('event')} for {what}" for d, what in state.late]
+        state.late = []
+        fail("webhooks: a delivery arrived after its scenario's window had passed: " + "; ".join(shown), world)
 
 
 def _events(found: list[dict[str, Any]]) -> list[str]:
@@ -141,11 +178,13 @@ def _received(state: Deliveries) -> str:
 
 
 @then(parsers.re(r'the webhooks received are, (?P<how>in order|in any order): (?P<events>.+)$'))
-def webhooks_received(world: World, how: str, events: str) -> None:
+def webhooks_received(world: World, how: str, events: str, request: pytest.FixtureRequest) -> None:
     """Exactly these deliveries for the scenario. Strapi sends up to five deliveries at once: only
     scenarios with one event per document can ask for an order."""
     expected = [e.strip() for e in events.split(",")]
+    _name(world, request)
     state = _collect(world, lambda found: len(found) >= len(expected))
+    _check_late(world, state)
     received = _events(state.mine)
     same = received == expected if how == "in order" else sorted(received) == sorted(expected)
     if not same:
@@ -154,6 +193,7 @@ def webhooks_received(world: World, how: str, events: str) -> None:
 
 def _exactly_one(world: World, event: str) -> dict[str, Any]:
     state = _collect(world, lambda found: event in _events(found))
+    _check_late(world, state)
     matching = [d for d in state.mine if (d.get("body") or {}).get("event") == event]
     if len(matching) != 1:
         fail(f"webhooks: expected exactly one {event!r} delivery, {_received(state)}", world)
@@ -161,14 +201,17 @@ def _exactly_one(world: World, event: str) -> dict[str, Any]:
 
 
 @then(parsers.re(r'a webhook "(?P<event>[\w.-]+)" is received$'))
-def webhook_received(world: World, event: str) -> None:
+def webhook_received(world: World, event: str, request: pytest.FixtureRequest) -> None:
     """Exactly one delivery of ``event`` for the scenario (a duplicate fails); ``its …`` steps read it."""
+    _name(world, request)
     world.selected_delivery = _exactly_one(world, event)
 
 
 @then(parsers.re(r"no webhook is received$"))
-def no_webhook(world: World) -> None:
+def no_webhook(world: World, request: pytest.FixtureRequest) -> None:
+    _name(world, request)
     state = _collect(world)
+    _check_late(world, state)
     if state.mine:
         fail(f"webhooks: expected none, {_received(state)}", world)
 
