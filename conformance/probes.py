@@ -89,7 +89,7 @@ def _trace(p: _Probe) -> str:
     markers = trace_mod.parse(header)
     missing = [m for m in TRACE_MARKERS if m not in markers]
     if missing:
-        saw = f"the header {header!r}" if header is not None else f"no {trace_mod.TRACE_HEADER} header"
+        saw = f"the header {header!r}" if header is not None else "no X-Conformance-Trace header"
         raise ProbeFailed(f"GET /api/articles answered {response.status_code} with {saw}: "
                           f"{', '.join(missing)} missing")
     return f"GET /api/articles traced {len(markers)} markers"
