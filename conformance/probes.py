@@ -11,6 +11,12 @@ The webhooks probe also measures the delivery latency (write → delivery at the
 which the webhook steps derive how long to wait before saying that nothing (more) was delivered.
 
 Probe data carries a fresh ``batch`` value, so no scenario ever sees it.
+
+The probes prove that a capability *exists*, and ask as little as possible of the implementation's
+correctness: the scenarios judge that, with a failure message per scenario. So the trace and control
+probes use the fixture's own info route, credentials only need to be recognised, and any delivery
+for the probe article proves the webhook. Otherwise a bug in, say, pagination would turn into
+"the target cannot do draft and publish" (exit 2) instead of failing the scenarios about pagination.
 """
 
 from __future__ import annotations
@@ -29,10 +35,14 @@ from .targets.base import TargetError, TargetInfo
 from .webhooks import feed
 
 CONTROL_HEADER = "X-Conformance-Control"
-# Capabilities the harness assumes for a target without the fixture: not a claim of the target.
+# Probed and recorded, never fatal: a target whose content types are broken fails the scenarios,
+# and a target without the fixture has this one only because the harness assumes it.
 ASSUMED = frozenset({"content-types"})
 WEBHOOK_TIMEOUT_S = 10.0
-TRACE_MARKERS = ("gmw:first:in", "gmw:first:out")
+# The outermost instrumented middleware's entry marker: an "out" marker would also depend on the
+# chain unwinding in the documented order, which the scenarios judge.
+TRACE_MARKERS = ("gmw:first:in",)
+PROBE_PATH = "/api/conformance/info"
 CONTROL_STATUS = 299
 
 
@@ -84,42 +94,42 @@ def _content_types(p: _Probe) -> str:
 
 
 def _trace(p: _Probe) -> str:
-    response = p.send("GET", f"/api/articles?filters[batch][$eq]={p.batch}")
+    # Global middlewares run on every route: the fixture's own info route involves the least else.
+    response = p.send("GET", PROBE_PATH)
     header = response.headers.get(trace_mod.TRACE_HEADER)
     markers = trace_mod.parse(header)
     missing = [m for m in TRACE_MARKERS if m not in markers]
     if missing:
         saw = f"the header {header!r}" if header is not None else "no X-Conformance-Trace header"
-        raise ProbeFailed(f"GET /api/articles answered {response.status_code} with {saw}: "
+        raise ProbeFailed(f"GET {PROBE_PATH} answered {response.status_code} with {saw}: "
                           f"{', '.join(missing)} missing")
-    return f"GET /api/articles traced {len(markers)} markers"
+    return f"GET {PROBE_PATH} traced {' '.join(markers)}"
 
 
 def _control(p: _Probe) -> str:
     nonce = uuid.uuid4().hex[:12]
     directive = {"gmw:first": {"do": "respond", "status": CONTROL_STATUS, "body": {"probe": nonce}}}
-    response = p.send("GET", "/api/articles", headers={CONTROL_HEADER: json.dumps(directive)})
+    response = p.send("GET", PROBE_PATH, headers={CONTROL_HEADER: json.dumps(directive)})
     if response.status_code != CONTROL_STATUS or _json(response) != {"probe": nonce}:
         raise ProbeFailed(f"a respond directive to gmw:first asked for {CONTROL_STATUS} "
-                          f'{{"probe": "{nonce}"}}; GET /api/articles answered {_seen(response)}')
+                          f'{{"probe": "{nonce}"}}; GET {PROBE_PATH} answered {_seen(response)}')
     return f"gmw:first obeyed a respond directive ({CONTROL_STATUS})"
-
-
-def _whoami(p: _Probe, bearer: str, expected: str, what: str) -> None:
-    response = p.send("GET", "/api/conformance/whoami", headers={"Authorization": f"Bearer {bearer}"})
-    body = _json(response)
-    if response.status_code != 200 or not isinstance(body, dict) or body.get("credentials") != expected \
-            or body.get("isAuthenticated") is not True:
-        raise ProbeFailed(f"{what}: GET /api/conformance/whoami answered {_seen(response)}, "
-                          f'not 200 with "isAuthenticated": true, "credentials": "{expected}"')
 
 
 def _api_tokens(p: _Probe) -> str:
     missing = [k for k in ("full-access", "read-only") if not p.info.tokens.get(k)]
     if missing:
         raise ProbeFailed(f"{' and '.join(missing)} token missing from /api/conformance/info")
-    _whoami(p, p.info.tokens["full-access"], "token", "with the full-access token")
-    return "the full-access token authenticated as a token"
+    # Recognised is enough here (200, or 403 when authenticated but not allowed); what a token may
+    # do is for the scenarios to judge.
+    response = p.send("GET", "/api/conformance/whoami",
+                      headers={"Authorization": f"Bearer {p.info.tokens['full-access']}"})
+    if response.status_code not in (200, 403):
+        raise ProbeFailed(f"GET /api/conformance/whoami with the full-access token answered {_seen(response)}, "
+                          f"not 200 (or 403)")
+    body = _json(response)
+    seen = f" as {body.get('credentials')!r}" if isinstance(body, dict) and "credentials" in body else ""
+    return f"the full-access token was recognised (whoami answered {response.status_code}{seen})"
 
 
 def _users(p: _Probe) -> str:
@@ -131,47 +141,38 @@ def _users(p: _Probe) -> str:
     jwt = body.get("jwt") if isinstance(body, dict) else None
     if response.status_code != 200 or not isinstance(jwt, str) or not jwt:
         raise ProbeFailed(f"POST /api/auth/local answered {_seen(response)}, not 200 with a jwt")
-    _whoami(p, jwt, "user", "with the user's jwt")
-    return "the fixture user logged in and authenticated as a user"
+    return "the fixture user logged in (POST /api/auth/local answered a jwt)"
 
 
 def _single_types(p: _Probe) -> str:
-    # A PUT without "data" is refused by the single type's controller before anything is written.
+    # A PUT without "data" is refused by the single type's controller before anything is written
+    # (400); a target without the route answers 404 or 405. Other answers are for the scenarios.
     response = p.send("PUT", "/api/homepage", json={})
-    body = _json(response)
-    error = body.get("error") if isinstance(body, dict) else None
-    if response.status_code != 400 or not isinstance(error, dict) or error.get("name") != "ValidationError":
-        raise ProbeFailed(f"PUT /api/homepage without data answered {_seen(response)}, "
-                          f"not the single type's 400 ValidationError")
-    return "PUT /api/homepage reached the single type's controller (400 ValidationError)"
+    if response.status_code in (404, 405):
+        raise ProbeFailed(f"PUT /api/homepage answered {_seen(response)}: no single type route")
+    return f"PUT /api/homepage reached the single type's route ({response.status_code})"
 
 
-def _create_article(p: _Probe) -> dict[str, Any]:
+def _create_article(p: _Probe) -> None:
+    """The probe article (any 2xx will do: the answer's shape is for the scenarios to judge)."""
     if p.article is None:
         p.created_at = time.time()
         response = p.send("POST", "/api/articles", json={"data": {"title": "conformance probe", "batch": p.batch}})
+        if not 200 <= response.status_code < 300:
+            raise ProbeFailed(f"creating the probe article: POST /api/articles answered {_seen(response)}")
         body = _json(response)
         data = body.get("data") if isinstance(body, dict) else None
-        if response.status_code != 201 or not isinstance(data, dict) or not data.get("documentId"):
-            raise ProbeFailed(f"creating the probe article: POST /api/articles answered {_seen(response)}")
-        p.article = data
-    return p.article
+        p.article = data if isinstance(data, dict) else {}
 
 
 def _draft_and_publish(p: _Probe) -> str:
-    article = _create_article(p)
-    if not isinstance(article.get("publishedAt"), str):
-        raise ProbeFailed(f"POST /api/articles answered publishedAt {article.get('publishedAt')!r}, "
-                          f"not the date of a published version")
-    path = f"/api/articles?status=draft&filters[batch][$eq]={p.batch}"
-    response = p.send("GET", path)
+    # With strict parameters (PROTOCOL.md, section 1) the status parameter is only accepted on a
+    # draft-and-publish type: a type without it answers 400.
+    response = p.send("GET", f"/api/articles?status=draft&filters[batch][$eq]={p.batch}")
     body = _json(response)
-    data = body.get("data") if isinstance(body, dict) else None
-    if response.status_code != 200 or not isinstance(data, list) or len(data) != 1 \
-            or not isinstance(data[0], dict) or data[0].get("publishedAt") is not None:
-        raise ProbeFailed(f"GET /api/articles?status=draft answered {_seen(response)}, "
-                          f"not the probe article's draft (publishedAt null)")
-    return "a created article has a published and a draft version"
+    if response.status_code != 200 or not isinstance(body, dict) or not isinstance(body.get("data"), list):
+        raise ProbeFailed(f"GET /api/articles?status=draft answered {_seen(response)}, not 200 with a data list")
+    return "GET /api/articles?status=draft answered 200 with a data list"
 
 
 def _documents_endpoint(p: _Probe) -> str:
@@ -186,39 +187,37 @@ def _documents_endpoint(p: _Probe) -> str:
 
 
 def _delete_article(p: _Probe) -> None:
-    if p.article is not None and not p.deleted_at:
+    """Best effort: the probe article carries its own batch, so a leftover disturbs no scenario."""
+    if p.article and isinstance(p.article.get("documentId"), str) and not p.deleted_at:
         p.deleted_at = time.time()
-        response = p.send("DELETE", f"/api/articles/{p.article['documentId']}")
-        if response.status_code not in (200, 204):
-            raise ProbeFailed(f"deleting the probe article answered {_seen(response)}")
+        p.send("DELETE", f"/api/articles/{p.article['documentId']}")
 
 
 def _webhooks(p: _Probe) -> str:
     if not p.events_url:
         raise _Unverifiable("no webhook receiver in this run: the target was started outside the harness")
     _create_article(p)
-    _delete_article(p)
-    want = {"entry.create": p.created_at, "entry.delete": p.deleted_at}
-    arrived: dict[str, float] = {}
     events = feed(p.events_url)
     index = events.seen
+    read = 0
     deadline = time.monotonic() + p.webhook_timeout_s
-    while set(arrived) != set(want):
+    # The first delivery for the probe article (entry.create, normally) proves the webhook and gives
+    # the latency; which events a write sends, and how many, is for the scenarios to judge.
+    while True:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            missing = sorted(set(want) - set(arrived))
-            raise ProbeFailed(f"no {' or '.join(missing)} delivery for the probe article reached the receiver "
-                              f"within {p.webhook_timeout_s:.0f} s of the write")
+            raise ProbeFailed(f"no delivery for the probe article reached the receiver within "
+                              f"{p.webhook_timeout_s:.0f} s of creating it ({read} other deliveries read)")
         for delivery in events.after(index, wait_s=remaining):
             index = max(index, int(delivery.get("index", index)) + 1)
+            read += 1
             body = delivery.get("body")
             entry = body.get("entry") if isinstance(body, dict) else None
-            event = body.get("event") if isinstance(body, dict) else None
-            if isinstance(entry, dict) and entry.get("batch") == p.batch and event in want and event not in arrived:
-                arrived[str(event)] = float(delivery.get("received_at") or time.time())
-    latency = max(arrived[e] - want[e] for e in want)
-    p.info.webhook_latency_s = max(0.0, latency)
-    return f"the probe article's entry.create and entry.delete arrived, latency {latency * 1000:.0f} ms"
+            if isinstance(entry, dict) and entry.get("batch") == p.batch:
+                latency = max(0.0, float(delivery.get("received_at") or time.time()) - p.created_at)
+                p.info.webhook_latency_s = latency
+                return (f"the probe article's {body.get('event')} delivery arrived "
+                        f"{latency * 1000:.0f} ms after the write")
 
 
 class _Unverifiable(Exception):
@@ -245,7 +244,7 @@ def verify(client: httpx.Client, info: TargetInfo, events_url: str | None,
 
     A declared capability whose probe fails is a TargetError naming it and what the probe saw. A
     capability the harness cannot check here (webhooks without a receiver) is left unverified, and
-    so is ``content-types`` on a target without the fixture, where only the harness assumed it.
+    so is ``content-types`` when its probe fails (see ASSUMED).
     """
     declared = info.capabilities
     p = _Probe(client, info, events_url, "probe" + uuid.uuid4().hex[:12], webhook_timeout_s)
@@ -262,15 +261,15 @@ def verify(client: httpx.Client, info: TargetInfo, events_url: str | None,
                 info.probes[capability] = f"not verified: {exc}"
             except ProbeFailed as exc:
                 info.probes[capability] = f"failed: {exc}"
-                if not (info.black_box and capability in ASSUMED):
+                if capability not in ASSUMED:
                     failures.append(f"{capability} ({exc})")
         for capability in sorted(declared - set(PROBES)):
             info.probes[capability] = "not verified: this suite has no probe for it"
     finally:
         try:
             _delete_article(p)
-        except ProbeFailed as exc:
-            failures.append(f"clean-up ({exc})")
+        except ProbeFailed:
+            pass  # best effort: the probe article's batch is its own
     if failures:
         raise TargetError(f"target {info.name} declares capabilities its probes could not prove: "
                           + "; ".join(failures))
