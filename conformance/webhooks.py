@@ -87,7 +87,10 @@ class WebhookReceiver:
 
     def start(self) -> WebhookReceiver:
         self._server = _Server()
-        self._thread = threading.Thread(target=self._server.serve_forever, name="webhook-receiver", daemon=True)
+        # serve_forever checks for shutdown() every poll_interval: the default 0.5 s was added to
+        # the end of every run.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="webhook-receiver", daemon=True)
         self._thread.start()
         return self
 

@@ -55,9 +55,33 @@ def _shared(target: Target, receiver: WebhookReceiver | None, report_name: str) 
     return launched
 
 
+def _probe_reference(args: Any) -> None:
+    """Prove the in-process reference's capabilities here before pytest-xdist starts its workers.
+
+    Each worker starts and probes its own instance, but a worker that stops the session is reported
+    by xdist as a crash, without the reason: a target that cannot prove a capability must stop the
+    run with one line (exit 2), so it is found out here first.
+    """
+    from ..probes import verify
+    from .reference import ReferenceTarget
+
+    receiver = WebhookReceiver().start()
+    target = ReferenceTarget(webhook_url=receiver.hook_url, database_url=args.database)
+    try:
+        info = target.start()
+        if args.capability:
+            info.capabilities = info.capabilities & frozenset(args.capability)
+        verify(target.http, info, receiver.events_url)
+    finally:
+        target.stop()
+        receiver.stop()
+
+
 def launch(args: Any) -> Launched:
     spec: str = args.target
     if spec == "reference":
+        if str(getattr(args, "workers", None) or "1") not in ("0", "1"):
+            _probe_reference(args)
         options = ["--target", "reference"]
         if args.database:
             options += ["--database-url", args.database]
