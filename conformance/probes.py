@@ -212,7 +212,8 @@ def _webhooks(p: _Probe) -> str:
             index = max(index, int(delivery.get("index", index)) + 1)
             read += 1
             body = delivery.get("body")
-            entry = body.get("entry") if isinstance(body, dict) else None
+            body = body if isinstance(body, dict) else {}
+            entry = body.get("entry")
             if isinstance(entry, dict) and entry.get("batch") == p.batch:
                 latency = max(0.0, float(delivery.get("received_at") or time.time()) - p.created_at)
                 p.info.webhook_latency_s = latency

@@ -162,3 +162,16 @@ def test_probe_requests_that_fail_in_transit_are_reported() -> None:
     info = TargetInfo("t", "http", capabilities=frozenset({"trace"}))
     with pytest.raises(TargetError, match=r"trace \(GET /api/conformance/info failed: ConnectError"):
         probes.verify(client, info, None)
+
+
+def test_worker_runs_of_the_reference_are_probed_before_the_workers_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from conformance.targets.launch import launch
+
+    args = SimpleNamespace(target="reference", workers="2", database=None, capability=None)
+    assert launch(args).pytest_options == ["--target", "reference"]
+    monkeypatch.setattr(fixture_probe, "mark", lambda *a, **k: None)
+    with pytest.raises(TargetError, match=r"trace \(GET /api/conformance/info answered 200 with the header ''"):
+        launch(args)
+    launch(SimpleNamespace(**{**vars(args), "workers": None}))  # serial: each pytest process probes
