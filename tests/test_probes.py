@@ -3,6 +3,7 @@ that declares what it cannot do must be refused (TargetError, exit 2) naming the
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -77,8 +78,14 @@ def test_webhooks_declared_but_never_delivered_are_refused(reference: ReferenceT
     from reference_impl.webhooks import WebhookRunner
 
     monkeypatch.setattr(WebhookRunner, "__call__", lambda self, event, info: None)
-    with pytest.raises(TargetError, match=r"webhooks \(no delivery for the probe article reached the receiver"):
-        probes.verify(reference.http, _fresh(reference), receiver.events_url, webhook_timeout_s=0.3)
+    # Someone else's delivery arrives meanwhile: it proves nothing about the probe article.
+    other = {"event": "entry.create", "entry": {"batch": "someone-else"}}
+    timer = threading.Timer(0.05, lambda: httpx.post(receiver.hook_url, json=other))
+    timer.start()
+    with pytest.raises(TargetError, match=r"webhooks \(no delivery for the probe article reached the receiver"
+                                          r" within 1 s of creating it \(1 other deliveries read\)"):
+        probes.verify(reference.http, _fresh(reference), receiver.events_url, webhook_timeout_s=1.0)
+    timer.join()
 
 
 def test_wrong_credentials_in_info_are_refused(reference: ReferenceTarget, receiver: WebhookReceiver) -> None:
