@@ -105,7 +105,12 @@ def wait_healthy(launched: Launched, timeout: float = 120.0, interval: float = 0
                 stop(launched)
                 raise TargetError(f"Strapi did not answer {HEALTH_PATH} with 204 within {timeout:.0f} s; "
                                   f"log: {launched.log}\n{tail(launched.log)}")
-            time.sleep(interval)
+            if launched.process is not None:
+                # Wait on the process itself: an exit ends the wait at once, not after the interval.
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    launched.process.wait(timeout=interval)
+            else:
+                time.sleep(interval)
 
 
 def pid_alive(pid: int) -> bool:
