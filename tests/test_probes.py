@@ -83,7 +83,7 @@ def test_webhooks_declared_but_never_delivered_are_refused(reference: ReferenceT
     timer = threading.Timer(0.05, lambda: httpx.post(receiver.hook_url, json=other))
     timer.start()
     with pytest.raises(TargetError, match=r"webhooks \(no delivery for the probe article reached the receiver"
-                                          r" within 1 s of creating it \(1 other deliveries read\)"):
+                                          r" within 1 s of creating it \([1-9]\d* other deliveries read\)"):
         probes.verify(reference.http, _fresh(reference), receiver.events_url, webhook_timeout_s=1.0)
     timer.join()
 
