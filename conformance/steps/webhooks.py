@@ -1,16 +1,20 @@
 """Then steps about webhooks: deliveries counted exactly, read from the run's receiver by long poll.
 
 Deliveries arrive asynchronously, so every step waits, but never on a fixed sleep: the receiver
-answers as soon as a delivery lands. How long "nothing more arrives" must hold is the *window*:
-``max(floor, 3 × latency)`` after the scenario's write, where the latency is the larger of what the
-webhooks probe measured (conformance/probes.py) and what this scenario's own deliveries took, and
-the floor is ``CONFORMANCE_WEBHOOK_WINDOW_FLOOR_S`` (default 1 s). Each step counts every delivery
-of the scenario (set-up writes included) that arrived by the end of the window: a duplicate, or a
-late extra delivery, fails the step. Deliveries that belong to no scenario are listed in the failure
-message, so that a payload the harness could not attribute is seen rather than hidden.
+answers as soon as a delivery lands. How long "nothing (more) arrives" must hold:
 
-A delivery for a scenario whose window has already passed (a late duplicate, say) can no longer fail
-that scenario: the next webhook step of the same process that reads it fails instead, naming the
+- an absence ("no webhook is received") waits the *window*, ``max(floor, 3 × latency)`` after the
+  scenario's write, where the latency is the larger of what the webhooks probe measured
+  (conformance/probes.py) and what this scenario's own deliveries took, and the floor is
+  ``CONFORMANCE_WEBHOOK_WINDOW_FLOOR_S`` (default 1 s);
+- a count, once the expected deliveries are in, waits ``max(floor / 4, 3 × latency)`` after the
+  last of them for duplicates, which come from the same machinery and so as fast as the original.
+
+Each step counts every delivery of the scenario (set-up writes included): a duplicate, or an extra
+delivery, fails the step. Deliveries that belong to no scenario are listed in the failure message,
+so that a payload the harness could not attribute is seen rather than hidden. A delivery for a
+scenario whose wait has passed (a duplicate sent a second later, say) can no longer fail that
+scenario: the next webhook step of the same process that reads it fails instead, naming the
 scenario it belonged to and how late it was, so that it still fails the run.
 """
 
@@ -36,6 +40,8 @@ DEFAULT_FLOOR_S = 1.0
 LATENCY_FACTOR = 3.0
 # How long expected deliveries may take to arrive at all (at least the window).
 ARRIVAL_TIMEOUT_S = 5.0
+# The share of the floor a count waits for duplicates after its last expected delivery.
+SETTLE_FRACTION = 0.25
 STRAY_SHOWN = 5
 
 
@@ -67,7 +73,7 @@ class Deliveries:
     # Deliveries that match no scenario at all (no entry, or an entry without a batch).
     stray: list[dict[str, Any]] = field(default_factory=list)
     others: int = 0  # deliveries of other scenarios' batches, read meanwhile
-    settled_for: float | None = None  # the write whose window was waited for in full
+    settled_for: tuple[float, bool] | None = None  # (the write, absence) whose wait is over
     window_s: float = 0.0
     # Deliveries for scenarios of this process whose window had passed: (delivery, what it was late for).
     late: list[tuple[dict[str, Any], str]] = field(default_factory=list)
@@ -125,22 +131,27 @@ def _read(world: World, state: Deliveries, wait_s: float) -> None:
 
 
 def _collect(world: World, enough: Callable[[list[dict[str, Any]]], bool] | None = None) -> Deliveries:
-    """The scenario's deliveries once the window after its last write has passed (and, with
-    ``enough``, once they satisfy it, or the arrival timeout passed)."""
+    """The scenario's deliveries once nothing more is to be expected: without ``enough`` (an
+    absence) the window after its last write has passed; with it, ``enough`` holds (or the arrival
+    timeout passed) and the settle time after the last delivery has passed too."""
     state = _state(world)
     anchor = world.last.started_at if world.last is not None else time.time()
-    if state.settled_for == anchor:
+    absence = enough is None
+    if state.settled_for in ((anchor, absence), (anchor, True)):
         return state
-    window = window_s(world.target.webhook_latency_s)
+    floor = window_floor_s() * (1.0 if absence else SETTLE_FRACTION)
+    window = window_s(world.target.webhook_latency_s, floor)
     _read(world, state, 0.0)
     arrival_deadline = time.time() + max(ARRIVAL_TIMEOUT_S, window)
     while True:
         if enough is None or enough(state.mine):
-            observed = max((float(d.get("received_at") or 0.0) - anchor for d in state.mine), default=0.0)
+            arrivals = [float(d.get("received_at") or 0.0) for d in state.mine]
+            observed = max((a - anchor for a in arrivals), default=0.0)
             state.window_s = max(window, LATENCY_FACTOR * observed)
-            wait = anchor + state.window_s - time.time()
+            since = anchor if absence else max([anchor, *arrivals])
+            wait = since + state.window_s - time.time()
             if wait <= 0:
-                state.settled_for = anchor
+                state.settled_for = (anchor, absence)
                 _settled[world.batch] = _Settled(world.scenario or world.batch, anchor, state.window_s)
                 return state
         else:
@@ -169,7 +180,7 @@ def _events(found: list[dict[str, Any]]) -> list[str]:
 
 def _received(state: Deliveries) -> str:
     """What arrived, for failure messages: this scenario's deliveries and the unattributed ones."""
-    text = f"received {_events(state.mine)} within {state.window_s:.1f} s of the write"
+    text = f"received {_events(state.mine)} (waited {state.window_s:.2f} s for more)"
     if state.stray:
         shown = [json.dumps(d.get("body"), separators=(",", ":"))[:200] for d in state.stray[:STRAY_SHOWN]]
         more = f" (and {len(state.stray) - STRAY_SHOWN} more)" if len(state.stray) > STRAY_SHOWN else ""
