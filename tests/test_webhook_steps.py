@@ -201,3 +201,11 @@ def test_a_delivery_after_its_scenario_s_window_fails_the_next_webhook_step(rece
     with pytest.raises(ConformanceFailure, match="arrived after its scenario's window had passed: "
                                                  "entry.create for WH-T9, "):
         steps.webhooks_received(second, "in order", "entry.create", _request("WH-T10"))
+
+
+def test_a_bad_window_floor_stops_the_run_before_it_starts(monkeypatch: pytest.MonkeyPatch) -> None:
+    from conformance.targets.launch import launch
+
+    monkeypatch.setenv(steps.FLOOR_ENV, "soon")
+    with pytest.raises(TargetError, match="CONFORMANCE_WEBHOOK_WINDOW_FLOOR_S='soon' is not a number"):
+        launch(SimpleNamespace(target="reference", workers=None, database=None, capability=None))

@@ -78,6 +78,9 @@ def _probe_reference(args: Any) -> None:
 
 
 def launch(args: Any) -> Launched:
+    from ..steps.webhooks import window_floor_s
+
+    window_floor_s()  # a bad CONFORMANCE_WEBHOOK_WINDOW_FLOOR_S stops the run before anything starts
     spec: str = args.target
     if spec == "reference":
         if str(getattr(args, "workers", None) or "1") not in ("0", "1"):
