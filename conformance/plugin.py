@@ -54,6 +54,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--show-trace", action="store_true", default=False,
                     help="print every scenario's HTTP exchange and trace")
     group.addoption("--database-url", default=None, help="database URL for the in-process reference target")
+    group.addoption("--probed", default=None,
+                    help="capability probe results of the controlling process (JSON; set by `conformance run`)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -169,6 +171,12 @@ class _Session:
         self.events_url: str | None = config.getoption("webhook_events")
 
     def start(self) -> TargetInfo:
+        """Start the target and prove its capabilities (conformance/probes.py), unless the controlling
+        process already did (``--probed``): each process of an in-process run probes its own target."""
+        from .probes import decode, restore, verify
+        from .steps.webhooks import window_floor_s
+
+        window_floor_s()  # a bad CONFORMANCE_WEBHOOK_WINDOW_FLOOR_S is exit 2, not a failure per scenario
         spec = self.config.getoption("target")
         declared = self.config.getoption("capability")
         caps = frozenset(declared) if declared else None
@@ -188,14 +196,16 @@ class _Session:
         info = self.target.start()
         if caps is not None:  # the user says the target has at most these
             info.capabilities = info.capabilities & caps
-        if not self.events_url:
-            info.capabilities = info.capabilities - {"webhooks"}
-        self.client = self.target.client()
+        probed = self.config.getoption("probed")
+        if probed:
+            restore(info, *decode(probed))
+        else:
+            verify(self.target.http, info, self.events_url)
+        self.client = self.target.http
         return info
 
     def stop(self) -> None:
-        if self.client is not None:
-            self.client.close()
+        self.client = None  # the target's own client: closed by target.stop()
         if self.target is not None:
             self.target.stop()
         if self.receiver is not None:
