@@ -29,12 +29,116 @@ _on_commit: contextvars.ContextVar[list[Callable[[], Any]] | None] = contextvars
 def iso(value: Any) -> Any:
     """Render dates as Strapi does: ``2024-03-06T13:42:05.098Z``."""
     if isinstance(value, datetime):
-        # Four-digit years, as JavaScript's toISOString writes them (strftime gives "706" for 0706).
+        if value.tzinfo is None:
+            # isoformat writes four-digit years (as JavaScript's toISOString) and truncates to
+            # milliseconds; done in C, it is most of the cost of turning a row into an entry.
+            return value.isoformat(timespec="milliseconds") + "Z"
         return (f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:"
                 f"{value.second:02d}.{value.microsecond // 1000:03d}Z")
     if isinstance(value, (date, time)):
         return value.isoformat()
     return value
+
+
+# -- statement cache ---------------------------------------------------------------------------------
+# Building a SELECT (where conditions, columns, order) costs more than running it.  Statements are
+# cached by the *shape* of their params: the same keys and operators, strings and 64-bit integers
+# abstracted as leaves, every other value (None, booleans, floats) part of the key.  A shape is built
+# once by the WhereBuilder with unique sentinel values in the leaves; each leaf whose sentinel reaches
+# a bound parameter unchanged (same object) becomes that parameter, filled with the request's value
+# at execution.  A shape where any sentinel is transformed, dropped or rejected (a cast, LIKE
+# pattern, lower(), a validation error) is never cached: it is built from the real values each time.
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_STR_LEAF, _INT_LEAF = "s", "i"
+_INT_SENTINEL_BASE = 7_000_000_000_000_000_000
+_STR_SENTINEL_MARK = "\x00leaf"
+_CACHE_SIZE = 512
+
+
+class _Unshapeable(Exception):
+    """A value the shape key does not know how to abstract: no caching for this query."""
+
+
+def _shape(value: Any, leaves: list[Any]) -> Any:
+    kind = type(value)
+    if kind is str:
+        leaves.append(value)
+        return _STR_LEAF
+    if kind is int and _INT64_MIN <= value <= _INT64_MAX:
+        leaves.append(value)
+        return _INT_LEAF
+    if kind is dict:
+        return ("d", tuple((k, _shape(v, leaves)) for k, v in value.items()))
+    if kind is list:
+        return ("l", tuple(_shape(v, leaves) for v in value))
+    if value is None or kind is bool or kind is float:
+        return (kind.__name__, value)
+    raise _Unshapeable
+
+
+def _with_sentinels(value: Any, sentinels: list[Any]) -> Any:
+    """``value`` with each leaf replaced by a fresh sentinel (same walk order as ``_shape``)."""
+    kind = type(value)
+    if kind is str or (kind is int and _INT64_MIN <= value <= _INT64_MAX):
+        i = len(sentinels)
+        # A string no cast, case change, trim or LIKE escaping leaves as it is.
+        sentinel: Any = f" %_\\Ab{_STR_SENTINEL_MARK}{i}\x00 " if kind is str else _INT_SENTINEL_BASE + i
+        sentinels.append(sentinel)
+        return sentinel
+    if kind is dict:
+        return {k: _with_sentinels(v, sentinels) for k, v in value.items()}
+    if kind is list:
+        return [_with_sentinels(v, sentinels) for v in value]
+    return value
+
+
+def _derived_from_sentinel(value: Any) -> bool:
+    if isinstance(value, str):
+        return _STR_SENTINEL_MARK in value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return abs(value - _INT_SENTINEL_BASE) < 10**9
+    if isinstance(value, (list, tuple)):
+        return any(_derived_from_sentinel(v) for v in value)
+    return False
+
+
+def _freeze(value: Any) -> Any:
+    """A hashable copy of select / orderBy params, values included (TypeError when it cannot be)."""
+    if isinstance(value, dict):
+        return ("d", tuple((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return ("l", tuple(_freeze(v) for v in value))
+    hash(value)
+    return (type(value).__name__, value)
+
+
+class CachedStatement:
+    """A statement built once for a shape, and which bound parameter takes which leaf."""
+
+    __slots__ = ("stmt", "slots")
+
+    def __init__(self, stmt: Any, slots: tuple[tuple[str, int], ...]) -> None:
+        self.stmt = stmt
+        self.slots = slots
+
+    def params(self, leaves: list[Any]) -> dict[str, Any]:
+        return {name: leaves[i] for name, i in self.slots}
+
+
+def _slots(stmt: Any, dialect: Any, sentinels: list[Any]) -> tuple[tuple[str, int], ...] | None:
+    """Bound parameter name → leaf index, or None when a sentinel did not reach SQL unchanged."""
+    index = {id(s): i for i, s in enumerate(sentinels)}
+    compiled = stmt.compile(dialect=dialect)
+    slots: list[tuple[str, int]] = []
+    found: set[int] = set()
+    for name, bind in compiled.binds.items():
+        i = index.get(id(bind.value))
+        if i is not None and bind.value is sentinels[i]:
+            slots.append((name, i))
+            found.add(i)
+        elif _derived_from_sentinel(bind.value) or bind.callable is not None:
+            return None
+    return tuple(slots) if len(found) == len(sentinels) else None
 
 
 def _needs_iso(column: sa.Column[Any]) -> bool:
@@ -70,6 +174,32 @@ class Database:
         self.lifecycles = Lifecycles()
         self.where = WhereBuilder(types)
         self._queries: dict[str, EntityQuery] = {}
+        # Shape key → CachedStatement, or None for a shape that cannot be cached (see _shape).
+        self.statements: dict[Any, CachedStatement | None] = {}
+
+    def cached(self, key: Any, leaves: list[Any] | None, build: Callable[[Any], Any]) -> tuple[Any, dict[str, Any] | None]:
+        """The statement for ``key`` and its parameters; ``build(where_values)`` makes one.
+
+        ``leaves`` is None when the params could not be shaped: built from the real values."""
+        if leaves is None:
+            return build(None), None
+        entry = self.statements.get(key, False)
+        if entry is False:
+            sentinels: list[Any] = []
+            entry = None
+            try:
+                stmt = build(sentinels)
+                slots = _slots(stmt, self.engine.dialect, sentinels)
+                if slots is not None:
+                    entry = CachedStatement(stmt, slots)
+            except Exception:  # noqa: BLE001 - the real values will raise it again, for real
+                entry = None
+            if len(self.statements) >= _CACHE_SIZE:
+                self.statements.clear()
+            self.statements[key] = entry
+        if entry is None:
+            return build(None), None
+        return entry.stmt, entry.params(leaves)
 
     def create_schema(self) -> None:
         if self.engine.dialect.name != "postgresql":
@@ -142,6 +272,7 @@ class EntityQuery:
         self._attr_of_col = {col: attr for attr, col in ct.columns.items()}
         # Worked out once: only date and time columns need converting when a row becomes an entry.
         self._dated = frozenset(c.name for c in self.table.columns if _needs_iso(c))
+        self._plans: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[int, ...]]] = {}
 
     # -- public actions (hooked) -----------------------------------------------------------------
     async def findOne(self, params: dict[str, Any] | None = None) -> Any:  # noqa: N802 (Strapi's names)
@@ -189,11 +320,19 @@ class EntityQuery:
 
     def _entries(self, result: Any) -> list[dict[str, Any]]:
         """Rows → entries keyed by attribute name, dates rendered as ISO strings."""
-        keys = list(result.keys())
-        attrs = [self._attr_of_col.get(k, k) for k in keys]
-        dated = [i for i, k in enumerate(keys) if k in self._dated]
+        keys = tuple(result.keys())
+        plan = self._plans.get(keys)
+        if plan is None:
+            # Worked out once per column list: the entry keys and which values are dates.
+            attrs = tuple(self._attr_of_col.get(k, k) for k in keys)
+            dated = tuple(i for i, k in enumerate(keys) if k in self._dated)
+            plan = self._plans[keys] = (attrs, dated)
+        attrs, dated = plan
+        rows = result.all()
+        if not dated:
+            return [dict(zip(attrs, row, strict=True)) for row in rows]
         entries = []
-        for row in result:
+        for row in rows:
             values = list(row)
             for i in dated:
                 if values[i] is not None:
@@ -201,19 +340,33 @@ class EntityQuery:
             entries.append(dict(zip(attrs, values, strict=True)))
         return entries
 
+    def _shape_key(self, kind: str, where: Any, *extra: Any) -> tuple[Any, list[Any] | None]:
+        """The statement cache key of a query and its leaf values (None: not cacheable)."""
+        leaves: list[Any] = []
+        try:
+            return (kind, self.ct.uid, _freeze(extra), _shape(where, leaves)), leaves
+        except (_Unshapeable, TypeError):
+            return None, None
+
     async def _find(self, params: dict[str, Any], one: bool) -> Any:
-        stmt = sa.select(*self._select_columns(params.get("select"))).where(
-            self.db.where.build(self.ct, self.table, params.get("where"))
-        )
-        stmt = stmt.order_by(*self._order(params.get("orderBy")))
-        if one:
-            stmt = stmt.limit(1)
-        elif params.get("limit") is not None:
-            stmt = stmt.limit(int(params["limit"]))
-        if params.get("offset"):
-            stmt = stmt.offset(int(params["offset"]))
+        select, where, order_by = params.get("select"), params.get("where"), params.get("orderBy")
+        limit = 1 if one else (int(params["limit"]) if params.get("limit") is not None else None)
+        offset = int(params["offset"]) if params.get("offset") else None
+
+        def build(sentinels: list[Any] | None) -> Any:
+            conditions = where if sentinels is None else _with_sentinels(where, sentinels)
+            stmt = sa.select(*self._select_columns(select)).where(self.db.where.build(self.ct, self.table, conditions))
+            stmt = stmt.order_by(*self._order(order_by))
+            if limit is not None:
+                stmt = stmt.limit(limit)
+            if offset:
+                stmt = stmt.offset(offset)
+            return stmt
+
+        key, leaves = self._shape_key("find", where, select, order_by, limit, offset)
+        stmt, bound = self.db.cached(key, leaves, build)
         with self.db.connection() as conn:
-            rows = self._entries(conn.execute(stmt))
+            rows = self._entries(conn.execute(stmt, bound) if bound else conn.execute(stmt))
             if params.get("populate"):
                 self._populate(conn, self.ct, rows, params["populate"], params.get("status"))
         if one:
@@ -221,11 +374,18 @@ class EntityQuery:
         return rows
 
     async def _count(self, params: dict[str, Any]) -> int:
-        stmt = sa.select(sa.func.count()).select_from(self.table).where(
-            self.db.where.build(self.ct, self.table, params.get("where"))
-        )
+        where = params.get("where")
+
+        def build(sentinels: list[Any] | None) -> Any:
+            conditions = where if sentinels is None else _with_sentinels(where, sentinels)
+            return sa.select(sa.func.count()).select_from(self.table).where(
+                self.db.where.build(self.ct, self.table, conditions)
+            )
+
+        key, leaves = self._shape_key("count", where)
+        stmt, bound = self.db.cached(key, leaves, build)
         with self.db.connection() as conn:
-            return int(conn.execute(stmt).scalar_one())
+            return int((conn.execute(stmt, bound) if bound else conn.execute(stmt)).scalar_one())
 
     def _row_values(self, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         """Split input data into column values and relation values."""
