@@ -289,6 +289,7 @@ class EntityQuery:
         # Worked out once: only date and time columns need converting when a row becomes an entry.
         self._dated = frozenset(c.name for c in self.table.columns if _needs_iso(c))
         self._plans: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[int, ...]]] = {}
+        self._insert = sa.insert(self.table)
 
     # -- public actions (hooked) -----------------------------------------------------------------
     async def findOne(self, params: dict[str, Any] | None = None) -> Any:  # noqa: N802 (Strapi's names)
@@ -436,7 +437,9 @@ class EntityQuery:
     async def _create(self, params: dict[str, Any]) -> Any:
         values, relations = self._row_values(params.get("data") or {})
         with self.db.connection() as conn:
-            inserted = conn.execute(sa.insert(self.table).values(**values)).inserted_primary_key
+            # One INSERT statement per table, values bound at execution: compiled once per column set.
+            result = conn.execute(self._insert, values) if values else conn.execute(sa.insert(self.table).values())
+            inserted = result.inserted_primary_key
             assert inserted is not None
             row_id = inserted[0]
             self._write_links(conn, row_id, relations, replace=False)
@@ -494,23 +497,33 @@ class EntityQuery:
             link = ct.links[name]
             own_col, target_col = link_columns(ct, name)
             sub = sub if isinstance(sub, dict) else {}
-            query = EntityQuery(self.db, target)
-            columns = query._select_columns(sub.get("select"))
+            query = self.db.query(target.uid)
+            select = sub.get("select")
             where = sub.get("where")
             if target.draft_and_publish and status in ("draft", "published"):
                 # A document's draft and published rows are both linked: show the requested version only.
                 version = {"publishedAt": {"$notNull": True} if status == "published" else {"$null": True}}
                 where = {"$and": [where, version]} if where else version
-            stmt = (
-                sa.select(link.c[own_col].label("_owner"), *columns)
-                .select_from(link.join(target.table, link.c[target_col] == target.table.c.id))
-                .where(link.c[own_col].in_(ids))
-                .where(self.db.where.build(target, target.table, where))
-                .order_by(link.c.ord, target.table.c.id)
-            )
+
+            def build(sentinels: list[Any] | None, target: ContentType = target, link: Any = link,
+                      own_col: str = own_col, target_col: str = target_col, query: EntityQuery = query,
+                      select: Any = select, where: Any = where) -> Any:
+                assert target.table is not None
+                conditions = where if sentinels is None else _with_sentinels(where, sentinels)
+                return (
+                    sa.select(link.c[own_col].label("_owner"), *query._select_columns(select))
+                    .select_from(link.join(target.table, link.c[target_col] == target.table.c.id))
+                    # The owners' ids are bound at execution (an expanding IN), so the statement is reused.
+                    .where(link.c[own_col].in_(sa.bindparam("_owner_ids", expanding=True)))
+                    .where(self.db.where.build(target, target.table, conditions))
+                    .order_by(link.c.ord, target.table.c.id)
+                )
+
+            key, leaves = self._shape_key("populate", where, ct.uid, name, select)
+            stmt, bound = self.db.cached(key, leaves, build)
             grouped: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
             related: list[dict[str, Any]] = []
-            for entry in query._entries(conn.execute(stmt)):
+            for entry in query._entries(conn.execute(stmt, {**(bound or {}), "_owner_ids": ids})):
                 owner = entry.pop("_owner")
                 grouped[owner].append(entry)
                 related.append(entry)
