@@ -59,6 +59,7 @@ _STR_LEAF, _INT_LEAF = "s", "i"
 _INT_SENTINEL_BASE = 7_000_000_000_000_000_000
 _STR_SENTINEL_MARK = "\x00leaf"
 _CACHE_SIZE = 512
+_IDLE_CONNECTIONS = 4
 
 
 class _Unshapeable(Exception):
@@ -190,6 +191,7 @@ class Database:
         self.lifecycles = Lifecycles()
         self.where = WhereBuilder(types)
         self._queries: dict[str, EntityQuery] = {}
+        self._idle: list[Connection] = []
         # Shape key → CachedStatement, or None for a shape that cannot be cached (see _shape).
         self.statements: dict[Any, CachedStatement | None] = {}
 
@@ -243,28 +245,22 @@ class Database:
         with self.engine.begin() as conn:
             yield conn
 
-    @contextlib.asynccontextmanager
-    async def transaction(self) -> Any:
-        """A transaction shared by every query inside it; ``on_commit`` callbacks run after COMMIT."""
-        if _connection.get() is not None:
-            yield
-            return
-        callbacks: list[Callable[[], Any]] = []
-        with self.engine.connect() as conn:
-            token = _connection.set(conn)
-            cb_token = _on_commit.set(callbacks)
-            try:
-                conn.begin()
-                yield
-                conn.commit()
-            except BaseException:
-                conn.rollback()
-                raise
-            finally:
-                _connection.reset(token)
-                _on_commit.reset(cb_token)
-        for callback in callbacks:
-            callback()
+    def transaction(self) -> Transaction:
+        """A transaction shared by every query inside it; ``on_commit`` callbacks run after COMMIT.
+
+        ``async with db.transaction(): ...``; inside another one it joins it."""
+        return Transaction(self)
+
+    def _checkout(self) -> Connection:
+        return self._idle.pop() if self._idle else self.engine.connect()
+
+    def _checkin(self, conn: Connection, reusable: bool) -> None:
+        # A connection whose transaction committed is kept for the next one (the pool's checkout,
+        # reset and checkin cost more than most queries); any other is closed.
+        if reusable and len(self._idle) < _IDLE_CONNECTIONS and not conn.invalidated and not conn.closed:
+            self._idle.append(conn)
+        else:
+            conn.close()
 
     def on_commit(self, callback: Callable[[], Any]) -> None:
         callbacks = _on_commit.get()
@@ -274,7 +270,60 @@ class Database:
             callbacks.append(callback)
 
     def dispose(self) -> None:
+        while self._idle:
+            self._idle.pop().close()
         self.engine.dispose()
+
+
+class Transaction:
+    """``async with db.transaction()``: BEGIN on entry; COMMIT (then the ``on_commit`` callbacks) on
+    a normal exit, ROLLBACK when an exception leaves it, which is re-raised."""
+
+    __slots__ = ("db", "conn", "token", "cb_token", "callbacks")
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.conn: Connection | None = None
+        self.callbacks: list[Callable[[], Any]] = []
+
+    async def __aenter__(self) -> None:
+        if _connection.get() is not None:
+            return None  # joins the transaction already open in this context
+        conn = self.db._checkout()
+        try:
+            conn.begin()
+        except BaseException:
+            self.db._checkin(conn, False)
+            raise
+        self.conn = conn
+        self.token = _connection.set(conn)
+        self.cb_token = _on_commit.set(self.callbacks)
+        return None
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        conn = self.conn
+        if conn is None:
+            return False
+        self.conn = None
+        committed = False
+        try:
+            if exc_type is None:
+                try:
+                    conn.commit()
+                    committed = True
+                except BaseException:
+                    conn.rollback()
+                    raise
+            else:
+                conn.rollback()
+        finally:
+            _connection.reset(self.token)
+            _on_commit.reset(self.cb_token)
+            self.db._checkin(conn, committed)
+        if committed:
+            for callback in self.callbacks:
+                callback()
+        return False
 
 
 class EntityQuery:
