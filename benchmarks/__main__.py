@@ -98,11 +98,17 @@ class Server:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-def start_reference(name: str, database_url: str | None, database: str) -> Server:
+def start_reference(name: str, database_url: str | None, database: str, env: dict[str, str] | None = None,
+                    tree: Path | None = None) -> Server:
+    """``python -m reference_impl serve`` (of ``tree``, this checkout by default) on the fixture project."""
     sys.path.insert(0, str(ROOT))
     from conformance.targets.reference import reference_http_target
 
     target = reference_http_target(database_url=database_url)
+    target.env.update(env or {})
+    if tree is not None:  # ``python -m`` puts the working directory first on sys.path
+        target.env["PYTHONPATH"] = str(tree)
+        target.cwd = str(tree)
     try:
         target.start()
     except Exception as exc:
@@ -266,6 +272,31 @@ def memory(servers: list[Server], seconds: int, threads: int) -> dict[str, Any]:
     return out
 
 
+def export_baseline(rev: str, tmp: Path) -> Path:
+    """The tree of git revision ``rev`` (its reference implementation and benchmarks), for a
+    before/after comparison in the same run."""
+    dest = tmp / "baseline"
+    if (dest / "reference_impl").is_dir():
+        return dest
+    dest.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", rev, "reference_impl", "conformance", "benchmarks"],
+                             capture_output=True, timeout=60)
+    if archive.returncode != 0:
+        raise BenchError(f"--baseline {rev}: {archive.stderr.decode(errors='replace').strip()[:200]}")
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive.stdout, check=True, timeout=60)
+    return dest
+
+
+def inprocess(tree: Path, requests: int) -> dict[str, Any]:
+    """``benchmarks/inprocess.py`` of ``tree`` in its own process (its own reference implementation)."""
+    env = {**os.environ, "PYTHONPATH": str(tree)}
+    done = subprocess.run([sys.executable, str(tree / "benchmarks" / "inprocess.py"), "--requests", str(requests)],
+                          capture_output=True, text=True, env=env, cwd=tree, timeout=600)
+    if done.returncode != 0:
+        raise BenchError(f"inprocess benchmark failed: {done.stderr.strip().splitlines()[-1:]}")
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
 # -- the command ---------------------------------------------------------------------------------
 
 
@@ -291,14 +322,21 @@ def run_all(args: argparse.Namespace) -> int:
 
     if "inprocess" not in skip:
         print("inprocess: CPU per request of the reference implementation itself", file=sys.stderr)
-        import asyncio
-
-        from benchmarks.inprocess import run as inprocess_run
-
-        result = asyncio.run(inprocess_run(args.inprocess_requests, None))
-        write("inprocess.json", {**header, "requests": args.inprocess_requests, "results": result}, out_dir)
+        result = inprocess(ROOT, args.inprocess_requests)
+        payload_in: dict[str, Any] = {**header, "requests": args.inprocess_requests, "results": result}
+        if args.baseline:
+            tmp_base = Path(tempfile.mkdtemp(prefix="bench-baseline-"))
+            try:
+                payload_in["baseline"] = {"rev": args.baseline,
+                                          "results": inprocess(export_baseline(args.baseline, tmp_base),
+                                                               args.inprocess_requests)}
+            finally:
+                shutil.rmtree(tmp_base, ignore_errors=True)
+        write("inprocess.json", payload_in, out_dir)
         for name, figures in result.items():
-            table.append((f"in-process {name}", f"{figures['cpu_ms_per_request']} CPU ms", "", "", ""))
+            before = payload_in.get("baseline", {}).get("results", {}).get(name, {}).get("cpu_ms_per_request")
+            table.append((f"in-process {name}", f"{figures['cpu_ms_per_request']} CPU ms",
+                          f"{args.baseline}: {before} CPU ms" if before is not None else "", "", ""))
 
     if "suite" not in skip:
         print("suite: conformance run against the in-process reference", file=sys.stderr)
@@ -316,6 +354,12 @@ def run_all(args: argparse.Namespace) -> int:
         try:
             print("starting servers", file=sys.stderr)
             servers.append(start_reference("reference-sqlite", None, "sqlite"))
+            # As durable as Strapi's SQLite (every commit synced): see reference_impl.query.sqlite_synchronous.
+            servers.append(start_reference("reference-sqlite-sync-full", None, "sqlite, synchronous=FULL",
+                                           {"REFERENCE_SQLITE_SYNCHRONOUS": "full"}))
+            if args.baseline:
+                base = export_baseline(args.baseline, tmp)
+                servers.append(start_reference(f"reference@{args.baseline}", None, "sqlite", tree=base))
             pg_url = args.postgres or os.environ.get(PG_ENV)
             if pg_url:
                 schema = PostgresSchema(pg_url)
@@ -335,6 +379,8 @@ def run_all(args: argparse.Namespace) -> int:
                 payload["results"] = summary
                 payload["ratios"] = {s.name: ratios(summary, s.name, strapi_name)
                                      for s in servers if s.name.startswith("reference")}
+                if args.baseline:
+                    payload["ratios_to_baseline"] = ratios(summary, "reference-sqlite", f"reference@{args.baseline}")
                 for scenario, by_server in summary.items():
                     for server in servers:
                         figures = by_server[server.name]
@@ -381,6 +427,8 @@ def main(argv: list[str] | None = None) -> int:
     every.add_argument("--threads", type=int, default=1, help="wrk threads")
     every.add_argument("--postgres", default=None, metavar="URL",
                        help=f"also the reference on this PostgreSQL database (default: ${PG_ENV})")
+    every.add_argument("--baseline", default=None, metavar="GITREV",
+                       help="also measure the reference implementation of this git revision (before/after)")
     every.add_argument("--inprocess-requests", type=int, default=2000)
     every.add_argument("--skip", default="", help="comma-separated: inprocess, throughput, memory, suite")
     every.add_argument("--out-dir", default=str(OUT_DIR))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import json
+import os
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 from typing import Any
@@ -25,6 +26,7 @@ try:  # optional: reads JSON columns several times faster than the standard libr
 except ImportError:  # pragma: no cover
     orjson = None  # type: ignore[assignment]
 from .lifecycles import Lifecycles
+from .loader import ProjectError
 from .schema import ContentType, build_tables, link_columns
 from .where import WhereBuilder, cast_value
 
@@ -162,10 +164,24 @@ def _needs_iso(column: sa.Column[Any]) -> bool:
     return isinstance(column.type, (sa.DateTime, sa.Date, sa.Time))
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+SYNCHRONOUS_ENV = "REFERENCE_SQLITE_SYNCHRONOUS"
+SYNCHRONOUS_LEVELS = ("off", "normal", "full", "extra")
+
+
+def sqlite_synchronous() -> str:
+    """SQLite's ``synchronous`` level: ``normal`` by default (in WAL mode a commit survives a crash of
+    the server but not, for the last commits, a power loss or an OS crash); ``full`` syncs the WAL
+    at every commit, as durable as Strapi's own SQLite set-up (rollback journal, ``synchronous=FULL``)."""
+    level = os.environ.get(SYNCHRONOUS_ENV, "normal").strip().lower()
+    if level not in SYNCHRONOUS_LEVELS:
+        raise ProjectError(f"{SYNCHRONOUS_ENV}={level!r}: expected one of {', '.join(SYNCHRONOUS_LEVELS)}")
+    return level
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any, synchronous: str = "normal") -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute(f"PRAGMA synchronous={synchronous.upper()}")
     # LIKE must be case-sensitive so that $contains and $containsi differ, as documented.
     cur.execute("PRAGMA case_sensitive_like=ON")
     cur.close()
@@ -181,7 +197,8 @@ class Database:
         build_tables(self.metadata, types)
         self.engine = sa.create_engine(url, json_deserializer=_json_loads)
         if self.engine.dialect.name == "sqlite":
-            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            level = sqlite_synchronous()
+            sa.event.listen(self.engine, "connect", lambda conn, record: _sqlite_pragmas(conn, record, level))
         elif self.engine.dialect.name == "postgresql":
             # Text compares and sorts by code point, as on SQLite, whatever the database's locale.
             for table in self.metadata.tables.values():
