@@ -28,8 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     except ProjectError as exc:
         print(f"reference_impl: cannot load project: {exc}", file=sys.stderr)
         return 2
+    options = server_options()
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, lifespan="on",
-                access_log=False, **server_options())
+                access_log=False, http=options.get("http", "auto"), loop=options.get("loop", "auto"))
     return 0
 
 

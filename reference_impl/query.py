@@ -62,6 +62,7 @@ _INT_SENTINEL_BASE = 7_000_000_000_000_000_000
 _STR_SENTINEL_MARK = "\x00leaf"
 _CACHE_SIZE = 512
 _IDLE_CONNECTIONS = 4
+_MISSING: Any = object()
 
 
 class _Unshapeable(Exception):
@@ -213,13 +214,13 @@ class Database:
         self.statements: dict[Any, CachedStatement | None] = {}
 
     def cached(self, key: Any, leaves: list[Any] | None, build: Callable[[Any], Any]) -> tuple[Any, dict[str, Any] | None]:
-        """The statement for ``key`` and its parameters; ``build(where_values)`` makes one.
+        """The statement for ``key`` and its parameters; ``build(sentinels)`` makes one (``None``: from the real values).
 
         ``leaves`` is None when the params could not be shaped: built from the real values."""
         if leaves is None:
             return build(None), None
-        entry = self.statements.get(key, False)
-        if entry is False:
+        entry = self.statements.get(key, _MISSING)
+        if entry is _MISSING:
             sentinels: list[Any] = []
             entry = None
             try:
@@ -232,7 +233,7 @@ class Database:
             if len(self.statements) >= _CACHE_SIZE:
                 self.statements.clear()
             self.statements[key] = entry
-        if entry is None:
+        if not isinstance(entry, CachedStatement):
             return build(None), None
         return entry.stmt, entry.params(leaves)
 
