@@ -112,6 +112,10 @@ def _derived_from_sentinel(value: Any) -> bool:
     return False
 
 
+def _compile(stmt: Any, dialect: Any) -> Any:
+    return stmt.compile(dialect=dialect)
+
+
 def _freeze(value: Any) -> Any:
     """A hashable copy of select / orderBy params, values included (TypeError when it cannot be)."""
     if isinstance(value, dict):
@@ -125,20 +129,86 @@ def _freeze(value: Any) -> Any:
 class CachedStatement:
     """A statement built once for a shape, and which bound parameter takes which leaf."""
 
-    __slots__ = ("stmt", "slots")
+    __slots__ = ("stmt", "slots", "direct")
 
-    def __init__(self, stmt: Any, slots: tuple[tuple[str, int], ...]) -> None:
+    def __init__(self, stmt: Any, slots: tuple[tuple[str, int], ...], direct: DirectSelect | None = None) -> None:
         self.stmt = stmt
         self.slots = slots
+        self.direct = direct
 
     def params(self, leaves: list[Any]) -> dict[str, Any]:
         return {name: leaves[i] for name, i in self.slots}
 
 
+class Rows:
+    """What ``DirectSelect.run`` returns: the result's keys and its rows, as a Result gives them."""
+
+    __slots__ = ("_keys", "_rows")
+
+    def __init__(self, keys: tuple[str, ...], rows: list[Any]) -> None:
+        self._keys = keys
+        self._rows = rows
+
+    def keys(self) -> tuple[str, ...]:
+        return self._keys
+
+    def all(self) -> list[Any]:
+        return self._rows
+
+
+class DirectSelect:
+    """A cached SELECT compiled once and run on the DB-API cursor of the current connection.
+
+    SQLAlchemy's own execution (cache key, execution context, result object) costs more than a
+    small query itself; what it does for these statements is done here: the same SQL, the bound
+    values through the column types' bind processors, the rows through their result processors."""
+
+    __slots__ = ("sql", "positions", "static", "bind_processors", "keys", "types", "result_processors", "dialect")
+
+    def __init__(self, compiled: Any, dialect: Any) -> None:
+        self.sql: str = compiled.string
+        self.positions = tuple(compiled.positiontup) if compiled.positional else None
+        self.static: dict[str, Any] = compiled.construct_params()
+        self.bind_processors = dict(compiled._bind_processors)
+        self.keys = tuple(rc[0] for rc in compiled._result_columns)
+        self.types = tuple(rc[3] for rc in compiled._result_columns)
+        self.result_processors: tuple[Any, ...] | None = None
+        self.dialect = dialect
+
+    @staticmethod
+    def eligible(stmt: Any, compiled: Any) -> bool:
+        # Statements whose SQL depends on the values (expanding IN, literal LIMIT) stay with SQLAlchemy.
+        return (isinstance(stmt, sa.Select) and not compiled.literal_execute_params
+                and not compiled.post_compile_params and len(compiled._result_columns) > 0)
+
+    def run(self, conn: Connection, bound: dict[str, Any] | None) -> Rows:
+        params = dict(self.static)
+        if bound:
+            params.update(bound)
+        for name, process in self.bind_processors.items():
+            params[name] = process(params[name])
+        args: Any = tuple(params[n] for n in self.positions) if self.positions is not None else params
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(self.sql, args)
+            rows: list[Any] = list(cursor.fetchall())
+            description = cursor.description
+        finally:
+            cursor.close()
+        processors = self.result_processors
+        if processors is None:
+            processors = self.result_processors = tuple(
+                t._cached_result_processor(self.dialect, d[1]) for t, d in zip(self.types, description, strict=True))
+        if any(processors):
+            rows = [tuple(v if p is None or v is None else p(v) for p, v in zip(processors, row, strict=True))
+                    for row in rows]
+        return Rows(self.keys, rows)
+
+
 def _slots(stmt: Any, dialect: Any, sentinels: list[Any]) -> tuple[tuple[str, int], ...] | None:
     """Bound parameter name → leaf index, or None when a sentinel did not reach SQL unchanged."""
     index = {id(s): i for i, s in enumerate(sentinels)}
-    compiled = stmt.compile(dialect=dialect)
+    compiled = _compile(stmt, dialect)
     slots: list[tuple[str, int]] = []
     found: set[int] = set()
     for name, bind in compiled.binds.items():
@@ -225,9 +295,12 @@ class Database:
             entry = None
             try:
                 stmt = build(sentinels)
-                slots = _slots(stmt, self.engine.dialect, sentinels)
+                dialect = self.engine.dialect
+                slots = _slots(stmt, dialect, sentinels)
                 if slots is not None:
-                    entry = CachedStatement(stmt, slots)
+                    compiled = _compile(stmt, dialect)
+                    direct = DirectSelect(compiled, dialect) if DirectSelect.eligible(stmt, compiled) else None
+                    entry = CachedStatement(stmt, slots, direct)
             except Exception:  # noqa: BLE001 - the real values will raise it again, for real
                 entry = None
             if len(self.statements) >= _CACHE_SIZE:
@@ -235,7 +308,20 @@ class Database:
             self.statements[key] = entry
         if not isinstance(entry, CachedStatement):
             return build(None), None
-        return entry.stmt, entry.params(leaves)
+        return entry, entry.params(leaves)
+
+    @staticmethod
+    def execute(conn: Connection, stmt: Any, bound: dict[str, Any] | None) -> Any:
+        """Run what ``cached`` gave: a cached SELECT on the cursor itself, anything else through
+        SQLAlchemy (which also reports a failing cached one, run again, with its own errors)."""
+        if isinstance(stmt, CachedStatement):
+            if stmt.direct is not None:
+                try:
+                    return stmt.direct.run(conn, bound)
+                except Exception:  # noqa: BLE001 - SQLAlchemy runs it again and raises its own error
+                    pass
+            stmt = stmt.stmt
+        return conn.execute(stmt, bound) if bound else conn.execute(stmt)
 
     def create_schema(self) -> None:
         if self.engine.dialect.name != "postgresql":
@@ -450,7 +536,7 @@ class EntityQuery:
         key, leaves = self._shape_key("find", where, select, order_by, limit, offset)
         stmt, bound = self.db.cached(key, leaves, build)
         with self.db.connection() as conn:
-            rows = self._entries(conn.execute(stmt, bound) if bound else conn.execute(stmt))
+            rows = self._entries(self.db.execute(conn, stmt, bound))
             if params.get("populate"):
                 self._populate(conn, self.ct, rows, params["populate"], params.get("status"))
         if one:
@@ -469,7 +555,7 @@ class EntityQuery:
         key, leaves = self._shape_key("count", where)
         stmt, bound = self.db.cached(key, leaves, build)
         with self.db.connection() as conn:
-            return int((conn.execute(stmt, bound) if bound else conn.execute(stmt)).scalar_one())
+            return int(self.db.execute(conn, stmt, bound).all()[0][0])
 
     def _row_values(self, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         """Split input data into column values and relation values."""
@@ -590,7 +676,7 @@ class EntityQuery:
             stmt, bound = self.db.cached(key, leaves, build)
             grouped: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
             related: list[dict[str, Any]] = []
-            for entry in query._entries(conn.execute(stmt, {**(bound or {}), "_owner_ids": ids})):
+            for entry in query._entries(self.db.execute(conn, stmt, {**(bound or {}), "_owner_ids": ids})):
                 owner = entry.pop("_owner")
                 grouped[owner].append(entry)
                 related.append(entry)
