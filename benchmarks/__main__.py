@@ -62,7 +62,9 @@ def machine() -> dict[str, Any]:
     except OSError:
         pass
     return {"nproc": os.cpu_count(), "cpu_model": model or platform.processor() or "unknown",
-            "python": platform.python_version(), "system": platform.system()}
+            "python": platform.python_version(), "system": platform.system(),
+            # Other work on the machine slows some servers more than others: compare within a run.
+            "load_average_at_start": [round(x, 2) for x in os.getloadavg()]}
 
 
 def cpu_seconds(pid: int) -> float | None:
@@ -394,6 +396,7 @@ def run_all(args: argparse.Namespace) -> int:
                 payload["memory"] = memory(servers, args.seconds, args.threads)
                 for name, figures in payload["memory"].items():
                     table.append((f"peak RSS, wrk -c500 [{name}]", f"{figures['peak_rss_mb']} MB", "", "", ""))
+            payload["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
             write("throughput.json", payload, out_dir)
         finally:
             for server in reversed(servers):
@@ -406,7 +409,8 @@ def run_all(args: argparse.Namespace) -> int:
             shutil.rmtree(tmp, ignore_errors=True)
 
     m = header["machine"]
-    print(f"\n{command}\nmachine: {m['nproc']} CPUs, {m['cpu_model']}, Python {m['python']}")
+    print(f"\n{command}\nmachine: {m['nproc']} CPUs, {m['cpu_model']}, Python {m['python']}, "
+          f"load average at start {m['load_average_at_start'][0]}")
     print("ratios: reference req/s ÷ Strapi req/s per round (median); CPU: Strapi CPU per request ÷ the reference's")
     widths = [max(len(row[i]) for row in table) if table else 0 for i in range(5)]
     for row in table:
