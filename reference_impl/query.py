@@ -199,9 +199,16 @@ class DirectSelect:
         if processors is None:
             processors = self.result_processors = tuple(
                 t._cached_result_processor(self.dialect, d[1]) for t, d in zip(self.types, description, strict=True))
-        if any(processors):
-            rows = [tuple(v if p is None or v is None else p(v) for p, v in zip(processors, row, strict=True))
-                    for row in rows]
+        converted = [(i, p) for i, p in enumerate(processors) if p is not None]
+        if converted:
+            out = []
+            for row in rows:
+                values = list(row)
+                for i, process in converted:
+                    if values[i] is not None:
+                        values[i] = process(values[i])
+                out.append(values)
+            rows = out
         return Rows(self.keys, rows)
 
 
