@@ -1,7 +1,7 @@
 """Every benchmark in one command, the reference implementation side by side with real Strapi.
 
     python -m benchmarks all [--strapi 5.54.0|none] [--seconds 5] [--rounds 3] [--connections 16]
-                             [--postgres URL] [--skip inprocess,suite,memory]
+                             [--postgres URL] [--baseline GITREV] [--skip inprocess,suite,fuzz,throughput,memory]
 
 - ``inprocess``: CPU milliseconds per request of the reference implementation itself (no network).
 - ``throughput``: requests per second over real HTTP (wrk, one process per server, loopback) for
@@ -15,6 +15,7 @@
   lists read are the seeded ones.
 - ``memory``: peak RSS (``VmHWM``) of each server after ``wrk -c500`` on the list.
 - ``suite``: wall time of ``conformance run`` against the in-process reference.
+- ``fuzz``: cases per second of ``conformance fuzz`` against it (``benchmarks/fuzz_speed.py``, one run).
 
 Figures go to ``reports/bench/*.json``; a summary table is printed at the end.
 """
@@ -311,7 +312,7 @@ def write(name: str, payload: dict[str, Any], out_dir: Path) -> Path:
 
 def run_all(args: argparse.Namespace) -> int:
     skip = {s.strip() for s in (args.skip or "").split(",") if s.strip()}
-    unknown = skip - {"inprocess", "throughput", "memory", "suite"}
+    unknown = skip - {"inprocess", "throughput", "memory", "suite", "fuzz"}
     if unknown:
         raise BenchError(f"--skip: unknown benchmark(s) {', '.join(sorted(unknown))}")
     if "throughput" not in skip and shutil.which("wrk") is None:
@@ -348,6 +349,18 @@ def run_all(args: argparse.Namespace) -> int:
         write("suite.json", {**header, "results": [suite]}, out_dir)
         table.append(("conformance run (in-process)", f"{suite['median_s']} s", f"{suite['scenarios']} scenarios",
                       "", ""))
+
+    if "fuzz" not in skip:
+        print("fuzz: conformance fuzz against the in-process reference (benchmarks/fuzz_speed.py)", file=sys.stderr)
+        fuzz_out = out_dir / "fuzz.json"
+        done = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "fuzz_speed.py"), "--runs", "1",
+                               "--label", "all", "--out", str(fuzz_out)], cwd=ROOT, capture_output=True, text=True,
+                              timeout=1800)
+        if done.returncode != 0:
+            raise BenchError(f"fuzz benchmark failed: {(done.stderr or done.stdout).strip().splitlines()[-1:]}")
+        for situation in json.loads(fuzz_out.read_text())["results"]["all"]["situations"]:
+            table.append((f"fuzz cases/s ({situation['situation']})", f"{situation['median_cases_per_s']} cases/s",
+                          f"{situation['median_cases_per_cpu_s']} cases/CPU-s", "", ""))
 
     if not {"throughput", "memory"} <= skip:
         servers: list[Server] = []
@@ -434,7 +447,7 @@ def main(argv: list[str] | None = None) -> int:
     every.add_argument("--baseline", default=None, metavar="GITREV",
                        help="also measure the reference implementation of this git revision (before/after)")
     every.add_argument("--inprocess-requests", type=int, default=2000)
-    every.add_argument("--skip", default="", help="comma-separated: inprocess, throughput, memory, suite")
+    every.add_argument("--skip", default="", help="comma-separated: inprocess, suite, fuzz, throughput, memory")
     every.add_argument("--out-dir", default=str(OUT_DIR))
     args = parser.parse_args(argv)
     args.argv = argv
