@@ -43,8 +43,20 @@ EMAIL = re.compile(r"^[^\s@]+@[^\s@]+\.[^\s@]+$")
 
 
 def new_document_id() -> str:
-    """A 24-character lowercase alphanumeric id, like the cuid2 values Strapi shows."""
-    return secrets.choice(string.ascii_lowercase) + "".join(secrets.choice(ID_ALPHABET) for _ in range(23))
+    """A 24-character lowercase alphanumeric id, like the cuid2 values Strapi shows: a letter, then
+    letters and digits, uniformly drawn from one read of the system's random source (rejection
+    sampling: bytes past the last whole multiple of the alphabet's size are skipped)."""
+    letters, alphabet = string.ascii_lowercase, ID_ALPHABET
+    first = ""
+    rest: list[str] = []
+    while len(rest) < 23 or not first:
+        for byte in secrets.token_bytes(40):
+            if not first:
+                if byte < 234:  # 9 * 26
+                    first = letters[byte % 26]
+            elif byte < 252 and len(rest) < 23:  # 7 * 36
+                rest.append(alphabet[byte % 36])
+    return first + "".join(rest)
 
 
 def now() -> datetime:
