@@ -65,6 +65,7 @@ STALE_MANIFEST = """
 id = "RT-001"
 reason = "listed as failing, but the reference implementation passes it: a stale entry"
 evidence = "tests/test_workflows.py"
+message = "status"
 """
 
 
