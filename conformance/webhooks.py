@@ -128,14 +128,18 @@ class EventFeed:
     def __init__(self, events_url: str) -> None:
         self.events_url = events_url
         self._client = httpx.Client(timeout=5.0, verify=False, trust_env=False)
+        # Held for a whole request, so that close() waits for a long poll that stop() just released
+        # instead of closing its socket under it.
+        self._lock = threading.Lock()
         # The highest index this process has seen + 1: a scenario that starts later can skip the rest.
         self.seen = 0
 
     def after(self, index: int, wait_s: float = 0.0) -> list[dict[str, Any]]:
         """Deliveries from ``index`` on; waits up to ``wait_s`` for the first one when there is none."""
         wait_s = max(0.0, min(wait_s, MAX_WAIT_S))
-        response = self._client.get(self.events_url, params={"after": index, "wait": f"{wait_s:.3f}"},
-                                    timeout=wait_s + 5.0)
+        with self._lock:
+            response = self._client.get(self.events_url, params={"after": index, "wait": f"{wait_s:.3f}"},
+                                        timeout=wait_s + 5.0)
         response.raise_for_status()
         data = response.json()
         found = data if isinstance(data, list) else []
@@ -143,7 +147,8 @@ class EventFeed:
         return found
 
     def close(self) -> None:
-        self._client.close()
+        with self._lock:
+            self._client.close()
 
 
 _feeds: dict[str, EventFeed] = {}
