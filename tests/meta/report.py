@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .runner import Verdict, unkilled
+from .runner import CONTROL_SIZE, Verdict, unkilled
 
 UNKILLED_MD = Path(__file__).resolve().parent / "UNKILLED.md"
 _TABLE_ROW = re.compile(r"^\|\s*([A-Z]{2}-\d{3})\s*\|", re.MULTILINE)
@@ -19,15 +19,23 @@ def explained_ids(path: Path = UNKILLED_MD) -> set[str]:
 
 
 def mutants_json(verdicts: Sequence[Verdict], all_ids: Sequence[str], mode: str) -> dict[str, Any]:
-    """Score, unkilled scenarios and, per variant, what it declared and what failed (no paths, no times)."""
-    caught = sum(v.caught for v in verdicts)
+    """Score (variants of PENDING_HARNESS apart), unkilled scenarios and, per variant, what it declared
+    and how its run went (no paths, no times)."""
+    judged = [v for v in verdicts if not v.variant.pending]
+    caught = sum(v.caught for v in judged)
     never = unkilled(all_ids, verdicts) if mode == "full" else None
     return {
         "command": "python -m tests.meta" + (" --quick" if mode == "quick" else ""),
         "mode": mode,
-        "variants": len(verdicts),
+        "rules": ("a declared scenario is killed when it fails in a Then step on its own assertion: not in its "
+                  "set-up (Given/When), not with a harness error, not on a 5xx status unless the variant is "
+                  f"crash_ok; a variant is caught when every declared scenario is killed and its {CONTROL_SIZE} "
+                  "controls (undeclared scenarios that passed under it in the last full run) still pass, or when "
+                  "it declares exit2 and the run exits 2 with a matching reason"),
+        "variants": len(judged),
         "caught": caught,
-        "score": round(caught / len(verdicts), 4) if verdicts else None,
+        "score": round(caught / len(judged), 4) if judged else None,
+        "pending_harness": {v.variant.name: v.status for v in verdicts if v.variant.pending},
         "scenarios": len(all_ids),
         "killed_scenarios": None if never is None else len(all_ids) - len(never),
         "unkilled": never,

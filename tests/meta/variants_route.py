@@ -104,7 +104,7 @@ def _(mp: MP) -> None:
 
 @variant("full-access-token-scoped", "auth",
          "a full-access API token is checked against its (empty) permission list like a custom token",
-         kills="AU-007 AU-008")
+         kills="AU-007 AU-009 AU-018")
 def _(mp: MP) -> None:
     async def verify(self: auth.ApiTokenStrategy, auth_state: dict[str, Any], config: dict[str, Any]) -> None:
         token = auth_state["credentials"]
@@ -374,7 +374,7 @@ def _(mp: MP) -> None:
 
 @variant("return-body-outside-route-middlewares", "route middlewares",
          "the return-body step wraps the route middlewares, which do not pass the controller's value back",
-         kills="CT-006 RT-001 RT-002 CT-002")
+         kills="CT-006 RT-003 CT-009 CT-001")
 def _(mp: MP) -> None:
     _reorder_endpoint(mp, lambda head, mws, tail: [*head, tail[0], *mws, tail[1]])
 
