@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from .runner import CONTROL_SIZE, Verdict, unkilled
+from .runner import BROAD_SHARE, CONTROL_SIZE, Verdict, unkilled
 
 UNKILLED_MD = Path(__file__).resolve().parent / "UNKILLED.md"
 _TABLE_ROW = re.compile(r"^\|\s*([A-Z]{2}-\d{3})\s*\|", re.MULTILINE)
@@ -29,9 +29,10 @@ def mutants_json(verdicts: Sequence[Verdict], all_ids: Sequence[str], mode: str)
         "mode": mode,
         "rules": ("a declared scenario is killed when it fails in a Then step on its own assertion: not in its "
                   "set-up (Given/When), not with a harness error, not on a 5xx status unless the variant is "
-                  f"crash_ok; a variant is caught when every declared scenario is killed and its {CONTROL_SIZE} "
-                  "controls (undeclared scenarios that passed under it in the last full run) still pass, or when "
-                  "it declares exit2 and the run exits 2 with a matching reason"),
+                  f"crash_ok; a variant is caught when every declared scenario is killed and it is not too broad "
+                  f"(full run: at least {BROAD_SHARE:.0%} of the undeclared scenarios pass; quick run: its "
+                  f"{CONTROL_SIZE} controls, undeclared scenarios that passed under it in the last full run, pass), "
+                  "or when it declares exit2 and the run exits 2 with a matching reason"),
         "variants": len(judged),
         "caught": caught,
         "score": round(caught / len(judged), 4) if judged else None,

@@ -8,8 +8,9 @@ are forked from a warm server process (``tests.meta.server``), or started as fre
 A declared scenario counts as killed only when it failed on its own assertion: in a Then step, not
 with a harness error or a Python exception, and not on "status: expected N, got 5xx" unless the
 variant is about a 5xx (``crash_ok``).  A variant is caught when every declared scenario is killed
-and a deterministic sample of the scenarios it is not expected to affect (its controls) still
-passes; or, when it declares ``exit2``, when the run exits 2 with a reason matching it.
+and a deterministic sample of the scenarios it is not expected to affect (its controls: they passed
+under it in the last full run) still passes; in a full run, when at least ``BROAD_SHARE`` of the
+scenarios it does not declare pass.  Or, when it declares ``exit2``, when the run exits 2 with a reason matching it.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from .inject import ENV_VARIANT
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT_S = 600.0
+# A full run is too broad when fewer than this share of the scenarios it does not declare pass.
+BROAD_SHARE = 0.1
 CONTROL_SIZE = 4  # undeclared scenarios that must still pass under a variant (each costs ~20 ms a run)
 FAILED_OUTCOMES = ("failed", "unexpected_pass")
 # Outcomes do not depend on assertion rewriting or on pytest's own tracebacks (steps raise their own
@@ -364,13 +367,17 @@ class Verdict:
         return [sid for sid in self.controls if sid not in passed]
 
     @property
+    def undeclared_passing_share(self) -> float:
+        declared = set(self.variant.kills)
+        undeclared = [sid for sid in self.result.ran if sid not in declared]
+        passed = set(self.result.passed)
+        return sum(sid in passed for sid in undeclared) / len(undeclared) if undeclared else 0.0
+
+    @property
     def too_broad(self) -> bool:
-        if self.broken_controls or len(self.controls) < CONTROL_SIZE:
-            return True
-        if self.full:  # the whole suite ran: enough undeclared scenarios must still pass
-            declared = set(self.variant.kills)
-            return len([sid for sid in self.result.passed if sid not in declared]) < CONTROL_SIZE
-        return False
+        if self.full:  # the whole suite ran: what it leaves standing is known, no sample needed
+            return self.undeclared_passing_share < BROAD_SHARE
+        return bool(self.broken_controls) or len(self.controls) < CONTROL_SIZE
 
     @property
     def status(self) -> str:
@@ -408,12 +415,14 @@ class Verdict:
             return f"variant {v.name}: the run gave no answer: {r.error}"
         if status == "survived":
             return f"variant {v.name}: declared scenarios were not killed: " + "; ".join(map(self._why, self.missing))
+        if self.full:
+            return (f"variant {v.name}: too broad: only {100 * self.undeclared_passing_share:.0f}% of the scenarios "
+                    f"it does not declare pass (at least {100 * BROAD_SHARE:.0f}% must)")
         if len(self.controls) < CONTROL_SIZE:
-            return f"variant {v.name}: too broad: fewer than {CONTROL_SIZE} scenarios it does not declare pass under it"
-        if self.broken_controls:
-            return (f"variant {v.name}: too broad: scenarios it does not declare fail too: "
-                    + "; ".join(map(self._why, self.broken_controls)))
-        return f"variant {v.name}: too broad: fewer than {CONTROL_SIZE} undeclared scenarios pass in the full run"
+            return (f"variant {v.name}: too broad: fewer than {CONTROL_SIZE} scenarios it does not declare passed "
+                    "under it in the last full run")
+        return (f"variant {v.name}: too broad: scenarios it does not declare fail too: "
+                + "; ".join(map(self._why, self.broken_controls)))
 
     def as_json(self) -> dict[str, Any]:
         v, r = self.variant, self.result
@@ -427,6 +436,7 @@ class Verdict:
             "failed_in_setup": r.failed_as(SETUP, v.crash_ok), "failed_by_5xx": r.failed_as(CRASH, v.crash_ok),
             "failed_by_harness_error": r.failed_as(HARNESS, v.crash_ok),
             "skipped_ids": r.skipped,
+            "undeclared_passing_share": round(self.undeclared_passing_share, 3),
         }
         if self.by_exit2:
             out["exit2_reason"] = r.reason
@@ -443,8 +453,11 @@ class Plan:
 
 
 def plan(variant: Variant, all_ids: Sequence[str], recorded: Recorded | None, quick: bool) -> Plan:
-    chosen = controls(variant, all_ids, recorded)
-    return Plan(variant, quick_selection(variant, all_ids, recorded) if quick else None, chosen)
+    """A quick plan runs the declared ids and the controls; a full one runs everything (no controls:
+    the run shows what the variant leaves standing)."""
+    if quick:
+        return Plan(variant, quick_selection(variant, all_ids, recorded), controls(variant, all_ids, recorded))
+    return Plan(variant, None, [])
 
 
 def judge_all(plans: Iterable[Plan], runner: SuiteRunner, jobs: int = 4,

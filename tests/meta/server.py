@@ -122,7 +122,7 @@ def serve() -> int:
     pending = ""
     while open_input or running:
         if open_input:
-            for _key, _mask in selector.select(timeout=0.02):
+            for _ready, _mask in selector.select(timeout=0.02):
                 chunk = os.read(sys.stdin.fileno(), 1 << 16).decode()
                 if not chunk:
                     open_input = False
@@ -146,12 +146,12 @@ def serve() -> int:
             pid, status, usage = os.wait4(-1, os.WNOHANG)
             if pid == 0:
                 break
-            key, _started, _deadline = running.pop(pid)
+            name, _started, _deadline = running.pop(pid)
             code = os.waitstatus_to_exitcode(status)
-            print(json.dumps({"key": key, "code": code if code >= 0 else None,
+            print(json.dumps({"key": name, "code": code if code >= 0 else None,
                               "cpu_s": round(usage.ru_utime + usage.ru_stime, 3)}), file=answer, flush=True)
         now = time.monotonic()
-        for pid, (_key, _started, deadline) in list(running.items()):
+        for pid, (_name, _started, deadline) in list(running.items()):
             if deadline is not None and now > deadline:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(pid, signal.SIGKILL)

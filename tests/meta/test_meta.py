@@ -86,8 +86,8 @@ class Batch(dict[str, RunResult]):
 
 @pytest.fixture(scope="session")
 def batch(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Batch:
-    selected = sorted({item.callspec.params["variant"].name for item in request.session.items
-                       if getattr(item, "callspec", None) and "variant" in item.callspec.params})
+    params = [getattr(getattr(item, "callspec", None), "params", {}) for item in request.session.items]
+    selected = sorted({p["variant"].name for p in params if "variant" in p})
     root = tmp_path_factory.getbasetemp()
     if hasattr(request.config, "workerinput"):  # xdist: the workers share the parent of their basetemp
         root = root.parent
@@ -223,6 +223,22 @@ def test_controls_leave_out_what_failed_in_the_last_full_run() -> None:
     everything = {variant.name: {"failed": ALL_IDS}}
     assert controls(variant, ALL_IDS, everything) == []
     assert _verdict(variant, RunResult()).controls  # with the committed record there are candidates
+
+
+def test_a_full_run_is_too_broad_when_almost_nothing_else_passes() -> None:
+    variant = get_variant("policy-false-ignored")
+
+    def run(passing_share: float) -> RunResult:
+        others = [sid for sid in ALL_IDS if sid not in variant.kills]
+        cut = int(len(others) * passing_share)
+        scenarios = {sid: Scenario(sid, "failed", "status: expected 403, got 200", "then") for sid in variant.kills}
+        scenarios.update({sid: Scenario(sid, "passed") for sid in others[:cut]})
+        scenarios.update({sid: Scenario(sid, "failed", "body: expected 1, got 2", "then") for sid in others[cut:]})
+        return RunResult(scenarios, 1)
+
+    assert Verdict(variant, run(0.5), full=True).status == "caught"
+    broad = Verdict(variant, run(0.05), full=True)
+    assert broad.status == "too-broad" and "only 5% of the scenarios it does not declare pass" in broad.explain()
 
 
 def test_a_run_without_answer_is_not_a_catch() -> None:

@@ -15,12 +15,10 @@ from typing import Any
 import pytest
 
 from conformance.fixture import components, probe
-from reference_impl import controllers, documents, errors
-from reference_impl.middlewares import BUILTINS
+from reference_impl import context, controllers, documents, errors
 from reference_impl.webhooks import WebhookRunner
 
 from .catalogue import variant
-from .variants_chain import _errors_middleware
 
 MP = pytest.MonkeyPatch
 
@@ -97,12 +95,16 @@ def _(mp: MP) -> None:
          "error objects carry an extra stack key (what a development error page leaks)",
          kills="ER-009 ER-001 ER-003 PO-001 AU-003 RT-006 GM-007")
 def _(mp: MP) -> None:
-    def format_error(err: BaseException) -> tuple[int, dict[str, Any]]:
-        status, body = errors.format_error(err)
-        body["error"]["stack"] = f"{type(err).__name__}: {err}\n    at handler (src/index.js:1:1)"
-        return status, body
+    original = errors.error_envelope
 
-    mp.setitem(BUILTINS, "strapi::errors", _errors_middleware(formatter=format_error))
+    def envelope(status: int, name: str, message: str, details: Any = None) -> dict[str, Any]:
+        body = original(status, name, message, details)
+        body["error"]["stack"] = f"{name}: {message}\n    at handler (src/index.js:1:1)"
+        return body
+
+    # Every error body is built here: by strapi::errors for thrown errors, by the context for the rest.
+    mp.setattr(errors, "error_envelope", envelope)
+    mp.setattr(context, "error_envelope", envelope)
 
 
 @variant("hollow-findone-meta-pagination", "harness: exact shapes",
