@@ -235,7 +235,7 @@ class SuiteRunner:
             self._server_error = "the meta server ended"
             waiting, self._waiting = self._waiting, {}
         for future in waiting.values():
-            future.set_result((None, None))
+            future.set_exception(RuntimeError("the meta server ended before answering"))
 
     def _forked(self, argv: list[str], env: dict[str, str], unset: list[str], out: Path,
                 timeout_s: float) -> tuple[int | None, float | None]:

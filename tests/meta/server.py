@@ -66,6 +66,16 @@ def warm_up() -> None:
     if callable(check):
         answer = check()
         cli._check_features = lambda: answer  # type: ignore[attr-defined]
+    # The HTML report's template is compiled once (a fresh jinja Environment per report compiles it
+    # again); the Environment caches it and still reloads it if the file changes.
+    from conformance.report import writers
+
+    make_environment = getattr(writers, "environment", None)
+    if callable(make_environment):
+        environment = make_environment()
+        for name in environment.list_templates():
+            environment.get_template(name)
+        writers.environment = lambda: environment  # type: ignore[attr-defined]
     from .catalogue import all_variants
 
     all_variants()

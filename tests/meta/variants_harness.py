@@ -70,13 +70,15 @@ def _(mp: MP) -> None:
          kills="WH-012", exit2=r"webhook")
 def _(mp: MP) -> None:
     _sent_for_aborted_creates(mp)
-    original = WebhookRunner._post
+    original = WebhookRunner._post_after
 
-    async def post(self: WebhookRunner, url: str, body: str, headers: dict[str, str]) -> None:
+    async def post_after(self: WebhookRunner, previous: asyncio.Task[None] | None, url: str, body: str,
+                         headers: dict[str, str]) -> None:
+        # Each delivery waits 1 s on its own, then keeps its turn: late, not a growing queue.
         await asyncio.sleep(1.0)
-        await original(self, url, body, headers)
+        await original(self, previous, url, body, headers)
 
-    mp.setattr(WebhookRunner, "_post", post)
+    mp.setattr(WebhookRunner, "_post_after", post_after)
 
 
 @variant("hollow-webhooks-twice", "harness: webhooks", "every webhook delivery is posted twice",
