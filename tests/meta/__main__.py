@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from .catalogue import all_variants, get_variant
-from .report import explained_ids, mutants_json
+from .report import explained_ids, merge_shards, mutants_json
 from .runner import (
     REPO_ROOT,
     SuiteRunner,
@@ -41,20 +41,46 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="declared ids plus controls instead of the whole suite")
     parser.add_argument("--jobs", "-j", type=int, default=4,
                         help="runs at the same time (default 4: runs wait on webhooks part of the time)")
+    parser.add_argument("--shard", default=None, metavar="K/N",
+                        help="run only the K-th of N slices of the catalogue (a full run split over processes or "
+                             "machines; needs --out); join the slices with --merge")
+    parser.add_argument("--merge", nargs="+", default=None, metavar="SHARD_JSON",
+                        help=f"write {DEFAULT_OUT.relative_to(REPO_ROOT)} from the --shard documents of a full run")
     parser.add_argument("--no-fork", action="store_true", help="start every run as a fresh process (slower)")
     parser.add_argument("--out", default=None,
                         help=f"write the result here (default {DEFAULT_OUT.relative_to(REPO_ROOT)} for a full run "
                              "of every variant, nothing otherwise)")
     args = parser.parse_args(argv)
 
+    ids = scenario_ids()
+    if args.merge:
+        try:
+            merged = merge_shards([json.loads(Path(p).read_text(encoding="utf-8")) for p in args.merge],
+                                  [v.name for v in all_variants()], ids)
+        except (OSError, ValueError, KeyError) as exc:
+            print(f"meta: cannot merge the shards: {exc}", file=sys.stderr)
+            return 2
+        target = Path(args.out) if args.out else DEFAULT_OUT
+        target.write_text(json.dumps(merged, indent=2) + "\n", encoding="utf-8")
+        print(f"merged {len(merged['results'])} variants: score {merged['caught']}/{merged['variants']}, "
+              f"{len(merged['unkilled'])} unkilled; wrote {target}")
+        unexplained = [sid for sid in merged["unkilled"] if sid not in explained_ids()]
+        return 0 if merged["score"] == 1.0 and not unexplained else 1
     try:
         variants = [get_variant(n) for n in args.variant] if args.variant else all_variants()
     except KeyError as exc:
         print(f"meta: {exc.args[0]}", file=sys.stderr)
         return 2
-    ids = scenario_ids()
+    shard = None
+    if args.shard:
+        k, _, n = args.shard.partition("/")
+        if not (k.isdigit() and n.isdigit() and 1 <= int(k) <= int(n)) or args.variant or args.quick or not args.out:
+            print("meta: --shard K/N (1 <= K <= N) splits a full run of the catalogue and needs --out", file=sys.stderr)
+            return 2
+        shard = (int(k), int(n))
+        variants = [v for i, v in enumerate(variants) if i % shard[1] == shard[0] - 1]
     recorded = load_recorded(DEFAULT_OUT)
-    complete = not args.variant and not args.quick
+    complete = not args.variant and not args.quick and shard is None
     started = time.monotonic()
     with SuiteRunner(fork=False if args.no_fork else None) as runner:
         problem = baseline_problem(runner.run(None), ids)
@@ -97,7 +123,8 @@ def main(argv: list[str] | None = None) -> int:
             code = 1
     out = Path(args.out) if args.out else (DEFAULT_OUT if complete else None)
     if out is not None:
-        document: dict[str, Any] = mutants_json(verdicts, ids, "quick" if args.quick else "full")
+        mode = "quick" if args.quick else ("full-shard" if shard else "full")
+        document: dict[str, Any] = mutants_json(verdicts, ids, mode)
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(document, indent=2) + "\n", encoding="utf-8")
         print(f"\nwrote {out.relative_to(REPO_ROOT) if out.is_relative_to(REPO_ROOT) else out}")
