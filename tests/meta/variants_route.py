@@ -41,6 +41,22 @@ def _reorder_endpoint(mp: MP, reorder: Callable[[Layers, Layers, Layers], Layers
 # -- authentication and authorization ---------------------------------------------------------------
 
 
+@variant("public-request-not-authenticated", "auth",
+         "an anonymous request the Public role allows is left with isAuthenticated false", kills="AU-011")
+def _(mp: MP) -> None:
+    original = auth.Auth.authenticate
+
+    async def authenticate(self: auth.Auth, ctx: Any, next: Any) -> Any:
+        async def downstream() -> Any:
+            if (ctx.state.get("auth") or {}).get("credentials") is None:
+                ctx.state["isAuthenticated"] = False
+            return await next()
+
+        return await original(self, ctx, downstream)
+
+    mp.setattr(auth.Auth, "authenticate", authenticate)
+
+
 @variant("auth-bypassed", "auth", "the route's scope is never checked: any caller may call any action",
          kills="AU-002 AU-005 AU-006 AU-012 AU-017")
 def _(mp: MP) -> None:
