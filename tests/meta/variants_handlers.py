@@ -60,7 +60,7 @@ def _(mp: MP) -> None:
 
 @variant("return-body-missing", "controllers",
          "the value a content-API controller returns never becomes the body (no return-body step)",
-         kills="RT-003 CT-009 AU-001")
+         kills="RT-003 CT-009 AU-001", exit2=r"probes could not prove")
 def _(mp: MP) -> None:
     original = endpoint.return_body
 
