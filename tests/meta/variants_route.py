@@ -390,7 +390,7 @@ def _(mp: MP) -> None:
 
 @variant("return-body-outside-route-middlewares", "route middlewares",
          "the return-body step wraps the route middlewares, which do not pass the controller's value back",
-         kills="CT-006 RT-003 CT-009 CT-001")
+         kills="CT-006 RT-003 CT-009 CT-001", exit2=r"probes could not prove")
 def _(mp: MP) -> None:
     _reorder_endpoint(mp, lambda head, mws, tail: [*head, tail[0], *mws, tail[1]])
 
