@@ -251,7 +251,7 @@ def _(mp: MP) -> None:
 
 
 @variant("sort-not-validated", "rest validation", "sort is not checked: an unknown field fails in the database (500)",
-         kills="RP-043 RP-044")
+         kills="RP-043 RP-044", crash_ok=True)
 def _(mp: MP) -> None:
     mp.setattr(RestParams, "_validate_sort", lambda self, ct, sort: None)
 
@@ -432,7 +432,8 @@ def _(mp: MP) -> None:
 
     def pagination(self: RestParams, query: dict[str, Any]) -> tuple[dict[str, Any], bool, bool]:
         info, paged, with_count = original(self, query)
-        raw = query.get("pagination") if isinstance(query.get("pagination"), dict) else {}
+        given = query.get("pagination")
+        raw: dict[str, Any] = given if isinstance(given, dict) else {}
         if paged and str(raw.get("pageSize", "")).lstrip("-").isdigit() and int(raw["pageSize"]) < 1:
             info["pageSize"] = int(raw["pageSize"])
         return info, paged, with_count

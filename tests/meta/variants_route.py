@@ -41,6 +41,22 @@ def _reorder_endpoint(mp: MP, reorder: Callable[[Layers, Layers, Layers], Layers
 # -- authentication and authorization ---------------------------------------------------------------
 
 
+@variant("public-request-not-authenticated", "auth",
+         "an anonymous request the Public role allows is left with isAuthenticated false", kills="AU-011")
+def _(mp: MP) -> None:
+    original = auth.Auth.authenticate
+
+    async def authenticate(self: auth.Auth, ctx: Any, next: Any) -> Any:
+        async def downstream() -> Any:
+            if (ctx.state.get("auth") or {}).get("credentials") is None:
+                ctx.state["isAuthenticated"] = False
+            return await next()
+
+        return await original(self, ctx, downstream)
+
+    mp.setattr(auth.Auth, "authenticate", authenticate)
+
+
 @variant("auth-bypassed", "auth", "the route's scope is never checked: any caller may call any action",
          kills="AU-002 AU-005 AU-006 AU-012 AU-017")
 def _(mp: MP) -> None:
@@ -104,7 +120,7 @@ def _(mp: MP) -> None:
 
 @variant("full-access-token-scoped", "auth",
          "a full-access API token is checked against its (empty) permission list like a custom token",
-         kills="AU-007 AU-008")
+         kills="AU-007 AU-009 AU-018")
 def _(mp: MP) -> None:
     async def verify(self: auth.ApiTokenStrategy, auth_state: dict[str, Any], config: dict[str, Any]) -> None:
         token = auth_state["credentials"]
@@ -374,7 +390,7 @@ def _(mp: MP) -> None:
 
 @variant("return-body-outside-route-middlewares", "route middlewares",
          "the return-body step wraps the route middlewares, which do not pass the controller's value back",
-         kills="CT-006 RT-001 RT-002 CT-002")
+         kills="CT-006 RT-003 CT-009 CT-001", exit2=r"probes could not prove")
 def _(mp: MP) -> None:
     _reorder_endpoint(mp, lambda head, mws, tail: [*head, tail[0], *mws, tail[1]])
 

@@ -1,0 +1,172 @@
+"""A fork server for meta runs: ``python -m tests.meta.server``.
+
+Every meta run is a whole ``conformance run`` with one variant applied at start-up.  A fresh
+interpreter spends most of such a run importing pytest, the harness and the reference implementation,
+parsing the feature files and linting them; for a run of a few scenarios that is four fifths of its
+cost.  This process pays it once: it imports everything, lints and parses the features, then forks
+one child per requested run.  The child is the same ``conformance run`` a fresh process would be (the
+variant is applied by the ``tests.meta.inject`` plugin at pytest start-up, in the child only), so
+outcomes do not change; ``tests/meta/test_meta.py`` checks that against a fresh process.
+
+Protocol, one JSON object per line: requests on stdin ``{"key", "argv", "env", "out", "timeout_s"}``
+(the child runs ``conformance.cli.main(argv)`` with ``env`` added, its stdout and stderr written to
+``out``.stdout/.stderr); answers on stdout ``{"key", "code", "cpu_s"}`` when the child ends (``code``
+is None when it was killed after ``timeout_s``).  The server is single-threaded (forking a process
+with threads is unsafe) and ends when stdin closes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import importlib
+import json
+import os
+import pkgutil
+import random
+import selectors
+import signal
+import sys
+import time
+from importlib.metadata import entry_points
+from typing import Any
+
+# Imported in every run, but lazily: loaded here once instead of in every child.
+_STDLIB = ("sqlite3", "pdb", "faulthandler", "timeit", "h11", "httpcore", "anyio", "jinja2", "readline")
+
+
+def _import_quietly(name: str) -> None:
+    with contextlib.suppress(Exception):
+        importlib.import_module(name)
+
+
+def warm_up() -> None:
+    """Import what every run imports and cache what cannot change between runs."""
+    for name in _STDLIB:
+        _import_quietly(name)
+    for ep in entry_points(group="pytest11"):
+        _import_quietly(ep.value.split(":")[0])
+    for package in ("conformance", "reference_impl", "tests.meta"):
+        module = importlib.import_module(package)
+        for info in pkgutil.walk_packages(module.__path__, package + "."):
+            last = info.name.rsplit(".", 1)[-1]
+            if ".targets.strapi" in info.name or last.startswith("test_") or last in ("server", "__main__"):
+                continue  # Strapi's installer is not used; test modules need a pytest config
+            _import_quietly(info.name)
+    from pytest_bdd.feature import get_features
+
+    from conformance import cli
+    from conformance.suite import features_dir
+
+    # The feature files do not change during a meta run: parse them once (pytest-bdd keeps a cache
+    # keyed by path) and lint them once (``conformance run`` refuses to start when the lint fails;
+    # the memo keeps that answer).
+    get_features([str(features_dir())])
+    check = getattr(cli, "_check_features", None)
+    if callable(check):
+        answer = check()
+        cli._check_features = lambda: answer  # type: ignore[attr-defined]
+    # The HTML report's template is compiled once (a fresh jinja Environment per report compiles it
+    # again); the Environment caches it and still reloads it if the file changes.
+    from conformance.report import writers
+
+    make_environment = getattr(writers, "environment", None)
+    if callable(make_environment):
+        environment = make_environment()
+        for name in environment.list_templates():
+            environment.get_template(name)
+        writers.environment = lambda: environment  # type: ignore[attr-defined]
+    from .catalogue import all_variants
+
+    all_variants()
+    gc.collect()
+    gc.freeze()  # children inherit these objects: keep their collections from walking (and copying) them
+
+
+def _child(request: dict[str, Any]) -> None:
+    """In the forked child: become the requested ``conformance run`` and exit with its code."""
+    code = 2
+    try:
+        out = request["out"]
+        null = os.open(os.devnull, os.O_RDONLY)
+        os.dup2(null, 0)
+        for fd, suffix in ((1, ".stdout"), (2, ".stderr")):
+            target = os.open(out + suffix, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o644)
+            os.dup2(target, fd)
+            os.close(target)
+        sys.stdin = open(0, closefd=False)  # noqa: SIM115 (the child ends with os._exit)
+        sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        random.seed()  # as a fresh process would: not the parent's state
+        os.environ.update(request.get("env") or {})
+        for name in request.get("unset") or []:
+            os.environ.pop(name, None)
+        from conformance import cli
+
+        code = int(cli.main(list(request["argv"])))
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else 2
+    except BaseException as exc:  # noqa: BLE001 (reported through stderr and the exit code)
+        print(f"meta server: the run crashed: {type(exc).__name__}: {exc}", file=sys.stderr)
+        code = 3
+    finally:
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        os._exit(code)
+
+
+def serve() -> int:
+    warm_up()
+    if len(__import__("threading").enumerate()) > 1:
+        print("meta server: a thread was started while importing; forking is unsafe", file=sys.stderr)
+        return 2
+    answer = sys.stdout
+    sys.stdout = sys.stderr  # nothing but answers on the protocol stream
+    print(json.dumps({"ready": True, "pid": os.getpid()}), file=answer, flush=True)
+    running: dict[int, tuple[str, float, float | None]] = {}  # pid -> key, started, deadline
+    selector = selectors.DefaultSelector()
+    selector.register(sys.stdin, selectors.EVENT_READ)
+    open_input = True
+    pending = ""
+    while open_input or running:
+        if open_input:
+            for _ready, _mask in selector.select(timeout=0.02):
+                chunk = os.read(sys.stdin.fileno(), 1 << 16).decode()
+                if not chunk:
+                    open_input = False
+                    selector.unregister(sys.stdin)
+                    break
+                pending += chunk
+                while "\n" in pending:
+                    line, pending = pending.split("\n", 1)
+                    if not line.strip():
+                        continue
+                    request = json.loads(line)
+                    pid = os.fork()
+                    if pid == 0:
+                        _child(request)
+                    timeout = request.get("timeout_s")
+                    now = time.monotonic()
+                    running[pid] = (str(request["key"]), now, now + timeout if timeout else None)
+        else:
+            time.sleep(0.02)
+        while running:
+            pid, status, usage = os.wait4(-1, os.WNOHANG)
+            if pid == 0:
+                break
+            name, _started, _deadline = running.pop(pid)
+            code = os.waitstatus_to_exitcode(status)
+            print(json.dumps({"key": name, "code": code if code >= 0 else None,
+                              "cpu_s": round(usage.ru_utime + usage.ru_stime, 3)}), file=answer, flush=True)
+        now = time.monotonic()
+        for pid, (_name, _started, deadline) in list(running.items()):
+            if deadline is not None and now > deadline:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(serve())

@@ -1,0 +1,76 @@
+"""Variants that test the meta-test itself (``SELFTEST``, not part of the catalogue or the score).
+
+Each is a break the meta-test must refuse to count as a targeted kill: a crash answering 500
+everywhere, the same crash declared as being about a 500 (then too broad: nothing else passes), and
+a fault that only breaks the scenarios' set-up.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from conformance.fixture import components
+from reference_impl import documents, errors
+from reference_impl.compose import Middleware, Next
+from reference_impl.context import Context
+from reference_impl.middlewares import BUILTINS
+
+from .catalogue import SELFTEST, variant
+
+MP = pytest.MonkeyPatch
+
+
+def _everything_500(mp: MP) -> None:
+    """Every request answers 500, except the fixture's own routes (discovery still works)."""
+    original = BUILTINS["strapi::errors"]
+
+    def factory(config: dict[str, Any], strapi: Any) -> Middleware:
+        inner = original(config, strapi)
+
+        async def mw(ctx: Context, next: Next) -> Any:
+            if ctx.path.startswith("/api/conformance/"):
+                return await inner(ctx, next)
+            ctx.status = 500
+            ctx.body = errors.error_envelope(500, "InternalServerError", "Internal Server Error")
+            return None
+
+        return mw
+
+    mp.setitem(BUILTINS, "strapi::errors", factory)
+
+
+@variant("selftest-everything-500", "meta self-test", "every content route answers 500 (a crash, not a targeted fault)",
+         kills="RT-003 WH-004", registry=SELFTEST)
+def _(mp: MP) -> None:
+    _everything_500(mp)
+
+
+@variant("selftest-everything-500-declared", "meta self-test",
+         "every content route answers 500, declared as being about a 500: too broad",
+         kills="RT-003 WH-004", crash_ok=True, registry=SELFTEST)
+def _(mp: MP) -> None:
+    _everything_500(mp)
+
+
+@variant("selftest-setup-broken", "meta self-test",
+         "the Document Service refuses every create: scenarios fail in their Given steps", kills="CT-003 RT-002",
+         registry=SELFTEST)
+def _(mp: MP) -> None:
+    async def create(self: documents.DocumentRepository, params: dict[str, Any]) -> Any:
+        raise errors.ValidationError("creates are refused")
+
+    mp.setattr(documents.DocumentRepository, "create", create)
+
+
+@variant("selftest-protocol-99", "meta self-test",
+         "discovery answers protocol 99: the run must refuse to start (exit 2), which catches the variant",
+         kills="GM-016", exit2=r"protocol", registry=SELFTEST)
+def _(mp: MP) -> None:
+    original = components.ConformanceController.info
+
+    async def info(self: Any, ctx: Any) -> Any:
+        return {**await original(self, ctx), "protocol": "99"}
+
+    mp.setattr(components.ConformanceController, "info", info)
