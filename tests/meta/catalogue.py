@@ -24,14 +24,7 @@ Injector = Callable[[pytest.MonkeyPatch], None]
 # it.  They are left out of the CI test (tests/meta/test_meta.py) and reported apart by
 # ``python -m tests.meta``; run one with ``python -m tests.meta --variant NAME``.  Empty this once
 # the named work is merged and the variants are caught.
-PENDING_HARNESS: dict[str, str] = {
-    "hollow-trace-declared-but-empty": "issue 9 items 2-3: the trace probe (exit 2) or absence steps failing on an empty trace",
-    "hollow-discovery-500": "issue 9 item 2: discovery answering anything but 200 or 404 is exit 2",
-    "hollow-webhooks-1s-late": "issue 9 item 5: negative webhook checks wait a window from the measured latency",
-    "hollow-webhooks-twice": "issue 9 item 5: webhook steps assert the exact number of deliveries",
-    "hollow-error-stack-key": "issue 9 item 4: the error object's keys compared exactly",
-    "hollow-findone-meta-pagination": "issue 9 item 4: meta {} of findOne, create and update compared exactly",
-}
+PENDING_HARNESS: dict[str, str] = {}
 
 
 @dataclass(frozen=True)
