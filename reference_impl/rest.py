@@ -216,9 +216,14 @@ class RestParams:
         if params.get("filters"):
             out["where"] = params["filters"]
         if params.get("sort"):
-            out["orderBy"] = [{f: d.lower()} for f, d in self.sort_items(params["sort"])]
+            # A field sorted on twice is ordered by its first mention: the repeats change nothing,
+            # and databases cap the terms of an ORDER BY (SQLite: 2,000).
+            order: dict[str, str] = {}
+            for field, direction in self.sort_items(params["sort"]):
+                order.setdefault(field, direction.lower())
+            out["orderBy"] = [{f: d} for f, d in order.items()]
         if params.get("fields"):
-            fields = [f for f in _as_list(params["fields"]) if f != "*"]
+            fields = list(dict.fromkeys(f for f in _as_list(params["fields"]) if f != "*"))
             if fields:
                 out["select"] = fields
         if params.get("populate"):

@@ -11,6 +11,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import Grouping
 
 from .errors import ValidationError
 from .schema import ContentType, link_columns
@@ -46,6 +47,11 @@ OPERATORS = (
 )
 TRUE_STRINGS = ("true", "t", "1")
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+# Beyond this many terms, AND/OR chains are nested in halves (see _balanced).
+FLAT_TERMS = 64
+# SQLite's SQLITE_MAX_LIKE_PATTERN_LENGTH: a longer LIKE pattern is an error there ("LIKE or GLOB
+# pattern too complex"); every database gets the same 400.
+MAX_LIKE_PATTERN_BYTES = 50_000
 FALSE_STRINGS = ("false", "f", "0")
 
 
@@ -99,7 +105,7 @@ def cast_value(attr_type: str, value: Any) -> Any:
         raise ValidationError(f"Invalid value {value!r} for a {attr_type} attribute") from exc
     if isinstance(value, (dict, list)):
         raise ValidationError(f"Invalid value for a {attr_type} attribute")
-    return str(value) if not isinstance(value, str) else value
+    return _text(value)
 
 
 def _like_escape(value: str) -> str:
@@ -118,7 +124,42 @@ def _all(clauses: list[ColumnElement[bool]]) -> ColumnElement[bool]:
     """AND of ``clauses``; one clause is returned as it is (a smaller statement to build and cache)."""
     if len(clauses) == 1:
         return clauses[0]
+    if len(clauses) > FLAT_TERMS:
+        return _balanced(sa.and_, clauses)
     return sa.and_(sa.true(), *clauses)
+
+
+def _any(clauses: list[ColumnElement[bool]]) -> ColumnElement[bool]:
+    """OR of ``clauses``; none is true (``$or: []`` filters nothing out)."""
+    if not clauses:
+        return sa.true()
+    if len(clauses) > FLAT_TERMS:
+        return _balanced(sa.or_, clauses)
+    return sa.or_(*clauses)
+
+
+def _balanced(op: Any, clauses: list[ColumnElement[bool]]) -> ColumnElement[bool]:
+    """``a OR b OR c ...`` as a tree of parenthesised halves: the database parses a flat chain as a
+    tree as deep as it is long (SQLite refuses one deeper than 1,000: "Expression tree is too large").
+    SQLAlchemy flattens nested ORs unless the halves are wrapped, hence the type_coerce."""
+    if len(clauses) <= FLAT_TERMS:
+        return op(*clauses)
+    half = len(clauses) // 2
+    return op(*(sa.type_coerce(Grouping(_balanced(op, part)), sa.Boolean) for part in (clauses[:half], clauses[half:])))
+
+
+def _text(value: Any) -> str:
+    """A filter or input text; PostgreSQL can neither store nor compare NUL: refused on every database."""
+    text = "" if value is None else str(value)
+    if "\x00" in text:
+        raise ValidationError("Invalid value: text cannot contain NUL (\\u0000) characters")
+    return text
+
+
+def _like_pattern(pattern: str) -> str:
+    if len(pattern.encode("utf-8", "surrogatepass")) > MAX_LIKE_PATTERN_BYTES:
+        raise ValidationError(f"Filter value too long for a text match: more than {MAX_LIKE_PATTERN_BYTES} bytes")
+    return pattern
 
 
 class WhereBuilder:
@@ -135,10 +176,10 @@ class WhereBuilder:
         clauses: list[ColumnElement[bool]] = []
         for key, value in where.items():
             if key == "$and":
-                clauses.append(sa.and_(sa.true(), *[self.build(ct, table, v) for v in _as_list(value)]))
-            elif key == "$or":
                 parts = [self.build(ct, table, v) for v in _as_list(value)]
-                clauses.append(sa.or_(*parts) if parts else sa.true())
+                clauses.append(_all(parts) if parts else sa.true())
+            elif key == "$or":
+                clauses.append(_any([self.build(ct, table, v) for v in _as_list(value)]))
             elif key == "$not":
                 clauses.append(sa.not_(self.build(ct, table, value)))
             elif key in ct.columns:
@@ -177,10 +218,10 @@ class WhereBuilder:
 
     def _op(self, col: Any, attr_type: str, op: str, value: Any) -> ColumnElement[bool]:
         if op == "$and":
-            return sa.and_(sa.true(), *[self._attribute(col, attr_type, v) for v in _as_list(value)])
-        if op == "$or":
             parts = [self._attribute(col, attr_type, v) for v in _as_list(value)]
-            return sa.or_(*parts) if parts else sa.true()
+            return _all(parts) if parts else sa.true()
+        if op == "$or":
+            return _any([self._attribute(col, attr_type, v) for v in _as_list(value)])
         if op == "$not":
             return sa.not_(self._attribute(col, attr_type, value))
         if op in ("$null", "$notNull"):
@@ -202,7 +243,7 @@ class WhereBuilder:
             if op == "$eq":
                 return col.is_(None) if cast is None else col == cast
             return col.is_not(None) if cast is None else col != cast
-        text = "" if value is None else str(value)
+        text = _text(value)
         if op in ("$eqi", "$nei"):
             cond = sa.func.lower(sa.cast(col, sa.String)) == text.lower()
             return cond if op == "$eqi" else sa.not_(cond)
@@ -212,7 +253,7 @@ class WhereBuilder:
                 # SQL orders booleans (false < true); SQLAlchemy only refuses the bare Python constant.
                 cast = sa.literal(cast, sa.Boolean())
             return {"$lt": col < cast, "$lte": col <= cast, "$gt": col > cast, "$gte": col >= cast}[op]
-        pattern = _like_escape(text)
+        pattern = _like_pattern(_like_escape(text))
         if op in ("$contains", "$notContains", "$containsi", "$notContainsi"):
             pattern = f"%{pattern}%"
         elif op in ("$startsWith", "$startsWithi"):

@@ -1,11 +1,20 @@
 """``strapi::body``: parses JSON, form and text bodies of POST, PUT and PATCH requests (koa-body).
 
 Malformed JSON and bodies over the limit are thrown to ``strapi::errors`` as http errors (400 and 413).
+As co-body does, the body is decoded with the content type's charset (UTF-8 by default, bytes that
+are not UTF-8 becoming U+FFFD), and a charset nobody knows is a 415.
+
+Two things JavaScript tolerates and a database does not are settled here, the same way on every
+database: lone surrogates (``"\\ud800"``) become U+FFFD, as Node's UTF-8 encoder writes them, and NUL
+characters, which PostgreSQL cannot store, are refused with a 400. JSON nested deeper than Python's
+parser goes is a 400 too (V8's parser has no such limit; the client learns where the limit is).
 """
 
 from __future__ import annotations
 
+import codecs
 import json
+import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -13,6 +22,7 @@ from ..compose import Middleware, Next
 from ..errors import HttpError
 
 PARSED_METHODS = ("POST", "PUT", "PATCH")
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
 
 
 def parse_size(value: Any, default: int) -> int:
@@ -28,6 +38,61 @@ def parse_size(value: Any, default: int) -> int:
     return int(text)
 
 
+def charset(content_type: str) -> str:
+    """The content type's charset as a Python codec name (UTF-8 when none); unknown ones are a 415."""
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset":
+            label = value.strip().strip('"').lower()
+            try:
+                return codecs.lookup(label).name
+            except LookupError:
+                raise HttpError(415, f'unsupported charset "{label.upper()}"') from None
+    return "utf-8"
+
+
+def _clean(value: Any) -> Any:
+    """Lone surrogates → U+FFFD (Node's UTF-8 encoding of them), in keys and values."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8") if _has_surrogate(value) else value
+    if isinstance(value, dict):
+        return {_clean(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    return value
+
+
+def _has_surrogate(text: str) -> bool:
+    return any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def parse_json(raw: bytes, encoding: str) -> Any:
+    text = raw.decode(encoding, "replace")
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        # koa-body rethrows JSON.parse's SyntaxError with status 400.
+        raise HttpError(400, str(exc), name="SyntaxError") from exc
+    except RecursionError as exc:
+        raise HttpError(400, "Invalid JSON body: nested too deeply") from exc
+    if "\\u" in text:  # only JSON escapes can put lone surrogates or NUL in a decoded text
+        if _SURROGATE_ESCAPE.search(text):
+            value = _clean(value)
+        if ("\\u0000" in text or "\\U0000" in text) and _has_nul(value):
+            raise HttpError(400, "Invalid JSON body: text cannot contain NUL (\\u0000) characters")
+    return value
+
+
 def middleware(config: dict[str, Any], strapi: Any) -> Middleware:
     config = config or {}
     json_limit = parse_size(config.get("jsonLimit"), 1024 * 1024)
@@ -36,23 +101,20 @@ def middleware(config: dict[str, Any], strapi: Any) -> Middleware:
 
     async def body(ctx: Any, next: Next) -> Any:
         if ctx.method in PARSED_METHODS:
-            ctype = ctx.headers.get("content-type", "").split(";")[0].strip().lower()
+            content_type = ctx.headers.get("content-type", "")
+            ctype = content_type.split(";")[0].strip().lower()
             if ctype == "application/json" or ctype.endswith("+json"):
+                encoding = charset(content_type)
                 raw = await ctx.read_body(json_limit)
-                if raw.strip():
-                    try:
-                        ctx.request_body = json.loads(raw)
-                    except (ValueError, UnicodeDecodeError) as exc:
-                        # koa-body rethrows JSON.parse's SyntaxError with status 400.
-                        raise HttpError(400, str(exc), name="SyntaxError") from exc
-                else:
-                    ctx.request_body = {}
+                ctx.request_body = parse_json(raw, encoding) if raw.strip() else {}
             elif ctype == "application/x-www-form-urlencoded":
+                encoding = charset(content_type)
                 raw = await ctx.read_body(form_limit)
-                ctx.request_body = dict(parse_qsl(raw.decode("utf-8", "replace")))
+                ctx.request_body = dict(parse_qsl(raw.decode(encoding, "replace")))
             elif ctype.startswith("text/"):
+                encoding = charset(content_type)
                 raw = await ctx.read_body(text_limit)
-                ctx.request_body = raw.decode("utf-8", "replace")
+                ctx.request_body = raw.decode(encoding, "replace")
             else:
                 ctx.request_body = {}
         return await next()
