@@ -335,7 +335,8 @@ def numeric_overflow(d: Draw) -> HostileCase:
     method, path, label = d.write_op()
     name = d.pick(numeric or list(d.ct.attributes) or ["title"])
     raw = d.pick(("1e309", "-1e400", "123456789012345678901234567890", "9223372036854775808", "1.5", "-0",
-                  "1E-400", "NaN", "Infinity", "0.1e99999"))
+                  "1E-400", "NaN", "Infinity", "0.1e99999", "2147483648", "-2147483649", "9223372036854775807",
+                  '"99999999999999999999"', '"1e5"', "[1]", '{"$gt":1}'))
     return d.case("numeric_overflow", method, path, label, headers=JSON,
                   body=('{"data":{"' + name + '":' + raw + "}}").encode())
 

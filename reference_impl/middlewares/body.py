@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import codecs
 import json
+import math
 import re
 from typing import Any
 from urllib.parse import parse_qsl
@@ -23,6 +24,7 @@ from ..errors import HttpError
 
 PARSED_METHODS = ("POST", "PUT", "PATCH")
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def parse_size(value: Any, default: int) -> int:
@@ -54,16 +56,12 @@ def charset(content_type: str) -> str:
 def _clean(value: Any) -> Any:
     """Lone surrogates → U+FFFD (Node's UTF-8 encoding of them), in keys and values."""
     if isinstance(value, str):
-        return value.encode("utf-8", "replace").decode("utf-8") if _has_surrogate(value) else value
+        return _SURROGATE.sub("\ufffd", value)
     if isinstance(value, dict):
         return {_clean(k): _clean(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_clean(v) for v in value]
     return value
-
-
-def _has_surrogate(text: str) -> bool:
-    return any("\ud800" <= ch <= "\udfff" for ch in text)
 
 
 def _has_nul(value: Any) -> bool:
@@ -76,10 +74,23 @@ def _has_nul(value: Any) -> bool:
     return False
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"Unexpected token '{name[0]}', \"{name}\" is not valid JSON")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        # JSON.parse gives Infinity, which no database column nor JSON answer can hold.
+        raise ValueError(f"Number {text[:40]} is out of range")
+    return number
+
+
 def parse_json(raw: bytes, encoding: str) -> Any:
     text = raw.decode(encoding, "replace")
     try:
-        value = json.loads(text)
+        # NaN and Infinity are not JSON (Python's parser takes them, JSON.parse does not).
+        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
     except ValueError as exc:
         # koa-body rethrows JSON.parse's SyntaxError with status 400.
         raise HttpError(400, str(exc), name="SyntaxError") from exc
