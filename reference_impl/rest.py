@@ -269,7 +269,8 @@ class RestParams:
         offset = "start" in raw or "limit" in raw
         if paged and offset:
             raise PaginationError("Cannot use both page & offset pagination in the same query")
-        for name in ("page", "pageSize", "start", "limit"):
+        # Sizes above maxLimit are brought down to it; without one they reach the database too.
+        for name in ("page", "start") if self.max_limit is not None else ("page", "pageSize", "start", "limit"):
             if name in raw:
                 self._bounded(raw[name], name)
         if offset:
