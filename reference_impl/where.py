@@ -7,6 +7,7 @@ so that a match on several related rows never duplicates the parent row.
 
 from __future__ import annotations
 
+import reprlib
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -102,7 +103,7 @@ def cast_value(attr_type: str, value: Any) -> Any:
         if attr_type == "date":
             return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
     except (TypeError, ValueError, OverflowError) as exc:
-        raise ValidationError(f"Invalid value {value!r} for a {attr_type} attribute") from exc
+        raise ValidationError(f"Invalid value {reprlib.repr(value)} for a {attr_type} attribute") from exc
     if isinstance(value, (dict, list)):
         raise ValidationError(f"Invalid value for a {attr_type} attribute")
     return _text(value)

@@ -6,8 +6,8 @@ are not UTF-8 becoming U+FFFD), and a charset nobody knows is a 415.
 
 Two things JavaScript tolerates and a database does not are settled here, the same way on every
 database: lone surrogates (``"\\ud800"``) become U+FFFD, as Node's UTF-8 encoder writes them, and NUL
-characters, which PostgreSQL cannot store, are refused with a 400. JSON nested deeper than Python's
-parser goes is a 400 too (V8's parser has no such limit; the client learns where the limit is).
+characters, which PostgreSQL cannot store, are refused with a 400. JSON nested more than 200 levels
+deep is a 400 too: V8 parses any depth, but Python recurses on nesting to parse, store and answer.
 """
 
 from __future__ import annotations
@@ -23,6 +23,9 @@ from ..compose import Middleware, Next
 from ..errors import HttpError
 
 PARSED_METHODS = ("POST", "PUT", "PATCH")
+# Python recurses where V8 does not (parsing, storing, answering): deeper bodies are refused at once.
+MAX_JSON_DEPTH = 200
+TOO_DEEP = f"Invalid JSON body: nested more than {MAX_JSON_DEPTH} levels deep"
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
@@ -86,6 +89,18 @@ def _finite(text: str) -> float:
     return number
 
 
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether arrays and objects nest more than ``limit`` levels (walked without recursion)."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, (dict, list)):
+            if depth > limit:
+                return True
+            stack.extend((v, depth + 1) for v in (item.values() if isinstance(item, dict) else item))
+    return False
+
+
 def parse_json(raw: bytes, encoding: str) -> Any:
     text = raw.decode(encoding, "replace")
     try:
@@ -95,7 +110,9 @@ def parse_json(raw: bytes, encoding: str) -> Any:
         # koa-body rethrows JSON.parse's SyntaxError with status 400.
         raise HttpError(400, str(exc), name="SyntaxError") from exc
     except RecursionError as exc:
-        raise HttpError(400, "Invalid JSON body: nested too deeply") from exc
+        raise HttpError(400, TOO_DEEP) from exc
+    if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _deeper_than(value, MAX_JSON_DEPTH):
+        raise HttpError(400, TOO_DEEP)
     if "\\u" in text:  # only JSON escapes can put lone surrogates or NUL in a decoded text
         if _SURROGATE_ESCAPE.search(text):
             value = _clean(value)
