@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from conformance.webhooks import WebhookReceiver, fetch_deliveries
 from reference_impl import auth as auth_module
-from reference_impl.auth import RateLimit
+
 
 from .conftest import ALL_ACTIONS, AppFactory, RefApp
 
@@ -263,7 +263,7 @@ async def test_the_rate_limit_follows_the_plugin_config(make_app: AppFactory) ->
 
 async def test_the_rate_limit_window_is_fixed_and_per_client() -> None:
     now = [1000.0]
-    limit = RateLimit({"interval": {"sec": 10}, "max": 1}, clock=lambda: now[0])
+    limit = auth_module.RateLimit({"interval": {"sec": 10}, "max": 1}, clock=lambda: now[0])
 
     class Ctx:
         def __init__(self, ip: str) -> None:
