@@ -555,9 +555,8 @@ def envelope_problem(answer: Answer) -> str | None:
     assert answer.status is not None
     if answer.status == 405:
         return None  # the router's Method Not Allowed is plain text in Strapi too
-    try:
-        body = json.loads(answer.body)
-    except ValueError:
+    body = parse_json(answer.body)
+    if body is NOT_JSON:
         return f"the body is not JSON: {answer.body[:80]!r}"
     error = body.get("error") if isinstance(body, dict) else None
     if not isinstance(error, dict) or body.get("data", 0) is not None:
@@ -569,20 +568,30 @@ def envelope_problem(answer: Answer) -> str | None:
     return None
 
 
-def leaked(value: Any, private: frozenset[str], path: str = "") -> str | None:
-    """The first private attribute name found as a key in the answer's ``data`` (or webhook payload)."""
-    if isinstance(value, dict):
-        for key, inner in value.items():
-            if key in private:
-                return f"{path}.{key}".lstrip(".")
-            found = leaked(inner, private, f"{path}.{key}")
-            if found:
-                return found
-    elif isinstance(value, list):
-        for i, inner in enumerate(value):
-            found = leaked(inner, private, f"{path}[{i}]")
-            if found:
-                return found
+NOT_JSON = object()
+
+
+def parse_json(body: bytes) -> Any:
+    """The parsed body, or ``NOT_JSON`` (a target may echo JSON too deep for Python's parser)."""
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        return NOT_JSON
+
+
+def leaked(value: Any, private: frozenset[str]) -> str | None:
+    """Where the first private attribute name is a key in the answer's ``data`` (or webhook payload),
+    depth first; walked without recursion, whatever the depth."""
+    stack: list[tuple[Any, str]] = [(value, "")]
+    while stack:
+        item, path = stack.pop()
+        if isinstance(item, dict):
+            for key in item:
+                if key in private:
+                    return f"{path}.{key}".lstrip(".")
+            stack.extend((inner, f"{path}.{key}") for key, inner in reversed(list(item.items())))
+        elif isinstance(item, list):
+            stack.extend((inner, f"{path}[{i}]") for i, inner in reversed(list(enumerate(item))))
     return None
 
 
@@ -601,10 +610,7 @@ def problems(case: HostileCase, answer: Answer, private: frozenset[str]) -> list
         if problem:
             found.append(("error_envelope", f"{answer.status} without the envelope on {case.kind}", problem))
     if "json" in answer.headers.get("content-type", "") and answer.body:
-        try:
-            body = json.loads(answer.body)
-        except ValueError:
-            body = None
+        body = parse_json(answer.body)
         where = leaked(body.get("data") if isinstance(body, dict) else None, private)
         if where:
             found.append(("private_attribute_leak", f"private attribute in the answer to {case.kind}",
