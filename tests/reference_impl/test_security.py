@@ -19,8 +19,7 @@ import sqlalchemy as sa
 from conformance.webhooks import WebhookReceiver, fetch_deliveries
 from reference_impl import auth as auth_module
 
-
-from .conftest import ALL_ACTIONS, AppFactory, RefApp
+from .conftest import AppFactory, RefApp
 
 pytestmark = pytest.mark.anyio
 
