@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import time
 from pathlib import Path
 from typing import Any
 
@@ -255,3 +256,40 @@ async def test_pagination_beyond_any_table_is_a_400(make_app: AppFactory) -> Non
             assert (r.status_code, error(r)["name"]) == (400, "PaginationError"), query
             assert error(r)["message"].startswith("Invalid pagination: "), query
         assert (await app.get("/api/tags?pagination[start]=9007199254740991")).status_code == 200
+
+
+def test_a_server_answering_early_ends_the_sending() -> None:
+    """A 413 before the body is read: the raw sender stops writing and reads the answer at once."""
+    import socket
+    import threading
+
+    server = socket.create_server(("127.0.0.1", 0))
+    port = server.getsockname()[1]
+    answer = b'{"data":null,"error":{"status":413,"name":"PayloadTooLargeError","message":"too large"}}'
+
+    def serve() -> None:
+        conn, _ = server.accept()
+        with conn:
+            conn.recv(1024)  # the head and a little of the body, no more
+            conn.sendall(b"HTTP/1.1 413 Payload Too Large\r\nContent-Type: application/json\r\n"
+                         b"Content-Length: %d\r\n\r\n%s" % (len(answer), answer))
+            time.sleep(hostile.RAW_TIMEOUT_S + 1)  # and never reads on
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    case = HostileCase(0, "oversize", "POST", "/api/tags", "POST /api/tags", "", (("Content-Type", "application/json"),),
+                       b"x" * (8 * 1024 * 1024), "chunked")
+    started = time.monotonic()
+    got = hostile.send(httpx.Client(), f"http://127.0.0.1:{port}", case, {})
+    assert (got.status, got.body) == (413, answer)
+    assert time.monotonic() - started < hostile.RAW_TIMEOUT_S / 2
+    assert problems(case, got, API.private) == []
+    server.close()
+
+
+def test_a_head_refused_by_the_http_server_needs_no_envelope() -> None:
+    long_case = HostileCase(0, "big_or", "GET", "/api/tags", "GET /api/tags", "x=" + "a" * 20_000)
+    refused = Answer(431, {}, b"")
+    assert problems(long_case, refused, API.private) == []
+    short_case = HostileCase(0, "big_or", "GET", "/api/tags", "GET /api/tags", "x=a")
+    assert [p[0] for p in problems(short_case, refused, API.private)] == ["error_envelope"]
