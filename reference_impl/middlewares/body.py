@@ -101,6 +101,22 @@ def _deeper_than(value: Any, limit: int) -> bool:
     return False
 
 
+def _forbidden_prototype(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            if "__proto__" in item:
+                return True
+            ctor = item.get("constructor")
+            if isinstance(ctor, dict) and "prototype" in ctor:
+                return True
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def parse_json(raw: bytes, encoding: str) -> Any:
     text = raw.decode(encoding, "replace")
     try:
@@ -113,6 +129,10 @@ def parse_json(raw: bytes, encoding: str) -> Any:
         raise HttpError(400, TOO_DEEP) from exc
     if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _deeper_than(value, MAX_JSON_DEPTH):
         raise HttpError(400, TOO_DEEP)
+    if ("__proto__" in text or "constructor" in text) and _forbidden_prototype(value):
+        # co-body parses with secure-json-parse: a __proto__ key, or a constructor holding a
+        # prototype, is refused wherever it is.
+        raise HttpError(400, "Object contains forbidden prototype property", name="SyntaxError")
     if "\\u" in text:  # only JSON escapes can put lone surrogates or NUL in a decoded text
         if _SURROGATE_ESCAPE.search(text):
             value = _clean(value)

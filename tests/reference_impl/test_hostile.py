@@ -293,3 +293,14 @@ def test_a_head_refused_by_the_http_server_needs_no_envelope() -> None:
     assert problems(long_case, refused, API.private) == []
     short_case = HostileCase(0, "big_or", "GET", "/api/tags", "GET /api/tags", "x=a")
     assert [p[0] for p in problems(short_case, refused, API.private)] == ["error_envelope"]
+
+
+async def test_json_bodies_with_prototype_keys_are_refused_as_secure_json_parse_does(make_app: AppFactory) -> None:
+    async with make_app() as app:
+        for body in (b'{"__proto__":{"admin":true},"data":{"label":"a"}}',
+                     b'{"data":{"label":"a","constructor":{"prototype":{"admin":true}}}}'):
+            r = await app.post("/api/tags", content=body, headers={"Content-Type": "application/json"})
+            assert (r.status_code, error(r)["name"], error(r)["message"]) == (
+                400, "SyntaxError", "Object contains forbidden prototype property"), body
+        r = await app.post("/api/tags", json={"data": {"label": "__proto__ constructor"}})
+        assert r.status_code == 201
