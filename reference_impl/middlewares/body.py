@@ -28,6 +28,7 @@ MAX_JSON_DEPTH = 200
 TOO_DEEP = f"Invalid JSON body: nested more than {MAX_JSON_DEPTH} levels deep"
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89abcdefABCDEF]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
+_OBJECT_OR_ARRAY = re.compile(r"[ \t\n\r]*[\[{]")
 
 
 def parse_size(value: Any, default: int) -> int:
@@ -119,6 +120,11 @@ def _forbidden_prototype(value: Any) -> bool:
 
 def parse_json(raw: bytes, encoding: str) -> Any:
     text = raw.decode(encoding, "replace")
+    if text.startswith("\ufeff"):
+        text = text[1:]  # iconv-lite drops a byte order mark
+    if not _OBJECT_OR_ARRAY.match(text):
+        # co-body's strict mode: a JSON body is an object or an array, nothing else.
+        raise HttpError(400, "invalid JSON, only supports object and array", name="SyntaxError")
     try:
         # NaN and Infinity are not JSON (Python's parser takes them, JSON.parse does not).
         value = json.loads(text, parse_constant=_no_constant, parse_float=_finite)

@@ -304,3 +304,14 @@ async def test_json_bodies_with_prototype_keys_are_refused_as_secure_json_parse_
                 400, "SyntaxError", "Object contains forbidden prototype property"), body
         r = await app.post("/api/tags", json={"data": {"label": "__proto__ constructor"}})
         assert r.status_code == 201
+
+
+async def test_a_json_body_is_an_object_or_an_array_as_co_body_wants(make_app: AppFactory) -> None:
+    async with make_app() as app:
+        for body in (b"null", b'"data"', b"1", b"not json", b"\xef\xbb\xbf\xef\xbb\xbf{}"):
+            r = await app.post("/api/tags", content=body, headers={"Content-Type": "application/json"})
+            assert (r.status_code, error(r)["name"], error(r)["message"]) == (
+                400, "SyntaxError", "invalid JSON, only supports object and array"), body
+        for body in (b" \n[1]", b"\xef\xbb\xbf{}"):  # iconv-lite drops one byte order mark
+            r = await app.post("/api/tags", content=body, headers={"Content-Type": "application/json"})
+            assert (r.status_code, error(r)["message"]) == (400, 'Missing "data" payload in the request body'), body
