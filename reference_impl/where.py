@@ -48,6 +48,7 @@ OPERATORS = (
 )
 TRUE_STRINGS = ("true", "t", "1")
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 # Beyond this many terms, AND/OR chains are nested in halves (see _balanced).
 FLAT_TERMS = 64
 # SQLite's SQLITE_MAX_LIKE_PATTERN_LENGTH: a longer LIKE pattern is an error there ("LIKE or GLOB
@@ -149,6 +150,16 @@ def _balanced(op: Any, clauses: list[ColumnElement[bool]]) -> ColumnElement[bool
     return op(*(sa.type_coerce(Grouping(_balanced(op, part)), sa.Boolean) for part in (clauses[:half], clauses[half:])))
 
 
+def _bind(attr_type: str, value: Any) -> Any:
+    """A filter value for a 32-bit integer column (ids, ``integer``) that does not fit in 32 bits is
+    bound as a 64-bit integer: PostgreSQL would refuse it as the column's type ("integer out of
+    range"), and compared as a bigint it simply matches no row."""
+    if attr_type in ("id", "integer") and isinstance(value, int) and not isinstance(value, bool) \
+            and not INT32_MIN <= value <= INT32_MAX:
+        return sa.literal(value, sa.BigInteger())
+    return value
+
+
 def _text(value: Any) -> str:
     """A filter or input text; PostgreSQL can neither store nor compare NUL: refused on every database."""
     text = "" if value is None else str(value)
@@ -212,7 +223,7 @@ class WhereBuilder:
 
     def _attribute(self, col: Any, attr_type: str, value: Any) -> ColumnElement[bool]:
         if isinstance(value, list):
-            return col.in_([cast_value(attr_type, v) for v in value])
+            return col.in_([_bind(attr_type, cast_value(attr_type, v)) for v in value])
         if not isinstance(value, dict):
             return self._op(col, attr_type, "$eq", value)
         return _all([self._op(col, attr_type, op, v) for op, v in value.items()])
@@ -230,17 +241,20 @@ class WhereBuilder:
             want_null = flag if op == "$null" else not flag
             return col.is_(None) if want_null else col.is_not(None)
         if op in ("$in", "$notIn"):
-            values = [cast_value(attr_type, v) for v in _as_list(value)]
+            values = [_bind(attr_type, cast_value(attr_type, v)) for v in _as_list(value)]
             return col.in_(values) if op == "$in" else col.not_in(values)
         if op == "$between":
             low, high = (_as_list(value) + [None, None])[:2]
-            return col.between(cast_value(attr_type, low), cast_value(attr_type, high))
+            # Two comparisons rather than BETWEEN: PostgreSQL cannot parse BETWEEN between binds
+            # that carry the column's COLLATE "C".
+            low, high = _bind(attr_type, cast_value(attr_type, low)), _bind(attr_type, cast_value(attr_type, high))
+            return sa.and_(col >= low, col <= high)
         if op not in OPERATORS:
             raise ValidationError(f"Invalid key {op}")
         if isinstance(value, (dict, list)):
             raise ValidationError(f"Invalid value for {op}")
         if op in ("$eq", "$ne"):
-            cast = cast_value(attr_type, value)
+            cast = _bind(attr_type, cast_value(attr_type, value))
             if op == "$eq":
                 return col.is_(None) if cast is None else col == cast
             return col.is_not(None) if cast is None else col != cast
@@ -249,7 +263,7 @@ class WhereBuilder:
             cond = sa.func.lower(sa.cast(col, sa.String)) == text.lower()
             return cond if op == "$eqi" else sa.not_(cond)
         if op in ("$lt", "$lte", "$gt", "$gte"):
-            cast = cast_value(attr_type, value)
+            cast = _bind(attr_type, cast_value(attr_type, value))
             if isinstance(cast, bool):
                 # SQL orders booleans (false < true); SQLAlchemy only refuses the bare Python constant.
                 cast = sa.literal(cast, sa.Boolean())

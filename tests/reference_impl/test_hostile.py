@@ -315,3 +315,29 @@ async def test_a_json_body_is_an_object_or_an_array_as_co_body_wants(make_app: A
         for body in (b" \n[1]", b"\xef\xbb\xbf{}"):  # iconv-lite drops one byte order mark
             r = await app.post("/api/tags", content=body, headers={"Content-Type": "application/json"})
             assert (r.status_code, error(r)["message"]) == (400, 'Missing "data" payload in the request body'), body
+
+
+async def test_ids_and_integers_beyond_32_bits_match_nothing(make_app: AppFactory) -> None:
+    async with make_app() as app:
+        author = (await app.post("/api/authors", json={"data": {"name": "A"}})).json()["data"]
+        r = await app.post("/api/articles", json={"data": {"title": "t", "views": 5, "author": 2**31}})
+        assert (r.status_code, error(r)["name"]) == (400, "ValidationError")
+        assert (await app.post("/api/articles", json={"data": {"title": "t", "views": 5, "author": author["id"]}})).status_code == 201
+        for query, titles in (("filters[id][$eq]=2147483648", []), ("filters[views][$lt]=99999999999", ["t"]),
+                              ("filters[views][$in][0]=5&filters[views][$in][1]=4294967296", ["t"]),
+                              ("filters[author][id][$ne]=-2147483649", ["t"]),
+                              ("filters[views][$between][0]=-3000000000&filters[views][$between][1]=3000000000", ["t"])):
+            r = await app.get("/api/articles?" + query)
+            assert r.status_code == 200, (query, r.text)
+            assert [a["title"] for a in r.json()["data"]] == titles, query
+
+
+async def test_between_on_text(make_app: AppFactory) -> None:
+    async with make_app() as app:
+        for body in ("a", "m", "z"):
+            assert (await app.post("/api/articles?status=published", json={"data": {"body": body}})).status_code == 201
+        for field in ("body", "title"):
+            r = await app.get(f"/api/articles?filters[{field}][$between][0]=b&filters[{field}][$between][1]=n")
+            assert r.status_code == 200, r.text
+        assert [a["body"] for a in r.json()["data"]] == [] and [a["body"] for a in (await app.get(
+            "/api/articles?filters[body][$between][0]=b&filters[body][$between][1]=n")).json()["data"]] == ["m"]
