@@ -247,7 +247,11 @@ class WhereBuilder:
             low, high = (_as_list(value) + [None, None])[:2]
             # Two comparisons rather than BETWEEN: PostgreSQL cannot parse BETWEEN between binds
             # that carry the column's COLLATE "C".
-            low, high = _bind(attr_type, cast_value(attr_type, low)), _bind(attr_type, cast_value(attr_type, high))
+            low, high = (_bind(attr_type, cast_value(attr_type, v)) for v in (low, high))
+            if low is None or high is None:
+                return sa.false()  # BETWEEN NULL matches no row
+            if isinstance(low, bool) or isinstance(high, bool):
+                low, high = sa.literal(low, sa.Boolean()), sa.literal(high, sa.Boolean())
             return sa.and_(col >= low, col <= high)
         if op not in OPERATORS:
             raise ValidationError(f"Invalid key {op}")

@@ -69,7 +69,7 @@ def test_cases_are_deterministic_and_cover_every_class() -> None:
 
 
 def test_problems_sees_a_server_error_a_bare_4xx_and_a_leak() -> None:
-    case = hostile.draw(API, SEED, 0)
+    case = HostileCase(0, "pagination", "GET", "/api/tags", "GET /api/tags", "pagination[page]=0")
     envelope = json.dumps({"data": None, "error": {"status": 400, "name": "ValidationError", "message": "m"}}).encode()
     assert problems(case, Answer(400, {"content-type": "application/json"}, envelope), API.private) == []
     checks = [p[0] for p in problems(case, Answer(500, {}, b"Internal Server Error"), API.private)]
@@ -92,7 +92,8 @@ def test_the_phase_records_a_5xx_with_a_replay_line() -> None:
 
     class FakeRunner:
         client = httpx.Client(transport=httpx.MockTransport(handler))
-        base_url = replay_base_url = "http://target.test"
+        base_url = "http://reference.invalid"  # an in-process client: every case goes through it
+        replay_base_url = "http://target.test"
         headers = {"Authorization": "Bearer t"}
         options = FuzzOptions(seed=SEED, max_examples=1)
         result = FuzzResult(["GET /api/articles"])
@@ -339,5 +340,9 @@ async def test_between_on_text(make_app: AppFactory) -> None:
         for field in ("body", "title"):
             r = await app.get(f"/api/articles?filters[{field}][$between][0]=b&filters[{field}][$between][1]=n")
             assert r.status_code == 200, r.text
+        for query in ("filters[body][$between][0]=b", "filters[featured][$between][0]=false&filters[featured][$between][1]=true",
+                      "filters[views][$between]=3"):
+            r = await app.get("/api/articles?" + query)
+            assert r.status_code == 200, (query, r.text)
         assert [a["body"] for a in r.json()["data"]] == [] and [a["body"] for a in (await app.get(
             "/api/articles?filters[body][$between][0]=b&filters[body][$between][1]=n")).json()["data"]] == ["m"]
