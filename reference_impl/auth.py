@@ -242,7 +242,8 @@ class RateLimit:
     per ``interval`` (5 minutes) for one path and client IP, configured by the plugin's
     ``ratelimit`` (``enabled``, ``interval``, ``max``); the next requests throw ``RateLimitError``
     (429). Windows are fixed and start at a key's first request (koa2-ratelimit's memory store),
-    and every answer carries ``X-RateLimit-Limit``, ``-Remaining`` and ``-Reset``.
+    and every answer carries ``X-RateLimit-Limit``, ``-Remaining`` and ``-Reset``. (Strapi 5.54.0's
+    own plugin config overrides the documented defaults with 10 requests a minute.)
     """
 
     def __init__(self, config: dict[str, Any] | None = None, clock: Any = time.time) -> None:
