@@ -244,7 +244,11 @@ class WhereBuilder:
             values = [_bind(attr_type, cast_value(attr_type, v)) for v in _as_list(value)]
             return col.in_(values) if op == "$in" else col.not_in(values)
         if op == "$between":
-            low, high = (_as_list(value) + [None, None])[:2]
+            bounds = _as_list(value) if isinstance(value, (list, dict)) else []
+            if len(bounds) != 2:
+                # knex's whereBetween wants an array of two values (Strapi answers 500 otherwise).
+                raise ValidationError("Invalid value for $between: expected an array of two values")
+            low, high = bounds
             # Two comparisons rather than BETWEEN: PostgreSQL cannot parse BETWEEN between binds
             # that carry the column's COLLATE "C".
             low, high = (_bind(attr_type, cast_value(attr_type, v)) for v in (low, high))

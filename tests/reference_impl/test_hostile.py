@@ -340,9 +340,12 @@ async def test_between_on_text(make_app: AppFactory) -> None:
         for field in ("body", "title"):
             r = await app.get(f"/api/articles?filters[{field}][$between][0]=b&filters[{field}][$between][1]=n")
             assert r.status_code == 200, r.text
-        for query in ("filters[body][$between][0]=b", "filters[featured][$between][0]=false&filters[featured][$between][1]=true",
-                      "filters[views][$between]=3"):
+        r = await app.get("/api/articles?filters[featured][$between][0]=false&filters[featured][$between][1]=true")
+        assert r.status_code == 200, r.text
+        for query in ("filters[body][$between][0]=b", "filters[views][$between]=3", "filters[id][$between]=0,1",
+                      "filters[views][$between][0]=1&filters[views][$between][1]=2&filters[views][$between][2]=3"):
             r = await app.get("/api/articles?" + query)
-            assert r.status_code == 200, (query, r.text)
-        assert [a["body"] for a in r.json()["data"]] == [] and [a["body"] for a in (await app.get(
+            assert (r.status_code, error(r)["message"]) == (
+                400, "Invalid value for $between: expected an array of two values"), query
+        assert [a["body"] for a in (await app.get(
             "/api/articles?filters[body][$between][0]=b&filters[body][$between][1]=n")).json()["data"]] == ["m"]
