@@ -10,6 +10,8 @@ per second for ``GET /api/articles`` and ``GET /api/articles/:id`` from a separa
     python benchmarks/throughput.py --database postgresql+psycopg://...
     python benchmarks/throughput.py --url http://127.0.0.1:1337 --label strapi-5.54.0   # a running server
     python benchmarks/throughput.py --strapi 5.54.0         # real Strapi with the fixture, started and stopped here
+
+One target per run; ``python -m benchmarks all`` measures the reference and Strapi side by side.
 """
 
 from __future__ import annotations
@@ -55,18 +57,14 @@ def wait_ready(url: str, proc: subprocess.Popen[bytes] | None, timeout_s: float 
     raise SystemExit(f"{url} not ready after {timeout_s:.0f} s")
 
 
-def start_reference(database: str | None, workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+def start_reference(database: str | None) -> Any:
+    """``python -m reference_impl serve`` on the fixture project, as the ``reference-http`` target starts it."""
     sys.path.insert(0, str(ROOT))
-    from conformance.fixture import write_reference_project
+    from conformance.targets.reference import reference_http_target
 
-    project = write_reference_project(workdir / "project")
-    port = free_port()
-    command = [sys.executable, "-m", "reference_impl", "serve", str(project), "--port", str(port)]
-    if database:
-        command += ["--database", database]
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH")) if p)}
-    proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    return proc, f"http://127.0.0.1:{port}"
+    target = reference_http_target(database_url=database)
+    target.start()
+    return target
 
 
 def seed(base: str, count: int, token: str | None) -> str:
@@ -187,24 +185,20 @@ def main(argv: list[str] | None = None) -> int:
             base = args.url.rstrip("/")
             wait_ready(base, None)
         else:
-            proc, base = start_reference(args.database, workdir)
-            wait_ready(base, proc)
+            proc = start_reference(args.database)
+            base = proc.base_url
         if args.no_seed:
             document_id = httpx.get(base + "/api/articles", timeout=10.0).json()["data"][0]["documentId"]
         else:
             document_id = seed(base, args.articles, args.token)
         paths = {"GET /api/articles": "/api/articles", "GET /api/articles/:id": f"/api/articles/{document_id}"}
         results = measure(base, paths, tool, args.seconds, args.connections, args.threads,
-                          proc.pid if proc is not None else args.server_pid)
+                          proc.proc.pid if proc is not None else args.server_pid)
     finally:
         if strapi is not None:
             strapi.stop()
         if proc is not None:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            proc.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
     label = args.label or ("reference_impl" if not args.url else args.url)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
+from .paths import reports_root
 
 EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -25,7 +26,10 @@ def _suite_module() -> str:
 
 
 def _pytest_args(args: argparse.Namespace, target_opts: list[str], report_dir: Path | None) -> list[str]:
-    out = [_suite_module(), "-p", "conformance.plugin", "-p", "no:cacheprovider", "--rootdir", str(REPO_ROOT),
+    from .suite import PYTEST_CONFIG
+
+    out = [_suite_module(), "-c", str(PYTEST_CONFIG), "-p", "conformance.plugin", "-p", "no:cacheprovider",
+           "--rootdir", str(REPO_ROOT),
            "-o", "console_output_style=classic", "--no-header",
            "-W", "ignore::pytest.PytestAssertRewriteWarning", *target_opts]
     out += ["-q"] if not getattr(args, "verbose", False) else ["-v"]
@@ -38,6 +42,8 @@ def _pytest_args(args: argparse.Namespace, target_opts: list[str], report_dir: P
         out.append(f"--id={sid}")
     if getattr(args, "expectations", None):
         out += ["--expectations", str(args.expectations)]
+    if getattr(args, "profile", None):
+        out += ["--profile", args.profile]
     if getattr(args, "trace", False):
         out += ["--show-trace"]
     workers = getattr(args, "workers", None)
@@ -61,9 +67,22 @@ def _features_dir() -> Path:
     return features_dir()
 
 
+def _check_manifest(path: str, known: set[str] | None) -> str | None:
+    """A manifest is checked against the catalogue before anything starts (exit 2 with its line)."""
+    from .expectations import ExpectationError, Manifest
+
+    try:
+        Manifest.load(Path(path), known)
+    except ExpectationError as exc:
+        return f"expectation manifest: {exc}"
+    return None
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     import pytest
 
+    from .catalogue import load_catalogue, select
+    from .report.verdict import make_profile
     from .targets.base import TargetError
     from .targets.launch import launch
 
@@ -72,39 +91,91 @@ def cmd_run(args: argparse.Namespace) -> int:
     bad = _check_features()
     if bad:
         return _die(bad)
-    if args.expectations and not Path(args.expectations).is_file():
-        return _die(f"expectation manifest {args.expectations} does not exist")
+    try:
+        profile = make_profile(args.profile, args.capability)
+        scenarios = load_catalogue(_features_dir())
+        catalogue = [s.as_json() for s in scenarios]
+        chosen = {s.id for s in select(scenarios, args.tags, args.id)}
+    except ValueError as exc:
+        return _die(str(exc))
+    if not chosen:
+        return _die("no scenario matches the selection")
+    selected = [s for s in catalogue if s["id"] in chosen]
+    known = {s["id"] for s in catalogue if s["id"]}
+    if args.expectations:
+        if not Path(args.expectations).is_file():
+            return _die(f"expectation manifest {args.expectations} does not exist")
+        bad = _check_manifest(args.expectations, known)
+        if bad:
+            return _die(bad)
     try:
         launched = launch(args)
     except TargetError as exc:
         return _die(str(exc))
     try:
-        report_dir = Path(args.report_dir) if args.report_dir else REPO_ROOT / "reports" / launched.report_name
+        report_dir = Path(args.report_dir) if args.report_dir else reports_root() / launched.report_name
         if args.expectations is None and not args.no_expectations:
             from .strapi_commands import manifest_for
 
             default = manifest_for(launched.report_name)
             if default is not None:
+                # the shipped manifests name the shipped scenarios: ids are checked against them only
+                bad = _check_manifest(str(default), known if not args.features else None)
+                if bad:
+                    return _die(bad)
                 print(f"conformance: known differences of {launched.report_name} from {default.relative_to(REPO_ROOT)}")
                 args.expectations = str(default)
+        if launched.target is not None:  # a shared target: what it lacks is known before any scenario runs
+            reason = _capability_gap(launched.target.info, catalogue, selected, profile, report_dir)
+            if reason:
+                return _die(reason)
         code = pytest.main(_pytest_args(args, launched.pytest_options, report_dir))
     finally:
         launched.stop()
     return _exit_code(int(code), report_dir)
 
 
+def _capability_gap(info: Any, catalogue: list[dict[str, Any]], selected: list[dict[str, Any]], profile: Any,
+                    report_dir: Path) -> str | None:
+    """Selected scenarios that need capabilities the target lacks, without an explicit reduced
+    profile: write an ``incomplete`` report and return the one-line reason (exit 2)."""
+    from .report.collector import not_run_report, target_json
+    from .report.verdict import assess, missing_line
+
+    available = info.capabilities
+    records = [{**s, "outcome": "skipped"} for s in selected]
+    line = missing_line(assess(records, profile, available, catalogue, [s["id"] for s in selected]), info.name)
+    if line is None:
+        return None
+    not_run_report(report_dir, target_json(info), selected, catalogue, profile, "the target lacks capabilities")
+    return line
+
+
 def _exit_code(code: int, report_dir: Path) -> int:
+    """From the verdict in report.json: 0 conformant, 1 non-conformant, 2 not everything asked was checked."""
+    from .report.verdict import missing_line
+
     if code == 5:
         return _die("no scenario matches the selection (pytest collected nothing to run)")
-    if code in (0, 1):
-        report = report_dir / "report.json"
-        if report.is_file():
-            summary = json.loads(report.read_text(encoding="utf-8"))["summary"]
-            if summary["total"] == 0:
-                return _die("no scenario matches the selection")
-            return EXIT_FAIL if summary["failed"] or summary["unexpected_passes"] else EXIT_OK
+    if code not in (0, 1):
+        return EXIT_ERROR
+    path = report_dir / "report.json"
+    if not path.is_file():
         return code
-    return EXIT_ERROR
+    report = json.loads(path.read_text(encoding="utf-8"))
+    if report["summary"]["total"] == 0:
+        return _die("no scenario matches the selection")
+    missing = missing_line(report, str(report["target"].get("name")))
+    if missing:
+        return _die(missing)
+    if report["verdict"] == "non-conformant":
+        return EXIT_FAIL
+    if report["verdict"] == "incomplete":
+        skipped = report["coverage"]["skipped"]
+        first = skipped[0] if skipped else {"id": "?", "reason": "?"}
+        return _die(f"{len(skipped)} of {report['coverage']['selected']} selected scenarios were not checked "
+                    f"(first: {first['id']}: {first['reason']}); see {path}")
+    return EXIT_OK
 
 
 def cmd_list(args: argparse.Namespace) -> int:
@@ -153,9 +224,27 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _id_values(pairs: list[str] | None, option: str) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs or []:
+        sid, sep, text = pair.partition("=")
+        if not sep or not sid.strip() or not text.strip():
+            raise ValueError(f"{option} {pair!r}: write {option} ID=TEXT")
+        out[sid.strip()] = text.strip()
+    return out
+
+
 def cmd_expectations_update(args: argparse.Namespace) -> int:
+    """Rewrite a manifest from a report. A new failure needs --reason and --evidence (never a
+    placeholder): without them nothing is written and the ids are named (exit 2)."""
     from .expectations import ExpectationError, Manifest, update_from_report
 
+    try:
+        reasons = _id_values(args.reason, "--reason")
+        evidence = _id_values(args.evidence, "--evidence")
+        messages = _id_values(args.message, "--message")
+    except ValueError as exc:
+        return _die(str(exc))
     try:
         report = json.loads(Path(args.report).read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -165,19 +254,29 @@ def cmd_expectations_update(args: argparse.Namespace) -> int:
         old = Manifest.load(manifest_path) if manifest_path.is_file() else Manifest.empty()
     except ExpectationError as exc:
         return _die(str(exc))
-    text, changes = update_from_report(report, old)
+    update = update_from_report(report, old, reasons, evidence, messages)
+    if update.refused:
+        problems = []
+        if update.needs_reason:
+            problems.append(f"new failure(s) need --reason ID=TEXT and --evidence ID=TEXT: {' '.join(update.needs_reason)}")
+        if update.not_expectable:
+            problems.append("failed with a harness error or in set-up, which is never an expected failure: "
+                            + " ".join(update.not_expectable))
+        if update.unknown_options:
+            problems.append(f"not a failure in {args.report}: {' '.join(update.unknown_options)}")
+        return _die(f"{manifest_path} not written: " + "; ".join(problems))
     manifest_path.parent.mkdir(parents=True, exist_ok=True)
-    manifest_path.write_text(text, encoding="utf-8")
-    print(f"wrote {manifest_path}: " + ", ".join(f"{len(v)} {k}" for k, v in changes.items()))
-    for sid in changes["added"]:
-        print(f"  added {sid}: give it a reason and evidence")
+    manifest_path.write_text(update.text, encoding="utf-8")
+    print(f"wrote {manifest_path}: " + ", ".join(f"{len(v)} {k}" for k, v in update.changes.items()))
+    for sid in update.changes["removed"]:
+        print(f"  removed {sid}: it passes now")
     return EXIT_OK
 
 
 def cmd_fuzz(args: argparse.Namespace) -> int:
     from .fuzz.command import run_fuzz
 
-    return run_fuzz(args, REPO_ROOT)
+    return run_fuzz(args, reports_root().parent)
 
 
 def cmd_stability(args: argparse.Namespace) -> int:
@@ -199,7 +298,7 @@ def cmd_stability(args: argparse.Namespace) -> int:
     command = " ".join(["conformance stability", f"--runs {args.runs}", *run_args]
                        + ([f"--jobs {args.jobs}"] if args.jobs > 1 else []))
     doc = document(name, command, runs, wall)
-    out = Path(args.out) if args.out else REPO_ROOT / "reports" / "stability" / f"{name}.json"
+    out = Path(args.out) if args.out else reports_root() / "stability" / f"{name}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
     print(f"\n{doc['runs']} runs of {doc['scenarios']} scenarios against {name} in {doc['wall_time_s']:.0f}s: "
@@ -224,7 +323,8 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
                         help="for --target process: the command that starts the server")
     parser.add_argument("--ready-url", default=None, help="for --target process: the base URL to wait for")
     parser.add_argument("--capability", action="append", default=None,
-                        help="capability of a black-box target (repeatable)")
+                        help="check only the scenarios needing these capabilities (repeatable): an explicit "
+                             "reduced profile, exit 0 if they all pass")
     parser.add_argument("--database", default=None, help="database URL for reference targets (default: SQLite file)")
 
 
@@ -235,6 +335,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="run the scenarios against a target and write reports")
     add_target_options(run)
+    run.add_argument("--profile", default=None, choices=("full", "black-box"),
+                     help="full (default): every selected scenario must be checked, a missing capability is "
+                          "exit 2; black-box: only the scenarios that need no instrumentation")
     run.add_argument("--tags", default=None, help="tag expression: '@must and not @needs:webhooks'")
     run.add_argument("--id", action="append", default=None, help="run only this scenario id (repeatable)")
     run.add_argument("--report-dir", default=None, help="default: reports/<target>/")
@@ -259,7 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     matrix = sub.add_parser("matrix", help="one page comparing several report.json files")
     matrix.add_argument("reports", nargs="+")
-    matrix.add_argument("--out", default=str(REPO_ROOT / "reports" / "matrix.html"))
+    matrix.add_argument("--out", default=str(reports_root() / "matrix.html"))
     matrix.add_argument("--title", default="Conformance matrix")
     matrix.set_defaults(func=cmd_matrix)
 
@@ -287,6 +390,12 @@ def build_parser() -> argparse.ArgumentParser:
     upd = exp_sub.add_parser("update", help="rewrite a manifest from a run's report.json")
     upd.add_argument("--report", required=True)
     upd.add_argument("--manifest", required=True)
+    upd.add_argument("--reason", action="append", default=None, metavar="ID=TEXT",
+                     help="why this target differs from the documentation (required for each new failure)")
+    upd.add_argument("--evidence", action="append", default=None, metavar="ID=TEXT",
+                     help="how the difference was seen: docs page, request and answer (required for each new failure)")
+    upd.add_argument("--message", action="append", default=None, metavar="ID=TEXT",
+                     help="start of the expected failure message (default: the failure's first line)")
     upd.set_defaults(func=cmd_expectations_update)
 
     from .strapi_commands import add_parser as add_strapi

@@ -1,9 +1,12 @@
 """Assertions that explain themselves: expected vs actual, the HTTP exchange and the trace.
 
-JSON expectations are *subset* matches: every key given must match, other keys are ignored, lists
-must have the same length.  Special strings stand for kinds of values: ``<any>``, ``<string>``,
-``<number>``, ``<integer>``, ``<boolean>``, ``<null>``, ``<object>``, ``<list>``, and ``<absent>``
-(the key must not be there).
+JSON expectations are *subset* matches by default: every key given must match, other keys are
+ignored, lists must have the same length.  With ``exact=True`` every object must also have no key
+beyond those given (``{}`` means "an empty object", not "an object"): used where the documentation
+promises a whole shape.  Both are type-strict: a boolean is never a number, a string never a
+number; ``1`` and ``1.0`` are equal (JSON does not tell them apart).  Special strings stand for
+kinds of values: ``<any>``, ``<string>``, ``<number>``, ``<integer>``, ``<boolean>``, ``<null>``,
+``<object>``, ``<list>``, and ``<absent>`` (the key must not be there).
 """
 
 from __future__ import annotations
@@ -49,8 +52,8 @@ def show(value: Any) -> str:
         return repr(value)
 
 
-def mismatches(expected: Any, actual: Any, path: str = "$") -> list[str]:
-    """Where ``actual`` does not match the subset pattern ``expected``."""
+def mismatches(expected: Any, actual: Any, path: str = "$", *, exact: bool = False) -> list[str]:
+    """Where ``actual`` does not match the pattern ``expected`` (a subset pattern unless ``exact``)."""
     if isinstance(expected, str) and expected in _KINDS:
         if actual is _MISSING or not _KINDS[expected](actual):
             return [f"{path}: expected {expected}, got {show(actual)}"]
@@ -62,7 +65,10 @@ def mismatches(expected: Any, actual: Any, path: str = "$") -> list[str]:
             return [f"{path}: expected an object, got {show(actual)}"]
         out: list[str] = []
         for key, want in expected.items():
-            out += mismatches(want, actual.get(key, _MISSING), f"{path}.{key}")
+            out += mismatches(want, actual.get(key, _MISSING), f"{path}.{key}", exact=exact)
+        if exact:
+            out += [f"{path}.{key}: expected no such key, got {show(actual[key])}"
+                    for key in actual if key not in expected]
         return out
     if isinstance(expected, list):
         if not isinstance(actual, list):
@@ -71,7 +77,7 @@ def mismatches(expected: Any, actual: Any, path: str = "$") -> list[str]:
             return [f"{path}: expected {len(expected)} items, got {len(actual)}: {show(actual)}"]
         out = []
         for i, (want, got) in enumerate(zip(expected, actual, strict=True)):
-            out += mismatches(want, got, f"{path}[{i}]")
+            out += mismatches(want, got, f"{path}[{i}]", exact=exact)
         return out
     if actual is _MISSING:
         return [f"{path}: expected {show(expected)}, the key is absent"]

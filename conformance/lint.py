@@ -1,5 +1,8 @@
 """``conformance lint``: every scenario has a unique stable id, exactly one level, a documentation
-page, and only known tags and capabilities; every file parses."""
+page, and only known tags and capabilities; every file parses; and every scenario proves something:
+a passing scenario must rest on a positive check (conformance/assertions.py classifies the Then
+steps), and an absence in the trace must sit beside a marker proving the trace of that answer was
+recorded."""
 
 from __future__ import annotations
 
@@ -7,7 +10,8 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .catalogue import feature_files, parse_feature, rel_feature
+from .assertions import POSITIVE_KINDS, classify
+from .catalogue import CatalogueScenario, feature_files, parse_feature, rel_feature
 from .fixture.fixture import CAPABILITIES
 from .tags import KNOWN_PLAIN, KNOWN_PREFIXES, LEVELS, split_tags
 
@@ -67,4 +71,38 @@ def lint_paths(paths: list[Path]) -> list[Problem]:
                     problems.append(Problem(where, "directs a component but lacks @needs:control"))
                 if any("the trace" in step for step in s.steps) and "trace" not in tags.needs:
                     problems.append(Problem(where, "asserts the trace but lacks @needs:trace"))
+                problems += [Problem(where, message) for message in assertion_problems(s)]
     return problems
+
+
+def assertion_problems(scenario: CatalogueScenario) -> list[str]:
+    """Why a pass of this scenario would prove nothing (empty when it would prove something).
+
+    The Then steps are taken block by block (a block: the Then steps after one When), since each
+    block checks one answer: an absence passes on an empty answer, so the same answer needs a
+    positive check, and a trace absence needs a trace marker of that same answer."""
+    out: list[str] = []
+    blocks: list[list[tuple[str, str | None]]] = [[]]
+    for step in scenario.steps:
+        keyword, _, text = step.partition(" ")
+        if keyword == "when":
+            if blocks[-1]:
+                blocks.append([])
+        elif keyword == "then":
+            blocks[-1].append((text, classify(text)))
+    thens = [item for block in blocks for item in block]
+    out += [f"Then step matches no known assertion (conformance/assertions.py): {text!r}"
+            for text, kind in thens if kind is None]
+    if not thens:
+        return out + ["asserts nothing: no Then step"]
+    if not any(kind in POSITIVE_KINDS for _, kind in thens):
+        return out + ["asserts only absences: add a positive check (a status, a value, a trace marker)"]
+    for block in blocks:
+        kinds = {kind for _, kind in block}
+        first = block[0][0] if block else ""
+        if kinds & {"absence", "trace-absence"} and not kinds & POSITIVE_KINDS:
+            out.append(f"the answer checked from {first!r} on gets only absences: add a positive check")
+        elif "trace-absence" in kinds and "trace" not in kinds:
+            out.append(f"the answer checked from {first!r} on gets a trace absence but no trace marker "
+                       "proving its trace was recorded")
+    return out

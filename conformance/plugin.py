@@ -16,7 +16,8 @@ import pytest
 
 from . import __version__
 from .expectations import ExpectationError, Manifest
-from .report.collector import ReportCollector, scenario_meta
+from .report.collector import CATALOGUE_KEY, WORKER_CATALOGUE, ReportCollector, scenario_meta, target_json
+from .report.verdict import Profile, make_profile
 from .steps import MODULES
 from .tags import LEVELS, TagExpressionError, compile_expression
 from .targets.base import Target, TargetError, TargetInfo
@@ -30,6 +31,9 @@ _started_key = pytest.StashKey[float]()
 _manifest_key = pytest.StashKey[Manifest]()
 _scenario_key = pytest.StashKey[dict[str, Any]]()
 _selector_key = pytest.StashKey[Any]()
+_profile_key = pytest.StashKey[Profile]()
+# Why the capability gate skipped a scenario: "profile" (not asked for) or "capability" (lacking).
+_skip_kind_key = pytest.StashKey[str]()
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -39,7 +43,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--target-name", default=None, help="name of the target in reports")
     group.addoption("--target-kind", default=None, help="kind of the target in reports (http, strapi, ...)")
     group.addoption("--capability", action="append", default=None,
-                    help="capabilities of a black-box target (repeatable; default: discovered)")
+                    help="check only scenarios needing these capabilities (repeatable): an explicit reduced profile")
+    group.addoption("--profile", default=None, choices=("full", "black-box"),
+                    help="full (default: every selected scenario must be checked) or black-box (content types only)")
     group.addoption("--webhook-events", default=None, help="URL of the webhook receiver's event list")
     group.addoption("--report-dir", default=None, help="write report.json, junit.xml and report.html here")
     group.addoption("--expectations", default=None, help="expectation manifest (TOML) for this target")
@@ -48,11 +54,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--show-trace", action="store_true", default=False,
                     help="print every scenario's HTTP exchange and trace")
     group.addoption("--database-url", default=None, help="database URL for the in-process reference target")
+    group.addoption("--probed", default=None,
+                    help="capability probe results of the controlling process (JSON; set by `conformance run`)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
     for marker in ("scenario_id(id)", "level(level)", "needs(capability)", "doc(page)", "bdd_tag(tag)"):
         config.addinivalue_line("markers", f"{marker}: conformance scenario metadata")
+    try:
+        config.stash[_profile_key] = make_profile(config.getoption("profile"), config.getoption("capability"))
+    except ValueError as exc:
+        raise pytest.UsageError(str(exc)) from exc
     manifest_path = config.getoption("expectations")
     try:
         config.stash[_manifest_key] = Manifest.load(Path(manifest_path)) if manifest_path else Manifest.empty()
@@ -65,7 +77,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError(f"--tags: {exc}") from exc
     report_dir = config.getoption("report_dir")
     if report_dir and not hasattr(config, "workerinput"):
-        collector = ReportCollector(config, Path(report_dir), config.stash[_manifest_key])
+        collector = ReportCollector(config, Path(report_dir), config.stash[_manifest_key], config.stash[_profile_key])
         config.pluginmanager.register(collector, "conformance-report")
 
 
@@ -98,10 +110,36 @@ def scenario_id(item: pytest.Item) -> str | None:
     return mark.args[0] if mark else None
 
 
+def _catalogue_entry(item: pytest.Item, sid: str) -> dict[str, Any]:
+    levels = [m.args[0] for m in item.iter_markers("level")]
+    return {"id": sid, "level": levels[0] if levels else None,
+            "needs": sorted({m.args[0] for m in item.iter_markers("needs")})}
+
+
+def _record_catalogue(config: pytest.Config, collected: list[pytest.Item], selected: list[pytest.Item]) -> None:
+    """Keep what was collected and selected for the coverage; an xdist worker sends it to the controller."""
+    entries = [_catalogue_entry(item, sid) for item in collected if (sid := scenario_id(item)) is not None]
+    data = {"all": entries, "selected": [sid for item in selected if (sid := scenario_id(item)) is not None]}
+    config.stash[CATALOGUE_KEY] = data
+    workeroutput = getattr(config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput[WORKER_CATALOGUE] = data
+    else:  # one process: the manifest can be checked against what was collected (the CLI does it otherwise)
+        manifest = config.stash.get(_manifest_key, None)
+        if manifest is not None:
+            try:
+                manifest.check_ids({e["id"] for e in entries})
+            except ExpectationError as exc:
+                raise pytest.UsageError(f"expectation manifest: {exc}") from exc
+
+
+@pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    collected = list(items)
     selector = config.stash.get(_selector_key, None)
     ids = set(config.getoption("scenario_ids") or [])
     if selector is None and not ids:
+        _record_catalogue(config, collected, items)
         return
     keep: list[pytest.Item] = []
     drop: list[pytest.Item] = []
@@ -116,6 +154,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if drop:
         config.hook.pytest_deselected(items=drop)
         items[:] = keep
+    _record_catalogue(config, collected, items)
 
 
 # -- the target ---------------------------------------------------------------------------------------
@@ -132,6 +171,12 @@ class _Session:
         self.events_url: str | None = config.getoption("webhook_events")
 
     def start(self) -> TargetInfo:
+        """Start the target and prove its capabilities (conformance/probes.py), unless the controlling
+        process already did (``--probed``): each process of an in-process run probes its own target."""
+        from .probes import decode, restore, verify
+        from .steps.webhooks import window_floor_s
+
+        window_floor_s()  # a bad CONFORMANCE_WEBHOOK_WINDOW_FLOOR_S is exit 2, not a failure per scenario
         spec = self.config.getoption("target")
         declared = self.config.getoption("capability")
         caps = frozenset(declared) if declared else None
@@ -151,14 +196,16 @@ class _Session:
         info = self.target.start()
         if caps is not None:  # the user says the target has at most these
             info.capabilities = info.capabilities & caps
-        if not self.events_url:
-            info.capabilities = info.capabilities - {"webhooks"}
-        self.client = self.target.client()
+        probed = self.config.getoption("probed")
+        if probed:
+            restore(info, *decode(probed))
+        else:
+            verify(self.target.http, info, self.events_url)
+        self.client = self.target.http
         return info
 
     def stop(self) -> None:
-        if self.client is not None:
-            self.client.close()
+        self.client = None  # the target's own client: closed by target.stop()
         if self.target is not None:
             self.target.stop()
         if self.receiver is not None:
@@ -193,9 +240,15 @@ def _capability_gate(request: pytest.FixtureRequest) -> None:
     session: _Session = request.getfixturevalue("conformance_session")
     assert session.target is not None
     info = session.target.info
-    request.node.user_properties.append(("target", info.as_json()))
+    request.node.user_properties.append(("target", target_json(info)))
+    profile: Profile = request.config.stash[_profile_key]
+    if not profile.covers(needs):
+        request.node.stash[_skip_kind_key] = "profile"
+        outside = sorted(set(needs) - (profile.capabilities or set()))
+        pytest.skip(f"outside profile {profile.name} (needs {', '.join(outside)})")
     missing = [n for n in needs if n not in info.capabilities]
     if missing:
+        request.node.stash[_skip_kind_key] = "capability"
         pytest.skip(f"target {info.name} lacks capability {', '.join(missing)}")
 
 
@@ -233,6 +286,17 @@ def pytest_bdd_step_func_lookup_error(request: pytest.FixtureRequest, feature: A
     _record_step(request, step, "undefined", f"no step definition matches: {step.keyword} {step.name}")
 
 
+def _unverified(item: pytest.Item, report: pytest.TestReport, sid: str) -> str | None:
+    """A manifest entry whose scenario was selected, asked for by the profile, and skipped: the
+    difference it records was not seen this time, so the run cannot vouch for it."""
+    manifest: Manifest = item.config.stash[_manifest_key]
+    if not report.skipped or sid not in manifest.ids or item.stash.get(_skip_kind_key, "") == "profile":
+        return None
+    longrepr = report.longrepr
+    why = str(longrepr[2]).removeprefix("Skipped: ") if isinstance(longrepr, tuple) else str(longrepr)
+    return f"unverified: {sid} is listed in {manifest.path} but was not checked ({why})"
+
+
 def _failure_text(call: pytest.CallInfo[Any]) -> tuple[str, str]:
     exc = call.excinfo.value if call.excinfo else None
     if exc is None:
@@ -257,7 +321,12 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
     report.user_properties.append(("scenario", scenario))
     world = item.stash.get(_world_key, None)
     meta: dict[str, Any] = {"phase": report.when}
-    if report.when == "call" or report.failed:
+    unverified = _unverified(item, report, sid) if report.when in ("setup", "call") else None
+    if unverified is not None:
+        report.outcome = "failed"
+        report.longrepr = unverified
+        meta.update(outcome="unverified", message=unverified, detail=unverified)
+    elif report.when == "call" or report.failed:
         message, detail = _failure_text(call) if report.failed else ("", "")
         meta.update(message=message, detail=detail, steps=item.stash.get(_steps_key, []))
         if world is not None:
@@ -267,7 +336,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
         if report.failed and isinstance(exc, (AssertionError, HarnessError)) and detail:
             report.longrepr = detail  # our messages already say what failed and show the exchange
         manifest: Manifest = item.config.stash[_manifest_key]
-        verdict = manifest.judge(sid, report.passed, message)
+        assertion = report.when == "call" and isinstance(exc, AssertionError)
+        if report.failed:
+            meta["failure"] = "assertion" if assertion else "error"
+        verdict = manifest.judge(sid, report.passed, message, assertion)
         if verdict.outcome == "expected_failure":
             report.outcome = "skipped"
             report.wasxfail = verdict.reason  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from .paths import reports_root
 from .targets.base import TargetError
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
@@ -64,7 +65,7 @@ def cmd_matrix(args: argparse.Namespace) -> int:
     runs = [("reference", [])] + [(f"strapi-{v}", ["--target", "strapi", "--strapi-version", v])
                                   for v in args.versions]
     for name, target_args in runs:
-        report_dir = REPO_ROOT / "reports" / name
+        report_dir = reports_root() / name
         command = [sys.executable, "-m", "conformance.cli", "run", *target_args, "--report-dir", str(report_dir)]
         _say(f"== {name}: {' '.join(command[2:])}")
         code = subprocess.call(command)
@@ -98,5 +99,5 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     st.set_defaults(func=cmd_status)
     matrix = actions.add_parser("matrix", help="run every release and write reports/matrix.html and .json")
     matrix.add_argument("--versions", nargs="+", default=list(MATRIX_VERSIONS))
-    matrix.add_argument("--out", default=str(REPO_ROOT / "reports" / "matrix.html"))
+    matrix.add_argument("--out", default=str(reports_root() / "matrix.html"))
     matrix.set_defaults(func=cmd_matrix)

@@ -1,7 +1,10 @@
 """The webhook receiver: a small real HTTP server on loopback that records what targets post.
 
-``POST /hooks`` records a delivery (headers and JSON body); ``GET /events`` answers every delivery
-recorded so far, so that any process of a run (pytest-xdist workers included) can poll it.
+``POST /hooks`` records a delivery (headers, JSON body, arrival time and its index in the run).
+``GET /events`` answers every delivery recorded so far; ``GET /events?after=N&wait=S`` answers the
+deliveries from index N on, and when there are none yet, holds the request until one arrives or S
+seconds passed (a long poll). Any process of a run (pytest-xdist workers included) reads it, and a
+waiting step wakes up when a delivery lands instead of polling on a timer.
 """
 
 from __future__ import annotations
@@ -11,12 +14,16 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import httpx
+
+MAX_WAIT_S = 30.0
 
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
+    protocol_version = "HTTP/1.1"  # keep-alive: one connection per reader for the whole run
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
         length = int(self.headers.get("content-length") or 0)
@@ -31,14 +38,26 @@ class _Handler(BaseHTTPRequestHandler):
             "body": body,
             "received_at": time.time(),
         }
-        with self.server.lock:
+        with self.server.arrived:
+            record["index"] = len(self.server.deliveries)
             self.server.deliveries.append(record)
+            self.server.arrived.notify_all()
         self.send_response(204)
+        self.send_header("content-length", "0")
         self.end_headers()
 
     def do_GET(self) -> None:  # noqa: N802
-        with self.server.lock:
-            payload = json.dumps(self.server.deliveries).encode()
+        query = parse_qs(urlsplit(self.path).query)
+        try:
+            after = max(0, int(query.get("after", ["0"])[0]))
+            wait = min(MAX_WAIT_S, max(0.0, float(query.get("wait", ["0"])[0])))
+        except ValueError:
+            self.send_error(400, "after and wait must be numbers")
+            return
+        server = self.server
+        with server.arrived:
+            server.arrived.wait_for(lambda: len(server.deliveries) > after or server.closing, timeout=wait)
+            payload = json.dumps(server.deliveries[after:]).encode()
         self.send_response(200)
         self.send_header("content-type", "application/json")
         self.send_header("content-length", str(len(payload)))
@@ -55,7 +74,8 @@ class _Server(ThreadingHTTPServer):
     def __init__(self) -> None:
         super().__init__(("127.0.0.1", 0), _Handler)
         self.deliveries: list[dict[str, Any]] = []
-        self.lock = threading.Lock()
+        self.arrived = threading.Condition()
+        self.closing = False
 
 
 class WebhookReceiver:
@@ -67,7 +87,10 @@ class WebhookReceiver:
 
     def start(self) -> WebhookReceiver:
         self._server = _Server()
-        self._thread = threading.Thread(target=self._server.serve_forever, name="webhook-receiver", daemon=True)
+        # serve_forever checks for shutdown() every poll_interval: the default 0.5 s was added to
+        # the end of every run.
+        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05},
+                                        name="webhook-receiver", daemon=True)
         self._thread.start()
         return self
 
@@ -87,13 +110,58 @@ class WebhookReceiver:
 
     def stop(self) -> None:
         if self._server is not None:
+            with self._server.arrived:  # release long polls still waiting
+                self._server.closing = True
+                self._server.arrived.notify_all()
+            events_url = self.events_url
             self._server.shutdown()
             self._server.server_close()
             self._server = None
+            stale = _feeds.pop(events_url, None)
+            if stale is not None:
+                stale.close()
+
+
+class EventFeed:
+    """Reads a receiver's deliveries by index over one keep-alive client (plain HTTP: no TLS set-up)."""
+
+    def __init__(self, events_url: str) -> None:
+        self.events_url = events_url
+        self._client = httpx.Client(timeout=5.0, verify=False, trust_env=False)
+        # Held for a whole request, so that close() waits for a long poll that stop() just released
+        # instead of closing its socket under it.
+        self._lock = threading.Lock()
+        # The highest index this process has seen + 1: a scenario that starts later can skip the rest.
+        self.seen = 0
+
+    def after(self, index: int, wait_s: float = 0.0) -> list[dict[str, Any]]:
+        """Deliveries from ``index`` on; waits up to ``wait_s`` for the first one when there is none."""
+        wait_s = max(0.0, min(wait_s, MAX_WAIT_S))
+        with self._lock:
+            response = self._client.get(self.events_url, params={"after": index, "wait": f"{wait_s:.3f}"},
+                                        timeout=wait_s + 5.0)
+        response.raise_for_status()
+        data = response.json()
+        found = data if isinstance(data, list) else []
+        self.seen = max(self.seen, index + len(found))
+        return found
+
+    def close(self) -> None:
+        with self._lock:
+            self._client.close()
+
+
+_feeds: dict[str, EventFeed] = {}
+
+
+def feed(events_url: str) -> EventFeed:
+    """The process's one feed for ``events_url``."""
+    found = _feeds.get(events_url)
+    if found is None:
+        found = _feeds[events_url] = EventFeed(events_url)
+    return found
 
 
 def fetch_deliveries(events_url: str) -> list[dict[str, Any]]:
-    response = httpx.get(events_url, timeout=5.0)
-    response.raise_for_status()
-    data = response.json()
-    return data if isinstance(data, list) else []
+    """Every delivery recorded so far."""
+    return feed(events_url).after(0)

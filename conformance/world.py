@@ -14,6 +14,7 @@ import httpx
 
 from . import trace as trace_mod
 from .targets.base import TargetInfo
+from .webhooks import feed
 
 CONTROL_HEADER = "X-Conformance-Control"
 _PLACEHOLDER = re.compile(r"\{(batch|[A-Z][A-Za-z0-9_]*)(?:\.([A-Za-z]+))?\}")
@@ -35,6 +36,7 @@ class Exchange:
     response_body: str = ""
     error: str | None = None
     duration_s: float = 0.0
+    started_at: float = 0.0  # wall-clock time the request was sent (webhook windows start there)
 
     @property
     def trace(self) -> list[str]:
@@ -75,6 +77,7 @@ class World:
 
     def __init__(self, client: httpx.Client, target: TargetInfo, events_url: str | None) -> None:
         self.client = client
+        self.scenario: str | None = None  # its id, set by steps whose messages may name it later
         self.target = target
         self.events_url = events_url
         self.batch = "b" + uuid.uuid4().hex[:16]
@@ -85,6 +88,10 @@ class World:
         self.last: Exchange | None = None
         self.response: httpx.Response | None = None
         self.selected_delivery: dict[str, Any] | None = None
+        # Webhook deliveries read by the steps (conformance/steps/webhooks.py); the receiver's
+        # deliveries before ``events_from`` were all read before this scenario began.
+        self.webhooks: Any = None
+        self.events_from = feed(events_url).seen if events_url else 0
 
     # -- placeholders ---------------------------------------------------------------------------
     def substitute(self, text: str) -> str:
@@ -134,7 +141,7 @@ class World:
             content = content.encode()
         if content is not None:
             body_text = content[:BODY_LIMIT * 2].decode("utf-8", "replace")
-        exchange = Exchange(method, url, send_headers, body_text)
+        exchange = Exchange(method, url, send_headers, body_text, started_at=time.time())
         started = time.perf_counter()
         try:
             response = self.client.request(method, url, content=content, headers=send_headers)

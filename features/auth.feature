@@ -130,7 +130,8 @@ Feature: Authentication and permissions on the content API
   Scenario: A request the Public role may not make reaches no policy, middleware or controller
     Given I use the bearer token "garbage"
     When I DELETE "/api/articles/whatever000000000000000"
-    Then the status is 401
+    Then the error is 401 UnauthorizedError "Missing or invalid credentials"
+    And the trace contains "gmw:second:in"
     And the trace does not contain "policy:*"
     And the trace does not contain "rmw:*"
     And the trace does not contain "controller:*"
@@ -143,6 +144,7 @@ Feature: Authentication and permissions on the content API
       {"data": {"title": "ro", "batch": "{batch}"}}
       """
     Then the error is 403 ForbiddenError "Forbidden"
+    And the trace contains "gmw:second:in"
     And the trace does not contain "policy:*"
 
   @id:AU-018 @should @needs:api-tokens @doc:cms/backend-customization/requests-responses

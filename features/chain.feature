@@ -118,7 +118,8 @@ Feature: The full request chain
   Scenario: A policy block is thrown: it passes back through the global middlewares without their after-next code
     Given the policy "first" denies the request
     When I GET "/api/articles"
-    Then the status is 403
+    Then the error is 403 PolicyError "Policy Failed"
+    And the trace contains "policy:first:deny"
     And the trace does not contain "rmw:*"
     And the trace does not contain "gmw:*:out"
 

@@ -26,6 +26,7 @@ Feature: Controllers
       {"data": [{"title": "Alpha"}, {"title": "Beta"}],
        "meta": {"pagination": {"page": 1, "pageSize": 25, "pageCount": 1, "total": 2}}}
       """
+    And the JSON at "meta" is exactly {"pagination": {"page": 1, "pageSize": 25, "pageCount": 1, "total": 2}}
 
   @id:CT-003 @must @doc:cms/api/rest
   Scenario: findOne answers the entry and an empty meta
@@ -38,6 +39,7 @@ Feature: Controllers
       """
       {"data": {"id": "<integer>", "documentId": "{A}", "title": "Solo", "views": 4}, "meta": {}}
       """
+    And the JSON at "meta" is exactly {}
 
   @id:CT-004 @must @doc:cms/api/rest
   Scenario: The response is flat: attributes sit on data next to id and documentId
@@ -66,6 +68,7 @@ Feature: Controllers
     Given "controller:article" returns the value {"data": {"from": "controller"}} on find
     When I GET "/api/articles"
     Then the status is 200
+    And the trace contains "controller:article.find:in"
     And the body matches:
       """
       {"data": {"from": "controller"}}
@@ -77,6 +80,7 @@ Feature: Controllers
     Given "controller:article" responds 200 with {"custom": "body"}
     When I GET "/api/articles"
     Then the status is 200
+    And the trace contains "controller:article.find:in"
     And the body matches:
       """
       {"custom": "body"}
@@ -101,6 +105,7 @@ Feature: Controllers
       """
       {"data": {"title": "Made", "views": 1, "documentId": "<string>", "createdAt": "<string>"}, "meta": {}}
       """
+    And the JSON at "meta" is exactly {}
 
   @id:CT-010 @must @doc:cms/api/rest
   Scenario: update answers 200 with the updated entry
@@ -116,6 +121,7 @@ Feature: Controllers
       """
       {"data": {"documentId": "{A}", "title": "Old", "views": 2}, "meta": {}}
       """
+    And the JSON at "meta" is exactly {}
 
   @id:CT-011 @must @doc:cms/api/rest
   Scenario: update of a document that does not exist answers 404
@@ -200,4 +206,5 @@ Feature: Controllers
       """
       {"data": {"id": "<integer>", "attributes": {"title": "Legacy"}}, "meta": {}}
       """
+    And the JSON at "meta" is exactly {}
     And the JSON at "data.title" is absent

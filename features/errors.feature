@@ -64,6 +64,10 @@ Feature: Error responses
     When I GET "/api/articles"
     Then the error is 500 InternalServerError "Internal Server Error"
     And the error has no details
+    And the body is exactly:
+      """
+      {"data": null, "error": {"status": 500, "name": "InternalServerError", "message": "Internal Server Error"}}
+      """
 
   @id:ER-010 @must @needs:control @doc:cms/error-handling
   Scenario: An error thrown without details has empty details
@@ -76,7 +80,7 @@ Feature: Error responses
   Scenario: An error answer carries null data and the error object only
     Given "controller:article" throws ApplicationError "Shape"
     When I GET "/api/articles"
-    Then the body matches:
+    Then the body is exactly:
       """
       {"data": null, "error": {"status": 400, "name": "ApplicationError", "message": "Shape", "details": {}}}
       """
@@ -103,14 +107,13 @@ Feature: Error responses
       """
     Then the status is 400
     And the JSON at "data" is null
-    And the JSON at "error.status" is 400
+    And the error is 400, whatever its name and message
 
   @id:ER-015 @should @doc:cms/configurations/middlewares
   Scenario: A JSON body over the body parser's limit answers 413
     When I POST "/api/articles" with a JSON body of 1200000 bytes
     Then the status is 413
-    And the JSON at "error.status" is 413
-    And the JSON at "error.name" is "PayloadTooLargeError"
+    And the error is 413 PayloadTooLargeError, whatever its message
 
   @id:ER-016 @must @needs:trace @needs:control @doc:cms/error-handling
   Scenario: The error answer comes from the error middleware even when the error is thrown on the way back

@@ -28,6 +28,7 @@ Feature: Global middlewares
     Given "gmw:first" responds 200 with {"short": "circuit"}
     When I GET "/api/articles"
     Then the status is 200
+    And the trace contains "gmw:first:in"
     And the body matches:
       """
       {"short": "circuit"}
@@ -55,6 +56,7 @@ Feature: Global middlewares
     Given "gmw:second" returns without calling next
     When I GET "/api/articles"
     Then the error is 404 NotFoundError "Not Found"
+    And the trace contains "gmw:second:in"
     And the error details are {}
     And the trace does not contain "policy:*"
 
@@ -63,6 +65,7 @@ Feature: Global middlewares
     Given "gmw:first" throws ApplicationError "Global says no" with details {"where": "global"}
     When I GET "/api/articles"
     Then the error is 400 ApplicationError "Global says no"
+    And the trace contains "gmw:first:in"
     And the error details are {"where": "global"}
     And the trace does not contain "policy:*"
 
@@ -126,7 +129,7 @@ Feature: Global middlewares
   Scenario: X-Powered-By is not set on an answer produced from a thrown error
     Given "controller:article" throws ApplicationError "nope"
     When I GET "/api/articles"
-    Then the status is 400
+    Then the error is 400 ApplicationError "nope"
     And the header "X-Powered-By" is absent
 
   @id:GM-015 @should @doc:cms/configurations/middlewares

@@ -59,6 +59,7 @@ Feature: Query Engine lifecycle hooks
       {"data": {"title": "Aborted", "batch": "{batch}"}}
       """
     Then the error is 400 ApplicationError "Not today"
+    And the trace contains "lifecycle:file:beforeCreate"
     And the error details are {"hook": "beforeCreate"}
     And the trace does not contain "lifecycle:*:afterCreate"
     When no component is directed any more
@@ -124,7 +125,9 @@ Feature: Query Engine lifecycle hooks
       | alias | title |
       | A     | Bulk  |
     When I DELETE "/api/articles/{A}"
-    Then the trace does not contain "lifecycle:*:beforeDeleteMany"
+    Then the status is 204
+    And the trace contains "lifecycle:file:beforeDelete"
+    And the trace does not contain "lifecycle:*:beforeDeleteMany"
     And the trace does not contain "lifecycle:*:beforeCreateMany"
     And the trace does not contain "lifecycle:*:beforeUpdateMany"
 
@@ -171,7 +174,8 @@ Feature: Query Engine lifecycle hooks
       {"data": {"title": "Not a number", "views": "many", "batch": "{batch}"}}
       """
     Then the status is 400
-    And the JSON at "error.name" is "ValidationError"
+    And the trace contains "controller:article.create:in"
+    And the error is 400 ValidationError, whatever its message
     And the trace does not contain "lifecycle:*:afterCreate"
     When I GET "/api/articles?filters[batch][$eq]={batch}&status=draft"
     Then "data" has 0 items

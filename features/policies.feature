@@ -147,6 +147,7 @@ Feature: Route policies
     Given I use the bearer token "not-a-real-token"
     When I GET "/api/articles"
     Then the error is 401 UnauthorizedError "Missing or invalid credentials"
+    And the trace contains "gmw:second:in"
     And the trace does not contain "policy:*"
 
   @id:PO-020 @must @needs:trace @doc:cms/backend-customization/policies

@@ -229,11 +229,8 @@ Feature: REST API parameters
   @id:RP-036 @should @doc:cms/api/rest/filters
   Scenario: A validation error names the query parameter it comes from
     When I GET "/api/articles?filters[nope][$eq]=1"
-    Then the status is 400
-    And the body matches:
-      """
-      {"error": {"details": {"key": "nope", "path": null, "source": "query", "param": "filters"}}}
-      """
+    Then the error is 400 ValidationError "Invalid key nope"
+    And the error details are {"key": "nope", "path": null, "source": "query", "param": "filters"}
 
   @id:RP-040 @must @doc:cms/api/rest/sort-pagination
   Scenario: sort orders by a field descending
@@ -268,30 +265,30 @@ Feature: REST API parameters
   @id:RP-050 @must @doc:cms/api/rest/sort-pagination
   Scenario: Without pagination parameters the first page of 25 is answered with its meta
     When I GET "/api/articles?filters[batch][$eq]={batch}"
-    Then the JSON at "meta.pagination" is {"page": 1, "pageSize": 25, "pageCount": 1, "total": 4}
+    Then the JSON at "meta.pagination" is exactly {"page": 1, "pageSize": 25, "pageCount": 1, "total": 4}
 
   @id:RP-051 @must @doc:cms/api/rest/sort-pagination
   Scenario: Pagination by page answers that page and page-style meta
     When I GET "/api/articles?filters[batch][$eq]={batch}&sort=views:asc&pagination[page]=2&pagination[pageSize]=3"
     Then the "title" of "data" are, in order: Delta
-    And the JSON at "meta.pagination" is {"page": 2, "pageSize": 3, "pageCount": 2, "total": 4}
+    And the JSON at "meta.pagination" is exactly {"page": 2, "pageSize": 3, "pageCount": 2, "total": 4}
 
   @id:RP-052 @must @doc:cms/api/rest/sort-pagination
   Scenario: Pagination by offset answers that window and offset-style meta
     When I GET "/api/articles?filters[batch][$eq]={batch}&sort=views:asc&pagination[start]=1&pagination[limit]=2"
     Then the "title" of "data" are, in order: beta, Gamma ray
-    And the JSON at "meta.pagination" is {"start": 1, "limit": 2, "total": 4}
+    And the JSON at "meta.pagination" is exactly {"start": 1, "limit": 2, "total": 4}
 
   @id:RP-053 @must @doc:cms/api/rest/sort-pagination
   Scenario: withCount false drops total and pageCount from page-style meta
     When I GET "/api/articles?filters[batch][$eq]={batch}&pagination[page]=1&pagination[pageSize]=2&pagination[withCount]=false"
     Then "data" has 2 items
-    And the JSON at "meta.pagination" is {"page": 1, "pageSize": 2, "pageCount": "<absent>", "total": "<absent>"}
+    And the JSON at "meta.pagination" is exactly {"page": 1, "pageSize": 2, "pageCount": "<absent>", "total": "<absent>"}
 
   @id:RP-054 @must @doc:cms/api/rest/sort-pagination
   Scenario: withCount false drops total from offset-style meta
     When I GET "/api/articles?filters[batch][$eq]={batch}&pagination[start]=0&pagination[limit]=2&pagination[withCount]=false"
-    Then the JSON at "meta.pagination" is {"start": 0, "limit": 2, "total": "<absent>"}
+    Then the JSON at "meta.pagination" is exactly {"start": 0, "limit": 2, "total": "<absent>"}
 
   @id:RP-055 @must @doc:cms/configurations/api
   Scenario: A page size above maxLimit is reduced to maxLimit
@@ -308,13 +305,13 @@ Feature: REST API parameters
   Scenario: withCount accepts only boolean-like values
     When I GET "/api/articles?pagination[withCount]=maybe"
     Then the status is 400
-    And the JSON at "error.status" is 400
+    And the error is 400, whatever its name and message
 
   @id:RP-058 @must @doc:cms/api/rest/sort-pagination
   Scenario: An empty result has zero pages and a zero total
     When I GET "/api/articles?filters[batch][$eq]={batch}&filters[views][$gt]=1000"
     Then "data" has 0 items
-    And the JSON at "meta.pagination" is {"page": 1, "pageSize": 25, "pageCount": 0, "total": 0}
+    And the JSON at "meta.pagination" is exactly {"page": 1, "pageSize": 25, "pageCount": 0, "total": 0}
 
   @id:RP-060 @may @doc:cms/api/rest/sort-pagination
   Scenario: A page size below 1 is raised to 1

@@ -26,6 +26,7 @@ Feature: Route middlewares
     Given "rmw:first" responds 202 with {"handled": "by the route middleware"}
     When I GET "/api/articles"
     Then the status is 202
+    And the trace contains "rmw:first:in"
     And the body matches:
       """
       {"handled": "by the route middleware"}
@@ -52,6 +53,7 @@ Feature: Route middlewares
     Given "rmw:first" returns without calling next
     When I GET "/api/articles"
     Then the error is 404 NotFoundError "Not Found"
+    And the trace contains "rmw:first:in"
     And the trace does not contain "controller:*"
 
   @id:RM-006 @must @needs:control @doc:cms/backend-customization/routes
@@ -118,5 +120,6 @@ Feature: Route middlewares
   Scenario: Route middlewares do not run when a policy blocks the request
     Given the policy "third" denies the request
     When I GET "/api/articles"
-    Then the status is 403
+    Then the error is 403 PolicyError "Policy Failed"
+    And the trace contains "policy:third:deny=third"
     And the trace does not contain "rmw:*"

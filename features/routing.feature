@@ -15,6 +15,7 @@ Feature: Routes
       """
       {"data": [{"title": "One", "documentId": "<string>", "id": "<integer>"}], "meta": {"pagination": "<object>"}}
       """
+    And the JSON at "meta" is exactly {"pagination": "<object>"}
 
   @id:RT-002 @must @doc:cms/api/rest
   Scenario: GET /api/:pluralName/:documentId returns one entry
@@ -27,6 +28,7 @@ Feature: Routes
       """
       {"data": {"documentId": "{A}", "title": "First"}, "meta": {}}
       """
+    And the JSON at "meta" is exactly {}
 
   @id:RT-003 @must @doc:cms/api/rest
   Scenario: POST /api/:pluralName creates an entry and answers 201
@@ -39,6 +41,7 @@ Feature: Routes
       """
       {"data": {"title": "Created", "documentId": "<string>"}, "meta": {}}
       """
+    And the JSON at "meta" is exactly {}
 
   @id:RT-004 @must @doc:cms/api/rest
   Scenario: PUT /api/:pluralName/:documentId updates an entry
@@ -91,7 +94,7 @@ Feature: Routes
   @id:RT-009 @must @doc:cms/api/rest
   Scenario: Content API routes live under the /api prefix only
     When I GET "/articles"
-    Then the status is 404
+    Then the error is 404 NotFoundError "Not Found"
 
   @id:RT-010 @must @needs:trace @doc:cms/backend-customization/routes
   Scenario: Policies and route middlewares run only on the routes that declare them

@@ -64,6 +64,7 @@ Feature: Services
       {"data": {"title": "Never", "batch": "{batch}"}}
       """
     Then the error is 400 ApplicationError "Refused"
+    And the trace contains "service:article.create:in"
     And the trace does not contain "lifecycle:*:beforeCreate"
     When no component is directed any more
     And I GET "/api/articles?filters[batch][$eq]={batch}"

@@ -21,6 +21,7 @@ Feature: Single types
       """
       {"data": {"headline": "Welcome", "documentId": "<string>"}, "meta": {}}
       """
+    And the JSON at "meta" is exactly {}
 
   @id:ST-003 @must @doc:cms/api/rest
   Scenario: PUT updates the existing entry, keeping its documentId
@@ -49,6 +50,7 @@ Feature: Single types
       """
       {"data": {"headline": "Read me"}, "meta": {}}
       """
+    And the JSON at "meta" is exactly {}
 
   @id:ST-005 @must @doc:cms/api/rest
   Scenario: DELETE removes the entry and answers 204
@@ -59,7 +61,7 @@ Feature: Single types
     And I DELETE "/api/homepage"
     Then the status is 204
     When I GET "/api/homepage"
-    Then the status is 404
+    Then the error is 404 NotFoundError "Not Found"
 
   @id:ST-006 @must @doc:cms/api/rest
   Scenario: PUT without a data object answers 400

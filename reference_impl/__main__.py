@@ -28,8 +28,23 @@ def main(argv: list[str] | None = None) -> int:
     except ProjectError as exc:
         print(f"reference_impl: cannot load project: {exc}", file=sys.stderr)
         return 2
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, lifespan="on")
+    options = server_options()
+    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, lifespan="on",
+                access_log=False, http=options.get("http", "auto"), loop=options.get("loop", "auto"))
     return 0
+
+
+def server_options() -> dict[str, str]:
+    """The C HTTP parser and event loop of ``uvicorn[standard]`` when installed (several times less
+    CPU per request than h11 and asyncio's loop); uvicorn's pure-Python defaults otherwise."""
+    import importlib.util
+
+    options = {}
+    if importlib.util.find_spec("httptools") is not None:
+        options["http"] = "httptools"
+    if importlib.util.find_spec("uvloop") is not None:
+        options["loop"] = "uvloop"
+    return options
 
 
 if __name__ == "__main__":

@@ -26,14 +26,16 @@ def compose(middlewares: Sequence[Middleware]) -> Middleware:
     async def composed(ctx: Any, next: Next = _end) -> Any:
         called = -1
 
-        async def dispatch(i: int) -> Any:
+        def dispatch(i: int) -> Awaitable[Any]:
+            # ``next`` hands back the next layer's awaitable itself (no wrapper coroutine per layer):
+            # awaiting it runs that layer, exactly as awaiting koa-compose's dispatch(i) does.
             nonlocal called
             if i <= called:
                 raise RuntimeError("next() called multiple times")
             called = i
             if i == size:
-                return await next()
-            return await stack[i](ctx, lambda: dispatch(i + 1))
+                return next()
+            return stack[i](ctx, lambda: dispatch(i + 1))
 
         return await dispatch(0)
 

@@ -8,6 +8,7 @@ database transaction, and emits ``entry.*`` events after the commit.
 
 from __future__ import annotations
 
+import json
 import re
 import secrets
 import string
@@ -26,12 +27,36 @@ if TYPE_CHECKING:
 DocumentMiddleware = Callable[[dict[str, Any], Callable[[], Awaitable[Any]]], Awaitable[Any]]
 ID_ALPHABET = string.ascii_lowercase + string.digits
 # yup's email test (what Strapi's entity validator uses), simplified: local@domain.tld without spaces.
+STRICT_STRINGS = ("string", "text", "richtext", "email", "uid", "password")
+
+
+def _js_text(value: Any) -> str:
+    """How JavaScript prints a JSON scalar in yup's message."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
+        return str(int(value))
+    return json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+
+
 EMAIL = re.compile(r"^[^\s@]+@[^\s@]+\.[^\s@]+$")
 
 
 def new_document_id() -> str:
-    """A 24-character lowercase alphanumeric id, like the cuid2 values Strapi shows."""
-    return secrets.choice(string.ascii_lowercase) + "".join(secrets.choice(ID_ALPHABET) for _ in range(23))
+    """A 24-character lowercase alphanumeric id, like the cuid2 values Strapi shows: a letter, then
+    letters and digits, uniformly drawn from one read of the system's random source (rejection
+    sampling: bytes past the last whole multiple of the alphabet's size are skipped)."""
+    letters, alphabet = string.ascii_lowercase, ID_ALPHABET
+    first = ""
+    rest: list[str] = []
+    while len(rest) < 23 or not first:
+        for byte in secrets.token_bytes(40):
+            if not first:
+                if byte < 234:  # 9 * 26
+                    first = letters[byte % 26]
+            elif byte < 252 and len(rest) < 23:  # 7 * 36
+                rest.append(alphabet[byte % 36])
+    return first + "".join(rest)
 
 
 def now() -> datetime:
@@ -175,6 +200,11 @@ class DocumentRepository:
             attr = self.ct.attributes.get(name) or {}
             if value is None:
                 continue
+            if attr.get("type") in STRICT_STRINGS and not isinstance(value, str):
+                # yup's string() is strict in Strapi's entity validator: a number or boolean is no string.
+                message = f"{name} must be a `string` type, but the final value was: `{_js_text(value)}`."
+                raise ValidationError(message, {"errors": [{"path": [name], "message": message,
+                                                            "name": "ValidationError", "value": value}]})
             if attr.get("type") == "enumeration" and value not in attr.get("enum", []):
                 raise ValidationError(f"{name} must be one of the following values: {', '.join(attr['enum'])}",
                                       {"errors": [{"path": [name], "message": f"{name} must be one of the "

@@ -44,6 +44,10 @@ def _hook_name(when: str, action: str) -> str:
     return when + action[0].upper() + action[1:]
 
 
+# Every query asks for its hook names: worked out once.
+_HOOK_NAMES = {action: (_hook_name("before", action), _hook_name("after", action)) for action in ACTIONS}
+
+
 def _timestamps(event: Event) -> None:
     """The built-in subscriber that stamps ``createdAt``/``updatedAt`` before writes."""
     data = event.params.get("data")
@@ -99,7 +103,8 @@ class Lifecycles:
         at once, without after hooks, as Strapi's entity manager does.
         """
         subscribers = self._matching(model.uid)
-        before, after = _hook_name("before", action), _hook_name("after", action)
+        names = _HOOK_NAMES.get(action)
+        before, after = names if names is not None else (_hook_name("before", action), _hook_name("after", action))
         states: list[Any] = []
         for sub in subscribers:
             event = Event(before, model, params)
@@ -118,5 +123,5 @@ async def _call(sub: Subscriber, hook: str, event: Event) -> None:
     if fn is None:
         return
     out = fn(event)
-    if inspect.isawaitable(out):
+    if out is not None and inspect.isawaitable(out):  # most hooks are plain functions returning None
         await out

@@ -27,20 +27,19 @@ ERRORS = {  # status → (component name, description, fixed error name)
     403: ("Forbidden", "The role or token lacks the action, or a policy failed", None),
     404: ("NotFound", "No such document", "NotFoundError"),
     413: ("PayloadTooLarge", "The JSON body is over the body parser's limit", "PayloadTooLargeError"),
-    500: ("InternalServerError", "An unexpected error (details are not exposed)", "InternalServerError"),
-}
+}  # no 500 anywhere: the documentation gives no request a server error as its answer
 # action → (success status, error statuses, query parameters) for collection and single types
 COLLECTION = {
-    "find": (200, (400, 401, 403, 500), ("filters", "_q", "pagination", "sort", "fields", "populate")),
-    "findOne": (200, (400, 401, 403, 404, 500), ("filters", "sort", "fields", "populate")),
-    "create": (201, (400, 401, 403, 413, 500), ("fields", "populate")),
-    "update": (200, (400, 401, 403, 404, 413, 500), ("fields", "populate")),
-    "delete": (204, (400, 401, 403, 500), ("filters", "fields", "populate")),
+    "find": (200, (400, 401, 403), ("filters", "_q", "pagination", "sort", "fields", "populate")),
+    "findOne": (200, (400, 401, 403, 404), ("filters", "sort", "fields", "populate")),
+    "create": (201, (400, 401, 403, 413), ("fields", "populate")),
+    "update": (200, (400, 401, 403, 404, 413), ("fields", "populate")),
+    "delete": (204, (400, 401, 403), ("filters", "fields", "populate")),
 }
 SINGLE = {
-    "find": (200, (400, 401, 403, 404, 500), ("fields", "populate")),
-    "update": (200, (400, 401, 403, 413, 500), ("fields", "populate")),
-    "delete": (204, (400, 401, 403, 500), ("fields", "populate")),
+    "find": (200, (400, 401, 403, 404), ("fields", "populate")),
+    "update": (200, (400, 401, 403, 413), ("fields", "populate")),
+    "delete": (204, (400, 401, 403), ("fields", "populate")),
 }
 
 
@@ -173,7 +172,9 @@ class DocumentBuilder:
         props = dict(own)
         for name, attr in self.relations(ct).items():
             props[name] = self._object(self.field_filters(self.types[attr["target"]]))
-        group = {"type": "array", "items": self._object(own), "minItems": 1, "maxItems": MAX_ITEMS}
+        # qs reads filters[$and][0][...] as a list; a deepObject cannot hold an array of objects.
+        group = {"type": "object", "properties": {str(i): self._object(own) for i in range(MAX_ITEMS)},
+                 "required": ["0"], "additionalProperties": False}
         props.update({"$and": group, "$or": group, "$not": self._object(own)})
         return self._object(props)
 
@@ -186,7 +187,8 @@ class DocumentBuilder:
             target = self.types[ct.attributes[name]["target"]]
             fields = {"type": "array", "items": {"type": "string", "enum": self.selectable(target)},
                       "minItems": 1, "maxItems": MAX_ITEMS}
-            nested[name] = {"type": "object", "properties": {"fields": fields}, "additionalProperties": False}
+            nested[name] = {"type": "object", "properties": {"fields": fields}, "additionalProperties": False,
+                            "minProperties": 1}  # populate[tags]= is Strapi's 400 "Invalid key"
         return {"anyOf": [
             {"type": "string", "enum": ["*", *names]},
             {"type": "array", "items": {"type": "string", "enum": names}, "minItems": 1, "maxItems": MAX_ITEMS},
@@ -209,7 +211,8 @@ class DocumentBuilder:
             out[f"{name}Document"] = self.entry(ct)
             out[f"{name}Input"] = {"type": "object", "additionalProperties": False,
                                    "properties": {n: input_schema(a) for n, a in ct.attributes.items()}}
-            out[f"{name}Request"] = {"type": "object", "required": ["data"], "additionalProperties": False,
+            # Strapi reads ``data`` and ignores other top-level keys of the body.
+            out[f"{name}Request"] = {"type": "object", "required": ["data"],
                                      "properties": {"data": _ref("schemas", f"{name}Input")}}
             out[f"{name}EntryResponse"] = {"type": "object", "required": ["data", "meta"], "additionalProperties": False,
                                            "properties": {"data": _ref("schemas", f"{name}Document"),
@@ -222,15 +225,15 @@ class DocumentBuilder:
             out[f"{name}Populate"] = self.populate(ct)
             if not ct.is_single:
                 upper = {"maximum": INT32["maximum"]}
+                paged = {"page": {"type": "integer", "minimum": 1, **upper},
+                         "pageSize": {"type": "integer", "minimum": 1, **upper}, "withCount": {"type": "boolean"}}
+                offset = {"start": {"type": "integer", "minimum": 0, **upper},
+                          "limit": {"type": "integer", "minimum": -1, **upper}, "withCount": {"type": "boolean"}}
                 out[f"{name}Pagination"] = {
-                    "type": "object", "additionalProperties": False, "minProperties": 1,
+                    "anyOf": [{"type": "object", "properties": props, "additionalProperties": False,
+                               "minProperties": 1} for props in (paged, offset)],
                     "description": f"defaultLimit {rest.default_limit}, maxLimit {rest.max_limit}; "
-                                   "page/pageSize and start/limit cannot be mixed (400 PaginationError)",
-                    "properties": {"page": {"type": "integer", "minimum": 1, **upper},
-                                   "pageSize": {"type": "integer", "minimum": 1, **upper},
-                                   "start": {"type": "integer", "minimum": 0, **upper},
-                                   "limit": {"type": "integer", "minimum": -1, **upper},
-                                   "withCount": {"type": "boolean"}}}
+                                   "page/pageSize and start/limit cannot be mixed (400 PaginationError)"}
                 out[f"{name}ListResponse"] = {
                     "type": "object", "required": ["data", "meta"], "additionalProperties": False,
                     "properties": {"data": {"type": "array", "items": _ref("schemas", f"{name}Document")},

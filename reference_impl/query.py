@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import json
+import os
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 from typing import Any
@@ -18,7 +20,13 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from .errors import ValidationError
+
+try:  # optional: reads JSON columns several times faster than the standard library
+    import orjson
+except ImportError:  # pragma: no cover
+    orjson = None  # type: ignore[assignment]
 from .lifecycles import Lifecycles
+from .loader import ProjectError
 from .schema import ContentType, build_tables, link_columns
 from .where import WhereBuilder, cast_value
 
@@ -29,7 +37,10 @@ _on_commit: contextvars.ContextVar[list[Callable[[], Any]] | None] = contextvars
 def iso(value: Any) -> Any:
     """Render dates as Strapi does: ``2024-03-06T13:42:05.098Z``."""
     if isinstance(value, datetime):
-        # Four-digit years, as JavaScript's toISOString writes them (strftime gives "706" for 0706).
+        if value.tzinfo is None:
+            # isoformat writes four-digit years (as JavaScript's toISOString) and truncates to
+            # milliseconds; done in C, it is most of the cost of turning a row into an entry.
+            return value.isoformat(timespec="milliseconds") + "Z"
         return (f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:"
                 f"{value.second:02d}.{value.microsecond // 1000:03d}Z")
     if isinstance(value, (date, time)):
@@ -37,14 +48,218 @@ def iso(value: Any) -> Any:
     return value
 
 
+# -- statement cache ---------------------------------------------------------------------------------
+# Building a SELECT (where conditions, columns, order) costs more than running it.  Statements are
+# cached by the *shape* of their params: the same keys and operators, strings and 64-bit integers
+# abstracted as leaves, every other value (None, booleans, floats) part of the key.  A shape is built
+# once by the WhereBuilder with unique sentinel values in the leaves; each leaf whose sentinel reaches
+# a bound parameter unchanged (same object) becomes that parameter, filled with the request's value
+# at execution.  A shape where any sentinel is transformed, dropped or rejected (a cast, LIKE
+# pattern, lower(), a validation error) is never cached: it is built from the real values each time.
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
+_STR_LEAF, _INT_LEAF = "s", "i"
+_INT_SENTINEL_BASE = 7_000_000_000_000_000_000
+_STR_SENTINEL_MARK = "\x00leaf"
+_CACHE_SIZE = 512
+_IDLE_CONNECTIONS = 4
+_MISSING: Any = object()
+
+
+class _Unshapeable(Exception):
+    """A value the shape key does not know how to abstract: no caching for this query."""
+
+
+def _shape(value: Any, leaves: list[Any]) -> Any:
+    kind = type(value)
+    if kind is str:
+        leaves.append(value)
+        return _STR_LEAF
+    if kind is int and _INT64_MIN <= value <= _INT64_MAX:
+        leaves.append(value)
+        return _INT_LEAF
+    if kind is dict:
+        return ("d", tuple((k, _shape(v, leaves)) for k, v in value.items()))
+    if kind is list:
+        return ("l", tuple(_shape(v, leaves) for v in value))
+    if value is None or kind is bool or kind is float:
+        return (kind.__name__, value)
+    raise _Unshapeable
+
+
+def _with_sentinels(value: Any, sentinels: list[Any]) -> Any:
+    """``value`` with each leaf replaced by a fresh sentinel (same walk order as ``_shape``)."""
+    kind = type(value)
+    if kind is str or (kind is int and _INT64_MIN <= value <= _INT64_MAX):
+        i = len(sentinels)
+        # A string no cast, case change, trim or LIKE escaping leaves as it is.
+        sentinel: Any = f" %_\\Ab{_STR_SENTINEL_MARK}{i}\x00 " if kind is str else _INT_SENTINEL_BASE + i
+        sentinels.append(sentinel)
+        return sentinel
+    if kind is dict:
+        return {k: _with_sentinels(v, sentinels) for k, v in value.items()}
+    if kind is list:
+        return [_with_sentinels(v, sentinels) for v in value]
+    return value
+
+
+def _derived_from_sentinel(value: Any) -> bool:
+    if isinstance(value, str):
+        return _STR_SENTINEL_MARK in value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return abs(value - _INT_SENTINEL_BASE) < 10**9
+    if isinstance(value, (list, tuple)):
+        return any(_derived_from_sentinel(v) for v in value)
+    return False
+
+
+def _compile(stmt: Any, dialect: Any) -> Any:
+    return stmt.compile(dialect=dialect)
+
+
+def _freeze(value: Any) -> Any:
+    """A hashable copy of select / orderBy params, values included (TypeError when it cannot be)."""
+    if isinstance(value, dict):
+        return ("d", tuple((k, _freeze(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple)):
+        return ("l", tuple(_freeze(v) for v in value))
+    hash(value)
+    return (type(value).__name__, value)
+
+
+class CachedStatement:
+    """A statement built once for a shape, and which bound parameter takes which leaf."""
+
+    __slots__ = ("stmt", "slots", "direct")
+
+    def __init__(self, stmt: Any, slots: tuple[tuple[str, int], ...], direct: DirectSelect | None = None) -> None:
+        self.stmt = stmt
+        self.slots = slots
+        self.direct = direct
+
+    def params(self, leaves: list[Any]) -> dict[str, Any]:
+        return {name: leaves[i] for name, i in self.slots}
+
+
+class Rows:
+    """What ``DirectSelect.run`` returns: the result's keys and its rows, as a Result gives them."""
+
+    __slots__ = ("_keys", "_rows")
+
+    def __init__(self, keys: tuple[str, ...], rows: list[Any]) -> None:
+        self._keys = keys
+        self._rows = rows
+
+    def keys(self) -> tuple[str, ...]:
+        return self._keys
+
+    def all(self) -> list[Any]:
+        return self._rows
+
+
+class DirectSelect:
+    """A cached SELECT compiled once and run on the DB-API cursor of the current connection.
+
+    SQLAlchemy's own execution (cache key, execution context, result object) costs more than a
+    small query itself; what it does for these statements is done here: the same SQL, the bound
+    values through the column types' bind processors, the rows through their result processors."""
+
+    __slots__ = ("sql", "positions", "static", "bind_processors", "keys", "types", "result_processors", "dialect")
+
+    def __init__(self, compiled: Any, dialect: Any) -> None:
+        self.sql: str = compiled.string
+        self.positions = tuple(compiled.positiontup) if compiled.positional else None
+        self.static: dict[str, Any] = compiled.construct_params()
+        self.bind_processors = dict(compiled._bind_processors)
+        self.keys = tuple(rc[0] for rc in compiled._result_columns)
+        self.types = tuple(rc[3] for rc in compiled._result_columns)
+        self.result_processors: tuple[Any, ...] | None = None
+        self.dialect = dialect
+
+    @staticmethod
+    def eligible(stmt: Any, compiled: Any) -> bool:
+        # Statements whose SQL depends on the values (expanding IN, literal LIMIT) stay with SQLAlchemy.
+        return (isinstance(stmt, sa.Select) and not compiled.literal_execute_params
+                and not compiled.post_compile_params and len(compiled._result_columns) > 0)
+
+    def run(self, conn: Connection, bound: dict[str, Any] | None) -> Rows:
+        params = dict(self.static)
+        if bound:
+            params.update(bound)
+        for name, process in self.bind_processors.items():
+            params[name] = process(params[name])
+        args: Any = tuple(params[n] for n in self.positions) if self.positions is not None else params
+        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        try:
+            cursor.execute(self.sql, args)
+            rows: list[Any] = list(cursor.fetchall())
+            description = cursor.description
+        finally:
+            cursor.close()
+        processors = self.result_processors
+        if processors is None:
+            processors = self.result_processors = tuple(
+                t._cached_result_processor(self.dialect, d[1]) for t, d in zip(self.types, description, strict=True))
+        converted = [(i, p) for i, p in enumerate(processors) if p is not None]
+        if converted:
+            out = []
+            for row in rows:
+                values = list(row)
+                for i, process in converted:
+                    if values[i] is not None:
+                        values[i] = process(values[i])
+                out.append(values)
+            rows = out
+        return Rows(self.keys, rows)
+
+
+def _slots(stmt: Any, dialect: Any, sentinels: list[Any]) -> tuple[tuple[str, int], ...] | None:
+    """Bound parameter name → leaf index, or None when a sentinel did not reach SQL unchanged."""
+    index = {id(s): i for i, s in enumerate(sentinels)}
+    compiled = _compile(stmt, dialect)
+    slots: list[tuple[str, int]] = []
+    found: set[int] = set()
+    for name, bind in compiled.binds.items():
+        i = index.get(id(bind.value))
+        if i is not None and bind.value is sentinels[i]:
+            slots.append((name, i))
+            found.add(i)
+        elif _derived_from_sentinel(bind.value) or bind.callable is not None:
+            return None
+    return tuple(slots) if len(found) == len(sentinels) else None
+
+
+def _json_loads(text: str | bytes) -> Any:
+    """A JSON column's value; what orjson refuses (NaN, integers beyond 64 bits) the standard library reads."""
+    if orjson is not None:
+        try:
+            return orjson.loads(text)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(text)
+
+
 def _needs_iso(column: sa.Column[Any]) -> bool:
     return isinstance(column.type, (sa.DateTime, sa.Date, sa.Time))
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+SYNCHRONOUS_ENV = "REFERENCE_SQLITE_SYNCHRONOUS"
+SYNCHRONOUS_LEVELS = ("off", "normal", "full", "extra")
+
+
+def sqlite_synchronous() -> str:
+    """SQLite's ``synchronous`` level: ``normal`` by default (in WAL mode a commit survives a crash of
+    the server but not, for the last commits, a power loss or an OS crash); ``full`` syncs the WAL
+    at every commit, as durable as Strapi's own SQLite set-up (rollback journal, ``synchronous=FULL``)."""
+    level = os.environ.get(SYNCHRONOUS_ENV, "normal").strip().lower()
+    if level not in SYNCHRONOUS_LEVELS:
+        raise ProjectError(f"{SYNCHRONOUS_ENV}={level!r}: expected one of {', '.join(SYNCHRONOUS_LEVELS)}")
+    return level
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any, synchronous: str = "normal") -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute(f"PRAGMA synchronous={synchronous.upper()}")
     # LIKE must be case-sensitive so that $contains and $containsi differ, as documented.
     cur.execute("PRAGMA case_sensitive_like=ON")
     cur.close()
@@ -58,9 +273,10 @@ class Database:
         self.types = types
         self.metadata = sa.MetaData()
         build_tables(self.metadata, types)
-        self.engine = sa.create_engine(url)
+        self.engine = sa.create_engine(url, json_deserializer=_json_loads)
         if self.engine.dialect.name == "sqlite":
-            sa.event.listen(self.engine, "connect", _sqlite_pragmas)
+            level = sqlite_synchronous()
+            sa.event.listen(self.engine, "connect", lambda conn, record: _sqlite_pragmas(conn, record, level))
         elif self.engine.dialect.name == "postgresql":
             # Text compares and sorts by code point, as on SQLite, whatever the database's locale.
             for table in self.metadata.tables.values():
@@ -70,6 +286,49 @@ class Database:
         self.lifecycles = Lifecycles()
         self.where = WhereBuilder(types)
         self._queries: dict[str, EntityQuery] = {}
+        self._idle: list[Connection] = []
+        # Shape key → CachedStatement, or None for a shape that cannot be cached (see _shape).
+        self.statements: dict[Any, CachedStatement | None] = {}
+
+    def cached(self, key: Any, leaves: list[Any] | None, build: Callable[[Any], Any]) -> tuple[Any, dict[str, Any] | None]:
+        """The statement for ``key`` and its parameters; ``build(sentinels)`` makes one (``None``: from the real values).
+
+        ``leaves`` is None when the params could not be shaped: built from the real values."""
+        if leaves is None:
+            return build(None), None
+        entry = self.statements.get(key, _MISSING)
+        if entry is _MISSING:
+            sentinels: list[Any] = []
+            entry = None
+            try:
+                stmt = build(sentinels)
+                dialect = self.engine.dialect
+                slots = _slots(stmt, dialect, sentinels)
+                if slots is not None:
+                    compiled = _compile(stmt, dialect)
+                    direct = DirectSelect(compiled, dialect) if DirectSelect.eligible(stmt, compiled) else None
+                    entry = CachedStatement(stmt, slots, direct)
+            except Exception:  # noqa: BLE001 - the real values will raise it again, for real
+                entry = None
+            if len(self.statements) >= _CACHE_SIZE:
+                self.statements.clear()
+            self.statements[key] = entry
+        if not isinstance(entry, CachedStatement):
+            return build(None), None
+        return entry, entry.params(leaves)
+
+    @staticmethod
+    def execute(conn: Connection, stmt: Any, bound: dict[str, Any] | None) -> Any:
+        """Run what ``cached`` gave: a cached SELECT on the cursor itself, anything else through
+        SQLAlchemy (which also reports a failing cached one, run again, with its own errors)."""
+        if isinstance(stmt, CachedStatement):
+            if stmt.direct is not None:
+                try:
+                    return stmt.direct.run(conn, bound)
+                except Exception:  # noqa: BLE001 - SQLAlchemy runs it again and raises its own error
+                    pass
+            stmt = stmt.stmt
+        return conn.execute(stmt, bound) if bound else conn.execute(stmt)
 
     def create_schema(self) -> None:
         if self.engine.dialect.name != "postgresql":
@@ -97,28 +356,22 @@ class Database:
         with self.engine.begin() as conn:
             yield conn
 
-    @contextlib.asynccontextmanager
-    async def transaction(self) -> Any:
-        """A transaction shared by every query inside it; ``on_commit`` callbacks run after COMMIT."""
-        if _connection.get() is not None:
-            yield
-            return
-        callbacks: list[Callable[[], Any]] = []
-        with self.engine.connect() as conn:
-            token = _connection.set(conn)
-            cb_token = _on_commit.set(callbacks)
-            try:
-                conn.begin()
-                yield
-                conn.commit()
-            except BaseException:
-                conn.rollback()
-                raise
-            finally:
-                _connection.reset(token)
-                _on_commit.reset(cb_token)
-        for callback in callbacks:
-            callback()
+    def transaction(self) -> Transaction:
+        """A transaction shared by every query inside it; ``on_commit`` callbacks run after COMMIT.
+
+        ``async with db.transaction(): ...``; inside another one it joins it."""
+        return Transaction(self)
+
+    def _checkout(self) -> Connection:
+        return self._idle.pop() if self._idle else self.engine.connect()
+
+    def _checkin(self, conn: Connection, reusable: bool) -> None:
+        # A connection whose transaction committed is kept for the next one (the pool's checkout,
+        # reset and checkin cost more than most queries); any other is closed.
+        if reusable and len(self._idle) < _IDLE_CONNECTIONS and not conn.invalidated and not conn.closed:
+            self._idle.append(conn)
+        else:
+            conn.close()
 
     def on_commit(self, callback: Callable[[], Any]) -> None:
         callbacks = _on_commit.get()
@@ -128,7 +381,60 @@ class Database:
             callbacks.append(callback)
 
     def dispose(self) -> None:
+        while self._idle:
+            self._idle.pop().close()
         self.engine.dispose()
+
+
+class Transaction:
+    """``async with db.transaction()``: BEGIN on entry; COMMIT (then the ``on_commit`` callbacks) on
+    a normal exit, ROLLBACK when an exception leaves it, which is re-raised."""
+
+    __slots__ = ("db", "conn", "token", "cb_token", "callbacks")
+
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.conn: Connection | None = None
+        self.callbacks: list[Callable[[], Any]] = []
+
+    async def __aenter__(self) -> None:
+        if _connection.get() is not None:
+            return None  # joins the transaction already open in this context
+        conn = self.db._checkout()
+        try:
+            conn.begin()
+        except BaseException:
+            self.db._checkin(conn, False)
+            raise
+        self.conn = conn
+        self.token = _connection.set(conn)
+        self.cb_token = _on_commit.set(self.callbacks)
+        return None
+
+    async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
+        conn = self.conn
+        if conn is None:
+            return False
+        self.conn = None
+        committed = False
+        try:
+            if exc_type is None:
+                try:
+                    conn.commit()
+                    committed = True
+                except BaseException:
+                    conn.rollback()
+                    raise
+            else:
+                conn.rollback()
+        finally:
+            _connection.reset(self.token)
+            _on_commit.reset(self.cb_token)
+            self.db._checkin(conn, committed)
+        if committed:
+            for callback in self.callbacks:
+                callback()
+        return False
 
 
 class EntityQuery:
@@ -142,6 +448,8 @@ class EntityQuery:
         self._attr_of_col = {col: attr for attr, col in ct.columns.items()}
         # Worked out once: only date and time columns need converting when a row becomes an entry.
         self._dated = frozenset(c.name for c in self.table.columns if _needs_iso(c))
+        self._plans: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[int, ...]]] = {}
+        self._insert = sa.insert(self.table)
 
     # -- public actions (hooked) -----------------------------------------------------------------
     async def findOne(self, params: dict[str, Any] | None = None) -> Any:  # noqa: N802 (Strapi's names)
@@ -189,11 +497,19 @@ class EntityQuery:
 
     def _entries(self, result: Any) -> list[dict[str, Any]]:
         """Rows → entries keyed by attribute name, dates rendered as ISO strings."""
-        keys = list(result.keys())
-        attrs = [self._attr_of_col.get(k, k) for k in keys]
-        dated = [i for i, k in enumerate(keys) if k in self._dated]
+        keys = tuple(result.keys())
+        plan = self._plans.get(keys)
+        if plan is None:
+            # Worked out once per column list: the entry keys and which values are dates.
+            attrs = tuple(self._attr_of_col.get(k, k) for k in keys)
+            dated = tuple(i for i, k in enumerate(keys) if k in self._dated)
+            plan = self._plans[keys] = (attrs, dated)
+        attrs, dated = plan
+        rows = result.all()
+        if not dated:
+            return [dict(zip(attrs, row, strict=True)) for row in rows]
         entries = []
-        for row in result:
+        for row in rows:
             values = list(row)
             for i in dated:
                 if values[i] is not None:
@@ -201,19 +517,33 @@ class EntityQuery:
             entries.append(dict(zip(attrs, values, strict=True)))
         return entries
 
+    def _shape_key(self, kind: str, where: Any, *extra: Any) -> tuple[Any, list[Any] | None]:
+        """The statement cache key of a query and its leaf values (None: not cacheable)."""
+        leaves: list[Any] = []
+        try:
+            return (kind, self.ct.uid, _freeze(extra), _shape(where, leaves)), leaves
+        except (_Unshapeable, TypeError):
+            return None, None
+
     async def _find(self, params: dict[str, Any], one: bool) -> Any:
-        stmt = sa.select(*self._select_columns(params.get("select"))).where(
-            self.db.where.build(self.ct, self.table, params.get("where"))
-        )
-        stmt = stmt.order_by(*self._order(params.get("orderBy")))
-        if one:
-            stmt = stmt.limit(1)
-        elif params.get("limit") is not None:
-            stmt = stmt.limit(int(params["limit"]))
-        if params.get("offset"):
-            stmt = stmt.offset(int(params["offset"]))
+        select, where, order_by = params.get("select"), params.get("where"), params.get("orderBy")
+        limit = 1 if one else (int(params["limit"]) if params.get("limit") is not None else None)
+        offset = int(params["offset"]) if params.get("offset") else None
+
+        def build(sentinels: list[Any] | None) -> Any:
+            conditions = where if sentinels is None else _with_sentinels(where, sentinels)
+            stmt = sa.select(*self._select_columns(select)).where(self.db.where.build(self.ct, self.table, conditions))
+            stmt = stmt.order_by(*self._order(order_by))
+            if limit is not None:
+                stmt = stmt.limit(limit)
+            if offset:
+                stmt = stmt.offset(offset)
+            return stmt
+
+        key, leaves = self._shape_key("find", where, select, order_by, limit, offset)
+        stmt, bound = self.db.cached(key, leaves, build)
         with self.db.connection() as conn:
-            rows = self._entries(conn.execute(stmt))
+            rows = self._entries(self.db.execute(conn, stmt, bound))
             if params.get("populate"):
                 self._populate(conn, self.ct, rows, params["populate"], params.get("status"))
         if one:
@@ -221,11 +551,18 @@ class EntityQuery:
         return rows
 
     async def _count(self, params: dict[str, Any]) -> int:
-        stmt = sa.select(sa.func.count()).select_from(self.table).where(
-            self.db.where.build(self.ct, self.table, params.get("where"))
-        )
+        where = params.get("where")
+
+        def build(sentinels: list[Any] | None) -> Any:
+            conditions = where if sentinels is None else _with_sentinels(where, sentinels)
+            return sa.select(sa.func.count()).select_from(self.table).where(
+                self.db.where.build(self.ct, self.table, conditions)
+            )
+
+        key, leaves = self._shape_key("count", where)
+        stmt, bound = self.db.cached(key, leaves, build)
         with self.db.connection() as conn:
-            return int(conn.execute(stmt).scalar_one())
+            return int(self.db.execute(conn, stmt, bound).all()[0][0])
 
     def _row_values(self, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         """Split input data into column values and relation values."""
@@ -260,7 +597,9 @@ class EntityQuery:
     async def _create(self, params: dict[str, Any]) -> Any:
         values, relations = self._row_values(params.get("data") or {})
         with self.db.connection() as conn:
-            inserted = conn.execute(sa.insert(self.table).values(**values)).inserted_primary_key
+            # One INSERT statement per table, values bound at execution: compiled once per column set.
+            result = conn.execute(self._insert, values) if values else conn.execute(sa.insert(self.table).values())
+            inserted = result.inserted_primary_key
             assert inserted is not None
             row_id = inserted[0]
             self._write_links(conn, row_id, relations, replace=False)
@@ -318,23 +657,33 @@ class EntityQuery:
             link = ct.links[name]
             own_col, target_col = link_columns(ct, name)
             sub = sub if isinstance(sub, dict) else {}
-            query = EntityQuery(self.db, target)
-            columns = query._select_columns(sub.get("select"))
+            query = self.db.query(target.uid)
+            select = sub.get("select")
             where = sub.get("where")
             if target.draft_and_publish and status in ("draft", "published"):
                 # A document's draft and published rows are both linked: show the requested version only.
                 version = {"publishedAt": {"$notNull": True} if status == "published" else {"$null": True}}
                 where = {"$and": [where, version]} if where else version
-            stmt = (
-                sa.select(link.c[own_col].label("_owner"), *columns)
-                .select_from(link.join(target.table, link.c[target_col] == target.table.c.id))
-                .where(link.c[own_col].in_(ids))
-                .where(self.db.where.build(target, target.table, where))
-                .order_by(link.c.ord, target.table.c.id)
-            )
+
+            def build(sentinels: list[Any] | None, target: ContentType = target, link: Any = link,
+                      own_col: str = own_col, target_col: str = target_col, query: EntityQuery = query,
+                      select: Any = select, where: Any = where) -> Any:
+                assert target.table is not None
+                conditions = where if sentinels is None else _with_sentinels(where, sentinels)
+                return (
+                    sa.select(link.c[own_col].label("_owner"), *query._select_columns(select))
+                    .select_from(link.join(target.table, link.c[target_col] == target.table.c.id))
+                    # The owners' ids are bound at execution (an expanding IN), so the statement is reused.
+                    .where(link.c[own_col].in_(sa.bindparam("_owner_ids", expanding=True)))
+                    .where(self.db.where.build(target, target.table, conditions))
+                    .order_by(link.c.ord, target.table.c.id)
+                )
+
+            key, leaves = self._shape_key("populate", where, ct.uid, name, select)
+            stmt, bound = self.db.cached(key, leaves, build)
             grouped: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
             related: list[dict[str, Any]] = []
-            for entry in query._entries(conn.execute(stmt)):
+            for entry in query._entries(self.db.execute(conn, stmt, {**(bound or {}), "_owner_ids": ids})):
                 owner = entry.pop("_owner")
                 grouped[owner].append(entry)
                 related.append(entry)

@@ -329,15 +329,12 @@ def sanitize_output(ct: ContentType, types: dict[str, ContentType], entry: Any) 
         return None
     if isinstance(entry, list):
         return [sanitize_output(ct, types, e) for e in entry]
-    out = {}
     private = ct.private_fields
-    for key, value in entry.items():
-        if key in private:
-            continue
-        attr = ct.attributes.get(key)
-        if attr is not None and attr.get("type") == "relation" and value is not None:
-            value = sanitize_output(types[attr["target"]], types, value)
-        out[key] = value
+    out = {key: value for key, value in entry.items() if key not in private}
+    for name, target in ct.relation_targets.items():
+        value = out.get(name)
+        if value is not None:
+            out[name] = sanitize_output(types[target], types, value)
     return out
 
 

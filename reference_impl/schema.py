@@ -126,6 +126,11 @@ class ContentType:
         """Private and password attributes (a schema does not change once loaded)."""
         return frozenset(k for k, a in self.attributes.items() if a.get("private") or a.get("type") == "password")
 
+    @cached_property
+    def relation_targets(self) -> dict[str, str]:
+        """Relation attribute → target uid (read for every entry a response sanitizes)."""
+        return {k: v["target"] for k, v in self.attributes.items() if v.get("type") == "relation"}
+
     def is_private(self, name: str) -> bool:
         return name in self.private_fields
 

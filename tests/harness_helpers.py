@@ -31,6 +31,43 @@ NEEDS_TRACE = '''Feature: Self-test
 '''
 
 
+NEEDS_TOKEN = '''Feature: Self-test
+  @id:ZZ-004 @must @doc:cms/api/rest
+  Scenario: Uses the token the target reports
+    Given I use the full-access API token
+    When I GET "/api/articles?filters[batch][$eq]={batch}"
+    Then the status is 200
+'''
+
+# A pytest plugin (loaded with PYTEST_PLUGINS) that takes the reference's discovery route away (404):
+# the in-process target is then black-box (only content-types), as a target without the fixture.
+NO_INFO = '''from conformance.fixture import components
+from reference_impl.errors import NotFoundError
+
+
+async def _info(self, ctx):
+    raise NotFoundError("Not Found")
+
+
+components.ConformanceController.info = _info
+'''
+
+
+def no_info_env(tmp: Path) -> dict[str, str]:
+    """Environment for run_cli in which the reference implementation has no info route (404)."""
+    folder = tmp / "plugins"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "noinfo.py").write_text(NO_INFO, encoding="utf-8")
+    path = os.pathsep.join(p for p in (str(folder), os.environ.get("PYTHONPATH", "")) if p)
+    return {"PYTEST_PLUGINS": "noinfo", "PYTHONPATH": path}
+
+
+def manifest_entry(sid: str, message: str, reason: str = "differs", section: str = "expected-failure") -> str:
+    """One complete manifest entry (JSON strings are valid TOML basic strings)."""
+    return (f"[[{section}]]\nid = {json.dumps(sid)}\nreason = {json.dumps(reason)}\n"
+            f"evidence = \"seen in a self-test\"\nmessage = {json.dumps(message)}\n\n")
+
+
 def feature_dir(tmp: Path, **files: str) -> Path:
     folder = tmp / "features"
     folder.mkdir(parents=True, exist_ok=True)
@@ -39,8 +76,9 @@ def feature_dir(tmp: Path, **files: str) -> Path:
     return folder
 
 
-def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1"}
+def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300,
+            env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
     return subprocess.run([sys.executable, "-m", "conformance.cli", *args], capture_output=True, text=True,
                           cwd=cwd, env=env, timeout=timeout)
 

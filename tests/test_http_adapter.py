@@ -8,7 +8,7 @@ import respx
 
 from conformance.expect import ConformanceFailure
 from conformance.steps.trace import trace_contains
-from conformance.targets.base import TargetError
+from conformance.targets.base import TargetError, make_client
 from conformance.targets.http import HttpTarget
 from conformance.world import HarnessError, World
 
@@ -28,7 +28,55 @@ def test_discovery_reads_capabilities_and_tokens() -> None:
 @respx.mock
 def test_a_target_without_the_fixture_is_black_box() -> None:
     respx.get(INFO).respond(404, json={"data": None, "error": {"status": 404}})
-    assert HttpTarget(BASE).start().capabilities == {"content-types"}
+    info = HttpTarget(BASE).start()
+    assert info.capabilities == {"content-types"} and info.black_box
+
+
+@pytest.mark.parametrize("status", [500, 401, 403, 302, 503])
+@respx.mock
+def test_an_info_route_answering_neither_200_nor_404_is_a_target_error(status: int) -> None:
+    respx.get(INFO).respond(status, json={"error": {"status": status, "name": "Boom"}})
+    with pytest.raises(TargetError) as caught:
+        HttpTarget(BASE).start()
+    message = str(caught.value)
+    assert message.startswith(f"/api/conformance/info answered {status} (") and "Boom" in message
+    assert "\n" not in message
+
+
+@pytest.mark.parametrize(("document", "reason"), [
+    ({"protocol": "1"}, "capabilities must be a list of strings"),
+    ({"protocol": "1", "capabilities": "trace"}, "capabilities must be a list of strings"),
+    ({"protocol": "1", "capabilities": ["trace", 3]}, "capabilities must be a list of strings"),
+    ({"protocol": "1", "capabilities": [], "tokens": ["k"]}, "tokens must be an object of strings"),
+    ({"protocol": "1", "capabilities": [], "user": {"password": 7}}, "user must be an object of strings"),
+    ({"protocol": "1", "capabilities": [], "implementation": "x"}, "implementation must be an object"),
+])
+@respx.mock
+def test_a_malformed_info_document_is_a_target_error(document: dict[str, object], reason: str) -> None:
+    respx.get(INFO).respond(200, json=document)
+    with pytest.raises(TargetError, match=reason):
+        HttpTarget(BASE).start()
+
+
+def test_the_target_keeps_one_client_and_closes_it_on_stop() -> None:
+    target = HttpTarget(BASE)
+    client = target.http
+    assert target.http is client
+    target.stop()
+    assert client.is_closed
+
+
+def test_plain_http_and_in_process_clients_load_no_certificates(monkeypatch: pytest.MonkeyPatch) -> None:
+    import ssl
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a CA bundle was loaded")
+
+    monkeypatch.setattr(ssl.SSLContext, "load_verify_locations", refuse)
+    make_client("http://127.0.0.1:1").close()
+    make_client("http://reference.invalid", transport=httpx.MockTransport(lambda r: httpx.Response(200))).close()
+    with pytest.raises(AssertionError, match="CA bundle"):
+        make_client("https://example.test")  # TLS targets are still verified
 
 
 @respx.mock

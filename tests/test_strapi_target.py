@@ -468,3 +468,30 @@ def test_failed_start_keeps_the_project_with_its_log(fake_strapi: Path, cache: P
     assert log.is_file() and "already used" in log.read_text()
     assert rest == ["Error: The port is already used by another application."]
     shutil.rmtree(log.parent)
+
+
+def test_a_started_strapi_that_cannot_prove_its_capabilities_is_refused_and_stopped(
+        fake_strapi: Path, cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from types import SimpleNamespace
+
+    from conformance.targets import launch
+
+    stopped: list[int] = []
+    original_stop = StrapiTarget.stop
+
+    def stop(self: StrapiTarget) -> None:
+        if self.launched is not None:
+            stopped.append(self.launched.pid)
+        original_stop(self)
+
+    monkeypatch.setattr(StrapiTarget, "stop", stop)
+    # The fake declares content-types, trace and control, and answers 404 to everything but info,
+    # which it answers without a trace header and whatever the control header asks.
+    with pytest.raises(TargetError) as caught:
+        launch.launch(SimpleNamespace(target="strapi", strapi_version="5.54.0"))
+    message = str(caught.value)
+    assert message.startswith("target strapi-5.54.0 declares capabilities its probes could not prove: ")
+    assert "trace (GET /api/conformance/info answered 200 with no X-Conformance-Trace header" in message
+    assert "control (a respond directive to gmw:first asked for 299" in message
+    assert "content-types (" not in message  # recorded, never fatal
+    assert len(stopped) == 1 and not server.pid_alive(stopped[0])

@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from ..targets.base import Target, TargetError, TargetInfo
+from .corpus import Corpus, default_directory
 from .hostile import HOSTILE, run_phases
 from .runner import PHASES, FuzzOptions, FuzzResult, Runner
 
@@ -47,6 +48,11 @@ def add_fuzz_options(parser: argparse.ArgumentParser) -> None:
                         help="the document to fuzz: 'harness' (generated from the fixture's schema.json, "
                              f"default), 'served' (the target's own {SERVED_PATH}) or a JSON file")
     parser.add_argument("--report-dir", default=None, help="default: reports/<target>/fuzz/")
+    parser.add_argument("--corpus-dir", default=None,
+                        help="where drawn stateless cases are kept between runs (default: "
+                             "$XDG_CACHE_HOME/conformance/fuzz-corpus)")
+    parser.add_argument("--no-corpus", action="store_true",
+                        help="draw every stateless case again, neither reading nor writing the corpus")
     parser.add_argument("--record-only", action="store_true",
                         help="write the findings but exit 0 (for targets whose bugs are not ours, e.g. real Strapi)")
 
@@ -93,9 +99,12 @@ def load_schema(document: dict[str, Any]) -> Any:
     import schemathesis
     from schemathesis.core.result import Err
 
-    # Replays must carry the real token and relation values: no redaction in curl commands.
-    config = schemathesis.Config.from_dict({"output": {"sanitization": {"enabled": False}}})
+    from .runner import checks_config
+
     try:
+        # Replays must carry the real token and relation values: no redaction in curl commands.
+        config = schemathesis.Config.from_dict({"output": {"sanitization": {"enabled": False}},
+                                                **checks_config(document)})
         schema = schemathesis.openapi.from_dict(document, config=config)
         failed = [r.err() for r in schema.get_all_operations() if isinstance(r, Err)]
     except Exception as exc:  # noqa: BLE001 (schemathesis rejects the document: one line, exit 2)
@@ -132,6 +141,18 @@ def started_target(args: Any) -> Iterator[tuple[Target, TargetInfo, str, str, st
         yield launched.target, info, launched.report_name, url, url
     finally:
         launched.stop()
+
+
+def fuzz_client(target: Target) -> httpx.Client:
+    """The target's client; for the in-process reference implementation, one without a thread hop."""
+    from ..targets.reference import ReferenceTarget
+
+    app = getattr(target, "_app", None) if isinstance(target, ReferenceTarget) else None
+    if app is None:
+        return target.client(timeout=30.0)
+    from .send import InProcessTransport
+
+    return httpx.Client(transport=InProcessTransport(app), base_url="http://reference.invalid", timeout=30.0)
 
 
 @contextmanager
@@ -173,12 +194,17 @@ def run_fuzz(args: Any, repo_root: Path) -> int:
         with started_target(args) as (target, info, report_name, base_url, replay_url):
             folder = "fuzz" if args.openapi == "harness" else "fuzz-served" if args.openapi == "served" else "fuzz-file"
             report_dir = Path(args.report_dir) if args.report_dir else repo_root / "reports" / report_name / folder
-            with target.client(timeout=30.0) as client:
-                schema = load_schema(load_document(args.openapi, client))
+            with fuzz_client(target) as client:
+                document = load_document(args.openapi, client)
+                schema = load_schema(document)
                 token = info.tokens.get("full-access")
                 headers = {"Authorization": f"Bearer {token}"} if token else {}
+                corpus = None
+                if not getattr(args, "no_corpus", False):
+                    directory = Path(args.corpus_dir) if getattr(args, "corpus_dir", None) else default_directory()
+                    corpus = Corpus(directory, document, args.seed, args.max_examples)
                 options = FuzzOptions(seed=args.seed, max_examples=args.max_examples,
-                                      phases=tuple(p for p in phases if p != HOSTILE))
+                                      phases=tuple(p for p in phases if p != HOSTILE), corpus=corpus)
                 runner = Runner(schema, client, base_url, headers, options, replay_url)
                 if args.target == "reference":
                     with _captured_reference_log(report_dir):
@@ -196,6 +222,11 @@ def run_fuzz(args: Any, repo_root: Path) -> int:
         print(f"conformance: {len(result.errors)} operation(s) could not be generated: {result.errors[0]}",
               file=sys.stderr)
         return EXIT_ERROR
+    if result.unreached:
+        # Never --record-only: an operation no case reached was not fuzzed at all, whoever's bug it is.
+        print(f"conformance: {len(result.unreached)} operation(s) never reached (no case got the documented "
+              f"success status): {', '.join(result.unreached)}", file=sys.stderr)
+        return EXIT_FAIL
     if result.failures and getattr(args, "record_only", False):
         print(f"conformance: {len(result.failures)} finding(s) recorded in {report_dir} (--record-only)")
         return EXIT_OK
@@ -206,6 +237,6 @@ def print_summary(result: FuzzResult, data: dict[str, Any], report_dir: Path) ->
     ops = data["operations"]
     print(f"fuzz {data['target']['report_name']}: {ops['covered']}/{ops['total']} operations, "
           f"{data['cases']['total']} cases in {data['duration_s']:.1f}s ({data['cases_per_second']} cases/s), "
-          f"{data['failures']['total']} failure(s)   reports: {report_dir}")
+          f"{data['failures']['total']} failure(s), corpus {data['corpus']}   reports: {report_dir}")
     for failure in result.failures:
         print(f"  {failure.replay()}")

@@ -2,15 +2,17 @@
 
 - ``failures.txt``: one replay line per failure (check, operation, status, seed, curl command);
 - ``failures.json``: the same failures with the checks' full messages;
-- ``junit.xml``: one test suite per phase, one test case per operation;
-- ``summary.json``: operations covered, cases run (per phase and operation), failures by check,
-  statuses seen, wall time and cases per second, and the command that repeats the run.
+- ``junit.xml``: one test suite per phase, one test case per operation, and ``fuzz.reachability``;
+- ``summary.json``: operations covered (answered) and reached (their success status came back), cases
+  run (per phase and operation), failures by check, statuses seen, wall time and cases per second,
+  and the command that repeats the run.
 """
 
 from __future__ import annotations
 
 import json
 import xml.etree.ElementTree as ET
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,13 +43,17 @@ def summary(result: FuzzResult, run: RunInfo) -> dict[str, Any]:
         "phases": list(run.phases),
         "command": run.command,
         "operations": {"total": len(result.operations), "covered": len(covered),
-                       "uncovered": sorted(set(result.operations) - set(covered))},
+                       "uncovered": sorted(set(result.operations) - set(covered)),
+                       "reached": len(result.reached), "unreached": result.unreached},
         "cases": {"total": result.total_cases, "by_phase": result.by_phase(),
                   "by_operation": result.by_operation()},
         "statuses": {op: {str(k): v for k, v in sorted(c.items())} for op, c in sorted(result.statuses.items())},
         "failures": {"total": len(result.failures), "by_check": result.failures_by_check()},
         "generation_errors": result.errors,
         "duration_s": round(result.duration_s, 3),
+        "cpu_s": round(result.cpu_s, 3),
+        "phase_durations_s": result.phase_durations,
+        "corpus": result.corpus,
         "cases_per_second": round(rate, 1),
     }
 
@@ -67,6 +73,17 @@ def junit(result: FuzzResult, run: RunInfo) -> ET.Element:
                 text = "\n\n".join(f"{f.replay()}\n{f.message}" for f in mine)
                 node = ET.SubElement(case, "failure", message="; ".join(f"{f.check}: {f.title}" for f in mine))
                 node.text = text
+    if result.sent_operations:
+        unreached = result.unreached
+        suite = ET.SubElement(suites, "testsuite", name="fuzz.reachability", tests=str(len(result.operations)),
+                              failures=str(len(unreached)), errors="0", skipped="0", time="0")
+        for operation in result.operations:
+            case = ET.SubElement(suite, "testcase", classname="fuzz.reachability", name=operation)
+            if operation in unreached:
+                statuses: Counter[int] = result.statuses.get(operation, Counter())
+                seen = ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items())) or "no case"
+                ET.SubElement(case, "failure", message="never reached: no case got its success status").text = \
+                    f"statuses seen: {seen}"
     return suites
 
 

@@ -28,20 +28,35 @@ from hypothesis import HealthCheck
 from schemathesis import Case, GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import Failure, FailureGroup
+from schemathesis.core.parameters import ParameterLocation
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
     ensure_resource_availability,
+    ignored_auth,
+    negative_data_rejection,
+    positive_data_acceptance,
     response_schema_conformance,
     status_code_conformance,
     use_after_free,
 )
 
-from .send import curl_line, send, transport_kwargs
+from .corpus import Corpus, freeze
+from .send import ClientTransport, curl_line, route_checks_through, send, transport_kwargs
 
+# positive_data_acceptance and negative_data_rejection read the statuses each operation expects from
+# the schema's configuration (``checks_config``); ignored_auth re-sends through ``ClientTransport``.
 STATELESS_CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-                    response_schema_conformance]
+                    response_schema_conformance, positive_data_acceptance, negative_data_rejection, ignored_auth]
 STATEFUL_CHECKS = [*STATELESS_CHECKS, use_after_free, ensure_resource_availability]
 PHASES = ("stateless", "stateful", "methods")
+# Only too_slow: it fails a run when drawing its first cases takes over a second of wall time, which
+# the deep query schemas (about 10 ms a case) reach on any busy machine, at random. How fast cases
+# are drawn is measured by benchmarks/fuzz_speed.py instead. The other health checks stay on: a
+# schema drawn only through filters, or cases too large to draw, is a document problem (exit 2).
+SUPPRESSED_HEALTH_CHECKS: list[HealthCheck] = [HealthCheck.too_slow]
+# Phases that send the document's operations (``methods`` probes undocumented ones only): an
+# operation none of their cases reached fails the run.
+OPERATION_PHASES = ("stateless", "stateful")
 PROBE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 PROBE_ID = "conformance-method-probe"
 
@@ -74,6 +89,7 @@ class FuzzOptions:
     max_examples: int = 20
     phases: tuple[str, ...] = PHASES
     stateful_steps: int = 6
+    corpus: Corpus | None = None  # stateless cases kept between runs (None: draw every time)
 
 
 @dataclass
@@ -81,10 +97,17 @@ class FuzzResult:
     operations: list[str]
     cases: Counter[tuple[str, str]] = field(default_factory=Counter)  # per (phase, operation label)
     answered: set[str] = field(default_factory=set)  # operations that got at least one answer
+    # Operations whose documented success status came back at least once: a case got past routing,
+    # authentication, policies and validation, to the operation itself.
+    reached: set[str] = field(default_factory=set)
+    sent_operations: bool = False  # a phase that sends the document's operations ran
     statuses: dict[str, Counter[int]] = field(default_factory=dict)
     failures: list[FuzzFailure] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)  # generation problems (not target failures)
     duration_s: float = 0.0
+    cpu_s: float = 0.0  # this process' CPU time over the run (the in-process target included)
+    phase_durations: dict[str, float] = field(default_factory=dict)
+    corpus: str = "off"  # "drawn", "reused", "mixed" or "off"
 
     def count(self, phase: str, operation: str) -> None:
         self.cases[(phase, operation)] += 1
@@ -106,8 +129,74 @@ class FuzzResult:
                 out[operation] += n
         return dict(sorted(out.items()))
 
+    @property
+    def unreached(self) -> list[str]:
+        """Operations no case reached (none got its success status), when a phase sent them."""
+        return [op for op in self.operations if op not in self.reached] if self.sent_operations else []
+
     def failures_by_check(self) -> dict[str, int]:
         return dict(sorted(Counter(f.check for f in self.failures).items()))
+
+
+def _success_statuses(operation: dict[str, Any]) -> list[str]:
+    return sorted(s for s in operation.get("responses", {}) if str(s).startswith("2"))
+
+
+def checks_config(document: dict[str, Any]) -> dict[str, Any]:
+    """Schemathesis configuration for the document: what each operation must answer to valid and to
+    invalid data, from the statuses it documents.
+
+    The fuzzer sends the full-access token, so a valid case gets the operation's success status or,
+    where the operation documents it, 404 (a drawn documentId names no document): never 401 or 403,
+    which schemathesis accepts by default. Invalid data gets 400, 404 where documented (an invalid
+    documentId), 413 where documented (a body over the limit) or 405/414 (a mutated path or query no
+    route takes).
+    """
+    operations = []
+    for path, item in document.get("paths", {}).items():
+        for method, operation in item.items():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            documented = set(operation["responses"])
+            positive = _success_statuses(operation) + (["404"] if "404" in documented else [])
+            negative = ["400", "405", "414"] + [s for s in ("404", "413") if s in documented]
+            if {} not in operation.get("security", [{}]):
+                # Where the route needs a token, a case without one is invalid: 401 or 403.
+                negative += ["401", "403"]
+            operations.append({"include-name": f"{method.upper()} {path}", "checks": {
+                "positive_data_acceptance": {"expected-statuses": positive},
+                "negative_data_rejection": {"expected-statuses": sorted(negative)}}})
+    return {"operations": operations}
+
+
+def _memoize_checks_config(config: Any) -> None:
+    """Schemathesis merges the configuration hierarchy again for every response it validates (a
+    quarter of the time of a replayed case); it is fixed for the run, so merge once per operation."""
+    original = config.checks_config_for
+    merged: dict[tuple[str | None, str | None], Any] = {}
+
+    def checks_config_for(*, operation: Any = None, phase: str | None = None) -> Any:
+        key = (operation.label if operation is not None else None, phase)
+        if key not in merged:
+            merged[key] = original(operation=operation, phase=phase)
+        return merged[key]
+
+    config.checks_config_for = checks_config_for
+
+
+def relation_targets(prefix: str = "/api") -> dict[str, dict[str, tuple[str, bool]]]:
+    """Per collection path of the fixture's content types: relation field -> (target's path, to many)."""
+    from ..openapi import load_content_types
+
+    types = load_content_types()
+    paths = {ct.uid: f"{prefix}/{ct.singular if ct.single else ct.plural}" for ct in types}
+    out: dict[str, dict[str, tuple[str, bool]]] = {}
+    for ct in types:
+        for name, attr in ct.relations().items():
+            if attr.get("target") in paths:
+                many = str(attr.get("relation", "")).endswith("ToMany")
+                out.setdefault(paths[ct.uid], {})[name] = (paths[attr["target"]], many)
+    return out
 
 
 class Runner:
@@ -125,16 +214,32 @@ class Runner:
         self.operations = [result.ok() for result in schema.get_all_operations()]  # type: ignore[union-attr]
         self.result = FuzzResult([op.label for op in self.operations])
         self._seen: set[tuple[str, str, str, str]] = set()
+        self._success = {op.label: {int(s) for s in _success_statuses(op.definition.raw)} for op in self.operations}
+        # documentIds the target created or listed, per collection path: stateless cases on
+        # ``/{id}`` operations use them every other case, so reads, updates and deletes of a
+        # document that exists are fuzzed without the stateful phase.
+        self._documents: dict[str, list[str]] = {}
+        # Operations whose authentication ignored_auth confirmed once (it re-sends two requests).
+        self._auth_confirmed: set[str] = set()
+        route_checks_through(schema, ClientTransport(client, self.base_url, schema.transport))
+        _memoize_checks_config(schema.config)
+        self._relations = relation_targets()
+        self.corpus = options.corpus
 
     # -- shared --------------------------------------------------------------------------------------
     def settings(self, examples: int) -> hypothesis.settings:
         return hypothesis.settings(max_examples=examples, deadline=None, database=None, derandomize=False,
-                                   suppress_health_check=list(HealthCheck), print_blob=False,
+                                   suppress_health_check=SUPPRESSED_HEALTH_CHECKS, print_blob=False,
                                    phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
                                    stateful_step_count=self.options.stateful_steps)
 
     def exchange(self, case: Case, phase: str) -> httpx.Response | None:
         label = case.operation.label
+        # The case is final: its metadata (valid or not, what was negated) is settled once here, if
+        # the runner's substitutions touched it, instead of re-hashing every part on each of the
+        # checks' dozen reads.
+        _ = case.meta
+        case.freeze_metadata()
         self.result.count(phase, label)
         try:
             response = send(self.client, case, self.base_url, self.headers)
@@ -143,18 +248,88 @@ class Runner:
             return None
         self.result.answered.add(label)
         self.result.statuses.setdefault(label, Counter())[response.status_code] += 1
+        if response.status_code in self._success[label]:
+            self.result.reached.add(label)
+            self._remember(case, response)
         return response
+
+    def _remember(self, case: Case, response: httpx.Response) -> None:
+        path = case.operation.path
+        collection = path[: -len("/{id}")] if path.endswith("/{id}") else path
+        if case.method.upper() == "DELETE":
+            gone = case.path_parameters.get("id") if case.path_parameters else None
+            pool = self._documents.get(collection, [])
+            if gone in pool:
+                pool.remove(gone)
+            return
+        try:
+            data = response.json().get("data")
+        except (ValueError, AttributeError):
+            return
+        entries = data if isinstance(data, list) else [data]
+        # Published documents only: a relation from a published document to a draft-only one is a
+        # 400 like an unknown documentId (answers without ``publishedAt`` prove nothing either way).
+        ids = [e["documentId"] for e in entries
+               if isinstance(e, dict) and isinstance(e.get("documentId"), str) and e.get("publishedAt")]
+        pool = self._documents.setdefault(collection, [])
+        pool.extend(i for i in ids if i not in pool)
+
+    def existing_document(self, path: str) -> str | None:
+        pool = self._documents.get(path[: -len("/{id}")] if path.endswith("/{id}") else "", [])
+        return pool[-1] if pool else None
+
+    def checks_for(self, case: Case, checks: list[Any]) -> list[Any]:
+        drop = set()
+        if case.operation.label in self._auth_confirmed:
+            drop.add(ignored_auth)
+        if case.meta is not None and case.meta.is_negative_at(ParameterLocation.QUERY):
+            # Query schemas bound what is drawn (at most 3 values in $in, 32-bit integers, formats
+            # of filter values), they are not Strapi's query validation, which takes such values:
+            # an answer to a negated query proves nothing. Bodies and paths are checked.
+            drop.add(negative_data_rejection)
+        return [c for c in checks if c not in drop]
+
+    def valid_relations(self, case: Case) -> None:
+        """Point a valid case's relations at documents that exist.
+
+        A documentId the target never issued is a 400 ("Document with id ... not found") however
+        well-formed: valid cases connect to documents this run created, or to none.
+        """
+        relations = self._relations.get(case.operation.path.removesuffix("/{id}"))
+        meta = case.meta
+        if not relations or meta is None or not meta.generation.mode.is_positive:
+            return
+        data: Any = case.body.get("data") if isinstance(case.body, dict) else None
+        if not isinstance(data, dict):
+            return
+        for name, (target, many) in relations.items():
+            value = data.get(name)
+            if value is None:
+                continue
+            pool = self._documents.get(target, [])
+            if many:
+                data[name] = pool[-len(value):] if isinstance(value, list) and value else []
+            else:
+                data[name] = pool[-1] if pool else None
 
     def validate(self, case: Case, response: httpx.Response, phase: str, checks: list[Any],
                  recorder: Any = None) -> None:
+        checks = self.checks_for(case, checks)
+        failed: list[Failure] = []
         try:
             case.validate_response(response, checks=checks, headers=self.headers,
                                    transport_kwargs=transport_kwargs(self.base_url, self.headers), recorder=recorder)
         except FailureGroup as group:
-            for failure in group.exceptions:
-                self.record_failure(phase, case, response.status_code, failure)
-        except Failure as failure:
-            self.record_failure(phase, case, response.status_code, failure)
+            failed = [f for f in group.exceptions if isinstance(f, Failure)]
+        except Failure as single:
+            failed = [single]
+        for item in failed:
+            self.record_failure(phase, case, response.status_code, item)
+        if ignored_auth in checks and 200 <= response.status_code < 300 \
+                and not any("ignored_auth" in f.checks for f in failed if f.checks):
+            # A 2xx with the token made ignored_auth re-send the case without it and with a wrong
+            # one; once refused both ways, the operation's authentication is confirmed.
+            self._auth_confirmed.add(case.operation.label)
 
     def record_failure(self, phase: str, case: Case, status: int, failure: Failure) -> None:
         check = failure.checks[0] if failure.checks else type(failure).__name__
@@ -180,34 +355,90 @@ class Runner:
     # -- phases ----------------------------------------------------------------------------------------
     def run(self) -> FuzzResult:
         started = time.perf_counter()
+        self.result.sent_operations = any(p in OPERATION_PHASES for p in self.options.phases)
         steps: dict[str, Callable[[], None]] = {"stateless": self.stateless, "stateful": self.stateful,
                                                 "methods": self.methods}
+        cpu = time.process_time()
         for phase in self.options.phases:
+            phase_started = time.perf_counter()
             steps[phase]()
+            self.result.phase_durations[phase] = round(time.perf_counter() - phase_started, 3)
         self.result.duration_s = time.perf_counter() - started
+        self.result.cpu_s = time.process_time() - cpu
+        if self.corpus is not None and "stateless" in self.options.phases:
+            used = (self.corpus.reused > 0, self.corpus.drawn > 0)
+            self.result.corpus = {(True, False): "reused", (False, True): "drawn"}.get(used, "mixed")
         return self.result
 
     def stateless(self) -> None:
-        for operation in self.operations:
+        # Writes before reads on each path: a single type answers its GET 404 until a PUT gave it
+        # content, and a collection's reads use the documents its creates made.
+        order = {"POST": 0, "PUT": 1, "GET": 2, "PATCH": 3, "DELETE": 4}
+        for operation in sorted(self.operations, key=lambda op: (op.path.removesuffix("/{id}"),
+                                                                 order.get(op.method.upper(), 5))):
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
                 self._stateless_operation(operation, mode)
 
     def _stateless_operation(self, operation: Any, mode: GenerationMode) -> None:
+        drawn = [0]
+
+        cached = self.corpus.load(operation, mode.value) if self.corpus is not None else None
+        frozen: list[bytes] = []
+        last: list[Case] = []
+
         def test(case: Case) -> None:
+            if cached is None and self.corpus is not None:
+                frozen.append(freeze(case))
+            drawn[0] += 1
+            last[:] = [case]
+            if mode is GenerationMode.POSITIVE and "id" in (case.path_parameters or {}) and drawn[0] % 2 == 0:
+                existing = self.existing_document(case.operation.path)
+                if existing is not None:
+                    case.path_parameters = {**case.path_parameters, "id": existing}
+            self.valid_relations(case)
             response = self.exchange(case, "stateless")
             if response is not None:
                 self.validate(case, response, "stateless", STATELESS_CHECKS)
 
+        if cached is not None:
+            for case in cached:
+                test(case)
+            self._reach(operation, mode, last)
+            return
         strategy = operation.as_strategy(generation_mode=mode)
         wrapped = hypothesis.given(case=strategy)(test)
         wrapped = self.settings(self.options.max_examples)(wrapped)
         wrapped = hypothesis.seed(self.options.seed)(wrapped)
         try:
             wrapped()
-        except hypothesis.errors.Unsatisfiable:
-            pass  # no case of this mode exists (nothing to negate): nothing to send
+        except hypothesis.errors.Unsatisfiable as exc:
+            if mode is GenerationMode.POSITIVE:  # every operation has valid cases: a document problem
+                self.result.errors.append(f"{operation.label} ({mode.value}): {type(exc).__name__}: {exc}")
+            return  # negative: nothing in the operation can be made invalid, nothing to send
         except Exception as exc:  # noqa: BLE001 (a generation problem is reported, the run goes on)
             self.result.errors.append(f"{operation.label} ({mode.value}): {type(exc).__name__}: {exc}")
+            return
+        if self.corpus is not None:
+            self.corpus.store(operation, mode.value, frozen)
+        self._reach(operation, mode, last)
+
+    def _reach(self, operation: Any, mode: GenerationMode, last: list[Case]) -> None:
+        """One more valid case when none reached the operation: the last one drawn, on a document that
+        exists and without query parameters (drawn filters rarely match the document), so that a
+        working operation is reached whatever --max-examples, and a broken one still is not."""
+        if mode is not GenerationMode.POSITIVE or not last or operation.label in self.result.reached:
+            return
+        case = last[0]
+        if "id" in (case.path_parameters or {}):
+            existing = self.existing_document(operation.path)
+            if existing is None:
+                return
+            case.path_parameters = {**case.path_parameters, "id": existing}
+        case.query = {}
+        self.valid_relations(case)
+        response = self.exchange(case, "stateless")
+        if response is not None:
+            self.validate(case, response, "stateless", STATELESS_CHECKS)
 
     def stateful(self) -> None:
         runner = self
@@ -215,6 +446,7 @@ class Runner:
 
         class Recording(machine):  # type: ignore[misc, valid-type]
             def call(self, case: Case, **kwargs: Any) -> Any:
+                runner.valid_relations(case)
                 response = runner.exchange(case, "stateful")
                 if response is None:
                     # The target stopped answering: end this scenario, the failure is recorded.

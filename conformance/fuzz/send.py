@@ -8,6 +8,7 @@ prepares it for its curl commands, so a replay line sends exactly the bytes that
 
 from __future__ import annotations
 
+import asyncio
 import time
 from datetime import timedelta
 from typing import Any
@@ -48,3 +49,60 @@ def curl_line(case: Case, base_url: str, headers: dict[str, str]) -> str:
 
 def transport_kwargs(base_url: str, headers: dict[str, str]) -> dict[str, Any]:
     return {"base_url": base_url, "headers": dict(headers)}
+
+
+class ClientTransport:
+    """Schemathesis' transport for the requests its checks send themselves (``ignored_auth`` re-sends a
+    case without and with invalid credentials), through the target's client like every other case.
+
+    The in-process reference implementation has no address schemathesis' own transport could reach.
+    Everything but ``send`` (serializers, ...) is the schema's own transport.
+    """
+
+    def __init__(self, client: httpx.Client, base_url: str, inner: Any) -> None:
+        self._client = client
+        self._base_url = base_url
+        self._inner = inner
+
+    def send(self, case: Case, *, session: Any = None, **kwargs: Any) -> Any:
+        from schemathesis import Response
+
+        headers = {k: v for k, v in (kwargs.get("headers") or {}).items()}
+        return Response.from_any(send(self._client, case, self._base_url, headers))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._inner, name)
+
+
+def route_checks_through(schema: Any, transport: ClientTransport) -> None:
+    """Make ``schema.transport`` (a read-only property of schemathesis' schema classes) answer ``transport``."""
+    cls = type(schema)
+    schema.__class__ = type(cls.__name__, (cls,), {"__slots__": (), "transport": property(lambda _self: transport)})
+
+
+class InProcessTransport(httpx.BaseTransport):
+    """Drives an ASGI app to completion on a private event loop in the calling thread.
+
+    The in-process target's own client hands every request to the event loop thread it started the
+    app on and waits for the answer: two thread switches a case, which cost more than the app's work
+    on a busy machine. The fuzzer sends one request at a time and the reference implementation keeps
+    no state bound to a loop, so its cases run the app here instead.
+    """
+
+    def __init__(self, app: Any) -> None:
+        self._asgi = httpx.ASGITransport(app=app)
+        self._loop = asyncio.new_event_loop()
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        body = request.read()
+
+        async def run() -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+            inner = httpx.Request(request.method, request.url, headers=request.headers, content=body)
+            response = await self._asgi.handle_async_request(inner)
+            return response.status_code, response.headers.raw, await response.aread()
+
+        status, headers, content = self._loop.run_until_complete(run())
+        return httpx.Response(status, headers=headers, content=content, request=request)
+
+    def close(self) -> None:
+        self._loop.close()

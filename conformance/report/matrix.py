@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .verdict import verdict_line
 from .writers import environment
 
 
@@ -34,8 +35,8 @@ def build_matrix(report_paths: list[Path], out_html: Path, title: str) -> Path:
         outcomes = {c["outcome"] if c else "absent" for c in row["cells"]}
         row["differs"] = len(outcomes) > 1
         row["documented"] = all(c is None or c["outcome"] == "passed" for c in row["cells"])
-    columns = [{"name": r["target"].get("name"), "version": r["target"].get("version"), "summary": r["summary"]}
-               for r in runs]
+    columns = [{"name": r["target"].get("name"), "version": r["target"].get("version"), "summary": r["summary"],
+                "verdict": verdict_line(r) if "verdict" in r else None} for r in runs]
     data = {"title": title, "columns": columns, "rows": ordered}
     out_html.parent.mkdir(parents=True, exist_ok=True)
     out_html.with_suffix(".json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

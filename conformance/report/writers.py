@@ -10,13 +10,17 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
+from .verdict import coverage_line, verdict_line
+
 OUTCOME_LABELS = {
     "passed": "passed",
     "failed": "FAILED",
     "skipped": "skipped",
     "expected_failure": "expected failure",
     "unexpected_pass": "UNEXPECTED PASS",
+    "unverified": "UNVERIFIED",
 }
+FAILED_OUTCOMES = ("failed", "unexpected_pass", "unverified")
 
 
 def environment() -> Environment:
@@ -40,21 +44,35 @@ def by_feature(scenarios: list[dict[str, Any]]) -> OrderedDict[str, list[dict[st
     return groups
 
 
+def run_properties(report: dict[str, Any]) -> list[tuple[str, str]]:
+    """The run's verdict and coverage, first in every testsuite's properties (CI shows them there)."""
+    if "verdict" not in report:
+        return []
+    cov = report["coverage"]
+    return [("verdict", report["verdict"]), ("verdict-line", verdict_line(report)), ("profile", report["profile"]),
+            ("coverage-selected", str(cov["selected"])), ("coverage-checked", str(cov["checked"])),
+            ("coverage-catalogue", str(cov["catalogue"])), ("coverage-in-profile", str(cov["in_profile"])),
+            ("coverage", coverage_line(report)),
+            ("coverage-skipped", " ".join(s["id"] for s in cov["skipped"]))]
+
+
 def write_junit(path: Path, report: dict[str, Any]) -> None:
     """One testsuite per feature file; test cases named by scenario id; expected failures are skips."""
     root = ET.Element("testsuites", name=report["suite"]["name"], time=str(report["duration_s"]))
     for feature, scenarios in by_feature(report["scenarios"]).items():
-        failed = sum(1 for s in scenarios if s["outcome"] in ("failed", "unexpected_pass"))
+        failed = sum(1 for s in scenarios if s["outcome"] in FAILED_OUTCOMES)
         skipped = sum(1 for s in scenarios if s["outcome"] in ("skipped", "expected_failure"))
         suite = ET.SubElement(root, "testsuite", name=feature, tests=str(len(scenarios)), failures=str(failed),
                               skipped=str(skipped), errors="0",
                               time=str(round(sum(s["duration_s"] for s in scenarios), 3)))
         props = ET.SubElement(suite, "properties")
+        for name, value in run_properties(report):
+            ET.SubElement(props, "property", name=name, value=value)
         ET.SubElement(props, "property", name="target", value=str(report["target"].get("name")))
         for s in scenarios:
             case = ET.SubElement(suite, "testcase", classname=feature.replace("/", ".").removesuffix(".feature"),
                                  name=f"{s['id']} {s['name']}", time=str(s["duration_s"]))
-            if s["outcome"] in ("failed", "unexpected_pass"):
+            if s["outcome"] in FAILED_OUTCOMES:
                 failure = ET.SubElement(case, "failure", message=s.get("message", ""))
                 failure.text = s.get("detail") or s.get("message", "")
             elif s["outcome"] == "skipped":
@@ -67,4 +85,6 @@ def write_junit(path: Path, report: dict[str, Any]) -> None:
 def write_html(path: Path, report: dict[str, Any]) -> None:
     template = environment().get_template("report.html.j2")
     path.write_text(template.render(report=report, features=by_feature(report["scenarios"]),
-                                    feature_names=report.get("features", {})), encoding="utf-8")
+                                    feature_names=report.get("features", {}),
+                                    verdict_line=verdict_line(report) if "verdict" in report else None),
+                    encoding="utf-8")

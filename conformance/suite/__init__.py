@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-DEFAULT_FEATURES = Path(__file__).resolve().parents[2] / "features"
+from .. import paths
+
+# Passed to pytest with -c by conformance.cli: without it pytest looks for a configuration file
+# upwards from its arguments' common folder and, for an installed copy, takes the one of whatever
+# project holds the virtual environment (its addopts break the run).
+PYTEST_CONFIG = Path(__file__).resolve().parent / "pytest.ini"
 
 
 def features_dir() -> Path:
-    return Path(os.environ.get("CONFORMANCE_FEATURES") or DEFAULT_FEATURES)
+    """The catalogue: $CONFORMANCE_FEATURES, the checkout's features/ or the wheel's conformance/features/."""
+    return paths.features_dir()

@@ -31,28 +31,68 @@ class Launched:
 
 
 def _shared(target: Target, receiver: WebhookReceiver | None, report_name: str) -> Launched:
+    """Start ``target`` and prove its capabilities here, once, for every pytest process of the run."""
+    from ..probes import encode, verify
+
     launched = Launched(report_name, [])
     if receiver is not None:
         launched.stoppers.append(receiver.stop)
+    launched.stoppers.append(target.stop)
     try:
         info = target.start()
+        verify(target.http, info, receiver.events_url if receiver is not None else None)
     except TargetError:
         launched.stop()
         raise
-    launched.stoppers.append(target.stop)
     launched.target = target
     assert info.url is not None
-    launched.pytest_options = ["--target", info.url, "--target-name", info.name, "--target-kind", info.kind]
+    launched.pytest_options = ["--target", info.url, "--target-name", info.name, "--target-kind", info.kind,
+                               f"--probed={encode(info)}"]
     if receiver is not None:
         launched.pytest_options += ["--webhook-events", receiver.events_url]
-    for cap in sorted(info.capabilities):
-        launched.pytest_options += ["--capability", cap]
+    # The discovered capabilities are not passed on as --capability: that option is the user's
+    # explicit choice of a reduced profile. The plugin discovers (and verifies) them itself.
     return launched
 
 
+def _probe_reference(args: Any) -> None:
+    """Prove the in-process reference's capabilities here before pytest-xdist starts its workers.
+
+    Each worker starts and probes its own instance, but a worker that stops the session is reported
+    by xdist as a crash, without the reason: a target that cannot prove a capability must stop the
+    run with one line (exit 2), so it is found out here first.
+    """
+    from ..probes import verify
+    from .reference import ReferenceTarget
+
+    receiver = WebhookReceiver().start()
+    target = ReferenceTarget(webhook_url=receiver.hook_url, database_url=args.database)
+    try:
+        info = target.start()
+        if args.capability:
+            info.capabilities = info.capabilities & frozenset(args.capability)
+        verify(target.http, info, receiver.events_url)
+    finally:
+        target.stop()
+        receiver.stop()
+
+
 def launch(args: Any) -> Launched:
+    from ..steps.webhooks import window_floor_s
+
+    window_floor_s()  # a bad CONFORMANCE_WEBHOOK_WINDOW_FLOOR_S stops the run before anything starts
+    launched = _launch(args)
+    if args.target != "reference":
+        for cap in args.capability or []:
+            launched.pytest_options += ["--capability", cap]
+    return launched
+
+
+def _launch(args: Any) -> Launched:
     spec: str = args.target
     if spec == "reference":
+        if str(getattr(args, "workers", None) or "1") not in ("0", "1"):
+            _probe_reference(args)
         options = ["--target", "reference"]
         if args.database:
             options += ["--database-url", args.database]

@@ -13,10 +13,13 @@ from pathlib import Path
 
 import httpx
 
-from .base import Target, TargetError, TargetInfo
+from .base import Target, TargetError, TargetInfo, make_client
 from .http import discover
 
 LOG_TAIL_LINES = 20
+READY_FIRST_DELAY_S = 0.005
+READY_MAX_DELAY_S = 0.1
+READY_REQUEST_TIMEOUT_S = 2.0
 
 
 def free_port() -> int:
@@ -65,32 +68,46 @@ class ProcessTarget(Target):
             raise TargetError(f"cannot launch {self.command[0]}: {exc}") from exc
         finally:
             log.close()
-        deadline = time.monotonic() + self.timeout_s
-        with httpx.Client(base_url=self.base_url, timeout=2.0) as client:
-            while True:
-                if self.proc.poll() is not None:
-                    message = f"{self.name} exited with code {self.proc.returncode} before it was ready"
-                    message += _log_suffix(self.log_path)
-                    self.stop()
-                    raise TargetError(message)
-                try:
-                    if client.get(self.ready_path).status_code < 400:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.monotonic() > deadline:
-                    message = (f"{self.name} not ready at {self.base_url}{self.ready_path} "
-                               f"after {self.timeout_s:.0f}s" + _log_suffix(self.log_path))
-                    self.stop()
-                    raise TargetError(message)
-                time.sleep(0.1)
-            self.info = discover(client, self.name, self.kind, self.base_url, self.declared)
+        self._wait_ready()
+        try:
+            self.info = discover(self.http, self.name, self.kind, self.base_url, self.declared)
+        except TargetError:
+            self.stop()
+            raise
         return self.info
 
+    def _wait_ready(self) -> None:
+        """Poll the readiness URL, backing off from 5 ms to 100 ms; waiting on the process itself
+        between polls, so that a process that dies is noticed at once, not after a fixed sleep."""
+        assert self.proc is not None
+        deadline = time.monotonic() + self.timeout_s
+        delay = READY_FIRST_DELAY_S
+        while True:
+            try:
+                if self.http.get(self.ready_path, timeout=READY_REQUEST_TIMEOUT_S).status_code < 400:
+                    return
+            except httpx.TransportError:
+                pass
+            if time.monotonic() > deadline:
+                message = (f"{self.name} not ready at {self.base_url}{self.ready_path} "
+                           f"after {self.timeout_s:.0f}s" + _log_suffix(self.log_path))
+                self.stop()
+                raise TargetError(message)
+            try:
+                self.proc.wait(timeout=delay)
+            except subprocess.TimeoutExpired:
+                delay = min(delay * 2, READY_MAX_DELAY_S)
+                continue
+            message = f"{self.name} exited with code {self.proc.returncode} before it was ready"
+            message += _log_suffix(self.log_path)
+            self.stop()
+            raise TargetError(message)
+
     def client(self, timeout: float = 10.0) -> httpx.Client:
-        return httpx.Client(base_url=self.base_url, timeout=timeout)
+        return make_client(self.base_url, timeout=timeout)
 
     def stop(self) -> None:
+        self.close_http()
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from ..fixture import write_reference_project
-from .base import Target, TargetError, TargetInfo
+from .base import Target, TargetError, TargetInfo, make_client
 from .http import discover
 from .process import ProcessTarget, free_port
 
@@ -70,16 +70,15 @@ class ReferenceTarget(Target):
         except Exception as exc:
             self.stop()
             raise TargetError(f"the reference implementation did not start: {type(exc).__name__}: {exc}") from exc
-        with self.client() as client:
-            self.info = discover(client, "reference", "reference", "in-process")
+        self.info = discover(self.http, "reference", "reference", "in-process")
         return self.info
 
     def client(self, timeout: float = 10.0) -> httpx.Client:
         assert self._loop is not None and self._app is not None, "start() the target first"
-        return httpx.Client(transport=_LoopTransport(self._app, self._loop), base_url="http://reference.invalid",
-                            timeout=timeout)
+        return make_client("http://reference.invalid", timeout=timeout, transport=_LoopTransport(self._app, self._loop))
 
     def stop(self) -> None:
+        self.close_http()
         if self._loop is not None:
             if self._app is not None:
                 try:

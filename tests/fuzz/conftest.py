@@ -27,3 +27,9 @@ def api(reference: ReferenceTarget) -> Iterator[httpx.Client]:
     with reference.client() as client:
         client.headers["Authorization"] = f"Bearer {FIXTURE_TOKENS['full-access']}"
         yield client
+
+
+@pytest.fixture(autouse=True)
+def private_corpus(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fuzz runs in tests keep their corpus out of the user's cache directory."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("cache")))

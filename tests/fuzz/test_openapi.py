@@ -81,7 +81,7 @@ def test_fixture_document_describes_strapis_routes_and_answers() -> None:
     assert sorted(document["paths"]) == ["/api/articles", "/api/articles/{id}", "/api/authors", "/api/authors/{id}",
                                          "/api/homepage", "/api/tags", "/api/tags/{id}"]
     articles = document["paths"]["/api/articles"]
-    assert set(articles["post"]["responses"]) == {"201", "400", "401", "403", "413", "500"}
+    assert set(articles["post"]["responses"]) == {"201", "400", "401", "403", "413"}  # never 500
     assert "secret" not in document["components"]["schemas"]["ArticleDocument"]["properties"]
     links = articles["post"]["responses"]["201"]["links"]
     assert links["article.findOne"]["parameters"] == {"id": "$response.body#/data/documentId"}
@@ -121,7 +121,8 @@ def test_generated_cases_use_brackets() -> None:
     from hypothesis import HealthCheck, given, seed, settings
 
     @seed(1)
-    @settings(max_examples=30, database=None, deadline=None, suppress_health_check=list(HealthCheck))
+    # too_slow only, as in the fuzzer (conformance/fuzz/runner.py): wall time on a busy machine.
+    @settings(max_examples=30, database=None, deadline=None, suppress_health_check=[HealthCheck.too_slow])
     @given(case=strategy)
     def collect(case: Any) -> None:
         seen.append(unquote(str(prepare(case, "http://x.invalid", {}).url)))

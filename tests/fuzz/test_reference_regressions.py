@@ -64,3 +64,20 @@ def test_integers_beyond_64_bits_filter_as_numbers_and_are_refused_as_values(api
         assert response.status_code == 200, (params, response.text)
     response = api.post("/api/articles", json={"data": {"views": 2**65}})
     assert response.status_code == 400, response.text
+
+
+
+def test_numbers_and_booleans_in_string_attributes_answer_400(api: httpx.Client) -> None:
+    # Found by `conformance fuzz` (negative_data_rejection on the reference, positive_data_acceptance
+    # on Strapi 5.54.0, which answers 400): yup's string() is strict in Strapi's entity validator.
+    for value, text in ((False, "false"), (120.0, "120"), (12, "12"), (1.5, "1.5")):
+        response = api.post("/api/tags", json={"data": {"label": value, "batch": _batch()}})
+        assert response.status_code == 400, response.text
+        error = response.json()["error"]
+        assert error["name"] == "ValidationError"
+        assert error["message"] == f"label must be a `string` type, but the final value was: `{text}`."
+        assert error["details"]["errors"][0]["path"] == ["label"]
+    created = api.post("/api/tags", json={"data": {"label": "ok", "batch": _batch()}})
+    assert created.status_code == 201
+    tag = created.json()["data"]["documentId"]
+    assert api.put(f"/api/tags/{tag}", json={"data": {"label": True}}).status_code == 400

@@ -20,6 +20,8 @@ def _result() -> FuzzResult:
     result.count("stateful", "POST /api/articles")
     result.count("methods", "PATCH /api/articles")
     result.answered |= {"GET /api/articles"}
+    result.reached |= {"GET /api/articles"}
+    result.sent_operations = True
     result.statuses["GET /api/articles"] = Counter({200: 2, 500: 1})
     result.failures.append(FuzzFailure("stateless", "GET /api/articles", "not_a_server_error", "Server error",
                                        "Server error\nmore", 500, CURL, 7))
@@ -47,7 +49,8 @@ def test_reports_are_written(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "failures.json").read_text())[0]["status"] == 500
     on_disk = json.loads((tmp_path / "summary.json").read_text())
     assert on_disk == summary
-    assert summary["operations"] == {"total": 2, "covered": 1, "uncovered": ["POST /api/articles"]}
+    assert summary["operations"] == {"total": 2, "covered": 1, "uncovered": ["POST /api/articles"],
+                                     "reached": 1, "unreached": ["POST /api/articles"]}
     assert summary["cases"]["total"] == 5 and summary["cases"]["by_phase"] == {"stateless": 3, "stateful": 1,
                                                                                "methods": 1}
     assert summary["failures"] == {"total": 1, "by_check": {"not_a_server_error": 1}}
@@ -59,7 +62,9 @@ def test_junit_has_a_suite_per_phase_and_the_failure(tmp_path: Path) -> None:
     write_reports(_result(), _run(), tmp_path)
     root = ET.parse(tmp_path / "junit.xml").getroot()
     suites = {s.get("name"): s for s in root.iter("testsuite")}
-    assert sorted(suites) == ["fuzz.methods", "fuzz.stateful", "fuzz.stateless"]
+    assert sorted(suites) == ["fuzz.methods", "fuzz.reachability", "fuzz.stateful", "fuzz.stateless"]
+    unreached = [c for c in suites["fuzz.reachability"].iter("testcase") if c.find("failure") is not None]
+    assert [c.get("name") for c in unreached] == ["POST /api/articles"]
     failed = [c for c in suites["fuzz.stateless"].iter("testcase") if c.find("failure") is not None]
     assert [c.get("name") for c in failed] == ["GET /api/articles"]
     assert "seed=7" in (failed[0].find("failure").text or "")

@@ -20,7 +20,7 @@ from pathlib import Path
 import httpx
 
 from ...fixture.fixture import WEBHOOK_URL_ENV
-from ..base import TargetError
+from ..base import TargetError, make_client
 from .installer import require_tool, tail
 
 HEALTH_PATH = "/_health"
@@ -92,7 +92,7 @@ def wait_healthy(launched: Launched, timeout: float = 120.0, interval: float = 0
     """
     started = time.monotonic()
     # Loopback: never through a proxy named in the environment.
-    with httpx.Client(base_url=launched.url, timeout=2.0, trust_env=False) as client:
+    with make_client(launched.url, timeout=2.0, trust_env=False) as client:
         while True:
             code = _exit_code(launched)
             if code is not None:
@@ -105,7 +105,12 @@ def wait_healthy(launched: Launched, timeout: float = 120.0, interval: float = 0
                 stop(launched)
                 raise TargetError(f"Strapi did not answer {HEALTH_PATH} with 204 within {timeout:.0f} s; "
                                   f"log: {launched.log}\n{tail(launched.log)}")
-            time.sleep(interval)
+            if launched.process is not None:
+                # Wait on the process itself: an exit ends the wait at once, not after the interval.
+                with contextlib.suppress(subprocess.TimeoutExpired):
+                    launched.process.wait(timeout=interval)
+            else:
+                time.sleep(interval)
 
 
 def pid_alive(pid: int) -> bool:

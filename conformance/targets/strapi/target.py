@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from ..base import Target, TargetError, TargetInfo
+from ..base import Target, TargetError, TargetInfo, make_client
 from ..http import discover
 from . import installer
 from .project import write_project
@@ -45,14 +45,21 @@ def _start_server(version: str, project: Path, port: int | None, webhook_url: st
     return launched
 
 
-def _discover(launched: Launched, version: str) -> TargetInfo:
-    with httpx.Client(base_url=launched.url, timeout=10.0, trust_env=False) as client:
-        info = discover(client, f"strapi-{version}", "strapi", launched.url)
+def _discover(launched: Launched, version: str, client: httpx.Client | None = None) -> TargetInfo:
+    if client is None:
+        with _client(launched.url) as own:
+            return _discover(launched, version, own)
+    info = discover(client, f"strapi-{version}", "strapi", launched.url)
     if "trace" not in info.capabilities:
         raise TargetError(f"Strapi {version} started but the fixture's /api/conformance/info did not answer; "
                           f"log: {launched.log}\n{installer.tail(launched.log)}")
     info.version = version
     return info
+
+
+def _client(url: str, timeout: float = 10.0) -> httpx.Client:
+    # Loopback: never through a proxy named in the environment.
+    return make_client(url, timeout=timeout, trust_env=False)
 
 
 class StrapiTarget(Target):
@@ -79,7 +86,7 @@ class StrapiTarget(Target):
         try:
             self.launched = _start_server(self.version, self.project, self.port, self.webhook_url,
                                           self.cache, self.progress, self.startup_timeout)
-            self.info = _discover(self.launched, self.version)
+            self.info = _discover(self.launched, self.version, self.http)
         except BaseException:
             # The error names the project's log: keep the project so that path stays readable.
             self.keep_project = True
@@ -90,9 +97,10 @@ class StrapiTarget(Target):
     def client(self, timeout: float = 10.0) -> httpx.Client:
         if self.launched is None:
             raise TargetError("the Strapi target is not started")
-        return httpx.Client(base_url=self.launched.url, timeout=timeout, trust_env=False)
+        return _client(self.launched.url, timeout)
 
     def stop(self) -> None:
+        self.close_http()
         if self.launched is not None:
             stop(self.launched)
             self.launched = None

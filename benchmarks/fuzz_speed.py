@@ -1,0 +1,126 @@
+"""Fuzzing speed against the in-process reference implementation, written to reports/bench/fuzz.json.
+
+    python benchmarks/fuzz_speed.py [--runs 2] [--max-examples 20] [--out reports/bench/fuzz.json]
+                                    [--label after] [--checkout DIR]
+
+Each run is a whole ``conformance fuzz --target reference`` process (every phase, default seed);
+the figures come from its summary.json: cases, wall time of the phases, CPU time of the process over
+them (the in-process target included) and cases per second; the whole process' wall and CPU time
+(start-up included) are measured around it. Three situations:
+
+- ``cold``: an empty corpus directory, every stateless case drawn by hypothesis;
+- ``warm``: the same directory again, the stateless cases read back (what every later run, and a
+  run against another target with the same document and seed, does);
+- ``warm-stateless``: the same, stateless phase only.
+
+The machine is shared and noisy: the load average at each run is recorded, and cases per CPU
+second is the figure that load disturbs least. ``--checkout DIR`` measures another checkout of the
+project (for a before/after pair); a checkout without the corpus is measured cold only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def fuzz(checkout: Path, report: Path, corpus: Path | None, max_examples: int, phases: str | None) -> dict[str, Any]:
+    command = [sys.executable, "-m", "conformance.cli", "fuzz", "--target", "reference", "--report-dir", str(report),
+               "--max-examples", str(max_examples)]
+    if corpus is not None:
+        command += ["--corpus-dir", str(corpus)]
+    if phases:
+        command += ["--phases", phases]
+    env = {**os.environ, "PYTHONPATH": str(checkout)}
+    load = os.getloadavg()[0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    code = subprocess.call(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=checkout, env=env)
+    process_wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    process_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    summary = json.loads((report / "summary.json").read_text())
+    cases, wall = summary["cases"]["total"], summary["duration_s"]
+    cpu = summary.get("cpu_s")
+    return {"exit": code, "cases": cases, "wall_s": wall, "cpu_s": cpu,
+            "cases_per_s": round(cases / wall, 1) if wall else None,
+            "cases_per_cpu_s": round(cases / cpu, 1) if cpu else None,
+            "process_wall_s": round(process_wall, 2), "process_cpu_s": round(process_cpu, 2),
+            "phases_s": summary.get("phase_durations_s"), "corpus": summary.get("corpus", "n/a"),
+            "load_average_1m": round(load, 2)}
+
+
+def situation(name: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
+    def median(key: str) -> float | None:
+        values = [r[key] for r in runs if r.get(key) is not None]
+        return round(statistics.median(values), 1) if values else None
+
+    return {"situation": name, "runs": runs, "median_cases_per_s": median("cases_per_s"),
+            "median_cases_per_cpu_s": median("cases_per_cpu_s")}
+
+
+def measure(checkout: Path, runs: int, max_examples: int) -> list[dict[str, Any]]:
+    has_corpus = (checkout / "conformance" / "fuzz" / "corpus.py").is_file()
+    cold, warm, stateless = [], [], []
+    for _ in range(runs):
+        with tempfile.TemporaryDirectory() as tmp:
+            corpus = Path(tmp) / "corpus" if has_corpus else None
+            cold.append(fuzz(checkout, Path(tmp) / "cold", corpus, max_examples, None))
+            if has_corpus:
+                warm.append(fuzz(checkout, Path(tmp) / "warm", corpus, max_examples, None))
+                stateless.append(fuzz(checkout, Path(tmp) / "stateless", corpus, max_examples, "stateless"))
+    out = [situation("cold", cold)]
+    if has_corpus:
+        out += [situation("warm", warm), situation("warm-stateless", stateless)]
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=2)
+    parser.add_argument("--max-examples", type=int, default=20)
+    parser.add_argument("--label", default="current")
+    parser.add_argument("--checkout", default=str(REPO), help="the project checkout to measure (default: this one)")
+    parser.add_argument("--out", default=str(REPO / "reports" / "bench" / "fuzz.json"))
+    args = parser.parse_args()
+    checkout = Path(args.checkout).resolve()
+    if not (checkout / "conformance" / "fuzz").is_dir():
+        print(f"fuzz_speed: {args.checkout} is not a checkout of this project", file=sys.stderr)
+        return 2
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=checkout, capture_output=True,
+                            text=True).stdout.strip()
+    out = Path(args.out)
+    previous = json.loads(out.read_text()) if out.is_file() else {}
+    results = previous.get("results", {})
+    results[args.label] = {"commit": commit, "max_examples": args.max_examples,
+                           "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+                           "situations": measure(checkout, args.runs, args.max_examples)}
+    payload = {"benchmark": "conformance fuzz --target reference (all phases, default seed)",
+               "command": "python benchmarks/fuzz_speed.py",
+               "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
+                           "platform": platform.platform()},
+               "results": results}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(payload, indent=2) + "\n")
+    for s in results[args.label]["situations"]:
+        loads = ", ".join(str(r["load_average_1m"]) for r in s["runs"])
+        print(f"{args.label:<8} {s['situation']:<15} {s['median_cases_per_s']} cases/s wall, "
+              f"{s['median_cases_per_cpu_s']} cases/CPU-s (load {loads})")
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,95 @@
+"""The stateless phase's cases, kept between runs.
+
+Drawing a case costs far more than sending it (schemathesis builds and negates the query and body
+schemas through hypothesis: about 10 ms a case, the in-process reference answers in 1-3 ms). With a
+fixed seed the draws are the same on every run, so the first run stores them and later runs, against
+any target, send the very same cases without drawing them again. A corpus is keyed by everything
+that decides its cases: the document, the seed, ``--max-examples``, the operation, the generation
+mode and the versions of schemathesis and hypothesis; any change draws afresh.
+
+Cases are stored as drawn (before the runner points them at documents that exist), pickled without
+their operation, under the user's cache directory (``$XDG_CACHE_HOME/conformance/fuzz-corpus``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import pickle
+from pathlib import Path
+from typing import Any
+
+import hypothesis
+import schemathesis
+
+CORPUS_FORMAT = 2
+
+
+def default_directory() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "conformance" / "fuzz-corpus"
+
+
+def _slots(cls: type) -> list[str]:
+    return [name for klass in cls.__mro__ for name in getattr(klass, "__slots__", ())]
+
+
+def freeze(case: Any) -> bytes:
+    """The case as drawn, without its operation (which holds the whole schema).
+
+    Slot by slot: ``Case.__setattr__`` reads other slots, so pickle's own restore of a slotted
+    object (one ``setattr`` after another) fails on it.
+    """
+    state = {name: getattr(case, name) for name in _slots(type(case))
+             if name != "operation" and hasattr(case, name)}
+    return pickle.dumps((type(case), state), protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def thaw(blob: bytes, operation: Any) -> Any:
+    cls, state = pickle.loads(blob)
+    case = object.__new__(cls)
+    for name, value in state.items():
+        object.__setattr__(case, name, value)
+    object.__setattr__(case, "operation", operation)
+    return case
+
+
+class Corpus:
+    """Stored stateless cases for one document, seed and number of examples."""
+
+    def __init__(self, directory: Path, document: dict[str, Any], seed: int, max_examples: int) -> None:
+        self.directory = directory
+        text = json.dumps(document, sort_keys=True, separators=(",", ":"))
+        self._run_key = "\n".join([str(CORPUS_FORMAT), schemathesis.__version__, hypothesis.__version__,
+                                   str(seed), str(max_examples), hashlib.sha256(text.encode()).hexdigest()])
+        self.reused = 0
+        self.drawn = 0
+
+    def _path(self, label: str, mode: str) -> Path:
+        key = hashlib.sha256(f"{self._run_key}\n{label}\n{mode}".encode()).hexdigest()
+        return self.directory / f"{key}.pickle"
+
+    def load(self, operation: Any, mode: str) -> list[Any] | None:
+        """The stored cases of ``operation`` in ``mode``, in the order they were drawn, or None."""
+        path = self._path(operation.label, mode)
+        try:
+            blobs = pickle.loads(path.read_bytes())
+            cases = [thaw(blob, operation) for blob in blobs]
+        except FileNotFoundError:
+            return None
+        except Exception:  # noqa: BLE001 (a corpus from another environment: draw again)
+            return None
+        self.reused += 1
+        return cases
+
+    def store(self, operation: Any, mode: str, blobs: list[bytes]) -> None:
+        path = self._path(operation.label, mode)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_suffix(f".{os.getpid()}.tmp")
+            tmp.write_bytes(pickle.dumps(blobs, protocol=pickle.HIGHEST_PROTOCOL))
+            tmp.replace(path)
+        except OSError:
+            return  # no cache directory: the next run draws again
+        self.drawn += 1
