@@ -51,6 +51,22 @@ def _invalid(key: str, path: str | None, source: str, param: str | None = None) 
     return ValidationError(f"Invalid key {key}{where}", details)
 
 
+def _has_nul(value: Any) -> bool:
+    """Whether a NUL character is in ``value``'s texts (keys included), walked without recursion."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
 def _parent(path: list[str]) -> str | None:
     return ".".join(path) if path else None
 
@@ -171,6 +187,10 @@ class RestParams:
             if key not in ct.attributes:
                 raise _invalid(key, None, "body")
             value = data[key]
+            if _has_nul(value):
+                # PostgreSQL can store no NUL in text nor JSON: refused on every database.
+                raise ValidationError("Invalid value: text cannot contain NUL (\\u0000) characters",
+                                      {"key": key, "path": key, "source": "body"})
             if isinstance(value, str) and len(value) > MAX_STRING_LENGTH and ct.attributes[key].get("type") in SHORT_TEXT:
                 # The column is a varchar(255), as in Strapi: PostgreSQL refuses longer values, SQLite
                 # would keep them; every database answers the same 400.

@@ -5,8 +5,8 @@ As co-body does, the body is decoded with the content type's charset (UTF-8 by d
 are not UTF-8 becoming U+FFFD), and a charset nobody knows is a 415.
 
 Two things JavaScript tolerates and a database does not are settled here, the same way on every
-database: lone surrogates (``"\\ud800"``) become U+FFFD, as Node's UTF-8 encoder writes them, and NUL
-characters, which PostgreSQL cannot store, are refused with a 400. JSON nested more than 200 levels
+database: lone surrogates (``"\\ud800"``) become U+FFFD, as Node's UTF-8 encoder writes them (NUL
+characters, which PostgreSQL cannot store, are refused where they would be stored: see rest.py). JSON nested more than 200 levels
 deep is a 400 too: V8 parses any depth, but Python recurses on nesting to parse, store and answer.
 """
 
@@ -66,16 +66,6 @@ def _clean(value: Any) -> Any:
     if isinstance(value, list):
         return [_clean(v) for v in value]
     return value
-
-
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
 
 
 def _no_constant(name: str) -> Any:
@@ -139,11 +129,8 @@ def parse_json(raw: bytes, encoding: str) -> Any:
         # co-body parses with secure-json-parse: a __proto__ key, or a constructor holding a
         # prototype, is refused wherever it is.
         raise HttpError(400, "Object contains forbidden prototype property", name="SyntaxError")
-    if "\\u" in text:  # only JSON escapes can put lone surrogates or NUL in a decoded text
-        if _SURROGATE_ESCAPE.search(text):
-            value = _clean(value)
-        if ("\\u0000" in text or "\\U0000" in text) and _has_nul(value):
-            raise HttpError(400, "Invalid JSON body: text cannot contain NUL (\\u0000) characters")
+    if "\\u" in text and _SURROGATE_ESCAPE.search(text):  # only JSON escapes make lone surrogates
+        value = _clean(value)
     return value
 
 

@@ -18,6 +18,7 @@ import pytest
 from conformance.fuzz import hostile
 from conformance.fuzz.hostile import Answer, Api, HostileCase, make_url, problems
 from conformance.openapi import ContentTypeSchema
+from reference_impl.rest import _has_nul
 
 from .conftest import ARTICLE, AUTHOR, HOMEPAGE, TAG, AppFactory, RefApp
 
@@ -196,7 +197,11 @@ async def test_nul_characters_are_refused_in_bodies_and_filters(make_app: AppFac
     async with make_app() as app:
         r = await app.post("/api/tags", json={"data": {"label": "a\x00b"}})
         assert r.status_code == 400
-        assert error(r)["message"] == "Invalid JSON body: text cannot contain NUL (\\u0000) characters"
+        assert error(r)["message"] == "Invalid value: text cannot contain NUL (\\u0000) characters"
+        # JSON attributes too, at any depth, keys included.
+        assert _has_nul({"k": [{"x": "\x00"}]}) and _has_nul({"\x00": 1}) and not _has_nul({"k": ["x", 1, None]})
+        # Where nothing is stored (an extra top-level key), a NUL is no problem.
+        assert (await app.post("/api/tags", json={"x": "\x00", "data": {"label": "ok"}})).status_code == 201
         r = await app.get("/api/tags?filters[label][$eq]=a%00b")
         assert r.status_code == 400
         assert error(r)["message"] == "Invalid value: text cannot contain NUL (\\u0000) characters"
