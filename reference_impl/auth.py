@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import secrets
 import time
 from dataclasses import dataclass, field
@@ -19,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import jwt
 
 from .compose import Next
-from .errors import ForbiddenError, UnauthorizedError, ValidationError
+from .errors import ForbiddenError, RateLimitError, UnauthorizedError, ValidationError
 
 if TYPE_CHECKING:
     from .context import Context
@@ -66,11 +67,21 @@ class ApiTokenStrategy:
         self.tokens[token.access_key_hash] = token
         return key
 
+    def find(self, access_key: str) -> ApiToken | None:
+        """The token whose hash matches, compared in constant time against every stored hash: how long
+        the check takes says nothing about how close a guess was, nor which token it resembled."""
+        digest = self.hash(access_key)
+        found = None
+        for stored, token in list(self.tokens.items()):
+            if hmac.compare_digest(stored, digest):
+                found = token
+        return found
+
     async def authenticate(self, ctx: Context) -> dict[str, Any]:
         key = bearer_token(ctx)
         if key is None:
             return {"authenticated": False}
-        token = self.tokens.get(self.hash(key))
+        token = self.find(key)
         if token is None:
             return {"authenticated": False}
         if token.expires_at is not None and token.expires_at < time.time():
@@ -83,7 +94,9 @@ class ApiTokenStrategy:
             return
         scopes = config.get("scope") or []
         if token.type == "read-only":
-            if all(scope.rsplit(".", 1)[-1] in READ_ONLY_ACTIONS for scope in scopes):
+            # A route without a scope is no read: Strapi lets a read-only token through only when
+            # every scope names find or findOne.
+            if scopes and all(str(scope).rsplit(".", 1)[-1] in READ_ONLY_ACTIONS for scope in scopes):
                 return
             raise ForbiddenError()
         if all(scope in token.permissions for scope in scopes):
@@ -145,11 +158,16 @@ class UsersPermissionsStrategy:
     async def authenticate(self, ctx: Context) -> dict[str, Any]:
         token = bearer_token(ctx)
         if token is not None:
+            # One algorithm, the secret's: "alg": "none" and tokens signed with another key or
+            # algorithm are refused, as are expired ones ("exp" in the past).
             try:
                 payload = jwt.decode(token, self.jwt_secret, algorithms=["HS256"])
             except jwt.PyJWTError:
                 return {"authenticated": False}
-            user = self.users.get(int(payload.get("id") or 0))
+            user_id = payload.get("id") if isinstance(payload, dict) else None
+            if isinstance(user_id, bool) or not isinstance(user_id, (int, str)) or not str(user_id).isdigit():
+                return {"authenticated": False}
+            user = self.users.get(int(user_id))
             if user is None or user.blocked or not user.confirmed:
                 return {"error": "Invalid credentials"}
             ctx.state["user"] = user.public()
@@ -204,3 +222,55 @@ class Auth:
         if not auth:
             raise UnauthorizedError()
         await auth["_strategy"].verify(auth, config or {})
+
+
+# koa2-ratelimit's time units (an interval is milliseconds, or an object of units).
+TIME_UNITS_MS = {"ms": 1, "sec": 1000, "min": 60_000, "hour": 3_600_000, "day": 86_400_000,
+                 "week": 604_800_000, "month": 2_592_000_000, "year": 31_536_000_000}
+
+
+def time_to_ms(value: Any) -> float:
+    if isinstance(value, dict):
+        return float(sum(TIME_UNITS_MS[unit] * float(n) for unit, n in value.items() if unit in TIME_UNITS_MS))
+    return float(value)
+
+
+class RateLimit:
+    """``plugin::users-permissions.rateLimit``: the route middleware on ``/api/auth/local``.
+
+    As the users-permissions documentation states it: on by default, at most ``max`` (5) requests
+    per ``interval`` (5 minutes) for one path and client IP, configured by the plugin's
+    ``ratelimit`` (``enabled``, ``interval``, ``max``); the next requests throw ``RateLimitError``
+    (429). Windows are fixed and start at a key's first request (koa2-ratelimit's memory store),
+    and every answer carries ``X-RateLimit-Limit``, ``-Remaining`` and ``-Reset``. (Strapi 5.54.0's
+    own plugin config overrides the documented defaults with 10 requests a minute.)
+    """
+
+    def __init__(self, config: dict[str, Any] | None = None, clock: Any = time.time) -> None:
+        config = config or {}
+        self.enabled = config.get("enabled", True) is not False
+        self.interval_ms = time_to_ms(config.get("interval", {"min": 5}))
+        self.max = int(config.get("max", 5))
+        self.clock = clock
+        self.hits: dict[str, list[float]] = {}  # key → [counter, end of its window (epoch s)]
+
+    def key(self, ctx: Context) -> str:
+        path = "/" + "/".join(p for p in ctx.path.lower().split("/") if p)
+        ip = ctx.client[0] if ctx.client else "unknown"
+        # The login route's key has no identifier from the body: varying one cannot split the count.
+        return f"noIdentifier:{path}:{ip}"
+
+    async def __call__(self, ctx: Context, next: Next) -> Any:
+        if not self.enabled:
+            return await next()
+        now = self.clock()
+        for key in [k for k, (_, end) in self.hits.items() if end <= now]:
+            del self.hits[key]
+        hit = self.hits.setdefault(self.key(ctx), [0, now + self.interval_ms / 1000])
+        hit[0] += 1
+        ctx.set("X-RateLimit-Limit", str(self.max))
+        ctx.set("X-RateLimit-Remaining", str(max(self.max - int(hit[0]), 0)))
+        ctx.set("X-RateLimit-Reset", str(math.ceil(hit[1])))
+        if self.max and hit[0] > self.max:
+            raise RateLimitError()
+        return await next()

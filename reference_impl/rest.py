@@ -34,6 +34,11 @@ STRICT_QUERY_KEYS = frozenset(
     }
 )
 TRUE_VALUES = ("t", "1", "true", True)
+# Attribute types stored in a varchar(255) column (see schema.column_type).
+SHORT_TEXT = ("string", "email", "uid", "enumeration", "password")
+MAX_STRING_LENGTH = 255
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+MAX_SAFE_INTEGER = 2**53 - 1
 FALSE_VALUES = ("f", "0", "false", False)
 
 
@@ -44,6 +49,22 @@ def _invalid(key: str, path: str | None, source: str, param: str | None = None) 
         details["param"] = param
     where = f" at {path}" if path and path != key else ""
     return ValidationError(f"Invalid key {key}{where}", details)
+
+
+def _has_nul(value: Any) -> bool:
+    """Whether a NUL character is in ``value``'s texts (keys included), walked without recursion."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                return True
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
 
 
 def _parent(path: list[str]) -> str | None:
@@ -165,6 +186,25 @@ class RestParams:
                 raise ValidationError(f"Invalid key {key}", {"key": key, "source": "body"})
             if key not in ct.attributes:
                 raise _invalid(key, None, "body")
+            value = data[key]
+            if _has_nul(value):
+                # PostgreSQL can store no NUL in text nor JSON: refused on every database.
+                raise ValidationError("Invalid value: text cannot contain NUL (\\u0000) characters",
+                                      {"key": key, "path": key, "source": "body"})
+            if isinstance(value, str) and len(value) > MAX_STRING_LENGTH and ct.attributes[key].get("type") in SHORT_TEXT:
+                # The column is a varchar(255), as in Strapi: PostgreSQL refuses longer values, SQLite
+                # would keep them; every database answers the same 400.
+                raise ValidationError(f"{key} must be at most {MAX_STRING_LENGTH} characters",
+                                      {"key": key, "path": key, "source": "body"})
+            if ct.attributes[key].get("type") == "integer" and isinstance(value, (int, str)) and not isinstance(value, bool):
+                try:
+                    number = int(value)
+                except ValueError:
+                    continue  # not a number: the cast says so
+                if not INT32_MIN <= number <= INT32_MAX:
+                    # An integer column is 32 bits in PostgreSQL (as in Strapi); SQLite would take more.
+                    raise ValidationError(f"{key} must be an integer between {INT32_MIN} and {INT32_MAX}",
+                                          {"key": key, "path": key, "source": "body"})
 
     # -- conversion -----------------------------------------------------------------------------------
     @staticmethod
@@ -216,9 +256,14 @@ class RestParams:
         if params.get("filters"):
             out["where"] = params["filters"]
         if params.get("sort"):
-            out["orderBy"] = [{f: d.lower()} for f, d in self.sort_items(params["sort"])]
+            # A field sorted on twice is ordered by its first mention: the repeats change nothing,
+            # and databases cap the terms of an ORDER BY (SQLite: 2,000).
+            order: dict[str, str] = {}
+            for field, direction in self.sort_items(params["sort"]):
+                order.setdefault(field, direction.lower())
+            out["orderBy"] = [{f: d} for f, d in order.items()]
         if params.get("fields"):
-            fields = [f for f in _as_list(params["fields"]) if f != "*"]
+            fields = list(dict.fromkeys(f for f in _as_list(params["fields"]) if f != "*"))
             if fields:
                 out["select"] = fields
         if params.get("populate"):
@@ -244,6 +289,10 @@ class RestParams:
         offset = "start" in raw or "limit" in raw
         if paged and offset:
             raise PaginationError("Cannot use both page & offset pagination in the same query")
+        # Sizes above maxLimit are brought down to it; without one they reach the database too.
+        for name in ("page", "start") if self.max_limit is not None else ("page", "pageSize", "start", "limit"):
+            if name in raw:
+                self._bounded(raw[name], name)
         if offset:
             start = max(0, self._int(raw.get("start", 0), "start"))
             limit = self._int(raw.get("limit", self.default_limit), "limit")
@@ -258,7 +307,20 @@ class RestParams:
         size = max(1, self._int(raw.get("pageSize", self.default_limit), "pageSize"))
         if self.max_limit is not None:
             size = min(size, self.max_limit)
+        if (page - 1) * size > MAX_SAFE_INTEGER:
+            raise PaginationError(f"Invalid pagination: page {page} of {size} entries is beyond the last possible entry")
         return {"page": page, "pageSize": size}, True, with_count
+
+    @staticmethod
+    def _bounded(value: Any, name: str) -> None:
+        """Numbers beyond JavaScript's safe integers (2^53 - 1) are no position in any table, and SQL
+        offsets and limits overflow past 2^63: a 400 instead of a database error."""
+        try:
+            number = int(str(value))
+        except ValueError:
+            return  # not an integer: _int says so, as Strapi does
+        if abs(number) > MAX_SAFE_INTEGER:
+            raise PaginationError(f"Invalid pagination: {name} must be at most {MAX_SAFE_INTEGER}")
 
     @staticmethod
     def _int(value: Any, name: str) -> int:

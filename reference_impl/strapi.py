@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from .auth import ApiTokenStrategy, Auth, UsersPermissionsStrategy
+from .auth import ApiTokenStrategy, Auth, RateLimit, UsersPermissionsStrategy
 from .compose import Middleware, Next, compose
 from .context import Context
 from .controllers import CoreController
@@ -247,7 +247,9 @@ class Strapi:
             return strategy.login(str(body.get("identifier", "")), str(body.get("password", "")))
 
         info = {"pluginName": "users-permissions", "type": "content-api"}
-        return [Route("POST", f"{self.api_prefix}/auth/local", login, {"auth": False}, info)]
+        up_config = ((self.config.get("plugins", {}).get("users-permissions") or {}).get("config") or {})
+        config = {"auth": False, "middlewares": [RateLimit(up_config.get("ratelimit"))]}
+        return [Route("POST", f"{self.api_prefix}/auth/local", login, config, info)]
 
     def _health_route(self) -> Route:
         async def health(ctx: Context) -> None:

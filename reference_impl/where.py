@@ -7,10 +7,12 @@ so that a match on several related rows never duplicates the parent row.
 
 from __future__ import annotations
 
+import reprlib
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from sqlalchemy.sql.elements import Grouping
 
 from .errors import ValidationError
 from .schema import ContentType, link_columns
@@ -46,6 +48,12 @@ OPERATORS = (
 )
 TRUE_STRINGS = ("true", "t", "1")
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+# Beyond this many terms, AND/OR chains are nested in halves (see _balanced).
+FLAT_TERMS = 64
+# SQLite's SQLITE_MAX_LIKE_PATTERN_LENGTH: a longer LIKE pattern is an error there ("LIKE or GLOB
+# pattern too complex"); every database gets the same 400.
+MAX_LIKE_PATTERN_BYTES = 50_000
 FALSE_STRINGS = ("false", "f", "0")
 
 
@@ -96,10 +104,10 @@ def cast_value(attr_type: str, value: Any) -> Any:
         if attr_type == "date":
             return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
     except (TypeError, ValueError, OverflowError) as exc:
-        raise ValidationError(f"Invalid value {value!r} for a {attr_type} attribute") from exc
+        raise ValidationError(f"Invalid value {reprlib.repr(value)} for a {attr_type} attribute") from exc
     if isinstance(value, (dict, list)):
         raise ValidationError(f"Invalid value for a {attr_type} attribute")
-    return str(value) if not isinstance(value, str) else value
+    return _text(value)
 
 
 def _like_escape(value: str) -> str:
@@ -118,7 +126,52 @@ def _all(clauses: list[ColumnElement[bool]]) -> ColumnElement[bool]:
     """AND of ``clauses``; one clause is returned as it is (a smaller statement to build and cache)."""
     if len(clauses) == 1:
         return clauses[0]
+    if len(clauses) > FLAT_TERMS:
+        return _balanced(sa.and_, clauses)
     return sa.and_(sa.true(), *clauses)
+
+
+def _any(clauses: list[ColumnElement[bool]]) -> ColumnElement[bool]:
+    """OR of ``clauses``; none is true (``$or: []`` filters nothing out)."""
+    if not clauses:
+        return sa.true()
+    if len(clauses) > FLAT_TERMS:
+        return _balanced(sa.or_, clauses)
+    return sa.or_(*clauses)
+
+
+def _balanced(op: Any, clauses: list[ColumnElement[bool]]) -> ColumnElement[bool]:
+    """``a OR b OR c ...`` as a tree of parenthesised halves: the database parses a flat chain as a
+    tree as deep as it is long (SQLite refuses one deeper than 1,000: "Expression tree is too large").
+    SQLAlchemy flattens nested ORs unless the halves are wrapped, hence the type_coerce."""
+    if len(clauses) <= FLAT_TERMS:
+        return op(*clauses)
+    half = len(clauses) // 2
+    return op(*(sa.type_coerce(Grouping(_balanced(op, part)), sa.Boolean) for part in (clauses[:half], clauses[half:])))
+
+
+def _bind(attr_type: str, value: Any) -> Any:
+    """A filter value for a 32-bit integer column (ids, ``integer``) that does not fit in 32 bits is
+    bound as a 64-bit integer: PostgreSQL would refuse it as the column's type ("integer out of
+    range"), and compared as a bigint it simply matches no row."""
+    if attr_type in ("id", "integer") and isinstance(value, int) and not isinstance(value, bool) \
+            and not INT32_MIN <= value <= INT32_MAX:
+        return sa.literal(value, sa.BigInteger())
+    return value
+
+
+def _text(value: Any) -> str:
+    """A filter or input text; PostgreSQL can neither store nor compare NUL: refused on every database."""
+    text = "" if value is None else str(value)
+    if "\x00" in text:
+        raise ValidationError("Invalid value: text cannot contain NUL (\\u0000) characters")
+    return text
+
+
+def _like_pattern(pattern: str) -> str:
+    if len(pattern.encode("utf-8", "surrogatepass")) > MAX_LIKE_PATTERN_BYTES:
+        raise ValidationError(f"Filter value too long for a text match: more than {MAX_LIKE_PATTERN_BYTES} bytes")
+    return pattern
 
 
 class WhereBuilder:
@@ -135,10 +188,10 @@ class WhereBuilder:
         clauses: list[ColumnElement[bool]] = []
         for key, value in where.items():
             if key == "$and":
-                clauses.append(sa.and_(sa.true(), *[self.build(ct, table, v) for v in _as_list(value)]))
-            elif key == "$or":
                 parts = [self.build(ct, table, v) for v in _as_list(value)]
-                clauses.append(sa.or_(*parts) if parts else sa.true())
+                clauses.append(_all(parts) if parts else sa.true())
+            elif key == "$or":
+                clauses.append(_any([self.build(ct, table, v) for v in _as_list(value)]))
             elif key == "$not":
                 clauses.append(sa.not_(self.build(ct, table, value)))
             elif key in ct.columns:
@@ -170,17 +223,17 @@ class WhereBuilder:
 
     def _attribute(self, col: Any, attr_type: str, value: Any) -> ColumnElement[bool]:
         if isinstance(value, list):
-            return col.in_([cast_value(attr_type, v) for v in value])
+            return col.in_([_bind(attr_type, cast_value(attr_type, v)) for v in value])
         if not isinstance(value, dict):
             return self._op(col, attr_type, "$eq", value)
         return _all([self._op(col, attr_type, op, v) for op, v in value.items()])
 
     def _op(self, col: Any, attr_type: str, op: str, value: Any) -> ColumnElement[bool]:
         if op == "$and":
-            return sa.and_(sa.true(), *[self._attribute(col, attr_type, v) for v in _as_list(value)])
-        if op == "$or":
             parts = [self._attribute(col, attr_type, v) for v in _as_list(value)]
-            return sa.or_(*parts) if parts else sa.true()
+            return _all(parts) if parts else sa.true()
+        if op == "$or":
+            return _any([self._attribute(col, attr_type, v) for v in _as_list(value)])
         if op == "$not":
             return sa.not_(self._attribute(col, attr_type, value))
         if op in ("$null", "$notNull"):
@@ -188,31 +241,42 @@ class WhereBuilder:
             want_null = flag if op == "$null" else not flag
             return col.is_(None) if want_null else col.is_not(None)
         if op in ("$in", "$notIn"):
-            values = [cast_value(attr_type, v) for v in _as_list(value)]
+            values = [_bind(attr_type, cast_value(attr_type, v)) for v in _as_list(value)]
             return col.in_(values) if op == "$in" else col.not_in(values)
         if op == "$between":
-            low, high = (_as_list(value) + [None, None])[:2]
-            return col.between(cast_value(attr_type, low), cast_value(attr_type, high))
+            bounds = _as_list(value) if isinstance(value, (list, dict)) else []
+            if len(bounds) != 2:
+                # knex's whereBetween wants an array of two values (Strapi answers 500 otherwise).
+                raise ValidationError("Invalid value for $between: expected an array of two values")
+            low, high = bounds
+            # Two comparisons rather than BETWEEN: PostgreSQL cannot parse BETWEEN between binds
+            # that carry the column's COLLATE "C".
+            low, high = (_bind(attr_type, cast_value(attr_type, v)) for v in (low, high))
+            if low is None or high is None:
+                return sa.false()  # BETWEEN NULL matches no row
+            if isinstance(low, bool) or isinstance(high, bool):
+                low, high = sa.literal(low, sa.Boolean()), sa.literal(high, sa.Boolean())
+            return sa.and_(col >= low, col <= high)
         if op not in OPERATORS:
             raise ValidationError(f"Invalid key {op}")
         if isinstance(value, (dict, list)):
             raise ValidationError(f"Invalid value for {op}")
         if op in ("$eq", "$ne"):
-            cast = cast_value(attr_type, value)
+            cast = _bind(attr_type, cast_value(attr_type, value))
             if op == "$eq":
                 return col.is_(None) if cast is None else col == cast
             return col.is_not(None) if cast is None else col != cast
-        text = "" if value is None else str(value)
+        text = _text(value)
         if op in ("$eqi", "$nei"):
             cond = sa.func.lower(sa.cast(col, sa.String)) == text.lower()
             return cond if op == "$eqi" else sa.not_(cond)
         if op in ("$lt", "$lte", "$gt", "$gte"):
-            cast = cast_value(attr_type, value)
+            cast = _bind(attr_type, cast_value(attr_type, value))
             if isinstance(cast, bool):
                 # SQL orders booleans (false < true); SQLAlchemy only refuses the bare Python constant.
                 cast = sa.literal(cast, sa.Boolean())
             return {"$lt": col < cast, "$lte": col <= cast, "$gt": col > cast, "$gte": col >= cast}[op]
-        pattern = _like_escape(text)
+        pattern = _like_pattern(_like_escape(text))
         if op in ("$contains", "$notContains", "$containsi", "$notContainsi"):
             pattern = f"%{pattern}%"
         elif op in ("$startsWith", "$startsWithi"):

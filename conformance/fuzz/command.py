@@ -20,6 +20,7 @@ import httpx
 
 from ..targets.base import Target, TargetError, TargetInfo
 from .corpus import Corpus, default_directory
+from .hostile import HOSTILE, run_phases
 from .runner import PHASES, FuzzOptions, FuzzResult, Runner
 
 EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
@@ -41,7 +42,8 @@ def add_fuzz_options(parser: argparse.ArgumentParser) -> None:
                         help="cases per operation and generation mode, and stateful scenarios "
                              f"(default {DEFAULT_MAX_EXAMPLES})")
     parser.add_argument("--phases", default=",".join(PHASES),
-                        help=f"comma-separated subset of {','.join(PHASES)} (default: all)")
+                        help=f"comma-separated subset of {','.join(PHASES)},{HOSTILE} "
+                             f"(default: {','.join(PHASES)})")
     parser.add_argument("--openapi", default="harness",
                         help="the document to fuzz: 'harness' (generated from the fixture's schema.json, "
                              f"default), 'served' (the target's own {SERVED_PATH}) or a JSON file")
@@ -57,10 +59,10 @@ def add_fuzz_options(parser: argparse.ArgumentParser) -> None:
 
 def parse_phases(text: str) -> tuple[str, ...]:
     phases = tuple(p.strip() for p in text.split(",") if p.strip())
-    unknown = [p for p in phases if p not in PHASES]
+    unknown = [p for p in phases if p not in (*PHASES, HOSTILE)]
     if unknown or not phases:
         raise FuzzError(f"--phases: unknown phase {unknown[0] if unknown else '(none)'!r}; "
-                        f"choose from {', '.join(PHASES)}")
+                        f"choose from {', '.join((*PHASES, HOSTILE))}")
     return phases
 
 
@@ -201,13 +203,14 @@ def run_fuzz(args: Any, repo_root: Path) -> int:
                 if not getattr(args, "no_corpus", False):
                     directory = Path(args.corpus_dir) if getattr(args, "corpus_dir", None) else default_directory()
                     corpus = Corpus(directory, document, args.seed, args.max_examples)
-                options = FuzzOptions(seed=args.seed, max_examples=args.max_examples, phases=phases, corpus=corpus)
+                options = FuzzOptions(seed=args.seed, max_examples=args.max_examples,
+                                      phases=tuple(p for p in phases if p != HOSTILE), corpus=corpus)
                 runner = Runner(schema, client, base_url, headers, options, replay_url)
                 if args.target == "reference":
                     with _captured_reference_log(report_dir):
-                        result = runner.run()
+                        result = run_phases(runner, phases)
                 else:
-                    result = runner.run()
+                    result = run_phases(runner, phases)
             run = RunInfo(target={**info.as_json(), "report_name": report_name}, document=args.openapi,
                           seed=args.seed, max_examples=args.max_examples, phases=phases, command=command_line(args))
             data = write_reports(result, run, report_dir)

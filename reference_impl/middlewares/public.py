@@ -24,8 +24,12 @@ def middleware(config: dict[str, Any], strapi: Any) -> Middleware:
         ctx.body = "Redirecting to /admin."
 
     async def serve(ctx: Any) -> None:
-        target = (root / ctx.path.lstrip("/")).resolve()
-        if root in target.parents and target.is_file():
+        try:
+            target = (root / ctx.path.lstrip("/")).resolve()
+            found = root in target.parents and target.is_file()
+        except (OSError, ValueError):  # a name too long for the file system, a NUL byte: no such file
+            return
+        if found:
             ctx.set("Content-Type", mimetypes.guess_type(target.name)[0] or "application/octet-stream")
             ctx.set("Cache-Control", "max-age=60")
             ctx.body = target.read_bytes()

@@ -6,10 +6,11 @@ from typing import Any
 
 from ..compose import Middleware, Next
 
+# helmet's directives with Strapi's CSP_DEFAULTS merged in, in the order Strapi 5.54.0 sends them.
 CSP = (
-    "connect-src 'self' https:;default-src 'self';base-uri 'self';font-src 'self' https: data:;"
-    "form-action 'self';frame-ancestors 'self';img-src 'self' data: blob: https://market-assets.strapi.io;"
-    "media-src 'self' data: blob:;object-src 'none';script-src 'self';script-src-attr 'none';"
+    "connect-src 'self' https:;img-src 'self' data: blob: https://market-assets.strapi.io;"
+    "media-src 'self' data: blob:;default-src 'self';base-uri 'self';font-src 'self' https: data:;"
+    "form-action 'self';frame-ancestors 'self';object-src 'none';script-src 'self';script-src-attr 'none';"
     "style-src 'self' https: 'unsafe-inline'"
 )
 HEADERS = {

@@ -19,6 +19,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
+from conformance.fuzz.hostile import leaked
 from reference_impl import ReferenceApp
 from reference_impl.strapi import Strapi
 
@@ -169,13 +170,31 @@ def make_app(tmp_path: Path, db_url: str) -> AppFactory:
         project = write_project(tmp_path / f"project{next(counter)}", files, defaults)
         app = ReferenceApp(project, db_url)
         await app.startup()
+        private = frozenset(n for ct in app.strapi.content_types.values() for n in ct.private_fields)
+
+        async def no_private_attribute(response: httpx.Response) -> None:
+            # Every answer of every test is checked: a private attribute never reaches a client.
+            if private and "json" in response.headers.get("content-type", ""):
+                await response.aread()
+                where = leaked(_json_data(response), private)
+                assert where is None, f"{response.request.method} {response.request.url}: data.{where} is private"
+
         try:
-            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ref.test") as client:
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ref.test",
+                                         event_hooks={"response": [no_private_attribute]}) as client:
                 yield RefApp(app, client)
         finally:
             await app.shutdown()
 
     return factory
+
+
+def _json_data(response: httpx.Response) -> Any:
+    try:
+        body = response.json()
+    except ValueError:
+        return None
+    return body.get("data") if isinstance(body, dict) else None
 
 
 @pytest.fixture

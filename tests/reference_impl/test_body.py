@@ -67,11 +67,13 @@ async def test_invalid_json_is_400(make_app: AppFactory, raw: bytes) -> None:
 )
 async def test_bodies_over_the_limit_are_413(make_app: AppFactory, content_type: str, size: int) -> None:
     async with make_app(FILES) as app:
-        payload = b'"' + b"x" * (size - 2) + b'"' if content_type == "application/json" else b"x" * size
+        # A JSON body is an object (co-body's strict mode): {"a":"xx...x"} of exactly ``size`` bytes.
+        payload = b'{"a":"' + b"x" * (size - 8) + b'"}' if content_type == "application/json" else b"x" * size
+        assert len(payload) == size
         r = await app.post("/api/echo", content=payload, headers={"content-type": content_type})
         assert r.status_code == 413
         assert r.json()["error"] == {"status": 413, "name": "PayloadTooLargeError", "message": "request entity too large"}
-        ok = payload[:-2] + payload[-1:]
+        ok = payload[:-3] + payload[-2:]
         assert (await app.post("/api/echo", content=ok, headers={"content-type": content_type})).status_code == 200
 
 
