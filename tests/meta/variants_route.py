@@ -313,7 +313,7 @@ def _(mp: MP) -> None:
 
 
 @variant("policy-true-blocks", "policies", "a policy that returns true blocks the request (only nothing passes)",
-         kills="PO-004 PO-002 CH-001")
+         kills="PO-004 PO-002 CH-001", exit2=r"probes could not prove")
 def _(mp: MP) -> None:
     mp.setattr(endpoint, "policies_middleware", _policies(lambda r: r is None))
 
