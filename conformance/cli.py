@@ -69,7 +69,7 @@ def _features_dir() -> Path:
 
 def _check_manifest(path: str, known: set[str] | None) -> str | None:
     """A manifest is checked against the catalogue before anything starts (exit 2 with its line)."""
-    from .expectations import ExpectationError, Manifest
+    from .manifests import ExpectationError, Manifest
 
     try:
         Manifest.load(Path(path), known)
@@ -81,8 +81,8 @@ def _check_manifest(path: str, known: set[str] | None) -> str | None:
 def cmd_run(args: argparse.Namespace) -> int:
     import pytest
 
-    from .catalogue import load_catalogue, select
     from .report.verdict import make_profile
+    from .scenarios import load_catalogue, select
     from .targets.base import TargetError
     from .targets.launch import launch
 
@@ -179,7 +179,7 @@ def _exit_code(code: int, report_dir: Path) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from .catalogue import load_catalogue, select
+    from .scenarios import load_catalogue, select
 
     try:
         scenarios = select(load_catalogue(_features_dir()), args.tags, args.id)
@@ -237,7 +237,7 @@ def _id_values(pairs: list[str] | None, option: str) -> dict[str, str]:
 def cmd_expectations_update(args: argparse.Namespace) -> int:
     """Rewrite a manifest from a report. A new failure needs --reason and --evidence (never a
     placeholder): without them nothing is written and the ids are named (exit 2)."""
-    from .expectations import ExpectationError, Manifest, update_from_report
+    from .manifests import ExpectationError, Manifest, update_from_report
 
     try:
         reasons = _id_values(args.reason, "--reason")
@@ -342,7 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--id", action="append", default=None, help="run only this scenario id (repeatable)")
     run.add_argument("--report-dir", default=None, help="default: reports/<target>/")
     run.add_argument("--expectations", default=None,
-                     help="expectation manifest (TOML); default: conformance/expectations/<target>.toml if any")
+                     help="expectation manifest (TOML); default: conformance/manifests/<target>.toml if any")
     run.add_argument("--no-expectations", action="store_true", help="ignore the target's default manifest")
     run.add_argument("--trace", action="store_true", help="print every scenario's HTTP exchanges and trace")
     run.add_argument("--workers", "-n", default=None, help="pytest-xdist workers (a number or 'auto')")

@@ -1,6 +1,6 @@
 """``conformance lint``: every scenario has a unique stable id, exactly one level, a documentation
 page, and only known tags and capabilities; every file parses; and every scenario proves something:
-a passing scenario must rest on a positive check (conformance/assertions.py classifies the Then
+a passing scenario must rest on a positive check (conformance/step_kinds.py classifies the Then
 steps), and an absence in the trace must sit beside a marker proving the trace of that answer was
 recorded."""
 
@@ -10,9 +10,9 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from .assertions import POSITIVE_KINDS, classify
-from .catalogue import CatalogueScenario, feature_files, parse_feature, rel_feature
-from .fixture.fixture import CAPABILITIES
+from .fixture.facts import CAPABILITIES
+from .scenarios import CatalogueScenario, feature_files, parse_feature, rel_feature
+from .step_kinds import POSITIVE_KINDS, classify
 from .tags import KNOWN_PLAIN, KNOWN_PREFIXES, LEVELS, split_tags
 
 ID_FORMAT = re.compile(r"^[A-Z]{2}-\d{3}$")
@@ -91,7 +91,7 @@ def assertion_problems(scenario: CatalogueScenario) -> list[str]:
         elif keyword == "then":
             blocks[-1].append((text, classify(text)))
     thens = [item for block in blocks for item in block]
-    out += [f"Then step matches no known assertion (conformance/assertions.py): {text!r}"
+    out += [f"Then step matches no known assertion (conformance/step_kinds.py): {text!r}"
             for text, kind in thens if kind is None]
     if not thens:
         return out + ["asserts nothing: no Then step"]

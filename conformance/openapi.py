@@ -496,6 +496,6 @@ def build_document(types: Iterable[ContentTypeSchema], public_actions: Iterable[
 
 def fixture_document() -> dict[str, Any]:
     """The document of the conformance fixture: its content types and its Public role."""
-    from .fixture.fixture import PUBLIC_ACTIONS
+    from .fixture.facts import PUBLIC_ACTIONS
 
     return build_document(load_content_types(), PUBLIC_ACTIONS)

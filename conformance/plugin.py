@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from . import __version__
-from .expectations import ExpectationError, Manifest
+from .manifests import ExpectationError, Manifest
 from .report.collector import CATALOGUE_KEY, WORKER_CATALOGUE, ReportCollector, scenario_meta, target_json
 from .report.verdict import Profile, make_profile
 from .steps import MODULES

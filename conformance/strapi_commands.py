@@ -53,7 +53,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def manifest_for(report_name: str) -> Path | None:
-    path = REPO_ROOT / "conformance" / "expectations" / f"{report_name}.toml"
+    path = REPO_ROOT / "conformance" / "manifests" / f"{report_name}.toml"
     return path if path.is_file() else None
 
 

@@ -144,7 +144,7 @@ src, out = Path(sys.argv[1]), Path(sys.argv[2])
 problems = []
 for name, template, project in (
         ("reference", src / "fixture" / "reference", write_reference_project(out / "reference")),
-        ("strapi", src / "targets" / "strapi" / "template", write_project(out / "strapi", "5.54.0", None))):
+        ("strapi", src / "fixture" / "strapi" / "project", write_project(out / "strapi", "5.54.0", None))):
     for f in sorted(p for p in template.rglob("*") if p.is_file() and "__pycache__" not in p.parts):
         copy = project / f.relative_to(template)
         if not copy.is_file() or copy.read_bytes() != f.read_bytes():

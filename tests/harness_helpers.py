@@ -41,7 +41,7 @@ NEEDS_TOKEN = '''Feature: Self-test
 
 # A pytest plugin (loaded with PYTEST_PLUGINS) that takes the reference's discovery route away (404):
 # the in-process target is then black-box (only content-types), as a target without the fixture.
-NO_INFO = '''from conformance.fixture import components
+NO_INFO = '''from conformance.fixture.python import components
 from reference_impl.errors import NotFoundError
 
 

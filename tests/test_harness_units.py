@@ -7,10 +7,10 @@ from typing import Any
 
 import pytest
 
-from conformance.catalogue import load_catalogue
-from conformance.expect import mismatches
-from conformance.expectations import ExpectationError, Manifest, entry_lines, update_from_report
+from conformance.assertions import mismatches
+from conformance.manifests import ExpectationError, Manifest, entry_lines, update_from_report
 from conformance.report.verdict import Profile, assess, make_profile, missing_line, verdict_line
+from conformance.scenarios import load_catalogue
 from conformance.suite import features_dir
 from conformance.tags import TagExpressionError, compile_expression, split_tags
 from conformance.trace import aligned_diff, find_subsequence
@@ -124,7 +124,7 @@ def test_an_unknown_id_is_refused_with_the_line_of_its_entry(tmp_path: Path) -> 
 
 def test_the_shipped_manifests_are_valid_against_the_catalogue() -> None:
     known = {s.id for s in load_catalogue(features_dir()) if s.id}
-    paths = sorted((Path(__file__).resolve().parents[1] / "conformance" / "expectations").glob("*.toml"))
+    paths = sorted((Path(__file__).resolve().parents[1] / "conformance" / "manifests").glob("*.toml"))
     assert paths
     for path in paths:
         manifest = Manifest.load(path, known)

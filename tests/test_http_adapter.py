@@ -6,7 +6,7 @@ import httpx
 import pytest
 import respx
 
-from conformance.expect import ConformanceFailure
+from conformance.assertions import ConformanceFailure
 from conformance.steps.trace import trace_contains
 from conformance.targets.base import TargetError, make_client
 from conformance.targets.http import HttpTarget

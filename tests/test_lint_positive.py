@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from pytest_bdd.scenario import step_function_context_registry
 
-from conformance.assertions import THEN_STEPS, classify
-from conformance.catalogue import load_catalogue
 from conformance.lint import lint_paths
+from conformance.scenarios import load_catalogue
+from conformance.step_kinds import THEN_STEPS, classify
 from conformance.steps import MODULES
 
 FEATURES = Path(__file__).resolve().parent.parent / "features"
@@ -38,7 +38,7 @@ def test_every_then_step_definition_has_an_entry_and_every_entry_a_definition() 
         assert classify(entry.example) == entry.kind, f"{entry.example!r} is shadowed by an earlier entry"
     for parser in parsers:
         assert any(parser.is_matching(e.example) for e in THEN_STEPS), (  # type: ignore[attr-defined]
-            f"no entry of conformance/assertions.py for the step {parser.name!r}")  # type: ignore[attr-defined]
+            f"no entry of conformance/step_kinds.py for the step {parser.name!r}")  # type: ignore[attr-defined]
 
 
 @pytest.mark.parametrize(("text", "kind"), [

@@ -12,7 +12,7 @@ import pytest
 import respx
 
 from conformance import probes
-from conformance.fixture import probe as fixture_probe
+from conformance.fixture.python import probe as fixture_probe
 from conformance.targets.base import TargetError, TargetInfo
 from conformance.targets.http import HttpTarget, discover
 from conformance.targets.reference import ReferenceTarget

@@ -8,7 +8,7 @@ import httpx
 import pytest
 import respx
 
-from conformance.expect import ConformanceFailure, mismatches
+from conformance.assertions import ConformanceFailure, mismatches
 from conformance.steps.response import body_exactly, error_details, error_is, error_is_any, json_at_is_exactly
 from conformance.steps.trace import trace_count, trace_lacks, trace_nested
 from conformance.targets.base import TargetInfo

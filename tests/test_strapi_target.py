@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from conformance.fixture import CONTENT_TYPES_DIR, REFERENCE_TEMPLATE, fixture
+from conformance.fixture import CONTENT_TYPES_DIR, REFERENCE_TEMPLATE
+from conformance.fixture import facts as fixture
 from conformance.targets.base import TargetError
 from conformance.targets.strapi import (
     StrapiTarget,

@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from conformance.expect import ConformanceFailure
+from conformance.assertions import ConformanceFailure
 from conformance.steps import webhooks as steps
 from conformance.targets.base import TargetError, TargetInfo
 from conformance.webhooks import WebhookReceiver, feed

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from .. import SUITE_NAME, __version__
-from ..expectations import Manifest
+from ..manifests import Manifest
 from ..tags import split_tags
 from .verdict import Profile, assess, coverage_line, verdict_line
 from .writers import write_all

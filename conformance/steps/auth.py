@@ -35,7 +35,7 @@ def logged_in(world: World) -> None:
                              json_body={"identifier": user.get("identifier"), "password": user.get("password")})
     if response.status_code != 200:
         world.last = world.exchanges[-1]
-        from ..expect import fail
+        from ..assertions import fail
 
         fail(f"set-up failed: logging in answered {response.status_code}", world)
     world.authorization = f"Bearer {response.json()['jwt']}"

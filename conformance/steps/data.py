@@ -6,7 +6,7 @@ from typing import Any
 
 from pytest_bdd import given, parsers
 
-from ..expect import fail
+from ..assertions import fail
 from ..world import HarnessError, World
 from .schemas import content_types, typed
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from pytest_bdd import parsers, then
 
-from ..expect import at_path, fail, is_missing, mismatches, show
+from ..assertions import at_path, fail, is_missing, mismatches, show
 from ..world import HarnessError, World
 
 

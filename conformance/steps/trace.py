@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pytest_bdd import parsers, then
 
-from ..expect import fail
+from ..assertions import fail
 from ..trace import TRACE_HEADER, aligned_diff, find_subsequence, matches
 from ..world import World
 

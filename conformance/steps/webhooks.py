@@ -30,7 +30,7 @@ from typing import Any
 import pytest
 from pytest_bdd import parsers, then
 
-from ..expect import fail, mismatches
+from ..assertions import fail, mismatches
 from ..targets.base import TargetError
 from ..webhooks import feed
 from ..world import HarnessError, World

@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from ..fixture.fixture import PROTOCOL_VERSION
+from ..fixture.facts import PROTOCOL_VERSION
 from .base import Target, TargetError, TargetInfo, make_client
 
 INFO_PATH = "/api/conformance/info"

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from conformance.fixture.fixture import FIXTURE_TOKENS
+from conformance.fixture.facts import FIXTURE_TOKENS
 from conformance.targets.reference import ReferenceTarget
 
 

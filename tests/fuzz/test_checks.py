@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck
 
 from conformance.cli import main
-from conformance.fixture.fixture import FIXTURE_TOKENS
+from conformance.fixture.facts import FIXTURE_TOKENS
 from conformance.fuzz import command
 from conformance.fuzz.runner import SUPPRESSED_HEALTH_CHECKS, FuzzOptions, Runner
 from conformance.fuzz.send import InProcessTransport

@@ -18,7 +18,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .catalogue import all_variants, get_variant
 from .report import explained_ids, merge_shards, mutants_json
 from .runner import (
     REPO_ROOT,
@@ -31,6 +30,7 @@ from .runner import (
     scenario_ids,
     unkilled,
 )
+from .variants import all_variants, get_variant
 
 DEFAULT_OUT = REPO_ROOT / "reports" / "meta" / "mutants.json"
 

@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .catalogue import get_variant
 from .runner import REPO_ROOT, SuiteRunner, load_recorded, quick_selection, scenario_ids
+from .variants import get_variant
 
 OUT = REPO_ROOT / "reports" / "bench" / "meta-tests.json"
 SAMPLE = ("policy-false-ignored", "op-not-in-as-in", "webhook-model-is-uid", "error-details-dropped")

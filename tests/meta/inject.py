@@ -18,7 +18,7 @@ def pytest_configure(config: pytest.Config) -> None:
     name = os.environ.get(ENV_VARIANT)
     if not name:
         return
-    from .catalogue import get_variant
+    from .variants import get_variant
 
     patcher = pytest.MonkeyPatch()
     get_variant(name).inject(patcher)

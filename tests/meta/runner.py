@@ -30,8 +30,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from .catalogue import Variant
 from .inject import ENV_VARIANT
+from .variants import Variant
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT_S = 600.0
@@ -52,7 +52,7 @@ KILL, CRASH, SETUP, HARNESS = "kill", "5xx", "set-up", "harness"
 
 def scenario_ids() -> list[str]:
     """Every scenario id of the suite, in feature-file order."""
-    from conformance.catalogue import load_catalogue
+    from conformance.scenarios import load_catalogue
     from conformance.suite import features_dir
 
     return [s.id for s in load_catalogue(features_dir()) if s.id]

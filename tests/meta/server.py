@@ -76,7 +76,7 @@ def warm_up() -> None:
         for name in environment.list_templates():
             environment.get_template(name)
         writers.environment = lambda: environment  # type: ignore[attr-defined]
-    from .catalogue import all_variants
+    from .variants import all_variants
 
     all_variants()
     gc.collect()

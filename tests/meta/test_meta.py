@@ -5,7 +5,7 @@ sets come from ``python -m tests.meta`` (reports/meta/mutants.json).  Every run 
 made once, in one batch (``batch``): the unmodified baseline first, then every variant selected in
 this session, forked from one warm server, several at a time.  With pytest-xdist the first worker
 that needs the batch runs it and the others read its result.  Variants of ``PENDING_HARNESS`` are
-left out (the harness on main cannot catch them yet; see catalogue.py).
+left out (the harness on main cannot catch them yet; see variants.py).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from typing import Any
 
 import pytest
 
-from .catalogue import PENDING_HARNESS, REGISTRY, SELFTEST, Variant, all_variants, get_variant
 from .report import UNKILLED_MD, explained_ids
 from .runner import (
     CONTROL_SIZE,
@@ -41,6 +40,7 @@ from .runner import (
     quick_selection,
     scenario_ids,
 )
+from .variants import PENDING_HARNESS, REGISTRY, SELFTEST, Variant, all_variants, get_variant
 
 ALL_IDS = scenario_ids()
 VARIANTS = all_variants()

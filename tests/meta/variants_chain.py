@@ -12,8 +12,8 @@ from reference_impl.compose import Middleware, Next
 from reference_impl.context import Context
 from reference_impl.middlewares import BUILTINS, security
 
-from .catalogue import variant
 from .faults import compose_calling_skipped_next, compose_unwinding_forward
+from .variants import variant
 
 MP = pytest.MonkeyPatch
 

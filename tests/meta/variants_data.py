@@ -14,8 +14,8 @@ from reference_impl.documents import DocumentRepository, DocumentService
 from reference_impl.query import EntityQuery
 from reference_impl.webhooks import WebhookRunner
 
-from .catalogue import variant
 from .faults import compose_calling_skipped_next, compose_with_copied_params
+from .variants import variant
 
 MP = pytest.MonkeyPatch
 

@@ -12,7 +12,7 @@ from reference_impl.context import Context
 from reference_impl.controllers import CoreController
 from reference_impl.services import PAGINATION_KEYS, CoreService
 
-from .catalogue import variant
+from .variants import variant
 
 MP = pytest.MonkeyPatch
 

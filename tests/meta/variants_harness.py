@@ -4,7 +4,7 @@ Each one hides a fault behind something the harness takes on trust (a declared c
 wait, the first matching delivery, a subset comparison).  The suite must catch each: the affected
 scenarios fail on their own assertions, or the run refuses to start (exit 2) naming what it could
 not prove.  Those the harness on main cannot catch yet are listed in ``PENDING_HARNESS``
-(catalogue.py) with what will catch them.
+(variants.py) with what will catch them.
 """
 
 from __future__ import annotations
@@ -14,11 +14,11 @@ from typing import Any
 
 import pytest
 
-from conformance.fixture import components, probe
+from conformance.fixture.python import components, probe
 from reference_impl import context, controllers, documents, errors
 from reference_impl.webhooks import WebhookRunner
 
-from .catalogue import variant
+from .variants import variant
 
 MP = pytest.MonkeyPatch
 

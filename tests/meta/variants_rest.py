@@ -12,7 +12,7 @@ from reference_impl.rest import RestParams
 from reference_impl.schema import ContentType
 from reference_impl.where import WhereBuilder
 
-from .catalogue import variant
+from .variants import variant
 
 MP = pytest.MonkeyPatch
 

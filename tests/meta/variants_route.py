@@ -20,8 +20,8 @@ from reference_impl.controllers import CoreController
 from reference_impl.errors import ForbiddenError, PolicyError, UnauthorizedError, ValidationError
 from reference_impl.policies import PolicyContext
 
-from .catalogue import variant
 from .faults import compose_calling_skipped_next
+from .variants import variant
 
 MP = pytest.MonkeyPatch
 Layers = list[Middleware]

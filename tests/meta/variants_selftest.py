@@ -12,13 +12,13 @@ from typing import Any
 import pytest
 
 from conformance import probes
-from conformance.fixture import components
+from conformance.fixture.python import components
 from reference_impl import documents, errors
 from reference_impl.compose import Middleware, Next
 from reference_impl.context import Context
 from reference_impl.middlewares import BUILTINS
 
-from .catalogue import SELFTEST, variant
+from .variants import SELFTEST, variant
 
 MP = pytest.MonkeyPatch
 

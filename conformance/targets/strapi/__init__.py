@@ -9,7 +9,7 @@ Python API::
     state = up("5.54.0")                         # leave a server running; state.url, state.pid
     down("5.54.0")                               # stop it by its PID
 
-The fixture project is ``template/`` (JavaScript twin of conformance/fixture/components.py) plus
+The fixture project is conformance/fixture/strapi/project/ (JavaScript twin of conformance/fixture/python/components.py) plus
 the shared schemas and ``fixture.json``; see conformance/PROTOCOL.md and NOTES.md here.
 """
 

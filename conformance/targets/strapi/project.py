@@ -12,12 +12,12 @@ import secrets
 import shutil
 from pathlib import Path
 
-from ...fixture import copy_schemas
-from ...fixture.fixture import FIXTURE_JSON
+from ...fixture import STRAPI_TEMPLATE, copy_schemas
+from ...fixture.facts import FIXTURE_JSON
 from ..base import TargetError
 from .installer import package_json
 
-TEMPLATE_DIR = Path(__file__).resolve().parent / "template"
+TEMPLATE_DIR = STRAPI_TEMPLATE
 FIXTURE_DEST = Path("src") / "conformance" / "fixture.json"
 DATABASE_FILENAME = ".tmp/data.db"
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import httpx
 
-from ...fixture.fixture import WEBHOOK_URL_ENV
+from ...fixture.facts import WEBHOOK_URL_ENV
 from ..base import TargetError, make_client
 from .installer import require_tool, tail
 
