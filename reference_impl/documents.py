@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from . import i18n, relations
 from .compose import compose
 from .errors import ValidationError
 from .rest import sanitize_output
@@ -216,30 +217,25 @@ class DocumentRepository:
                                                    "name": "ValidationError", "value": value}]})
 
     async def _resolve_relations(self, data: dict[str, Any], published: bool) -> dict[str, Any]:
-        """Turn relation values given as documentIds (or ids, or {connect|set: [...]}) into row ids."""
+        """Turn relation values given as documentIds (or ids, bare, in lists, or as ``{connect,
+        disconnect, set}`` with positions) into :class:`~.relations.RelationWrite` on row ids."""
         out = dict(data)
         for name, attr in self.ct.relation_attributes().items():
             if name not in data:
                 continue
             target = self.strapi.content_types[attr["target"]]
-            value = data[name]
-            if isinstance(value, dict):
-                value = value.get("set", value.get("connect", []))
-            refs = value if isinstance(value, list) else ([] if value is None else [value])
-            ids: list[int] = []
-            for ref in refs:
-                if isinstance(ref, dict):
-                    ref = ref.get("documentId", ref.get("id"))
+
+            async def resolve(ref: Any, target: ContentType = target) -> int | None:
                 key = "id" if isinstance(ref, int) else "documentId"
                 where: dict[str, Any] = {key: ref}
                 if target.draft_and_publish:
                     where["publishedAt"] = {"$notNull": True} if published else {"$null": True}
                 row = await self.strapi.db.query(target.uid).findOne({"where": where, "select": ["id"]})
-                if row is None:
-                    raise ValidationError(f"Document with id \"{ref}\", locale \"null\" not found")
-                ids.append(row["id"])
-            many = attr.get("relation", "").endswith("ToMany")
-            out[name] = ids if many else (ids[0] if ids else None)
+                return None if row is None else int(row["id"])
+
+            out[name] = await relations.parse(
+                data[name], resolve, lambda ref: ValidationError(f"Document with id \"{ref}\", locale \"null\" not found"),
+                i18n.DEFAULT_LOCALE)
         return out
 
     def _emit(self, event: str, entry: Any) -> None:

@@ -27,6 +27,8 @@ except ImportError:  # pragma: no cover
     orjson = None  # type: ignore[assignment]
 from .lifecycles import Lifecycles
 from .loader import ProjectError
+from .relations import RelationWrite, order_column
+from .relations import apply as apply_relation
 from .schema import ContentType, build_tables, link_columns
 from .where import WhereBuilder, cast_value
 
@@ -583,16 +585,13 @@ class EntityQuery:
                     values[self.ct.columns[name]] = cast
         return values, relations
 
-    def _write_links(self, conn: Connection, row_id: int, relations: dict[str, Any], replace: bool) -> None:
-        for name, target_ids in relations.items():
-            link = self.ct.links[name]
-            own_col, target_col = link_columns(self.ct, name)
-            if replace:
-                conn.execute(sa.delete(link).where(link.c[own_col] == row_id))
-            ids = target_ids if isinstance(target_ids, list) else [target_ids]
-            rows = [{own_col: row_id, target_col: tid, "ord": i + 1} for i, tid in enumerate(ids) if tid is not None]
-            if rows:
-                conn.execute(sa.insert(link), rows)
+    def _write_links(self, conn: Connection, row_id: int, values: dict[str, Any]) -> None:
+        """Relation values: :class:`~.relations.RelationWrite` from the Document Service, or row ids
+        (one, or a list) from internal copies, which set the relation."""
+        for name, value in values.items():
+            if not isinstance(value, RelationWrite):
+                value = RelationWrite(set=[v for v in (value if isinstance(value, list) else [value]) if v is not None])
+            apply_relation(conn, self.ct, name, row_id, value)
 
     async def _create(self, params: dict[str, Any]) -> Any:
         values, relations = self._row_values(params.get("data") or {})
@@ -602,7 +601,7 @@ class EntityQuery:
             inserted = result.inserted_primary_key
             assert inserted is not None
             row_id = inserted[0]
-            self._write_links(conn, row_id, relations, replace=False)
+            self._write_links(conn, row_id, relations)
         # Strapi's entity manager reads the row back: a nested findOne with its own hooks.
         return await self.findOne({"where": {"id": row_id}, "select": params.get("select"),
                                    "populate": params.get("populate"), "status": params.get("status")})
@@ -615,7 +614,7 @@ class EntityQuery:
         with self.db.connection() as conn:
             if values:
                 conn.execute(sa.update(self.table).where(self.table.c.id == existing["id"]).values(**values))
-            self._write_links(conn, existing["id"], relations, replace=True)
+            self._write_links(conn, existing["id"], relations)
         return await self.findOne({"where": {"id": existing["id"]}, "select": params.get("select"),
                                    "populate": params.get("populate"), "status": params.get("status")})
 
@@ -676,7 +675,7 @@ class EntityQuery:
                     # The owners' ids are bound at execution (an expanding IN), so the statement is reused.
                     .where(link.c[own_col].in_(sa.bindparam("_owner_ids", expanding=True)))
                     .where(self.db.where.build(target, target.table, conditions))
-                    .order_by(link.c.ord, target.table.c.id)
+                    .order_by(link.c[order_column(attr)], link.c.id)
                 )
 
             key, leaves = self._shape_key("populate", where, ct.uid, name, select)

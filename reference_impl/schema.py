@@ -173,6 +173,8 @@ def build_tables(metadata: sa.MetaData, types: dict[str, ContentType]) -> None:
                 sa.Column(own_col, sa.Integer, index=True),
                 sa.Column(target_col, sa.Integer, index=True),
                 sa.Column("ord", sa.Float),
+                # The owner's position in the target's list (the inverse side of a bidirectional relation).
+                sa.Column("inv_ord", sa.Float),
             )
             ct.links[name] = link
     for ct in types.values():
@@ -186,7 +188,7 @@ def link_columns(ct: ContentType, attr_name: str) -> tuple[str, str]:
     """For relation ``attr_name`` of ``ct``: (column holding ct's row id, column holding the target row id)."""
     attr = ct.attributes[attr_name]
     link = ct.links[attr_name]
-    cols = [c.name for c in link.columns if c.name not in ("id", "ord")]
+    cols = [c.name for c in link.columns if c.name not in ("id", "ord", "inv_ord")]
     if attr.get("mappedBy"):
         return cols[1], cols[0]
     return cols[0], cols[1]
