@@ -24,6 +24,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from .components import Component, load_components
 from .lifecycles import ACTIONS
 from .schema import ContentType
 
@@ -60,6 +61,7 @@ class Project:
     root: Path
     config: dict[str, Any] = field(default_factory=dict)
     content_types: dict[str, ContentType] = field(default_factory=dict)
+    components: dict[str, Component] = field(default_factory=dict)  # src/components/<category>/<name>.json
     lifecycles: dict[str, dict[str, Any]] = field(default_factory=dict)
     routes: list[tuple[str, Any]] = field(default_factory=list)  # (api name, routes export)
     controllers: dict[str, Any] = field(default_factory=dict)
@@ -101,6 +103,10 @@ def load_project(root: Path) -> Project:
         project.middlewares[f"global::{path.stem}"] = _export(load_module(path, root), "middleware", path)
     for path in _py_files(src / "policies"):
         project.policies[f"global::{path.stem}"] = _export(load_module(path, root), "policy", path)
+    try:
+        project.components = load_components(src / "components")
+    except (ValueError, KeyError) as exc:
+        raise ProjectError(f"src/components: invalid component schema: {exc}") from exc
     api_root = src / "api"
     for api in sorted(p for p in api_root.iterdir() if p.is_dir()) if api_root.is_dir() else []:
         _load_api(project, api.name, api)

@@ -27,6 +27,8 @@ except ImportError:  # pragma: no cover
     orjson = None  # type: ignore[assignment]
 from .lifecycles import Lifecycles
 from .loader import ProjectError
+from . import components as cmps
+from .components import Component, build_component_tables
 from .relations import RelationWrite, order_column
 from .relations import apply as apply_relation
 from .schema import ContentType, build_tables, link_columns
@@ -270,11 +272,16 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any, synchronous: str = "normal") 
 class Database:
     """``strapi.db``: the engine, the tables, lifecycles and transactions."""
 
-    def __init__(self, url: str, types: dict[str, ContentType]) -> None:
+    def __init__(self, url: str, types: dict[str, ContentType], components: dict[str, Component] | None = None) -> None:
         self.url = url
         self.types = types
+        self.components: dict[str, Component] = components or {}
         self.metadata = sa.MetaData()
         build_tables(self.metadata, types)
+        try:
+            build_component_tables(self.metadata, types, self.components)
+        except ValueError as exc:
+            raise ProjectError(f"invalid schema: {exc}") from exc
         self.engine = sa.create_engine(url, json_deserializer=_json_loads)
         if self.engine.dialect.name == "sqlite":
             level = sqlite_synchronous()
@@ -585,6 +592,9 @@ class EntityQuery:
                     values[self.ct.columns[name]] = cast
         return values, relations
 
+    def _component_values(self, data: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in data.items() if self.ct.attributes.get(k, {}).get("type") in cmps.COMPONENT_TYPES}
+
     def _write_links(self, conn: Connection, row_id: int, values: dict[str, Any]) -> None:
         """Relation values: :class:`~.relations.RelationWrite` from the Document Service, or row ids
         (one, or a list) from internal copies, which set the relation."""
@@ -602,6 +612,7 @@ class EntityQuery:
             assert inserted is not None
             row_id = inserted[0]
             self._write_links(conn, row_id, relations)
+            cmps.write(conn, self.db, self.ct, row_id, self._component_values(params.get("data") or {}))
         # Strapi's entity manager reads the row back: a nested findOne with its own hooks.
         return await self.findOne({"where": {"id": row_id}, "select": params.get("select"),
                                    "populate": params.get("populate"), "status": params.get("status")})
@@ -615,6 +626,7 @@ class EntityQuery:
             if values:
                 conn.execute(sa.update(self.table).where(self.table.c.id == existing["id"]).values(**values))
             self._write_links(conn, existing["id"], relations)
+            cmps.write(conn, self.db, self.ct, existing["id"], self._component_values(params.get("data") or {}))
         return await self.findOne({"where": {"id": existing["id"]}, "select": params.get("select"),
                                    "populate": params.get("populate"), "status": params.get("status")})
 
@@ -641,6 +653,7 @@ class EntityQuery:
             link = self.ct.links[name]
             own_col, _ = link_columns(self.ct, name)
             conn.execute(sa.delete(link).where(link.c[own_col].in_(ids)))
+        cmps.delete(conn, self.db, self.ct, ids)
         conn.execute(sa.delete(self.table).where(self.table.c.id.in_(ids)))
 
     # -- populate ----------------------------------------------------------------------------------
@@ -651,6 +664,9 @@ class EntityQuery:
         ids = [r["id"] for r in rows]
         for name, sub in populate.items():
             attr = ct.attributes[name]
+            if attr.get("type") in cmps.COMPONENT_TYPES:
+                cmps.populate(conn, self.db, ct, rows, name, sub)
+                continue
             target = self.db.types[attr["target"]]
             assert target.table is not None
             link = ct.links[name]

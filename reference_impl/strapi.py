@@ -59,8 +59,10 @@ class Strapi:
         self.query_parser: Callable[[str], dict[str, Any]] | None = None
         api_config = self.config.get("api", {})
         self.rest = RestParams(self.content_types, api_config.get("rest", {}))
+        self.rest.components = self.project.components
         self.api_prefix = api_config.get("rest", {}).get("prefix", "/api")
-        self.db = Database(database_url or self._database_url(), self.content_types)
+        self.components = self.project.components
+        self.db = Database(database_url or self._database_url(), self.content_types, self.components)
         self.documents = DocumentService(self)
         self.event_hub = EventHub()
         server = self.config.get("server", {})
