@@ -28,6 +28,7 @@ except ImportError:  # pragma: no cover
 from .lifecycles import Lifecycles
 from .loader import ProjectError
 from . import components as cmps
+from . import i18n
 from .components import Component, build_component_tables
 from .relations import RelationWrite, order_column
 from .relations import apply as apply_relation
@@ -277,6 +278,7 @@ class Database:
         self.types = types
         self.components: dict[str, Component] = components or {}
         self.metadata = sa.MetaData()
+        i18n.prepare(types)
         build_tables(self.metadata, types)
         try:
             build_component_tables(self.metadata, types, self.components)
@@ -666,6 +668,9 @@ class EntityQuery:
             attr = ct.attributes[name]
             if attr.get("type") in cmps.COMPONENT_TYPES:
                 cmps.populate(conn, self.db, ct, rows, name, sub)
+                continue
+            if name == i18n.LOCALIZATIONS and i18n.is_localized(ct):
+                i18n.populate_localizations(conn, self.db.query(ct.uid), rows, sub, status)
                 continue
             target = self.db.types[attr["target"]]
             assert target.table is not None

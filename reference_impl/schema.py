@@ -88,6 +88,7 @@ class ContentType:
     draft_and_publish: bool
     attributes: dict[str, dict[str, Any]]
     options: dict[str, Any] = field(default_factory=dict)
+    plugin_options: dict[str, Any] = field(default_factory=dict)  # pluginOptions (i18n: see reference_impl.i18n)
     table: sa.Table | None = None
     links: dict[str, sa.Table] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)
@@ -109,6 +110,7 @@ class ContentType:
             draft_and_publish=bool(options.get("draftAndPublish", False)),
             attributes=raw.get("attributes", {}),
             options=options,
+            plugin_options=raw.get("pluginOptions") or {},
         )
 
     @property
