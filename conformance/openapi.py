@@ -25,6 +25,7 @@ OPENAPI_VERSION = "3.1.0"
 # What the fixture's config/api gives every target (a new Strapi 5 project's defaults).
 DEFAULT_REST = {"defaultLimit": 25, "maxLimit": 100}
 SYSTEM_DATES = ("createdAt", "updatedAt", "publishedAt")
+I18N_ATTRIBUTES = ("locale", "localizations")
 INT32 = {"minimum": -2147483648, "maximum": 2147483647}
 STRING_TYPES = ("string", "text", "richtext", "email", "uid", "enumeration")
 # Attribute types a filter, a sort or ``fields`` may name (Strapi: scalar, non-private attributes).
@@ -58,6 +59,12 @@ class ContentTypeSchema:
         self.draft_and_publish = bool((raw.get("options") or {}).get("draftAndPublish", False))
         self.attributes: dict[str, dict[str, Any]] = raw.get("attributes", {})
         self.component = "".join(part[:1].upper() + part[1:] for part in self.singular.split("-"))
+        # i18n adds ``locale`` and ``localizations`` (the other locales, populated like a relation) to a
+        # localized type, as Strapi does; a request body sets neither (the locale is a query parameter).
+        self.localized = bool(((raw.get("pluginOptions") or {}).get("i18n") or {}).get("localized"))
+        if self.localized:
+            self.attributes = {**self.attributes, "locale": {"type": "string"},
+                               "localizations": {"type": "relation", "relation": "oneToMany", "target": self.uid}}
 
     def is_private(self, name: str) -> bool:
         attr = self.attributes[name]
@@ -123,8 +130,9 @@ def attribute_value_schema(attr: dict[str, Any]) -> dict[str, Any]:
         item = {"type": "object"}
         return {"type": "array", "items": item} if attr.get("repeatable") else item
     if kind == "dynamiczone":
+        uid = {"type": "string", "enum": list(attr["components"])} if attr.get("components") else {"type": "string"}
         return {"type": "array", "items": {"type": "object", "required": ["__component"],
-                                           "properties": {"__component": {"type": "string"}}}}
+                                           "properties": {"__component": uid}}}
     if kind == "relation":
         many = str(attr.get("relation", "")).endswith("ToMany")
         return {"type": "array", "items": {"type": "object"}} if many else {"type": "object"}
@@ -184,7 +192,8 @@ def document_schema(ct: ContentTypeSchema, types: dict[str, ContentTypeSchema], 
 
 
 def input_schema(ct: ContentTypeSchema) -> dict[str, Any]:
-    props = {name: input_value_schema(attr) for name, attr in ct.attributes.items()}
+    props = {name: input_value_schema(attr) for name, attr in ct.attributes.items()
+             if not (ct.localized and name in I18N_ATTRIBUTES)}
     return {"type": "object", "properties": props, "additionalProperties": False}
 
 

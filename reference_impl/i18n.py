@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 DEFAULT_LOCALE = "en"
 ALL = "*"
 LOCALIZATIONS = "localizations"
+I18N_ATTRIBUTES = ("locale", LOCALIZATIONS)  # what prepare() adds; a request body sets neither
 
 
 class Locales:

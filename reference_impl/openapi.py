@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .i18n import I18N_ATTRIBUTES, is_localized
 from .schema import ContentType
 
 if TYPE_CHECKING:
@@ -79,8 +80,8 @@ def value_schema(attr: dict[str, Any]) -> dict[str, Any]:
         "timestamp": {"type": "string", "format": "date-time"},
         "json": {},
         "blocks": {"type": "array", "items": {"type": "object"}},
-        "dynamiczone": {"type": "array", "items": {"type": "object", "required": ["__component"],
-                                                   "properties": {"__component": {"type": "string"}}}},
+        "dynamiczone": {"type": "array", "items": {"type": "object", "required": ["__component"], "properties": {
+            "__component": {"type": "string", **({"enum": list(attr["components"])} if attr.get("components") else {})}}}},
         "relation": {"type": "array", "items": {"type": "object"}} if many else {"type": "object"},
     }
     if kind in ("string", "text", "richtext", "password"):
@@ -210,7 +211,8 @@ class DocumentBuilder:
             keys = ["id", "documentId", *self.selectable(ct)]
             out[f"{name}Document"] = self.entry(ct)
             out[f"{name}Input"] = {"type": "object", "additionalProperties": False,
-                                   "properties": {n: input_schema(a) for n, a in ct.attributes.items()}}
+                                   "properties": {n: input_schema(a) for n, a in ct.attributes.items()
+                                                  if not (is_localized(ct) and n in I18N_ATTRIBUTES)}}
             # Strapi reads ``data`` and ignores other top-level keys of the body.
             out[f"{name}Request"] = {"type": "object", "required": ["data"],
                                      "properties": {"data": _ref("schemas", f"{name}Input")}}
