@@ -157,7 +157,7 @@ def delete(conn: Connection, db: Database, owner: ContentType, ids: list[int], f
     table = cmps_table(owner)
     if table is None or not ids:
         return
-    where = table.c.entity_id.in_(ids)
+    where: sa.ColumnElement[bool] = table.c.entity_id.in_(ids)
     if fields is not None:
         where = sa.and_(where, table.c.field.in_(fields))
     held: dict[str, list[int]] = {}
@@ -218,9 +218,9 @@ def populate(conn: Connection, db: Database, owner: ContentType, rows: list[dict
                     entry["__component"] = uid
                 found[(uid, entry["id"])] = entry
         for entity_id, cmp_id, uid in links:
-            entry = found.get((uid, cmp_id))
-            if entry is not None:
-                grouped[entity_id].append(entry)
+            held = found.get((uid, cmp_id))
+            if held is not None:
+                grouped[entity_id].append(held)
     for row in rows:
         items = grouped[row["id"]]
         row[name] = items if many else (items[0] if items else None)

@@ -25,11 +25,11 @@ try:  # optional: reads JSON columns several times faster than the standard libr
     import orjson
 except ImportError:  # pragma: no cover
     orjson = None  # type: ignore[assignment]
-from .lifecycles import Lifecycles
-from .loader import ProjectError
 from . import components as cmps
 from . import i18n
 from .components import Component, build_component_tables
+from .lifecycles import Lifecycles
+from .loader import ProjectError
 from .relations import RelationWrite, order_column
 from .relations import apply as apply_relation
 from .schema import ContentType, build_tables, link_columns
@@ -687,7 +687,8 @@ class EntityQuery:
 
             def build(sentinels: list[Any] | None, target: ContentType = target, link: Any = link,
                       own_col: str = own_col, target_col: str = target_col, query: EntityQuery = query,
-                      select: Any = select, where: Any = where) -> Any:
+                      select: Any = select, where: Any = where,
+                      order_col: str = order_column(attr)) -> Any:
                 assert target.table is not None
                 conditions = where if sentinels is None else _with_sentinels(where, sentinels)
                 return (
@@ -696,7 +697,7 @@ class EntityQuery:
                     # The owners' ids are bound at execution (an expanding IN), so the statement is reused.
                     .where(link.c[own_col].in_(sa.bindparam("_owner_ids", expanding=True)))
                     .where(self.db.where.build(target, target.table, conditions))
-                    .order_by(link.c[order_column(attr)], link.c.id)
+                    .order_by(link.c[order_col], link.c.id)
                 )
 
             key, leaves = self._shape_key("populate", where, ct.uid, name, select)

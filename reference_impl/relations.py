@@ -147,10 +147,7 @@ def apply(conn: Connection, ct: ContentType, name: str, row_id: int, write: Rela
         .order_by(link.c[order_col], link.c.id)
     ).all()
     current = [r[1] for r in rows]
-    if write.set is not None:
-        wanted = list(dict.fromkeys(write.set))
-    else:
-        wanted = _ordered(current, write)
+    wanted = list(dict.fromkeys(write.set)) if write.set is not None else _ordered(current, write)
     if not is_many(attr):
         if write.set is None and write.connect:
             wanted = [write.connect[0][0]]

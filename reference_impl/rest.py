@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from .errors import PaginationError, ValidationError
@@ -100,7 +101,7 @@ class RestParams:
         self.max_limit = int(max_limit) if max_limit is not None else None
         self.with_count = bool(rest_config.get("withCount", True))
         self.strict = bool(rest_config.get("strictParams", False))
-        self.components: dict[str, ContentType] = {}  # uid → component schema (reference_impl.components)
+        self.components: Mapping[str, ContentType] = {}  # uid → component schema (reference_impl.components)
 
     def _target(self, ct: ContentType, name: str) -> ContentType:
         """What a populatable attribute leads to: a relation's target, or a component's schema."""
