@@ -65,8 +65,21 @@ def load_components(folder: Path) -> dict[str, Component]:
     if not folder.is_dir():
         return out
     for path in sorted(folder.glob("*/*.json")):
-        component = Component.from_component_file(path, path.parent.name)
+        try:
+            component = Component.from_component_file(path, path.parent.name)
+        except ValueError as exc:
+            raise ValueError(f"{path.parent.name}/{path.name}: {exc}") from exc
         out[component.uid] = component
+    return out
+
+
+def unknown_components(owner: ContentType, components: dict[str, Component]) -> list[tuple[str, str]]:
+    """(attribute, component uid) for each component ``owner`` names that is not in ``components``."""
+    out = []
+    for name, attr in component_attributes(owner).items():
+        for uid in [attr.get("component")] if attr["type"] == "component" else attr.get("components", []):
+            if uid not in components:
+                out.append((name, str(uid)))
     return out
 
 
@@ -90,13 +103,10 @@ def build_component_tables(metadata: sa.MetaData, types: dict[str, ContentType],
             columns.append(sa.Column(snake(name), column_type(attr)))
         component.table = sa.Table(component.collection_name, metadata, *columns)
     for owner in [*types.values(), *components.values()]:
-        attrs = component_attributes(owner)
-        if not attrs:
+        if not component_attributes(owner):
             continue
-        for name, attr in attrs.items():
-            for uid in [attr.get("component")] if attr["type"] == "component" else attr.get("components", []):
-                if uid not in components:
-                    raise ValueError(f"attribute {name} of {owner.uid}: unknown component {uid}")
+        for name, uid in unknown_components(owner, components):
+            raise ValueError(f"attribute {name} of {owner.uid}: unknown component {uid}")
         owner.links["__cmps"] = sa.Table(
             f"{owner.collection_name}_cmps",
             metadata,
