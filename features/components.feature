@@ -151,3 +151,23 @@ Feature: Components and dynamic zones
       {"data": {"blocks": [{"heading": "Which component?"}]}}
       """
     Then the error is 400 ValidationError, whatever its message
+
+  @id:CP-017 @must @doc:cms/api/rest/filters
+  Scenario: filters reach into components, nested ones included
+    Given the page "Q":
+      """
+      {"title": "Other", "seo": {"metaTitle": "Else", "social": {"network": "x"}}, "links": [{"label": "Blog"}]}
+      """
+    When I GET "/api/pages?filters[batch][$eq]={batch}&sort=title:asc&filters[links][label][$eq]=Docs"
+    Then the status is 200
+    And the "title" of "data" are, in order: Home
+    When I GET "/api/pages?filters[batch][$eq]={batch}&sort=title:asc&filters[links][label][$eq]=Blog"
+    Then the "title" of "data" are, in order: Home, Other
+    When I GET "/api/pages?filters[batch][$eq]={batch}&sort=title:asc&filters[seo][social][network][$eq]=x"
+    Then the "title" of "data" are, in order: Other
+
+  @id:CP-018 @should @doc:cms/api/rest/filters
+  Scenario: A dynamic zone cannot be filtered on
+    When I GET "/api/pages?filters[blocks][heading][$eq]=Hi"
+    Then the error is 400 ValidationError "Invalid key blocks"
+    And the error details are {"key": "blocks", "path": "blocks", "source": "query", "param": "filters"}

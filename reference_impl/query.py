@@ -296,6 +296,7 @@ class Database:
                         column.type.collation = "C"
         self.lifecycles = Lifecycles()
         self.where = WhereBuilder(types)
+        self.where.components = self.components
         self._queries: dict[str, EntityQuery] = {}
         self._idle: list[Connection] = []
         # Shape key → CachedStatement, or None for a shape that cannot be cached (see _shape).

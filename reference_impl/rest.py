@@ -148,11 +148,12 @@ class RestParams:
                     self._validate_filters(ct, value, here)
             elif key in ct.readable_fields():
                 self._validate_operators(value, here)
-            elif ct.attributes.get(key, {}).get("type") == "relation" and not ct.is_private(key):
-                target = self.types[ct.attributes[key]["target"]]
+            elif ct.attributes.get(key, {}).get("type") in ("relation", "component") and not ct.is_private(key):
+                target = self._target(ct, key)
                 if isinstance(value, dict):
                     self._validate_filters(target, value, here)
-            elif ct.is_private(key):
+            elif ct.is_private(key) or ct.attributes.get(key, {}).get("type") == "dynamiczone":
+                # A dynamic zone cannot be filtered on: Strapi names its path, as for a private field.
                 raise _invalid(key, ".".join(here), "query", "filters")
             else:
                 raise _invalid(key, _parent(path), "query", "filters")
