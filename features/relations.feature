@@ -286,3 +286,22 @@ Feature: Relations: every kind, and connect, disconnect and set with positions
       """
     Then the status is 200
     And the JSON at "data.captain" is null
+
+  @id:RL-022 @must @doc:cms/api/rest/relations @needs:draft-and-publish
+  Scenario: A relation written to the draft only (status=draft) is not in the published version
+    Given the tags:
+      | alias | label |
+      | A     | red   |
+      | B     | blue  |
+      | C     | green |
+    And the articles:
+      | alias | title | tags |
+      | X     | Post  | A, B |
+    When I PUT "/api/articles/{X}?status=draft" with:
+      """
+      {"data": {"tags": {"connect": [{"documentId": "{C}", "position": {"start": true}}]}}}
+      """
+    And I GET "/api/articles/{X}?status=draft&populate[tags][fields][0]=label"
+    Then the "label" of "data.tags" are, in order: green, red, blue
+    When I GET "/api/articles/{X}?populate[tags][fields][0]=label"
+    Then the "label" of "data.tags" are, in order: red, blue
