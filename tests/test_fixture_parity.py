@@ -216,6 +216,14 @@ async function run(s) {
   const scenarios = JSON.parse(require('fs').readFileSync(0, 'utf8'));
   const out = { behaviour: {}, files: {} };
   for (const s of scenarios) out.behaviour[s.id] = await run(s);
+  out.documents = {};
+  for (const action of JSON.parse(process.argv[3])) {
+    const docs = {};
+    for (const name of [...c.FIXTURE.documentActions, 'discard', 'findById']) docs[name] = async () => `called ${name}`;
+    const fake = { contentTypes: { 'api::article.article': {} }, documents: () => docs };
+    const ctx = { request: { body: { uid: 'api::article.article', action } }, badRequest: (m) => `400 ${m}` };
+    out.documents[action] = await c.conformanceController({ strapi: fake }).documents(ctx);
+  }
   out.lifecycles = { file: Object.keys(require(src('api/article/content-types/article/lifecycles'))),
                      subscriber: Object.keys(c.lifecycleHooks('subscriber')) };
   out.articleRoutes = require(src('api/article/routes/article'));
@@ -236,7 +244,7 @@ def js(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     project = write_project(root / "project", "5.54.0", None)
     runner = root / "runner.js"
     runner.write_text(JS_RUNNER, encoding="utf-8")
-    done = subprocess.run([NODE, str(runner), str(project)], input=json.dumps(scenarios()), capture_output=True,
+    done = subprocess.run([NODE, str(runner), str(project), json.dumps(DOCUMENT_CALLS)], input=json.dumps(scenarios()), capture_output=True,
                           text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     return dict(json.loads(done.stdout))
@@ -305,6 +313,35 @@ def test_the_scenarios_exercise_every_directive() -> None:
     assert outcomes.pop("other action") == {"ignored"}
     assert all("obeyed" in seen for seen in outcomes.values()), outcomes
     assert len(outcomes) == len(DIRECTIVES) - 1
+
+
+# -- the documents endpoint: the same whitelist -----------------------------------------------------------
+DOCUMENT_CALLS = ["findMany", "discardDraft", "clone", "discard", "findById", "constructor", "__init__"]
+
+
+async def _python_documents(action: str) -> Any:
+    docs = SimpleNamespace(**{n: _returns(f"called {n}") for n in (*facts.DOCUMENT_ACTIONS, "discard", "findById")})
+    strapi = SimpleNamespace(content_types={"api::article.article": {}}, documents=lambda uid: docs)
+    answered: list[str] = []
+    ctx = SimpleNamespace(request_body={"uid": "api::article.article", "action": action},
+                          bad_request=lambda m: answered.append(f"400 {m}"))
+    result = await components.ConformanceController(strapi).documents(ctx)
+    return answered[0] if answered else result
+
+
+def _returns(value: str) -> Any:
+    async def call(params: Any) -> str:
+        return value
+
+    return call
+
+
+@needs_node
+def test_same_document_actions_callable(js: dict[str, Any]) -> None:
+    python = {action: asyncio.run(_python_documents(action)) for action in DOCUMENT_CALLS}
+    assert python == js["documents"]
+    assert python["clone"] == {"result": "called clone"}
+    assert python["findById"].startswith("400 ")
 
 
 # -- routes, middlewares, lifecycles, webhooks ---------------------------------------------------------------
