@@ -186,7 +186,9 @@ def scenario_meta(item: pytest.Item, scenario_id: str, tags: set[str]) -> dict[s
     split = split_tags(tags)
     template = scenario_wrapper_template_registry.get(getattr(item, "obj", None))  # type: ignore[arg-type]
     doc = getattr(getattr(item, "obj", None), "__doc__", "") or ""
-    feature_name, _, name = doc.partition(": ")
+    _, _, name = doc.partition(": ")
+    # The feature's own title ("Route policies"), never the file's path on this machine.
+    feature_name = (template.feature.name or "") if template is not None else ""
     return {
         "id": scenario_id,
         "name": name or item.name,
