@@ -329,6 +329,25 @@ def cmd_merge(args: argparse.Namespace) -> int:
     return _exit_code(EXIT_OK, out)
 
 
+def cmd_summary(args: argparse.Namespace) -> int:
+    """Markdown of existing report.json files (a job-summary step after the runs)."""
+    from .report.summary import append_summary, no_report_markdown, summary_markdown
+
+    found = [Path(p) for p in args.reports if Path(p).is_file()]
+    texts = []
+    for path in found:
+        try:
+            texts.append(summary_markdown(json.loads(path.read_text(encoding="utf-8"))))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            return _die(f"cannot read {path}: {exc}")
+    text = "".join(texts) or no_report_markdown(f"no report.json among {' '.join(args.reports)}")
+    if args.out:
+        append_summary(Path(args.out), text)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
 def cmd_expectations_update(args: argparse.Namespace) -> int:
     """Rewrite a manifest from a report. A new failure needs --reason and --evidence (never a
     placeholder): without them nothing is written and the ids are named (exit 2)."""
@@ -458,6 +477,11 @@ def build_parser() -> argparse.ArgumentParser:
     merge.add_argument("--out", required=True, metavar="DIR", help="where report.json, junit.xml and report.html go")
     merge.add_argument("--summary-md", default=None, metavar="FILE", help="append a Markdown summary to FILE")
     merge.set_defaults(func=cmd_merge)
+
+    summ = sub.add_parser("summary", help="Markdown summary of report.json files (for a CI job page)")
+    summ.add_argument("reports", nargs="+", metavar="REPORT.json", help="missing files are passed over")
+    summ.add_argument("--out", default=None, metavar="FILE", help="append to FILE (default: print)")
+    summ.set_defaults(func=cmd_summary)
 
     lst = sub.add_parser("list", help="list the resolved scenarios and counts; runs nothing")
     lst.add_argument("--tags", default=None)
