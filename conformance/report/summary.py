@@ -8,16 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from .verdict import FAILING, verdict_line
+from .writers import layer_of, scrub_paths
 
 COLUMNS = ("passed", "failed", "expected_failure", "unexpected_pass", "unverified", "skipped")
 MESSAGE_LINES = 6  # the failure, then the start of the exchange that shows it
 MAX_FAILURES = 50  # a job summary is limited to 1 MiB: a broken target fails every scenario
 ICONS = {"conformant": "✅", "non-conformant": "❌", "incomplete": "⚠️"}
-
-
-def layer_of(feature: str) -> str:
-    """``features/route_middlewares.feature`` -> ``route_middlewares``: one feature file per layer."""
-    return Path(feature).stem if feature else "(unknown)"
 
 
 def _cell(text: str) -> str:
@@ -71,7 +67,7 @@ def summary_markdown(report: dict[str, Any], title: str | None = None) -> str:
     if skipped and verdict == "incomplete":
         out += ["", f"{len(skipped)} selected scenario(s) not checked; first: "
                 f"{skipped[0]['id']}: {_cell(str(skipped[0]['reason']))}"]
-    return "\n".join(out) + "\n\n"
+    return scrub_paths("\n".join(out) + "\n\n")
 
 
 def no_report_markdown(reason: str) -> str:
