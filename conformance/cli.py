@@ -121,14 +121,18 @@ def _shard(args: argparse.Namespace, selected: list[dict[str, Any]]) -> tuple[li
     return [s for s in selected if s["id"] in keep], {"index": index, "count": count, "selected": len(selected)}
 
 
-def _mark_shard(report_dir: Path, shard: dict[str, int]) -> None:
-    """Record which shard a report holds, so that `conformance merge` can check it has them all."""
+def _annotate(report_dir: Path, extra: dict[str, Any]) -> None:
+    """What the pytest processes do not know, added to the reports: which shard a report holds (for
+    `conformance merge`), and what was done to the user's own project (``target.project``)."""
     from .report.writers import write_all
 
     path = report_dir / "report.json"
     if path.is_file():
         report = json.loads(path.read_text(encoding="utf-8"))
-        report["shard"] = shard
+        if "shard" in extra:
+            report["shard"] = extra["shard"]
+        if "project" in extra:
+            report["target"]["project"] = extra["project"]
         write_all(report_dir, report)
 
 
@@ -200,8 +204,12 @@ def _run(args: argparse.Namespace) -> int:
         code = pytest.main(_pytest_args(args, launched.pytest_options, report_dir), plugins=plugins)
     finally:
         launched.stop()
-    if shard is not None:
-        _mark_shard(report_dir, shard)
+    extra: dict[str, Any] = {"shard": shard} if shard is not None else {}
+    own = getattr(launched.target, "own", None)
+    if own is not None:
+        extra["project"] = own.as_json()
+    if extra:
+        _annotate(report_dir, extra)
     return _exit_code(int(code), report_dir)
 
 
@@ -440,6 +448,9 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
                         help="check only the scenarios needing these capabilities (repeatable): an explicit "
                              "reduced profile, exit 0 if they all pass")
     parser.add_argument("--database", default=None, help="database URL for reference targets (default: SQLite file)")
+    parser.add_argument("--project", default=None, metavar="PATH",
+                        help="for --target strapi: a copy of your own Strapi 5 project (JavaScript) with the "
+                             "fixture added; its version comes from its package.json")
 
 
 def build_parser() -> argparse.ArgumentParser:

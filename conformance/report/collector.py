@@ -13,6 +13,7 @@ import pytest
 from .. import SUITE_NAME, __version__
 from ..manifests import Manifest
 from ..tags import split_tags
+from .attribution import attribution
 from .verdict import Profile, assess, coverage_line, verdict_line
 from .writers import write_all
 
@@ -120,10 +121,17 @@ class ReportCollector:
         for record in self.records():
             if record["outcome"] in ("failed", "unexpected_pass", "unverified"):
                 terminalreporter.write_line(f"  {record['outcome'].upper():<16} {record['id']:<8} {record['message']}")
+                if record.get("attribution"):
+                    terminalreporter.write_line(f"  {'':<16} {'':<8} caused by: {record['attribution']}")
 
     def records(self) -> list[dict[str, Any]]:
         """In feature-file order, whatever order parallel workers finished in."""
-        return sorted((self.items[n] for n in self.order), key=lambda r: (r["feature"], r.get("line", 0)))
+        records = sorted((self.items[n] for n in self.order), key=lambda r: (r["feature"], r.get("line", 0)))
+        for record in records:
+            blamed = attribution(record)
+            if blamed:
+                record["attribution"] = blamed
+        return records
 
     def summary(self) -> dict[str, int]:
         counts = {"total": 0, **{name: 0 for name in SUMMARY_KEYS.values()}}

@@ -58,6 +58,8 @@ def summary_markdown(report: dict[str, Any], title: str | None = None) -> str:
         where = f"`{s.get('feature', '')}`" if s.get("feature") else ""
         head = f"- **{s['id']}** {_cell(s.get('name', ''))} — {s['outcome'].replace('_', ' ')}"
         out.append(" · ".join(part for part in (head, where, docs) if part))
+        if s.get("attribution"):
+            out.append(f"  - caused by: **{_cell(s['attribution'])}**")
         message = _message(s.get("detail") or s.get("message") or "")
         if message:
             out.append(message)
