@@ -141,7 +141,6 @@ def _run(args: argparse.Namespace) -> int:
 
     from .report.progress import Progress, wanted
     from .report.shard import ShardError
-
     from .report.verdict import make_profile
     from .scenarios import load_catalogue, select
     from .targets.base import TargetError

@@ -14,7 +14,14 @@ from typing import Any
 
 import pytest
 
-from conformance.report.shard import ShardError, assign_shards, group_key, merge_reports, parse_shard, shard_ids
+from conformance.report.shard import (
+    ShardError,
+    assign_shards,
+    group_key,
+    merge_reports,
+    parse_shard,
+    shard_ids,
+)
 from conformance.scenarios import load_catalogue
 
 REPO = Path(__file__).resolve().parents[1]

@@ -53,7 +53,7 @@ class Progress:
         return result
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
-        meta = dict(report.user_properties).get("conformance") or {}
+        meta: dict[str, Any] = dict(report.user_properties).get("conformance") or {}  # type: ignore[assignment]
         if report.failed or meta.get("outcome") in FAILING:
             self.failed.add(report.nodeid)
         if report.when == "teardown":

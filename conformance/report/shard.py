@@ -46,7 +46,7 @@ def assign_shards(scenarios: Sequence[Mapping[str, Any]], count: int) -> dict[st
         groups.setdefault(group_key(s), []).append(s["id"])
     load = [0] * count
     out: dict[str, int] = {}
-    for key, ids in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+    for _name, ids in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
         index = min(range(count), key=lambda i: (load[i], i))
         load[index] += len(ids)
         out.update((sid, index + 1) for sid in ids)
