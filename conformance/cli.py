@@ -408,6 +408,8 @@ def cmd_stability(args: argparse.Namespace) -> int:
     run_args = ["--target", args.target]
     if args.target == "strapi":
         run_args += ["--strapi-version", args.strapi_version]
+        if args.project:
+            run_args += ["--project", args.project]
     for opt, value in (("--command", args.process_command), ("--ready-url", args.ready_url),
                        ("--database", args.database), ("--expectations", args.expectations),
                        ("--workers", args.workers), ("--tags", args.tags)):

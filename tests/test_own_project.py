@@ -107,3 +107,27 @@ def test_a_run_of_the_sample_project_fails_and_names_its_middleware(tmp_path: Pa
     assert "caused by: project middleware swallow-errors" in done.stdout
     assert "caused by: **project middleware swallow-errors" in (tmp_path / "summary.md").read_text(encoding="utf-8")
     assert "caused by: project middleware swallow-errors" in (out / "report.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(not CACHED.is_dir(), reason="Strapi 5.54.0 is not installed in the cache "
+                                                "(conformance strapi up installs it; CI does)")
+def test_a_well_behaved_project_middleware_breaks_nothing(tmp_path: Path) -> None:
+    """The wrapper that makes the project's middlewares visible in the trace must not itself break a
+    documented behaviour: the chain's nesting, and the way back skipped when an error passes."""
+    project = tmp_path / "clean_project"
+    shutil.copytree(SAMPLE, project)
+    middlewares = project / "config" / "middlewares.js"
+    middlewares.write_text(middlewares.read_text().replace("global::swallow-errors", "global::request-id"))
+    (project / "src" / "middlewares" / "swallow-errors.js").unlink()
+    (project / "src" / "middlewares" / "request-id.js").write_text(
+        "module.exports = () => async (ctx, next) => { await next(); ctx.set('X-Request-Id', 'r1'); };\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]), "CI": "1"}
+    out = tmp_path / "report"
+    done = subprocess.run([sys.executable, "-m", "conformance", "run", "--target", "strapi", "--project", str(project),
+                           "--tags", "@id:CH-*", "--report-dir", str(out)],
+                          env=env, capture_output=True, text=True, check=False, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    traces = {s["id"]: s["trace"] for s in report["scenarios"]}
+    assert traces["CH-001"][0] == "project:request-id:in" and traces["CH-001"][-1] == "project:request-id:out"
+    assert "project:request-id:out" not in traces["CH-007"], "an error passing through skips the way back"
