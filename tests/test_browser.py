@@ -179,3 +179,20 @@ def test_matrix_page_opens_on_the_rows_that_differ(browser: Any, pages: dict[str
     assert len(_shown(browser, "tr.row")) == len(data["rows"])
     browser.find_element(By.NAME, "q").send_keys("ST-00")
     assert _shown(browser, "tr.row") == sorted(r["id"] for r in data["rows"] if r["id"].startswith("ST-00"))
+
+
+def test_matrix_has_a_drift_release_column_when_rows_carry_one(tmp_path: Path) -> None:
+    """`conformance diff` adds ``drift_release`` to matrix rows: the page shows it as a column."""
+    from conformance.report.matrix import write_matrix_html
+
+    cell = {"outcome": "passed", "message": ""}
+    data = {"title": "t", "columns": [{"name": "a", "version": "1", "summary": {"passed": 1, "failed": 0,
+                                                                            "expected_failures": 0, "skipped": 0},
+                                       "verdict": None}],
+            "rows": [{"id": "RP-001", "name": "n", "feature": "features/x.feature", "level": "must", "cells": [cell],
+                      "differs": False, "documented": True}]}
+    plain = write_matrix_html(data, tmp_path / "plain.html").read_text(encoding="utf-8")
+    data["rows"][0]["drift_release"] = "5.31.0"
+    drift = write_matrix_html(data, tmp_path / "drift.html").read_text(encoding="utf-8")
+    assert "drift release" not in plain
+    assert "<th>drift release</th>" in drift and '<td class="drift">5.31.0</td>' in drift
