@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from . import i18n, relations
 from .compose import compose
 from .errors import ValidationError
 from .rest import sanitize_output
@@ -179,7 +180,8 @@ class DocumentRepository:
     def _query_params(self, params: dict[str, Any], extra_where: dict[str, Any] | None = None) -> dict[str, Any]:
         """Document Service params → Query Engine params (filters, status, fields, sort, pagination, populate)."""
         out = self.strapi.rest.to_query_params(self.ct, params)
-        where = [w for w in (out.pop("where", None), self._status_where(params), extra_where) if w]
+        where = [w for w in (out.pop("where", None), self._status_where(params), i18n.read_where(self.ct, params),
+                             extra_where) if w]
         out["where"] = {"$and": where} if len(where) > 1 else (where[0] if where else {})
         start, limit = params.get("start"), params.get("limit")
         if params.get("page") is not None or params.get("pageSize") is not None:
@@ -216,30 +218,25 @@ class DocumentRepository:
                                                    "name": "ValidationError", "value": value}]})
 
     async def _resolve_relations(self, data: dict[str, Any], published: bool) -> dict[str, Any]:
-        """Turn relation values given as documentIds (or ids, or {connect|set: [...]}) into row ids."""
+        """Turn relation values given as documentIds (or ids, bare, in lists, or as ``{connect,
+        disconnect, set}`` with positions) into :class:`~.relations.RelationWrite` on row ids."""
         out = dict(data)
         for name, attr in self.ct.relation_attributes().items():
             if name not in data:
                 continue
             target = self.strapi.content_types[attr["target"]]
-            value = data[name]
-            if isinstance(value, dict):
-                value = value.get("set", value.get("connect", []))
-            refs = value if isinstance(value, list) else ([] if value is None else [value])
-            ids: list[int] = []
-            for ref in refs:
-                if isinstance(ref, dict):
-                    ref = ref.get("documentId", ref.get("id"))
+
+            async def resolve(ref: Any, target: ContentType = target) -> int | None:
                 key = "id" if isinstance(ref, int) else "documentId"
                 where: dict[str, Any] = {key: ref}
                 if target.draft_and_publish:
                     where["publishedAt"] = {"$notNull": True} if published else {"$null": True}
                 row = await self.strapi.db.query(target.uid).findOne({"where": where, "select": ["id"]})
-                if row is None:
-                    raise ValidationError(f"Document with id \"{ref}\", locale \"null\" not found")
-                ids.append(row["id"])
-            many = attr.get("relation", "").endswith("ToMany")
-            out[name] = ids if many else (ids[0] if ids else None)
+                return None if row is None else int(row["id"])
+
+            out[name] = await relations.parse(
+                data[name], resolve, lambda ref: ValidationError(f"Document with id \"{ref}\", locale \"null\" not found"),
+                i18n.DEFAULT_LOCALE)
         return out
 
     def _emit(self, event: str, entry: Any) -> None:
@@ -259,7 +256,8 @@ class DocumentRepository:
         return await self.query.findOne(self._query_params(params))
 
     async def findOne(self, params: dict[str, Any]) -> Any:  # noqa: N802
-        return await self.query.findOne(self._query_params(params, {"documentId": params.get("documentId")}))
+        where = {"documentId": params.get("documentId"), **i18n.find_one_where(self.ct, params)}
+        return await self.query.findOne(self._query_params(params, where))
 
     async def count(self, params: dict[str, Any]) -> int:
         qp = self._query_params(params)
@@ -272,6 +270,13 @@ class DocumentRepository:
             data.pop(key, None)
         self._validate_values(data)
         data["documentId"] = new_document_id()
+        return await self._create_rows(data, params)
+
+    async def _create_rows(self, data: dict[str, Any], params: dict[str, Any]) -> Any:
+        """Write a new document, or a new locale of one (``data`` has its documentId)."""
+        locale = i18n.write_locale(self.ct, params)
+        if locale is not None:
+            data["locale"] = locale  # the parameter's, never the body's
         publish = params.get("status") == "published"
         if not self.ct.draft_and_publish:
             data["publishedAt"] = now()
@@ -292,25 +297,53 @@ class DocumentRepository:
         for key in ("id", "documentId", "publishedAt"):
             data.pop(key, None)
         self._validate_values(data)
+        locale = i18n.write_locale(self.ct, params)
         where: dict[str, Any] = {"documentId": document_id}
         if self.ct.draft_and_publish:
             where["publishedAt"] = {"$null": True}
+        if locale is not None:
+            data.pop("locale", None)
+            where["locale"] = locale
         existing = await self.query.findOne({"where": where, "select": ["id"]})
         if existing is None:
-            return None
+            if locale is None:
+                return None
+            return await self._create_locale(document_id, data, params)
         entry = await self.query.update(
             {"where": {"id": existing["id"]}, "data": await self._resolve_relations(data, False), **self._shape(params)}
         )
         self._emit("entry.update", entry)
+        if locale is not None:
+            await self._sync_locales(document_id, locale, data)
         if self.ct.draft_and_publish and params.get("status") == "published":
             return await self._publish_rows(document_id, params)
         return entry
+
+    async def _create_locale(self, document_id: Any, data: dict[str, Any], params: dict[str, Any]) -> Any:
+        """An update in a locale the document lacks creates that locale's version; it starts from the
+        attributes every locale shares (taken from an existing version), then the update's data."""
+        other = await self.query.findOne({"where": {"documentId": document_id}})
+        if other is None:
+            return None
+        shared = {k: v for k, v in i18n.shared_values(self.ct, other).items() if k in self.ct.scalar_attributes()}
+        return await self._create_rows({**shared, **data, "documentId": document_id}, params)
+
+    async def _sync_locales(self, document_id: Any, locale: str, data: dict[str, Any]) -> None:
+        """Attributes that are not localized take the same value in every locale of the document."""
+        shared = {k: v for k, v in i18n.shared_values(self.ct, data).items() if k in self.ct.scalar_attributes()}
+        if not shared:
+            return
+        rows = await self.query.findMany({"where": {"documentId": document_id, "locale": {"$ne": locale}},
+                                          "select": ["id"]})
+        for row in rows:
+            await self.query.update({"where": {"id": row["id"]}, "data": shared})
 
     async def delete(self, params: dict[str, Any]) -> dict[str, Any]:
         document_id = params.get("documentId")
         if self.ct.draft_and_publish and params.get("status") == "draft":
             raise RuntimeError("Cannot delete a draft document")
-        rows = await self.query.findMany({"where": {"documentId": document_id}, "select": ["id"]})
+        where: dict[str, Any] = {"documentId": document_id, **(i18n.delete_where(self.ct, params) or {})}
+        rows = await self.query.findMany({"where": where, "select": ["id"]})
         entries = []
         for row in rows:
             entry = await self.query.delete({"where": {"id": row["id"]}})

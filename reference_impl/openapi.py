@@ -34,6 +34,7 @@ OPENAPI_VERSION = "3.1.0"
 # A new Strapi 5 project's REST defaults (config/api).
 DEFAULT_REST = {"defaultLimit": 25, "maxLimit": 100}
 SYSTEM_DATES = ("createdAt", "updatedAt", "publishedAt")
+I18N_ATTRIBUTES = ("locale", "localizations")  # what i18n adds to a localized type (reference_impl/i18n.py)
 INT32 = {"minimum": -(2**31), "maximum": 2**31 - 1}
 COMPARISON_OPS = ("$eq", "$ne", "$lt", "$lte", "$gt", "$gte")
 TEXT_OPS = ("$eqi", "$nei", "$contains", "$notContains", "$containsi", "$notContainsi",
@@ -124,8 +125,9 @@ ATTRIBUTE_KINDS: dict[str, AttributeKind] = {
         _one_or_list({"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}}, "multiple"),
         lambda attr: _nullable(_one_or_list({"type": "integer"}, "multiple")(attr)), filterable=False),
     "component": AttributeKind(_one_or_list({"type": "object"}, "repeatable"), filterable=False),
-    "dynamiczone": AttributeKind(_fixed({"type": "array", "items": {
-        "type": "object", "required": ["__component"], "properties": {"__component": {"type": "string"}}}}),
+    "dynamiczone": AttributeKind(lambda attr: {"type": "array", "items": {
+        "type": "object", "required": ["__component"], "properties": {"__component": {
+            "type": "string", **({"enum": list(attr["components"])} if attr.get("components") else {})}}}},
         filterable=False),
     # Answered only when populated (``document_schema``); requests connect by documentId.
     "relation": AttributeKind(
@@ -165,12 +167,19 @@ class ContentTypeSchema:
         self.draft_and_publish = bool((raw.get("options") or {}).get("draftAndPublish", False))
         self.attributes: dict[str, Schema] = raw.get("attributes", {})
         self.component = "".join(part[:1].upper() + part[1:] for part in self.singular.split("-"))
+        # i18n gives a localized type ``locale`` and ``localizations`` (its other locales, populated like
+        # a relation), as Strapi does (reference_impl/i18n.py); a request body sets neither.
+        self.localized = bool(((raw.get("pluginOptions") or {}).get("i18n") or {}).get("localized"))
+        if self.localized and "locale" not in self.attributes:
+            self.attributes = {**self.attributes, "locale": {"type": "string"},
+                               "localizations": {"type": "relation", "relation": "oneToMany", "target": self.uid}}
 
     @classmethod
     def of(cls, ct: ContentType) -> ContentTypeSchema:
         """The description of a content type the reference implementation loaded."""
         return cls({"kind": ct.kind, "info": {"singularName": ct.singular_name, "pluralName": ct.plural_name},
-                    "options": {"draftAndPublish": ct.draft_and_publish}, "attributes": ct.attributes}, ct.api_name)
+                    "options": {"draftAndPublish": ct.draft_and_publish}, "pluginOptions": ct.plugin_options,
+                    "attributes": ct.attributes}, ct.api_name)
 
     def is_private(self, name: str) -> bool:
         attr = self.attributes[name]
@@ -212,7 +221,8 @@ def document_schema(ct: ContentTypeSchema, types: dict[str, ContentTypeSchema], 
 
 
 def input_schema(ct: ContentTypeSchema) -> Schema:
-    props = {name: input_value_schema(attr) for name, attr in ct.attributes.items()}
+    props = {name: input_value_schema(attr) for name, attr in ct.attributes.items()
+             if not (ct.localized and name in I18N_ATTRIBUTES)}
     return {"type": "object", "properties": props, "additionalProperties": False}
 
 

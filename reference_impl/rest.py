@@ -7,7 +7,9 @@ controller's ``transformResponse``, for the attribute types this implementation 
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from .errors import PaginationError, ValidationError
@@ -40,6 +42,14 @@ MAX_STRING_LENGTH = 255
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 MAX_SAFE_INTEGER = 2**53 - 1
 FALSE_VALUES = ("f", "0", "false", False)
+
+
+# Attribute types ``populate`` accepts (media would be here too).
+POPULATABLE = ("relation", "component", "dynamiczone")
+
+
+def _populatable_names(ct: ContentType) -> list[str]:
+    return [name for name, attr in ct.attributes.items() if attr.get("type") in POPULATABLE]
 
 
 def _invalid(key: str, path: str | None, source: str, param: str | None = None) -> ValidationError:
@@ -91,6 +101,14 @@ class RestParams:
         self.max_limit = int(max_limit) if max_limit is not None else None
         self.with_count = bool(rest_config.get("withCount", True))
         self.strict = bool(rest_config.get("strictParams", False))
+        self.components: Mapping[str, ContentType] = {}  # uid → component schema (reference_impl.components)
+
+    def _target(self, ct: ContentType, name: str) -> ContentType:
+        """What a populatable attribute leads to: a relation's target, or a component's schema."""
+        attr = ct.attributes[name]
+        if attr.get("type") == "component":
+            return self.components[attr["component"]]
+        return self.types[attr["target"]]
 
     # -- validation ---------------------------------------------------------------------------------
     def validate_query(self, ct: ContentType, query: dict[str, Any]) -> None:
@@ -130,11 +148,12 @@ class RestParams:
                     self._validate_filters(ct, value, here)
             elif key in ct.readable_fields():
                 self._validate_operators(value, here)
-            elif ct.attributes.get(key, {}).get("type") == "relation" and not ct.is_private(key):
-                target = self.types[ct.attributes[key]["target"]]
+            elif ct.attributes.get(key, {}).get("type") in ("relation", "component") and not ct.is_private(key):
+                target = self._target(ct, key)
                 if isinstance(value, dict):
                     self._validate_filters(target, value, here)
-            elif ct.is_private(key):
+            elif ct.is_private(key) or ct.attributes.get(key, {}).get("type") == "dynamiczone":
+                # A dynamic zone cannot be filtered on: Strapi names its path, as for a private field.
                 raise _invalid(key, ".".join(here), "query", "filters")
             else:
                 raise _invalid(key, _parent(path), "query", "filters")
@@ -162,14 +181,18 @@ class RestParams:
             for name in _as_list(populate):
                 if name == "*":
                     continue
-                if ct.attributes.get(name, {}).get("type") != "relation":
+                if ct.attributes.get(name, {}).get("type") not in POPULATABLE:
                     raise _invalid(name, ".".join([*path, name]), "query", "populate")
             return
         if isinstance(populate, dict):
             for name, sub in populate.items():
-                if ct.attributes.get(name, {}).get("type") != "relation":
+                kind = ct.attributes.get(name, {}).get("type")
+                if kind not in POPULATABLE:
                     raise _invalid(name, ".".join([*path, name]), "query", "populate")
-                target = self.types[ct.attributes[name]["target"]]
+                if kind == "dynamiczone":
+                    self._validate_fragments(ct, name, sub, path)
+                    continue
+                target = self._target(ct, name)
                 if isinstance(sub, dict):
                     if "populate" in sub:
                         self._validate_populate(target, sub["populate"], [*path, name])
@@ -179,6 +202,20 @@ class RestParams:
                                 raise _invalid(str(f), None, "query", "populate")
                     if "filters" in sub:
                         self._validate_filters(target, sub["filters"], [*path, name])
+
+    def _validate_fragments(self, ct: ContentType, name: str, sub: Any, path: list[str]) -> None:
+        """A dynamic zone is populated whole, with ``populate``, or per component with ``on``."""
+        if isinstance(sub, dict) and ("on" in sub or "populate" in sub):
+            # A fragment for a component the zone does not hold selects nothing (Strapi answers 200).
+            for uid, fragment in (sub.get("on") or {}).items() if isinstance(sub.get("on"), dict) else []:
+                if uid in self.components and isinstance(fragment, dict) and "populate" in fragment:
+                    self._validate_populate(self.components[uid], fragment["populate"], [*path, name, "on", uid])
+            return
+        if sub in (True, "true"):
+            return
+        found = json.dumps(sub) if isinstance(sub, (dict, list)) else f'"{sub}"'
+        raise ValidationError(f"Invalid nested populate for {ct.singular_name}.{name} ({ct.uid}). "
+                              f'Expected a fragment ("on") or "count" but found {found}')
 
     def validate_input(self, ct: ContentType, data: dict[str, Any]) -> None:
         for key in data:
@@ -228,25 +265,39 @@ class RestParams:
     def populate_params(self, ct: ContentType, populate: Any) -> dict[str, Any]:
         """REST ``populate`` → Query Engine populate: attribute → True or nested query params."""
         if populate in ("*", True, "true"):
-            return {name: True for name in ct.relation_attributes()}
+            return {name: True for name in _populatable_names(ct)}
         if isinstance(populate, (str, list)):
             names = _as_list(populate)
             if "*" in names:
-                return {name: True for name in ct.relation_attributes()}
+                return {name: True for name in _populatable_names(ct)}
             return {name: True for name in self._populatable(ct, names)}
         out: dict[str, Any] = {}
         for name, sub in (populate or {}).items():
             self._populatable(ct, [name])
-            target = self.types[ct.attributes[name]["target"]]
+            if ct.attributes[name].get("type") == "dynamiczone":
+                out[name] = self._fragments(ct, name, sub)
+                continue
+            target = self._target(ct, name)
             out[name] = self.to_query_params(target, sub) if isinstance(sub, dict) else True
         return out
+
+    def _fragments(self, ct: ContentType, name: str, sub: Any) -> Any:
+        """A dynamic zone's populate: ``{"on": {uid: params}}``, or params for every component."""
+        if not isinstance(sub, dict):
+            return True
+        if isinstance(sub.get("on"), dict):
+            return {"on": {uid: self.to_query_params(self.components[uid], f) if isinstance(f, dict) else True
+                           for uid, f in sub["on"].items() if uid in self.components}}
+        inner = {k: v for k, v in sub.items() if k == "populate"}
+        return {"on": {uid: self.to_query_params(self.components[uid], inner)
+                       for uid in ct.attributes[name].get("components", []) if uid in self.components}}
 
     @staticmethod
     def _populatable(ct: ContentType, names: list[Any]) -> list[Any]:
         # Reached without validate_query too (single-type writes pass the raw query, as Strapi's do):
         # a name that is no relation is the client's mistake, not a crash of the query engine.
         for name in names:
-            if ct.attributes.get(name, {}).get("type") != "relation":
+            if ct.attributes.get(name, {}).get("type") not in POPULATABLE:
                 raise _invalid(str(name), str(name), "query", "populate")
         return names
 

@@ -30,7 +30,9 @@ NODE = shutil.which("node")
 needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed (the JavaScript twin cannot run)")
 
 PY_SRC, JS_SRC = REFERENCE_TEMPLATE / "src", STRAPI_TEMPLATE / "src"
-TWIN_MODULES = {"components.js"}  # the twin of components.py and probe.py, compared by behaviour below
+# components.js: the twin of components.py and probe.py, compared by behaviour below; model.js: of model.py
+# (the second locale at bootstrap), checked on both by the i18n probe and features/i18n.feature.
+TWIN_MODULES = {"components.js", "model.js"}
 
 # Every directive of conformance/PROTOCOL.md §5, plus one nobody knows (ignored by all).
 DIRECTIVES: dict[str, dict[str, Any]] = {

@@ -192,12 +192,14 @@ def test_fixture_json_keeps_the_python_names() -> None:
         [f"api::{t}.{t}.{a}" for t in ("article", "author") for a in ("find", "findOne", "create", "update", "delete")]
         + ["api::tag.tag.find", "api::tag.tag.findOne"]
         + [f"api::homepage.homepage.{a}" for a in ("find", "update", "delete")]
+        + [f"api::{t}.{t}.{a}" for t in ("page", "guide", "team", "player")
+           for a in ("find", "findOne", "create", "update", "delete")]
         + ["api::conformance.conformance.whoami"]
     )
     assert expected_public == fixture.PUBLIC_ACTIONS
     assert fixture.PROTOCOL_VERSION == "1"
     assert fixture.INSTRUMENTED_UID == "api::article.article"
-    assert "trace" in fixture.CAPABILITIES and len(fixture.CAPABILITIES) == 9
+    assert "trace" in fixture.CAPABILITIES and len(fixture.CAPABILITIES) == 10
     assert set(fixture.TOKEN_NAMES) == {"full-access", "read-only"} == set(fixture.FIXTURE_TOKENS)
     assert fixture.WEBHOOK_URL_ENV == "CONFORMANCE_WEBHOOK_URL"
     assert set(fixture.WEBHOOK_EVENTS) == {"entry.create", "entry.update", "entry.delete", "entry.publish",
