@@ -8,8 +8,6 @@ database transaction, and emits ``entry.*`` events after the commit.
 
 from __future__ import annotations
 
-import json
-import re
 import secrets
 import string
 from collections.abc import Awaitable, Callable
@@ -20,26 +18,20 @@ from .compose import compose
 from .errors import ValidationError
 from .rest import sanitize_output
 from .schema import ContentType
+from .validation import validate_entity
 
 if TYPE_CHECKING:
     from .strapi import Strapi
 
 DocumentMiddleware = Callable[[dict[str, Any], Callable[[], Awaitable[Any]]], Awaitable[Any]]
 ID_ALPHABET = string.ascii_lowercase + string.digits
-# yup's email test (what Strapi's entity validator uses), simplified: local@domain.tld without spaces.
-STRICT_STRINGS = ("string", "text", "richtext", "email", "uid", "password")
 
 
-def _js_text(value: Any) -> str:
-    """How JavaScript prints a JSON scalar in yup's message."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
-        return str(int(value))
-    return json.dumps(value) if isinstance(value, (dict, list)) else str(value)
-
-
-EMAIL = re.compile(r"^[^\s@]+@[^\s@]+\.[^\s@]+$")
+def _without(data: Any, keys: tuple[str, ...]) -> Any:
+    """The data without the keys the Document Service sets itself (anything but an object as it is)."""
+    if data is None:
+        return {}
+    return {k: v for k, v in data.items() if k not in keys} if isinstance(data, dict) else data
 
 
 def new_document_id() -> str:
@@ -193,27 +185,18 @@ class DocumentRepository:
         out["status"] = params.get("status", "draft")  # the Document Service's default, also for populate
         return out
 
-    def _validate_values(self, data: dict[str, Any]) -> None:
-        """Strapi's entity validator, for the attribute types whose values the database would take
-        anyway: an enumeration outside its values, an email that is no email."""
-        for name, value in data.items():
-            attr = self.ct.attributes.get(name) or {}
-            if value is None:
-                continue
-            if attr.get("type") in STRICT_STRINGS and not isinstance(value, str):
-                # yup's string() is strict in Strapi's entity validator: a number or boolean is no string.
-                message = f"{name} must be a `string` type, but the final value was: `{_js_text(value)}`."
-                raise ValidationError(message, {"errors": [{"path": [name], "message": message,
-                                                            "name": "ValidationError", "value": value}]})
-            if attr.get("type") == "enumeration" and value not in attr.get("enum", []):
-                raise ValidationError(f"{name} must be one of the following values: {', '.join(attr['enum'])}",
-                                      {"errors": [{"path": [name], "message": f"{name} must be one of the "
-                                                   f"following values: {', '.join(attr['enum'])}",
-                                                   "name": "ValidationError", "value": value}]})
-            if attr.get("type") == "email" and not (isinstance(value, str) and EMAIL.match(value)):
-                raise ValidationError(f"{name} must be a valid email",
-                                      {"errors": [{"path": [name], "message": f"{name} must be a valid email",
-                                                   "name": "ValidationError", "value": value}]})
+    async def _validate_values(self, data: Any, creating: bool, document_id: Any = None) -> dict[str, Any]:
+        """Strapi's entity validator (types, constraints, unique): the data cast, or a 400."""
+
+        async def is_taken(name: str, value: Any) -> bool:
+            where: dict[str, Any] = {name: value}
+            if document_id is not None:
+                where["documentId"] = {"$ne": document_id}
+            if self.ct.draft_and_publish:
+                where["publishedAt"] = {"$null": True}  # writes go to drafts: compared with other drafts
+            return await self.query.findOne({"where": where, "select": ["id"]}) is not None
+
+        return await validate_entity(self.ct, data, creating, is_taken)
 
     async def _resolve_relations(self, data: dict[str, Any], published: bool) -> dict[str, Any]:
         """Turn relation values given as documentIds (or ids, or {connect|set: [...]}) into row ids."""
@@ -267,10 +250,7 @@ class DocumentRepository:
 
     # -- writes ------------------------------------------------------------------------------------
     async def create(self, params: dict[str, Any]) -> Any:
-        data = dict(params.get("data") or {})
-        for key in ("id", "documentId"):
-            data.pop(key, None)
-        self._validate_values(data)
+        data = await self._validate_values(_without(params.get("data"), ("id", "documentId")), True)
         data["documentId"] = new_document_id()
         publish = params.get("status") == "published"
         if not self.ct.draft_and_publish:
@@ -288,10 +268,8 @@ class DocumentRepository:
 
     async def update(self, params: dict[str, Any]) -> Any:
         document_id = params.get("documentId")
-        data = dict(params.get("data") or {})
-        for key in ("id", "documentId", "publishedAt"):
-            data.pop(key, None)
-        self._validate_values(data)
+        data = await self._validate_values(_without(params.get("data"), ("id", "documentId", "publishedAt")), False,
+                                           document_id)
         where: dict[str, Any] = {"documentId": document_id}
         if self.ct.draft_and_publish:
             where["publishedAt"] = {"$null": True}
