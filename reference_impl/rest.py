@@ -300,31 +300,35 @@ class RestParams:
                 self._bounded(raw[name], name)
         if offset:
             start = self._position(to_number(raw.get("start", 0)))
-            limit = self._size(raw.get("limit", self.default_limit))
+            limit = self._limit(self._size(raw.get("limit", self.default_limit)))
             return {"start": start, "limit": limit}, False, with_count
-        size = self._size(raw.get("pageSize", self.default_limit))
+        raw_size = self._size(raw.get("pageSize", self.default_limit))
         page = to_number(raw.get("page", 1))
         page = max(1, page) if not math.isnan(page) else page
-        # Strapi turns the page into an offset first: a page that is no integer shows as that offset.
-        start = self._position((page - 1) * size)
+        # Strapi turns the page into an offset first (checked before the size): a page that is no
+        # integer shows as that offset in the message.
+        start = self._position((page - 1) * raw_size)
+        size = self._limit(raw_size)
         page = start // size + 1
         if (page - 1) * size > MAX_SAFE_INTEGER:
             raise PaginationError(f"Invalid pagination: page {page} of {size} entries is beyond the last possible entry")
         return {"page": page, "pageSize": size}, True, with_count
 
-    def _size(self, value: Any) -> int:
+    def _size(self, value: Any) -> float | int:
         """A page size or limit as Strapi reads it: no number at all is the maximum (``maxLimit``),
-        anything below 1 (``-1`` included) is 1, anything above ``maxLimit`` is ``maxLimit``."""
+        anything below 1 (``-1`` included) is 1, anything above ``maxLimit`` is ``maxLimit``.
+        A fraction stays as it is: ``_limit`` refuses it once the offset is checked."""
         number = to_number(value)
         if math.isnan(number):
-            if self.max_limit is not None:
-                return self.max_limit
-        elif not float(number).is_integer():
+            return self.max_limit if self.max_limit is not None else number
+        number = max(1, number)
+        return min(number, self.max_limit) if self.max_limit is not None else number
+
+    @staticmethod
+    def _limit(number: float | int) -> int:
+        if math.isnan(number) or not float(number).is_integer():
             raise ValidationError(f"convertLimitQueryParams expected a positive integer got {js_number(number)}")
-        else:
-            number = max(1, int(number))
-            return min(number, self.max_limit) if self.max_limit is not None else number
-        raise ValidationError(f"convertLimitQueryParams expected a positive integer got {js_number(number)}")
+        return int(number)
 
     @staticmethod
     def _position(number: float | int) -> int:
