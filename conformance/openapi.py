@@ -81,16 +81,35 @@ def load_content_types(directory: Path = CONTENT_TYPES_DIR) -> list[ContentTypeS
 
 
 # -- attribute types --------------------------------------------------------------------------------
+def _constraints(attr: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """The schema.json validations Strapi's entity validator checks, as JSON Schema keywords:
+    minLength/maxLength, regex (an empty text passes unless required), min/max."""
+    out = dict(schema)
+    if out.get("type") == "string":
+        for key in ("minLength", "maxLength"):
+            if key in attr:
+                out[key] = attr[key]
+        if attr.get("regex"):
+            out["pattern"] = attr["regex"] if attr.get("required") else f"^$|{attr['regex']}"
+    elif out.get("type") in ("integer", "number"):
+        if "min" in attr:
+            out["minimum"] = attr["min"]
+        if "max" in attr:
+            out["maximum"] = attr["max"]
+    return out
+
+
 def attribute_value_schema(attr: dict[str, Any]) -> dict[str, Any]:
     """The JSON Schema of one attribute's value as Strapi stores and answers it (null aside)."""
+    return _constraints(attr, _kind_schema(attr))
+
+
+def _kind_schema(attr: dict[str, Any]) -> dict[str, Any]:
     kind = attr["type"]
     if kind in ("string", "text", "richtext", "password"):
-        out: dict[str, Any] = {"type": "string"}
-        if "maxLength" in attr:
-            out["maxLength"] = attr["maxLength"]
-        return out
+        return {"type": "string"}
     if kind == "email":
-        return {"type": "string", "format": "email"}
+        return {"type": "string", "format": "email", "minLength": 1}  # an empty email "cannot be empty"
     if kind == "uid":
         return {"type": "string", "pattern": "^[A-Za-z0-9-_.~]*$"}
     if kind == "enumeration":
@@ -109,7 +128,8 @@ def attribute_value_schema(attr: dict[str, Any]) -> dict[str, Any]:
     if kind == "date":
         return {"type": "string", "format": "date"}
     if kind == "time":
-        return {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,3})?)?$"}
+        # HH:mm:ss with optional milliseconds: the Query Engine refuses anything else (a 400).
+        return {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,3})?$"}
     if kind in ("datetime", "timestamp"):
         return {"type": "string", "format": "date-time"}
     if kind == "json":
@@ -132,8 +152,12 @@ def attribute_value_schema(attr: dict[str, Any]) -> dict[str, Any]:
 
 
 def sendable(schema: dict[str, Any]) -> dict[str, Any]:
-    """A value schema as requests and filters send it: integers within 32 bits."""
-    return {**schema, **INT32} if schema.get("type") == "integer" else schema
+    """A value schema as requests and filters send it: integers within 32 bits (and within the
+    attribute's own min and max)."""
+    if schema.get("type") != "integer":
+        return schema
+    return {**schema, "minimum": max(schema.get("minimum", INT32["minimum"]), INT32["minimum"]),
+            "maximum": min(schema.get("maximum", INT32["maximum"]), INT32["maximum"])}
 
 
 def nullable(schema: dict[str, Any]) -> dict[str, Any]:
@@ -158,7 +182,8 @@ def input_value_schema(attr: dict[str, Any]) -> dict[str, Any]:
         return nullable({"type": "array", "items": {"type": "integer"}} if attr.get("multiple") else {"type": "integer"})
     if kind == "biginteger":
         return nullable({"anyOf": [{"type": "integer"}, {"type": "string", "pattern": "^-?[0-9]+$"}]})
-    return nullable(sendable(attribute_value_schema(attr)))
+    value = sendable(attribute_value_schema(attr))
+    return value if attr.get("required") else nullable(value)  # null is no value for a required one
 
 
 # -- component schemas -------------------------------------------------------------------------------
@@ -183,9 +208,14 @@ def document_schema(ct: ContentTypeSchema, types: dict[str, ContentTypeSchema], 
     return {"type": "object", "required": ["id", "documentId"], "properties": props, "additionalProperties": False}
 
 
-def input_schema(ct: ContentTypeSchema) -> dict[str, Any]:
+def input_schema(ct: ContentTypeSchema, creating: bool = False) -> dict[str, Any]:
+    """A request's ``data``; a create must give the required attributes (drafts may leave them out)."""
     props = {name: input_value_schema(attr) for name, attr in ct.attributes.items()}
-    return {"type": "object", "properties": props, "additionalProperties": False}
+    out: dict[str, Any] = {"type": "object", "properties": props, "additionalProperties": False}
+    required = [name for name, attr in ct.attributes.items() if attr.get("required")]
+    if creating and required and not ct.draft_and_publish:
+        out["required"] = required
+    return out
 
 
 def operators_schema(value: dict[str, Any], text: bool) -> dict[str, Any]:
@@ -396,8 +426,11 @@ def operation(ct: ContentTypeSchema, action: str, public: bool) -> dict[str, Any
         "security": [{"bearerAuth": []}, {}] if public else [{"bearerAuth": []}],
     }
     if action in ("create", "update"):
+        creates = action == "create" and not ct.draft_and_publish and any(
+            a.get("required") for a in ct.attributes.values())
+        request = f"{ct.component}{'Create' if creates else ''}Request"
         op["requestBody"] = {"required": True, "content": {"application/json": {
-            "schema": _ref("schemas", f"{ct.component}Request")}}}
+            "schema": _ref("schemas", request)}}}
     return op
 
 
@@ -428,6 +461,10 @@ def component_schemas(types: list[ContentTypeSchema], rest: dict[str, Any]) -> d
         # Strapi reads ``data`` and ignores other top-level keys of the body.
         out[f"{name}Request"] = {"type": "object", "required": ["data"],
                                  "properties": {"data": _ref("schemas", f"{name}Input")}}
+        if "required" in input_schema(ct, creating=True):
+            out[f"{name}CreateInput"] = input_schema(ct, creating=True)
+            out[f"{name}CreateRequest"] = {"type": "object", "required": ["data"],
+                                           "properties": {"data": _ref("schemas", f"{name}CreateInput")}}
         out[f"{name}EntryResponse"] = {
             "type": "object", "required": ["data", "meta"], "additionalProperties": False,
             "properties": {"data": _ref("schemas", f"{name}Document"), "meta": {"type": "object"}}}

@@ -15,6 +15,7 @@ Messages follow yup (``printValue``, ``typeError``) and Strapi's validators as S
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 import re
@@ -183,7 +184,7 @@ def _string_tests(name: str, attr: dict[str, Any], value: str) -> list[Failure]:
         out.append(Failure([name], f"{name} must be at most {attr['maxLength']} characters", value))
     pattern = attr.get("regex") or (UID_PATTERN if kind == "uid" else None)
     # An empty string skips the pattern unless the attribute is required (yup's excludeEmptyString).
-    if pattern and (value or required) and not re.search(pattern, value):
+    if pattern and (value or required) and not js_regex(pattern).search(value):
         out.append(Failure([name], f'{name} must match the following: "/{pattern}/"', value))
     if kind == "email":
         if value == "":
@@ -197,6 +198,28 @@ def _string_tests(name: str, attr: dict[str, Any], value: str) -> list[Failure]:
             shown = ", ".join([*allowed, *([] if required else [""])])
             out.append(Failure([name], f"{name} must be one of the following values: {shown}", value))
     return out
+
+
+@functools.cache
+def js_regex(pattern: str) -> re.Pattern[str]:
+    """A JavaScript regular expression as Python reads it: ``$`` is the end of the text only
+    (Python's also matches before a final newline)."""
+    out: list[str] = []
+    escaped = in_class = False
+    for ch in pattern:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == "[":
+            in_class = True
+        elif ch == "]":
+            in_class = False
+        elif ch == "$" and not in_class:
+            out.append(r"(?![\s\S])")
+            continue
+        out.append(ch)
+    return re.compile("".join(out))
 
 
 def _range_tests(name: str, attr: dict[str, Any], number: float | int) -> list[Failure]:

@@ -79,7 +79,8 @@ def test_fixture_document_describes_strapis_routes_and_answers() -> None:
     document = fixture_document()
     assert document["openapi"] == "3.1.0"
     assert sorted(document["paths"]) == ["/api/articles", "/api/articles/{id}", "/api/authors", "/api/authors/{id}",
-                                         "/api/homepage", "/api/tags", "/api/tags/{id}"]
+                                         "/api/homepage", "/api/products", "/api/products/{id}", "/api/tags",
+                                         "/api/tags/{id}"]
     articles = document["paths"]["/api/articles"]
     assert set(articles["post"]["responses"]) == {"201", "400", "401", "403", "413"}  # never 500
     assert "secret" not in document["components"]["schemas"]["ArticleDocument"]["properties"]
