@@ -181,7 +181,9 @@ def input_value_schema(attr: dict[str, Any]) -> dict[str, Any]:
     if kind == "media":
         return nullable({"type": "array", "items": {"type": "integer"}} if attr.get("multiple") else {"type": "integer"})
     if kind == "biginteger":
-        return nullable({"anyOf": [{"type": "integer"}, {"type": "string", "pattern": "^-?[0-9]+$"}]})
+        # Within JavaScript's safe integers: every target stores those exactly (64-bit columns).
+        return nullable({"anyOf": [{"type": "integer", "minimum": -(2**53 - 1), "maximum": 2**53 - 1},
+                                   {"type": "string", "pattern": "^-?[0-9]{1,15}$"}]})
     value = sendable(attribute_value_schema(attr))
     return value if attr.get("required") else nullable(value)  # null is no value for a required one
 
