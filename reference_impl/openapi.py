@@ -61,12 +61,28 @@ def _or_null(schema: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [schema, {"type": "null"}]}
 
 
+def _constraints(attr: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """The validations the entity validator checks (reference_impl/validation.py) as JSON Schema."""
+    out = dict(schema)
+    if out.get("type") == "string":
+        out.update({k: attr[k] for k in ("minLength", "maxLength") if k in attr})
+        if attr.get("regex"):
+            out["pattern"] = attr["regex"] if attr.get("required") else f"^$|{attr['regex']}"
+    elif out.get("type") in ("integer", "number"):
+        out.update({key: attr[k] for k, key in (("min", "minimum"), ("max", "maximum")) if k in attr})
+    return out
+
+
 def value_schema(attr: dict[str, Any]) -> dict[str, Any]:
     """A stored attribute value, as this implementation answers it."""
+    return _constraints(attr, _kind_schema(attr))
+
+
+def _kind_schema(attr: dict[str, Any]) -> dict[str, Any]:
     kind = attr["type"]
     many = str(attr.get("relation", "")).endswith("ToMany")
     table: dict[str, dict[str, Any]] = {
-        "email": {"type": "string", "format": "email"},
+        "email": {"type": "string", "format": "email", "minLength": 1},
         "uid": {"type": "string", "pattern": "^[A-Za-z0-9-_.~]*$"},
         "integer": {"type": "integer"},  # SQLite keeps integers past 32 bits; requests stay within them
         "biginteger": {"type": "string", "pattern": "^-?[0-9]+$"},
@@ -74,7 +90,7 @@ def value_schema(attr: dict[str, Any]) -> dict[str, Any]:
         "decimal": {"type": "number"},
         "boolean": {"type": "boolean"},
         "date": {"type": "string", "format": "date"},
-        "time": {"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,3})?)?$"},
+        "time": {"type": "string", "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,3})?$"},
         "datetime": {"type": "string", "format": "date-time"},
         "timestamp": {"type": "string", "format": "date-time"},
         "json": {},
@@ -84,7 +100,7 @@ def value_schema(attr: dict[str, Any]) -> dict[str, Any]:
         "relation": {"type": "array", "items": {"type": "object"}} if many else {"type": "object"},
     }
     if kind in ("string", "text", "richtext", "password"):
-        return {"type": "string", **({"maxLength": attr["maxLength"]} if "maxLength" in attr else {})}
+        return {"type": "string"}
     if kind == "enumeration":
         return {"type": "string", "enum": list(attr["enum"])}
     if kind == "media":
@@ -106,12 +122,25 @@ def input_schema(attr: dict[str, Any]) -> dict[str, Any]:
     if kind == "media":
         return _or_null({"type": "array", "items": {"type": "integer"}} if attr.get("multiple") else {"type": "integer"})
     if kind == "biginteger":
-        return _or_null({"anyOf": [{"type": "integer"}, {"type": "string", "pattern": "^-?[0-9]+$"}]})
-    return _or_null(_within_int32(value_schema(attr)))
+        # Within JavaScript's safe integers: every target stores those exactly.
+        return _or_null({"anyOf": [{"type": "integer", "minimum": -(2**53 - 1), "maximum": 2**53 - 1},
+                                   {"type": "string", "pattern": "^-?[0-9]{1,15}$"}]})
+    value = _within_int32(value_schema(attr))
+    return value if attr.get("required") else _or_null(value)
 
 
 def _within_int32(schema: dict[str, Any]) -> dict[str, Any]:
-    return {**schema, **INT32} if schema.get("type") == "integer" else schema
+    if schema.get("type") != "integer":
+        return schema
+    return {**schema, "minimum": max(schema.get("minimum", INT32["minimum"]), INT32["minimum"]),
+            "maximum": min(schema.get("maximum", INT32["maximum"]), INT32["maximum"])}
+
+
+def _required_on_create(ct: ContentType) -> list[str]:
+    """Attributes a create must give (drafts may leave them out)."""
+    if ct.draft_and_publish:
+        return []
+    return [n for n, a in ct.attributes.items() if a.get("required")]
 
 
 class DocumentBuilder:
@@ -214,6 +243,10 @@ class DocumentBuilder:
             # Strapi reads ``data`` and ignores other top-level keys of the body.
             out[f"{name}Request"] = {"type": "object", "required": ["data"],
                                      "properties": {"data": _ref("schemas", f"{name}Input")}}
+            if _required_on_create(ct):
+                out[f"{name}CreateInput"] = {**out[f"{name}Input"], "required": _required_on_create(ct)}
+                out[f"{name}CreateRequest"] = {"type": "object", "required": ["data"],
+                                               "properties": {"data": _ref("schemas", f"{name}CreateInput")}}
             out[f"{name}EntryResponse"] = {"type": "object", "required": ["data", "meta"], "additionalProperties": False,
                                            "properties": {"data": _ref("schemas", f"{name}Document"),
                                                           "meta": {"type": "object"}}}
@@ -276,8 +309,9 @@ class DocumentBuilder:
                               "parameters": parameters, "responses": responses,
                               "security": [{"bearerAuth": []}, {}] if public else [{"bearerAuth": []}]}
         if action in ("create", "update"):
+            create = "Create" if action == "create" and _required_on_create(ct) else ""
             op["requestBody"] = {"required": True, "content": {"application/json": {
-                "schema": _ref("schemas", f"{component}Request")}}}
+                "schema": _ref("schemas", f"{component}{create}Request")}}}
         return op
 
     @staticmethod
