@@ -390,3 +390,12 @@ Feature: Validation of entry values
     Then the JSON at "meta.pagination" is exactly {"page": 1, "pageSize": 100, "pageCount": 1, "total": 2}
     When I GET "/api/tags?filters[batch][$eq]={batch}&pagination[pageSize]=2.5"
     Then the error is 400 ValidationError "convertLimitQueryParams expected a positive integer got 2.5"
+
+  @id:VA-035 @should @doc:cms/api/rest/relations
+  Scenario: A missing relation target is reported before the values that fail validation
+    When I POST "/api/articles" with:
+      """
+      {"data": {"views": "abc", "tags": ["nosuchdocument{batch}"], "batch": "{batch}"}}
+      """
+    Then the error is 400 ValidationError "Document with id \"nosuchdocument{batch}\", locale \"null\" not found"
+    And the error details are {}

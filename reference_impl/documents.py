@@ -198,6 +198,11 @@ class DocumentRepository:
 
         return await validate_entity(self.ct, data, creating, is_taken)
 
+    async def _resolved(self, data: Any, drop: tuple[str, ...], published: bool) -> Any:
+        """The data without the keys the Document Service sets, its relations as row ids."""
+        data = _without(data, drop)
+        return await self._resolve_relations(data, published) if isinstance(data, dict) else data
+
     async def _resolve_relations(self, data: dict[str, Any], published: bool) -> dict[str, Any]:
         """Turn relation values given as documentIds (or ids, or {connect|set: [...]}) into row ids."""
         out = dict(data)
@@ -250,16 +255,18 @@ class DocumentRepository:
 
     # -- writes ------------------------------------------------------------------------------------
     async def create(self, params: dict[str, Any]) -> Any:
-        data = await self._validate_values(_without(params.get("data"), ("id", "documentId")), True)
+        # Relations are resolved first, as in Strapi: a missing target is reported before any value.
+        resolved = await self._resolved(params.get("data"), ("id", "documentId"), not self.ct.draft_and_publish)
+        data = await self._validate_values(resolved, True)
         data["documentId"] = new_document_id()
         publish = params.get("status") == "published"
         if not self.ct.draft_and_publish:
             data["publishedAt"] = now()
-            entry = await self.query.create({"data": await self._resolve_relations(data, True), **self._shape(params)})
+            entry = await self.query.create({"data": data, **self._shape(params)})
             self._emit("entry.create", entry)
             return entry
         data["publishedAt"] = None
-        draft = await self.query.create({"data": await self._resolve_relations(data, False), **self._shape(params)})
+        draft = await self.query.create({"data": data, **self._shape(params)})
         self._emit("entry.create", draft)
         if publish:
             published = await self._publish_rows(data["documentId"], params)
@@ -268,8 +275,8 @@ class DocumentRepository:
 
     async def update(self, params: dict[str, Any]) -> Any:
         document_id = params.get("documentId")
-        data = await self._validate_values(_without(params.get("data"), ("id", "documentId", "publishedAt")), False,
-                                           document_id)
+        resolved = await self._resolved(params.get("data"), ("id", "documentId", "publishedAt"), False)
+        data = await self._validate_values(resolved, False, document_id)
         where: dict[str, Any] = {"documentId": document_id}
         if self.ct.draft_and_publish:
             where["publishedAt"] = {"$null": True}
@@ -277,7 +284,7 @@ class DocumentRepository:
         if existing is None:
             return None
         entry = await self.query.update(
-            {"where": {"id": existing["id"]}, "data": await self._resolve_relations(data, False), **self._shape(params)}
+            {"where": {"id": existing["id"]}, "data": data, **self._shape(params)}
         )
         self._emit("entry.update", entry)
         if self.ct.draft_and_publish and params.get("status") == "published":
