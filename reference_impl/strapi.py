@@ -147,6 +147,11 @@ class Strapi:
     def add_route(self, route: Route, system: bool = False) -> None:
         (self._system_routes if system else self._content_routes).append(route)
 
+    @property
+    def content_routes(self) -> tuple[Route, ...]:
+        """The content-api routes the project registered (core and custom), in registration order."""
+        return tuple(self._content_routes)
+
     # -- start-up ----------------------------------------------------------------------------------
     async def start(self) -> None:
         self.db.create_schema()
