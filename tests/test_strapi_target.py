@@ -192,6 +192,7 @@ def test_fixture_json_keeps_the_python_names() -> None:
         [f"api::{t}.{t}.{a}" for t in ("article", "author") for a in ("find", "findOne", "create", "update", "delete")]
         + ["api::tag.tag.find", "api::tag.tag.findOne"]
         + [f"api::homepage.homepage.{a}" for a in ("find", "update", "delete")]
+        + [f"api::product.product.{a}" for a in ("find", "findOne", "create", "update", "delete")]
         + ["api::conformance.conformance.whoami"]
     )
     assert expected_public == fixture.PUBLIC_ACTIONS
