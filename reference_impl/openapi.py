@@ -293,7 +293,7 @@ class DocumentBuilder:
 
     def paths(self) -> dict[str, Any]:
         paths: dict[str, Any] = {}
-        for route in self.strapi._content_routes:
+        for route in self.strapi.content_routes:
             uid, _, action = str(route.handler).rpartition(".") if isinstance(route.handler, str) else ("", "", "")
             ct = self.types.get(uid)
             if ct is None or action not in (SINGLE if ct.is_single else COLLECTION):

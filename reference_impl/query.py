@@ -19,14 +19,13 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .errors import ValidationError
+from .errors import ProjectError, ValidationError
 
 try:  # optional: reads JSON columns several times faster than the standard library
     import orjson
 except ImportError:  # pragma: no cover
     orjson = None  # type: ignore[assignment]
 from .lifecycles import Lifecycles
-from .loader import ProjectError
 from .schema import ContentType, build_tables, link_columns
 from .where import WhereBuilder, cast_value
 
