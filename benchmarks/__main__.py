@@ -319,7 +319,7 @@ def run_all(args: argparse.Namespace) -> int:
         raise BenchError("wrk is not installed (apt-get install -y wrk)")
     out_dir = Path(args.out_dir)
     command = "python -m benchmarks " + " ".join(sys.argv[1:] if args.argv is None else args.argv)
-    header = {"command": command.strip(), "machine": machine(),
+    header: dict[str, Any] = {"command": command.strip(), "machine": machine(),
               "at": datetime.now(UTC).isoformat(timespec="seconds")}
     table: list[tuple[str, str, str, str, str]] = []
 

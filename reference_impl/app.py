@@ -110,7 +110,7 @@ class ReferenceApp:
             if message["type"] == "lifespan.startup":
                 try:
                     await self.startup()
-                except Exception as exc:
+                except Exception as exc:  # noqa: BLE001 (ASGI lifespan: any start-up failure is reported to the server)
                     await send({"type": "lifespan.startup.failed", "message": f"{type(exc).__name__}: {exc}"})
                     return
                 await send({"type": "lifespan.startup.complete"})

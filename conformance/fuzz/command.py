@@ -111,7 +111,7 @@ def load_schema(document: dict[str, Any]) -> Any:
                                                 **checks_config(document)})
         schema = schemathesis.openapi.from_dict(document, config=config)
         failed = [r.err() for r in schema.get_all_operations() if isinstance(r, Err)]
-    except Exception as exc:  # noqa: BLE001 (schemathesis rejects the document: one line, exit 2)
+    except Exception as exc:  # schemathesis rejects the document: one line, exit 2
         raise FuzzError(f"schemathesis cannot load the document: {type(exc).__name__}: {exc}") from exc
     if failed:
         raise FuzzError(f"schemathesis cannot load {len(failed)} operation(s) of the document: {failed[0]}")
