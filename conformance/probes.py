@@ -31,10 +31,10 @@ from typing import Any
 import httpx
 
 from . import trace as trace_mod
+from .fixture.facts import CONTROL_HEADER
 from .targets.base import TargetError, TargetInfo
 from .webhooks import feed
 
-CONTROL_HEADER = "X-Conformance-Control"
 # Probed and recorded, never fatal: a target whose content types are broken fails the scenarios,
 # and a target without the fixture has this one only because the harness assumes it.
 ASSUMED = frozenset({"content-types"})

@@ -36,11 +36,11 @@ class Run:
     error: str | None = None
 
 
-def report_name(target: str, strapi_version: str | None = None) -> str:
+def report_name(target: str, strapi_version: str | None = None, project: str | None = None) -> str:
     """The name ``conformance run`` gives the target's report folder (a TargetError for an unknown kind)."""
     from .targets.registry import TargetOptions, parse
 
-    return parse(target).report_name(TargetOptions(strapi_version=strapi_version))
+    return parse(target).report_name(TargetOptions(strapi_version=strapi_version, project=project))
 
 
 def run_once(index: int, run_args: list[str], work_dir: Path) -> Run:

@@ -60,7 +60,7 @@ class Strapi:
         )
         self.router = Router()
         self._system_routes: list[Route] = []
-        self.content_routes: list[Route] = []  # the project's API routes, in order (the OpenAPI document reads them)
+        self._content_routes: list[Route] = []
         self._controllers: dict[str, Any] = {}
         self._services: dict[str, Any] = {}
         self.handler: Callable[..., Awaitable[Any]] | None = None
@@ -130,7 +130,12 @@ class Strapi:
         return out
 
     def add_route(self, route: Route, system: bool = False) -> None:
-        (self._system_routes if system else self.content_routes).append(route)
+        (self._system_routes if system else self._content_routes).append(route)
+
+    @property
+    def content_routes(self) -> tuple[Route, ...]:
+        """The content-api routes the project registered (core and custom), in registration order."""
+        return tuple(self._content_routes)
 
     # -- start-up ----------------------------------------------------------------------------------
     async def start(self) -> None:
@@ -147,7 +152,7 @@ class Strapi:
             self.add_route(route)
         await self._call_index("bootstrap")
         # Content routes before the public catch-all GET route, which only answers what nothing else did.
-        routes = [health_route(), openapi_route(self), *self.content_routes,
+        routes = [health_route(), openapi_route(self), *self._content_routes,
                   *users_permissions_routes(self), *self._system_routes]
         for route in routes:
             route.endpoint = compose_endpoint(self, route)

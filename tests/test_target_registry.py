@@ -82,6 +82,16 @@ def test_options_that_contradict_the_name_are_refused() -> None:
         parse("url:localhost:1337").build(TargetOptions())
 
 
+def test_a_project_goes_only_with_a_kind_that_takes_one(tmp_path: Path) -> None:
+    for name in ("reference", "reference-http", "process:x", "http://localhost:1337"):
+        with pytest.raises(TargetError, match="^--project goes with --target strapi "):
+            parse(name).report_name(TargetOptions(project=str(tmp_path)))
+    (tmp_path / "package.json").write_text('{"dependencies": {"@strapi/strapi": "5.50.0"}}')
+    own = parse("strapi").build(TargetOptions(project=str(tmp_path)))
+    assert isinstance(own, StrapiTarget) and own.version == "5.50.0" and own.source == tmp_path.resolve()
+    assert parse("strapi").report_name(TargetOptions(project=str(tmp_path))) == f"strapi-5.50.0+{tmp_path.name}"
+
+
 def test_the_help_lists_every_registered_kind() -> None:
     text = describe()
     for kind in KINDS.values():

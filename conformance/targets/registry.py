@@ -14,10 +14,14 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from .base import Target, TargetError
+
+if TYPE_CHECKING:
+    from .strapi import StrapiTarget
 
 URL_RE = re.compile(r"^https?://", re.IGNORECASE)
 
@@ -34,7 +38,7 @@ class TargetOptions:
     webhook_url: str | None = None  # set by whoever starts the webhook receiver
     name: str | None = None  # ``url``: the name in reports (the launcher passes the started target's)
     reported_kind: str | None = None  # ``url``: the kind in reports (likewise)
-    extra: dict[str, Any] = field(default_factory=dict)  # options of kinds added later (e.g. a project path)
+    project: str | None = None  # ``strapi``: the user's own Strapi project to copy and start (--project)
 
     @classmethod
     def from_args(cls, args: Any) -> TargetOptions:
@@ -43,7 +47,7 @@ class TargetOptions:
         return cls(database=getattr(args, "database", None), capabilities=frozenset(caps) if caps else None,
                    strapi_version=getattr(args, "strapi_version", None),
                    process_command=getattr(args, "process_command", None), ready_url=getattr(args, "ready_url", None),
-                   extra={"project": project} if (project := getattr(args, "project", None)) else {})
+                   project=getattr(args, "project", None))
 
 
 Factory = Callable[[str | None, TargetOptions], Target]
@@ -60,6 +64,7 @@ class TargetKind:
     # Whoever starts it also starts a webhook receiver and passes its URL (``TargetOptions.webhook_url``).
     webhooks: bool = True
     report_name: Callable[[str | None, TargetOptions], str] | None = None  # default: the kind's name
+    project: bool = False  # takes --project
 
     @property
     def usage(self) -> str:
@@ -70,13 +75,14 @@ KINDS: dict[str, TargetKind] = {}
 
 
 def kind(name: str, help: str, *, spec: str | None = None, in_process: bool = False, webhooks: bool = True,
-         report_name: Callable[[str | None, TargetOptions], str] | None = None) -> Callable[[Factory], Factory]:
+         report_name: Callable[[str | None, TargetOptions], str] | None = None,
+         project: bool = False) -> Callable[[Factory], Factory]:
     """Register the decorated factory as the adapter of target kind ``name``."""
 
     def register(factory: Factory) -> Factory:
         if name in KINDS:
             raise ValueError(f"target kind {name!r} is registered twice")
-        KINDS[name] = TargetKind(name, help, factory, spec, in_process, webhooks, report_name)
+        KINDS[name] = TargetKind(name, help, factory, spec, in_process, webhooks, report_name, project)
         return factory
 
     return register
@@ -90,11 +96,19 @@ class TargetRef:
     spec: str | None = None
 
     def build(self, options: TargetOptions) -> Target:
+        self.check(options)
         return self.kind.factory(self.spec, options)
 
     def report_name(self, options: TargetOptions) -> str:
         """The name of the target's report folder and default expectation manifest."""
+        self.check(options)
         return self.kind.report_name(self.spec, options) if self.kind.report_name else self.kind.name
+
+    def check(self, options: TargetOptions) -> None:
+        """Options this kind does not take are refused rather than ignored."""
+        if options.project and not self.kind.project:
+            takers = " or ".join(f"--target {k.name}" for k in KINDS.values() if k.project)
+            raise TargetError(f"--project goes with {takers} (a copy of your Strapi project is started)")
 
 
 def parse(name: str) -> TargetRef:
@@ -149,13 +163,18 @@ def _strapi_version(spec: str | None, options: TargetOptions) -> str:
     return spec or options.strapi_version or DEFAULT_VERSION
 
 
-@kind("strapi", "real Strapi 5 with the conformance fixture, installed (cached), started and stopped here "
-                "(bare strapi: --strapi-version, default 5.54.0)",
-      spec="VERSION", report_name=lambda spec, options: f"strapi-{_strapi_version(spec, options)}")
-def _strapi(spec: str | None, options: TargetOptions) -> Target:
+def _strapi_target(spec: str | None, options: TargetOptions) -> StrapiTarget:
     from .strapi import StrapiTarget
 
-    return StrapiTarget(version=_strapi_version(spec, options), webhook_url=options.webhook_url)
+    project = Path(options.project) if options.project else None
+    return StrapiTarget(version=_strapi_version(spec, options), webhook_url=options.webhook_url, project=project)
+
+
+@kind("strapi", "real Strapi 5 with the conformance fixture, installed (cached), started and stopped here "
+                "(bare strapi: --strapi-version, default 5.54.0; --project: a copy of your own project)",
+      spec="VERSION", project=True, report_name=lambda spec, options: _strapi_target(spec, options).name)
+def _strapi(spec: str | None, options: TargetOptions) -> Target:
+    return _strapi_target(spec, options)
 
 
 @kind("process", "a server this command starts (process:COMMAND or --command), ready at --ready-url",

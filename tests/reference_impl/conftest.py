@@ -180,9 +180,7 @@ def make_app(tmp_path: Path, db_url: str) -> AppFactory:
                 assert where is None, f"{response.request.method} {response.request.url}: data.{where} is private"
 
         try:
-            # httpx types the ASGI scope as a MutableMapping; the reference's app takes a dict.
-            transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
-            async with httpx.AsyncClient(transport=transport, base_url="http://ref.test",
+            async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://ref.test",
                                          event_hooks={"response": [no_private_attribute]}) as client:
                 yield RefApp(app, client)
         finally:
