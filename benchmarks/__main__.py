@@ -105,9 +105,11 @@ def start_reference(name: str, database_url: str | None, database: str, env: dic
                     tree: Path | None = None) -> Server:
     """``python -m reference_impl serve`` (of ``tree``, this checkout by default) on the fixture project."""
     sys.path.insert(0, str(ROOT))
-    from conformance.targets.reference import reference_http_target
+    from conformance.targets.process import ProcessTarget
+    from conformance.targets.registry import TargetOptions, parse
 
-    target = reference_http_target(database_url=database_url)
+    target = parse("reference-http").build(TargetOptions(database=database_url))
+    assert isinstance(target, ProcessTarget)  # its environment and folder are set below
     target.env.update(env or {})
     if tree is not None:  # ``python -m`` puts the working directory first on sys.path
         target.env["PYTHONPATH"] = str(tree)
@@ -116,20 +118,20 @@ def start_reference(name: str, database_url: str | None, database: str, env: dic
         target.start()
     except Exception as exc:
         raise BenchError(f"{name} did not start: {exc}") from exc
-    assert target.proc is not None
-    return Server(name, database, target.base_url, target.proc.pid, target.stop)
+    assert target.pid is not None
+    return Server(name, database, target.base_url, target.pid, target.stop)
 
 
 def start_strapi(version: str) -> Server:
-    from conformance.targets.strapi import StrapiTarget
+    from conformance.targets.registry import TargetOptions, parse
 
-    target = StrapiTarget(version)
+    target = parse(f"strapi:{version}").build(TargetOptions())
     try:
         info = target.start()
     except Exception as exc:
         raise BenchError(f"strapi {version} did not start: {exc}") from exc
-    assert info.url is not None and target.launched is not None
-    return Server(f"strapi-{version}", "sqlite", info.url.rstrip("/"), target.launched.pid, target.stop)
+    assert info.url is not None and target.pid is not None
+    return Server(f"strapi-{version}", "sqlite", info.url.rstrip("/"), target.pid, target.stop)
 
 
 class PostgresSchema:
@@ -319,7 +321,7 @@ def run_all(args: argparse.Namespace) -> int:
         raise BenchError("wrk is not installed (apt-get install -y wrk)")
     out_dir = Path(args.out_dir)
     command = "python -m benchmarks " + " ".join(sys.argv[1:] if args.argv is None else args.argv)
-    header = {"command": command.strip(), "machine": machine(),
+    header: dict[str, Any] = {"command": command.strip(), "machine": machine(),
               "at": datetime.now(UTC).isoformat(timespec="seconds")}
     table: list[tuple[str, str, str, str, str]] = []
 

@@ -145,7 +145,12 @@ def _run(args: argparse.Namespace) -> int:
     from .scenarios import load_catalogue, select
     from .targets.base import TargetError
     from .targets.launch import launch
+    from .targets.registry import parse
 
+    try:
+        parse(args.target)  # an unknown kind is exit 2 before anything is read or started
+    except TargetError as exc:
+        return _die(str(exc))
     if args.features:
         os.environ["CONFORMANCE_FEATURES"] = str(Path(args.features).resolve())
     bad = _check_features()
@@ -402,21 +407,22 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
 
 def cmd_stability(args: argparse.Namespace) -> int:
     from .stability import document, report_name, stability
+    from .targets.base import TargetError
 
     if args.runs < 2:
         return _die("--runs must be at least 2 to compare outcomes")
+    try:
+        name = report_name(args.target, args.strapi_version, args.project)
+    except TargetError as exc:
+        return _die(str(exc))
     run_args = ["--target", args.target]
-    if args.target == "strapi":
-        run_args += ["--strapi-version", args.strapi_version]
-        if args.project:
-            run_args += ["--project", args.project]
-    for opt, value in (("--command", args.process_command), ("--ready-url", args.ready_url),
+    for opt, value in (("--strapi-version", args.strapi_version), ("--project", args.project),
+                       ("--command", args.process_command), ("--ready-url", args.ready_url),
                        ("--database", args.database), ("--expectations", args.expectations),
                        ("--workers", args.workers), ("--tags", args.tags)):
         if value:
             run_args.append(f"{opt}={value}")
     run_args += [f"--capability={c}" for c in args.capability or []] + [f"--id={i}" for i in args.id or []]
-    name = report_name(args.target, args.strapi_version)
     runs, wall = stability(run_args, args.runs, args.jobs)
     command = " ".join(["conformance stability", f"--runs {args.runs}", *run_args]
                        + ([f"--jobs {args.jobs}"] if args.jobs > 1 else []))
@@ -439,9 +445,10 @@ def cmd_stability(args: argparse.Namespace) -> int:
 
 
 def add_target_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--target", default="reference",
-                        help="reference (in process, default) | reference-http | strapi | process | a base URL")
-    parser.add_argument("--strapi-version", default="5.54.0")
+    from .targets.registry import describe
+
+    parser.add_argument("--target", default="reference", metavar="KIND[:SPEC]", help=describe())
+    parser.add_argument("--strapi-version", default=None, help="the version of a bare --target strapi (default 5.54.0)")
     parser.add_argument("--command", dest="process_command", default=None,
                         help="for --target process: the command that starts the server")
     parser.add_argument("--ready-url", default=None, help="for --target process: the base URL to wait for")

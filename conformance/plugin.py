@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +40,8 @@ _skip_kind_key = pytest.StashKey[str]()
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "Strapi conformance suite")
     group.addoption("--target", default="reference",
-                    help="'reference' (in process, the default) or the base URL of a running target")
+                    help="kind[:spec] of the target (see `conformance run --help`); `conformance run` passes a "
+                         "started server's base URL")
     group.addoption("--target-name", default=None, help="name of the target in reports")
     group.addoption("--target-kind", default=None, help="kind of the target in reports (http, strapi, ...)")
     group.addoption("--capability", action="append", default=None,
@@ -175,24 +177,22 @@ class _Session:
         process already did (``--probed``): each process of an in-process run probes its own target."""
         from .probes import decode, restore, verify
         from .steps.webhooks import window_floor_s
+        from .targets.registry import TargetOptions, parse
 
         window_floor_s()  # a bad CONFORMANCE_WEBHOOK_WINDOW_FLOOR_S is exit 2, not a failure per scenario
-        spec = self.config.getoption("target")
+        ref = parse(self.config.getoption("target"))
         declared = self.config.getoption("capability")
         caps = frozenset(declared) if declared else None
-        if spec == "reference":
-            from .targets.reference import ReferenceTarget
+        options = TargetOptions(database=self.config.getoption("database_url"), capabilities=caps,
+                                name=self.config.getoption("target_name"),
+                                reported_kind=self.config.getoption("target_kind"))
+        if ref.kind.webhooks and self.events_url is None:  # no receiver of the controlling process: our own
             from .webhooks import WebhookReceiver
 
             self.receiver = WebhookReceiver().start()
             self.events_url = self.receiver.events_url
-            self.target = ReferenceTarget(webhook_url=self.receiver.hook_url,
-                                          database_url=self.config.getoption("database_url"))
-        else:
-            from .targets.http import HttpTarget
-
-            self.target = HttpTarget(spec, self.config.getoption("target_name"), caps,
-                                     self.config.getoption("target_kind") or "http")
+            options = replace(options, webhook_url=self.receiver.hook_url)
+        self.target = ref.build(options)
         info = self.target.start()
         if caps is not None:  # the user says the target has at most these
             info.capabilities = info.capabilities & caps

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .loader import ProjectError
+from .errors import ProjectError
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -15,6 +15,7 @@ from .rest import sanitize_output, transform_response
 
 if TYPE_CHECKING:
     from .context import Context
+    from .layers import ContentService
     from .strapi import Strapi
 
 MISSING_DATA = 'Missing "data" payload in the request body'
@@ -29,7 +30,7 @@ class CoreController:
         self.ct = strapi.content_types[uid]
 
     @property
-    def service(self) -> Any:
+    def service(self) -> ContentService:
         return self.strapi.service(self.uid)
 
     # -- helpers (Strapi's validateQuery / sanitizeQuery / sanitizeOutput / transformResponse) --------

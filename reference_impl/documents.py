@@ -22,6 +22,7 @@ from .schema import ContentType
 from .validation import validate_entity
 
 if TYPE_CHECKING:
+    from .layers import QueryEngine
     from .strapi import Strapi
 
 DocumentMiddleware = Callable[[dict[str, Any], Callable[[], Awaitable[Any]]], Awaitable[Any]]
@@ -160,7 +161,7 @@ class DocumentRepository:
     def __init__(self, strapi: Strapi, ct: ContentType) -> None:
         self.strapi = strapi
         self.ct = ct
-        self.query = strapi.db.query(ct.uid)
+        self.query: QueryEngine = strapi.db.query(ct.uid)
 
     # -- params ------------------------------------------------------------------------------------
     def _status_where(self, params: dict[str, Any]) -> dict[str, Any]:

@@ -51,6 +51,10 @@ STATUS_PHRASES: dict[int, str] = {
 }
 
 
+class ProjectError(Exception):
+    """The project cannot be loaded or assembled: the message names the file or the name at fault."""
+
+
 def http_error_name(status: int) -> str:
     """The ``name`` http-errors gives a status: the reason phrase in PascalCase plus ``Error``."""
     phrase = STATUS_PHRASES.get(status, "Internal Server Error" if status >= 500 else "Bad Request")

@@ -26,12 +26,11 @@ from types import ModuleType
 from typing import Any
 
 from .components import Component, load_components, unknown_components
+from .errors import ProjectError
 from .lifecycles import ACTIONS
 from .schema import ContentType
 
-
-class ProjectError(Exception):
-    """The project cannot be loaded: the message names the file or the name at fault."""
+__all__ = ["Project", "ProjectError", "load_config", "load_module", "load_project"]
 
 
 def load_module(path: Path, root: Path) -> ModuleType:

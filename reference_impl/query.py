@@ -19,7 +19,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .errors import ValidationError
+from .errors import ProjectError, ValidationError
 
 try:  # optional: reads JSON columns several times faster than the standard library
     import orjson
@@ -29,7 +29,6 @@ from . import components as cmps
 from . import i18n
 from .components import Component, build_component_tables
 from .lifecycles import Lifecycles
-from .loader import ProjectError
 from .relations import RelationWrite, order_column
 from .relations import apply as apply_relation
 from .schema import ContentType, build_tables, link_columns

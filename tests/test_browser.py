@@ -186,7 +186,7 @@ def test_matrix_has_a_drift_release_column_when_rows_carry_one(tmp_path: Path) -
     from conformance.report.matrix import write_matrix_html
 
     cell = {"outcome": "passed", "message": ""}
-    data = {"title": "t", "columns": [{"name": "a", "version": "1", "summary": {"passed": 1, "failed": 0,
+    data: dict[str, Any] = {"title": "t", "columns": [{"name": "a", "version": "1", "summary": {"passed": 1, "failed": 0,
                                                                             "expected_failures": 0, "skipped": 0},
                                        "verdict": None}],
             "rows": [{"id": "RP-001", "name": "n", "feature": "features/x.feature", "level": "must", "cells": [cell],

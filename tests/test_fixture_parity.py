@@ -108,7 +108,7 @@ async def _run_python(s: dict[str, Any]) -> dict[str, Any]:
             trace.append("core")
             return {"core": True}
 
-        find = findOne = create = update = delete = _core
+        find = findOne = create = update = delete = _core  # noqa: N815 (Strapi's action names)
 
     component, result = s["component"], None
     try:
@@ -128,7 +128,7 @@ async def _run_python(s: dict[str, Any]) -> dict[str, Any]:
             event = SimpleNamespace(params={"data": {}}, state=None)
             seen["event"] = event
             components.lifecycle_hooks(s["name"], lambda: ctx)[s["action"]](event)
-    except Exception as exc:  # what the component threw is part of its behaviour
+    except Exception as exc:  # noqa: BLE001 (what the component threw is part of its behaviour)
         seen["error"] = _error(exc)
     if "event" in seen:
         seen["params"], seen["state"] = seen["event"].params, seen.pop("event").state

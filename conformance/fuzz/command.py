@@ -111,7 +111,7 @@ def load_schema(document: dict[str, Any]) -> Any:
                                                 **checks_config(document)})
         schema = schemathesis.openapi.from_dict(document, config=config)
         failed = [r.err() for r in schema.get_all_operations() if isinstance(r, Err)]
-    except Exception as exc:  # noqa: BLE001 (schemathesis rejects the document: one line, exit 2)
+    except Exception as exc:  # schemathesis rejects the document: one line, exit 2
         raise FuzzError(f"schemathesis cannot load the document: {type(exc).__name__}: {exc}") from exc
     if failed:
         raise FuzzError(f"schemathesis cannot load {len(failed)} operation(s) of the document: {failed[0]}")
@@ -122,14 +122,15 @@ def load_schema(document: dict[str, Any]) -> Any:
 def started_target(args: Any) -> Iterator[tuple[Target, TargetInfo, str, str, str]]:
     """(target, info, report name, base URL for the client, base URL for replay lines)."""
     from ..targets.launch import launch
+    from ..targets.registry import TargetOptions, parse
 
-    if args.target == "reference":
-        from ..targets.reference import ReferenceTarget
-
-        target: Target = ReferenceTarget(database_url=args.database)
+    ref = parse(args.target)
+    if ref.kind.in_process:  # driven directly, without a webhook receiver
+        options = TargetOptions.from_args(args)
+        target: Target = ref.build(options)
         info = target.start()
         try:
-            yield target, info, "reference", "http://reference.invalid", REFERENCE_REPLAY_URL
+            yield target, info, ref.report_name(options), "http://reference.invalid", REFERENCE_REPLAY_URL
         finally:
             target.stop()
         return
@@ -151,7 +152,7 @@ def fuzz_client(target: Target) -> httpx.Client:
     """The target's client; for the in-process reference implementation, one without a thread hop."""
     from ..targets.reference import ReferenceTarget
 
-    app = getattr(target, "_app", None) if isinstance(target, ReferenceTarget) else None
+    app = target.app if isinstance(target, ReferenceTarget) else None
     if app is None:
         return target.client(timeout=30.0)
     from .send import InProcessTransport
@@ -183,7 +184,7 @@ def command_line(args: Any) -> str:
         parts += ["--phases", args.phases]
     if args.openapi != "harness":
         parts += ["--openapi", args.openapi]
-    if args.target == "strapi":
+    if getattr(args, "strapi_version", None):
         parts += ["--strapi-version", args.strapi_version]
     return " ".join(shlex.quote(p) for p in parts)
 
@@ -210,7 +211,7 @@ def run_fuzz(args: Any, repo_root: Path) -> int:
                 options = FuzzOptions(seed=args.seed, max_examples=args.max_examples,
                                       phases=tuple(p for p in phases if p != HOSTILE), corpus=corpus)
                 runner = Runner(schema, client, base_url, headers, options, replay_url)
-                if args.target == "reference":
+                if target.in_process:
                     with _captured_reference_log(report_dir):
                         result = run_phases(runner, phases)
                 else:

@@ -106,6 +106,10 @@ class ProcessTarget(Target):
     def client(self, timeout: float = 10.0) -> httpx.Client:
         return make_client(self.base_url, timeout=timeout)
 
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
+
     def stop(self) -> None:
         self.close_http()
         if self.proc is not None and self.proc.poll() is None:

@@ -46,6 +46,8 @@ class _LoopTransport(httpx.BaseTransport):
 class ReferenceTarget(Target):
     """The reference implementation in this process, on a fresh project and SQLite file."""
 
+    in_process = True
+
     def __init__(self, webhook_url: str | None = None, database_url: str | None = None) -> None:
         self.webhook_url = webhook_url
         self.database_url = database_url
@@ -72,6 +74,11 @@ class ReferenceTarget(Target):
             raise TargetError(f"the reference implementation did not start: {type(exc).__name__}: {exc}") from exc
         self.info = discover(self.http, "reference", "reference", "in-process")
         return self.info
+
+    @property
+    def app(self) -> Any:
+        """The started ASGI app (None before ``start()``): for callers that drive it without a thread hop."""
+        return self._app
 
     def client(self, timeout: float = 10.0) -> httpx.Client:
         assert self._loop is not None and self._app is not None, "start() the target first"

@@ -119,6 +119,10 @@ class StrapiTarget(Target):
             raise TargetError("the Strapi target is not started")
         return _client(self.launched.url, timeout)
 
+    @property
+    def pid(self) -> int | None:
+        return self.launched.pid if self.launched is not None else None
+
     def stop(self) -> None:
         self.close_http()
         if self.launched is not None:
