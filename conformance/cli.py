@@ -130,8 +130,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             if reason:
                 return _die(reason)
         code = pytest.main(_pytest_args(args, launched.pytest_options, report_dir))
+        died = getattr(launched.target, "died", lambda: None)()  # a launched target that died mid-run
     finally:
         launched.stop()
+    if died:
+        return _die(died)
     return _exit_code(int(code), report_dir)
 
 

@@ -60,6 +60,7 @@ class AdmissionLimit:
                 (b"content-type", b"application/json; charset=utf-8"),
                 (b"content-length", str(len(_BODY)).encode()),
                 (b"retry-after", str(RETRY_AFTER_S).encode()),
+                (b"connection", b"close"),
             ]})
             await send({"type": "http.response.body", "body": b"" if scope["method"] == "HEAD" else _BODY})
             return
