@@ -61,6 +61,7 @@ class Webhook:
 MAX_PENDING_ENV = "REFERENCE_WEBHOOK_MAX_PENDING"
 DEFAULT_MAX_PENDING = 10_000
 DEFAULT_CONCURRENCY = 8
+SHUTDOWN_GRACE_S = 3.0
 
 
 def _max_pending() -> int:
@@ -174,10 +175,10 @@ class WebhookRunner:
             log.warning("webhook %s to %s answered %d", event, url, response.status_code)
 
     async def aclose(self) -> None:
-        # Deliveries in flight get one timeout to finish; what is left then (a receiver that never
+        # Deliveries in flight get SHUTDOWN_GRACE_S to finish; what is left then (a receiver that never
         # answers, a long backlog) is cancelled and counted as dropped, so that stopping is bounded.
         if self._tasks:
-            _, left = await asyncio.wait(set(self._tasks), timeout=self.timeout_s + 1.0)
+            _, left = await asyncio.wait(set(self._tasks), timeout=min(self.timeout_s, SHUTDOWN_GRACE_S))
             for task in left:
                 task.cancel()
             if left:
