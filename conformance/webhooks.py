@@ -32,7 +32,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
         declared = (self.headers.get("content-length") or "0").strip()
-        if not declared.isdigit():  # chunked or garbage: not read, the connection is closed
+        if not declared.isdigit() or "transfer-encoding" in self.headers:  # chunked or garbage: not read
             self._refuse(411, "a delivery needs a Content-Length")
             return
         length = int(declared)

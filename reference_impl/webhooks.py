@@ -15,6 +15,7 @@ logged, not retried.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 import os
@@ -142,9 +143,9 @@ class WebhookRunner:
             self._tasks.add(task)
             self.stats.queued += 1
             self.stats.max_pending = max(self.stats.max_pending, len(self._tasks))
-            task.add_done_callback(lambda done, key=key: self._done(done, key))
+            task.add_done_callback(functools.partial(self._done, key=key))
 
-    def _done(self, task: asyncio.Task[None], key: tuple[str, Any]) -> None:
+    def _done(self, task: asyncio.Task[None], *, key: tuple[str, Any]) -> None:
         self._tasks.discard(task)
         if self._last.get(key) is task:
             del self._last[key]

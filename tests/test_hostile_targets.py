@@ -124,9 +124,9 @@ def test_a_declared_oversized_body_is_refused_unread(serve: Any, capped: None) -
 
 def test_an_endless_body_is_cut_at_the_cap(serve: Any, capped: None) -> None:
     server = serve()
-    with HttpTarget(server.url).client() as client:
-        with pytest.raises(TargetMisbehaved, match=rf"passed the {CAP}-byte cap .*stopped reading at"):
-            client.get("/endless")
+    with HttpTarget(server.url).client() as client, \
+            pytest.raises(TargetMisbehaved, match=rf"passed the {CAP}-byte cap .*stopped reading at"):
+        client.get("/endless")
     time.sleep(0.3)
     # The server stopped soon after the cap: what it sent is the cap plus socket buffers, not 200 MB.
     assert CAP < server.sent < 20 * CAP
