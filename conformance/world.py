@@ -13,10 +13,10 @@ from typing import Any
 import httpx
 
 from . import trace as trace_mod
+from .fixture.facts import CONTROL_HEADER
 from .targets.base import TargetInfo
 from .webhooks import feed
 
-CONTROL_HEADER = "X-Conformance-Control"
 _PLACEHOLDER = re.compile(r"\{(batch|[A-Z][A-Za-z0-9_]*)(?:\.([A-Za-z]+))?\}")
 BODY_LIMIT = 2000
 

@@ -88,6 +88,7 @@ class ContentType:
     draft_and_publish: bool
     attributes: dict[str, dict[str, Any]]
     options: dict[str, Any] = field(default_factory=dict)
+    plugin_options: dict[str, Any] = field(default_factory=dict)  # pluginOptions (i18n: see reference_impl.i18n)
     table: sa.Table | None = None
     links: dict[str, sa.Table] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)
@@ -109,6 +110,7 @@ class ContentType:
             draft_and_publish=bool(options.get("draftAndPublish", False)),
             attributes=raw.get("attributes", {}),
             options=options,
+            plugin_options=raw.get("pluginOptions") or {},
         )
 
     @property
@@ -173,6 +175,8 @@ def build_tables(metadata: sa.MetaData, types: dict[str, ContentType]) -> None:
                 sa.Column(own_col, sa.Integer, index=True),
                 sa.Column(target_col, sa.Integer, index=True),
                 sa.Column("ord", sa.Float),
+                # The owner's position in the target's list (the inverse side of a bidirectional relation).
+                sa.Column("inv_ord", sa.Float),
             )
             ct.links[name] = link
     for ct in types.values():
@@ -186,7 +190,7 @@ def link_columns(ct: ContentType, attr_name: str) -> tuple[str, str]:
     """For relation ``attr_name`` of ``ct``: (column holding ct's row id, column holding the target row id)."""
     attr = ct.attributes[attr_name]
     link = ct.links[attr_name]
-    cols = [c.name for c in link.columns if c.name not in ("id", "ord")]
+    cols = [c.name for c in link.columns if c.name not in ("id", "ord", "inv_ord")]
     if attr.get("mappedBy"):
         return cols[1], cols[0]
     return cols[0], cols[1]

@@ -20,6 +20,7 @@ from .controllers import CoreController
 from .documents import DocumentService
 from .endpoint import compose_endpoint
 from .factories import CoreRouter
+from .i18n import I18nPlugin
 from .loader import Project, ProjectError, load_project
 from .middlewares import BUILTINS, DEFAULT_ORDER, REQUIRED
 from .query import Database
@@ -59,8 +60,11 @@ class Strapi:
         self.query_parser: Callable[[str], dict[str, Any]] | None = None
         api_config = self.config.get("api", {})
         self.rest = RestParams(self.content_types, api_config.get("rest", {}))
+        self.rest.components = self.project.components
         self.api_prefix = api_config.get("rest", {}).get("prefix", "/api")
-        self.db = Database(database_url or self._database_url(), self.content_types)
+        self.components = self.project.components
+        self.i18n = I18nPlugin()
+        self.db = Database(database_url or self._database_url(), self.content_types, self.components)
         self.documents = DocumentService(self)
         self.event_hub = EventHub()
         server = self.config.get("server", {})
@@ -112,6 +116,8 @@ class Strapi:
     def plugin(self, name: str) -> Any:
         if name == "users-permissions":
             return self.auth.users_permissions
+        if name == "i18n":
+            return self.i18n
         raise LookupError(f"Plugin {name} not found.")
 
     def resolve_handler(self, handler: Any, api_name: str | None) -> Callable[[Context], Any]:
@@ -146,6 +152,11 @@ class Strapi:
 
     def add_route(self, route: Route, system: bool = False) -> None:
         (self._system_routes if system else self._content_routes).append(route)
+
+    @property
+    def content_routes(self) -> tuple[Route, ...]:
+        """The content-api routes the project registered (core and custom), in registration order."""
+        return tuple(self._content_routes)
 
     # -- start-up ----------------------------------------------------------------------------------
     async def start(self) -> None:

@@ -2,6 +2,7 @@
 
 MODULES = [
     "conformance.steps.data",
+    "conformance.steps.model",
     "conformance.steps.control",
     "conformance.steps.auth",
     "conformance.steps.http",

@@ -90,6 +90,8 @@ def launch(args: Any) -> Launched:
 
 def _launch(args: Any) -> Launched:
     spec: str = args.target
+    if getattr(args, "project", None) and spec != "strapi":
+        raise TargetError("--project goes with --target strapi (a copy of your Strapi project is started)")
     if spec == "reference":
         if str(getattr(args, "workers", None) or "1") not in ("0", "1"):
             _probe_reference(args)
@@ -107,9 +109,10 @@ def _launch(args: Any) -> Launched:
     if spec == "strapi":
         from .strapi import StrapiTarget
 
+        strapi = StrapiTarget(version=args.strapi_version, project=getattr(args, "project", None))
         receiver = WebhookReceiver().start()
-        strapi = StrapiTarget(version=args.strapi_version, webhook_url=receiver.hook_url)
-        return _shared(strapi, receiver, f"strapi-{args.strapi_version}")
+        strapi.webhook_url = receiver.hook_url
+        return _shared(strapi, receiver, strapi.name)
     if spec == "process":
         if not args.process_command or not args.ready_url:
             raise TargetError("--target process needs --command and --ready-url")
