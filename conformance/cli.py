@@ -206,8 +206,11 @@ def _run(args: argparse.Namespace) -> int:
         if wanted(args.progress):
             plugins.append(Progress(len(selected), live=sys.stdout.isatty()))
         code = pytest.main(_pytest_args(args, launched.pytest_options, report_dir), plugins=plugins)
+        died = getattr(launched.target, "died", lambda: None)()  # a launched target that died mid-run
     finally:
         launched.stop()
+    if died:
+        return _die(died)
     extra: dict[str, Any] = {"shard": shard} if shard is not None else {}
     own = getattr(launched.target, "own", None)
     if own is not None:

@@ -264,6 +264,7 @@ def _needs_iso(column: sa.Column[Any]) -> bool:
 
 
 SYNCHRONOUS_ENV = "REFERENCE_SQLITE_SYNCHRONOUS"
+SQLITE_BUSY_TIMEOUT_S = 5.0
 SYNCHRONOUS_LEVELS = ("off", "normal", "full", "extra")
 
 
@@ -300,7 +301,13 @@ class Database:
             build_component_tables(self.metadata, types, self.components)
         except ValueError as exc:
             raise ProjectError(f"invalid schema: {exc}") from exc
-        self.engine = sa.create_engine(url, json_deserializer=_json_loads)
+        # pool_pre_ping: a connection the server dropped (PostgreSQL restarted) is replaced when it is
+        # checked out, instead of failing a request; SQLite waits SQLITE_BUSY_TIMEOUT_S for a lock
+        # held by another process (better-sqlite3's default, as Strapi's), then the write fails with 503.
+        options: dict[str, Any] = {"pool_pre_ping": True}
+        if url.startswith("sqlite"):
+            options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S}
+        self.engine = sa.create_engine(url, json_deserializer=_json_loads, **options)
         if self.engine.dialect.name == "sqlite":
             level = sqlite_synchronous()
             sa.event.listen(self.engine, "connect", lambda conn, record: _sqlite_pragmas(conn, record, level))
@@ -398,8 +405,13 @@ class Database:
         # reset and checkin cost more than most queries); any other is closed.
         if reusable and len(self._idle) < _IDLE_CONNECTIONS and not conn.invalidated and not conn.closed:
             self._idle.append(conn)
-        else:
-            conn.close()
+            return
+        if conn.invalidated:
+            # A lost connection (server restarted, network cut): the idle ones went with it, and
+            # the next transactions must not fail on them one by one. The pool pings what it hands out.
+            while self._idle:
+                self._idle.pop().close()
+        conn.close()
 
     def on_commit(self, callback: Callable[[], Any]) -> None:
         callbacks = _on_commit.get()
@@ -454,7 +466,10 @@ class Transaction:
                     conn.rollback()
                     raise
             else:
-                conn.rollback()
+                try:
+                    conn.rollback()
+                except Exception:  # noqa: BLE001 - a lost connection: the original error says why
+                    conn.invalidate()
         finally:
             _connection.reset(self.token)
             _on_commit.reset(self.cb_token)
