@@ -227,7 +227,9 @@ def conformance_session(pytestconfig: pytest.Config) -> Any:
 @pytest.fixture
 def world(conformance_session: _Session, request: pytest.FixtureRequest) -> World:
     assert conformance_session.target is not None and conformance_session.client is not None
-    w = World(conformance_session.client, conformance_session.target.info, conformance_session.events_url)
+    target = conformance_session.target
+    w = World(conformance_session.client, target.info, conformance_session.events_url,
+              getattr(target, "quiesce", None))
     request.node.stash[_world_key] = w
     return w
 

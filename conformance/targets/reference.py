@@ -11,6 +11,7 @@ import shutil
 import sys
 import tempfile
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -23,22 +24,58 @@ from .process import ProcessTarget, free_port
 
 
 class _LoopTransport(httpx.BaseTransport):
-    """A synchronous httpx transport that runs each request through an ASGI app on ``loop``."""
+    """A synchronous httpx transport that calls the ASGI app directly on ``loop``: one scope per
+    request, the body handed over whole, no socket and no second httpx request (httpx's own
+    ASGITransport builds one more request and an anyio stream per call). The loop runs in its own
+    thread so that the app's background tasks (webhook deliveries) go on between requests.
+
+    ``app_s`` adds up the time spent inside the app: the harness benchmark subtracts it."""
 
     def __init__(self, app: Any, loop: asyncio.AbstractEventLoop) -> None:
-        self._asgi = httpx.ASGITransport(app=app)
+        self._app = app
         self._loop = loop
+        self.app_s = 0.0
+
+    async def _call(self, scope: dict[str, Any], body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        sent_body = False
+        status = 500
+        headers: list[tuple[bytes, bytes]] = []
+        chunks: list[bytes] = []
+
+        async def receive() -> dict[str, Any]:
+            nonlocal sent_body
+            if sent_body:
+                return {"type": "http.disconnect"}
+            sent_body = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            nonlocal status, headers
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                headers = list(message.get("headers") or [])
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+
+        started = time.perf_counter()
+        try:
+            await self._app(scope, receive, send)
+        finally:
+            self.app_s += time.perf_counter() - started
+        return status, headers, b"".join(chunks)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
-
-        async def run() -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-            req = httpx.Request(request.method, request.url, headers=request.headers, content=body)
-            response = await self._asgi.handle_async_request(req)
-            content = await response.aread()
-            return response.status_code, response.headers.raw, content
-
-        future = asyncio.run_coroutine_threadsafe(run(), self._loop)
+        url = request.url
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1",
+            "method": request.method, "scheme": url.scheme,
+            "path": url.path, "raw_path": url.raw_path.split(b"?", 1)[0],
+            "query_string": url.query, "root_path": "",
+            "headers": [(k.lower(), v) for k, v in request.headers.raw],
+            "client": ("127.0.0.1", 123), "server": (url.host, url.port),
+        }
+        future = asyncio.run_coroutine_threadsafe(self._call(scope, body), self._loop)
         status, headers, content = future.result()
         return httpx.Response(status, headers=headers, content=content, request=request)
 
@@ -76,6 +113,35 @@ class ReferenceTarget(Target):
     def client(self, timeout: float = 10.0) -> httpx.Client:
         assert self._loop is not None and self._app is not None, "start() the target first"
         return make_client("http://reference.invalid", timeout=timeout, transport=_LoopTransport(self._app, self._loop))
+
+    def quiesce(self, timeout_s: float) -> bool:
+        """Wait until the app has nothing left to do: no task on its loop and no timer scheduled
+        (a webhook delivery is a task until the receiver answered it, so every delivery the app
+        will ever send for the writes so far is recorded once this returns True). False when the
+        app is still busy after ``timeout_s``. Only an in-process target can tell: the webhook
+        steps wait for this instead of a fixed window."""
+        loop = self._loop
+        if loop is None:
+            return False
+
+        async def idle() -> bool:
+            deadline = loop.time() + timeout_s
+            me = asyncio.current_task()
+            while True:
+                tasks = [t for t in asyncio.all_tasks(loop) if t is not me]
+                # asyncio keeps cancelled timers until their time comes: only live ones count
+                timers = [h for h in getattr(loop, "_scheduled", ()) if not h.cancelled()]
+                remaining = deadline - loop.time()
+                if not tasks and not timers:
+                    return True
+                if remaining <= 0:
+                    return False
+                if tasks:
+                    await asyncio.wait(tasks, timeout=remaining)
+                else:
+                    await asyncio.sleep(min(remaining, max(0.0, min(h.when() for h in timers) - loop.time())))
+
+        return asyncio.run_coroutine_threadsafe(idle(), loop).result(timeout=timeout_s + 5.0)
 
     def stop(self) -> None:
         self.close_http()
