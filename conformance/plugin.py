@@ -59,7 +59,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    for marker in ("scenario_id(id)", "level(level)", "needs(capability)", "doc(page)", "bdd_tag(tag)"):
+    # xdist_group is xdist's own: registered here for the serial runs that do not load xdist
+    for marker in ("scenario_id(id)", "level(level)", "needs(capability)", "doc(page)", "bdd_tag(tag)",
+                   "xdist_group(name)"):
         config.addinivalue_line("markers", f"{marker}: conformance scenario metadata")
     try:
         config.stash[_profile_key] = make_profile(config.getoption("profile"), config.getoption("capability"))
