@@ -6,8 +6,10 @@ Load it with ``-p conformance.plugin`` (the ``conformance run`` command does).
 
 from __future__ import annotations
 
+import importlib
 import os
 import time
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +58,56 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--database-url", default=None, help="database URL for the in-process reference target")
     group.addoption("--probed", default=None,
                     help="capability probe results of the controlling process (JSON; set by `conformance run`)")
+
+
+# -- speed: pytest-bdd's per-step work, done once -------------------------------------------------------
+
+
+def _memoise_step_lookup() -> None:
+    """pytest-bdd finds the definition of every step of every scenario by asking pytest for each
+    registered fixture name in turn (about 180 here) and trying each definition's parser: most of a
+    step's harness time. The answer depends only on the step's type and text and on where the test
+    sits, and the step definitions are all registered before the first scenario runs: keep it per
+    fixture manager (one per pytest session)."""
+    # the module, not the ``scenario`` function pytest_bdd exports under the same name
+    bdd_scenario = importlib.import_module("pytest_bdd.scenario")
+    original = bdd_scenario.find_fixturedefs_for_step
+    if getattr(original, "conformance_memo", False):
+        return
+    memo: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], list[Any]]] = weakref.WeakKeyDictionary()
+
+    def find_fixturedefs_for_step(step: Any, fixturemanager: Any, node: Any) -> list[Any]:
+        table = memo.setdefault(fixturemanager, {})
+        parent = node.parent.nodeid if node.parent is not None else ""
+        key = (step.type, step.name, parent)
+        found = table.get(key)
+        if found is None:
+            found = table[key] = list(original(step=step, fixturemanager=fixturemanager, node=node))
+        return found
+
+    find_fixturedefs_for_step.conformance_memo = True  # type: ignore[attr-defined]
+    bdd_scenario.find_fixturedefs_for_step = find_fixturedefs_for_step
+
+
+def _datatables_without_deepcopy() -> None:
+    """pytest-bdd deep-copies every data table of every scenario it runs, to substitute Scenario
+    Outline parameters: without parameters there is nothing to substitute, and the steps only read
+    the table (they get ``datatable.raw()``, fresh lists)."""
+    from pytest_bdd.parser import Step
+
+    original = Step.render_datatable
+    if getattr(original, "conformance_memo", False):
+        return
+
+    def render_datatable(datatable: Any, context: Any) -> Any:
+        return original(datatable, context) if context else datatable
+
+    render_datatable.conformance_memo = True  # type: ignore[attr-defined]
+    Step.render_datatable = staticmethod(render_datatable)  # type: ignore[method-assign]
+
+
+_memoise_step_lookup()
+_datatables_without_deepcopy()
 
 
 def pytest_configure(config: pytest.Config) -> None:
