@@ -55,14 +55,14 @@ def _shared(target: Target, receiver: WebhookReceiver | None, report_name: str) 
     return launched
 
 
-def _probe_reference(args: Any) -> None:
+def _probe_reference(args: Any) -> str:
     """Prove the in-process reference's capabilities here before pytest-xdist starts its workers.
 
     Each worker starts and probes its own instance, but a worker that stops the session is reported
     by xdist as a crash, without the reason: a target that cannot prove a capability must stop the
     run with one line (exit 2), so it is found out here first.
     """
-    from ..probes import verify
+    from ..probes import encode, verify
     from .reference import ReferenceTarget
 
     receiver = WebhookReceiver().start()
@@ -75,6 +75,9 @@ def _probe_reference(args: Any) -> None:
     finally:
         target.stop()
         receiver.stop()
+    # The workers' instances are the same code on the same fixture: what was proven here holds for
+    # them, and they skip probing again (a quarter of a second each).
+    return f"--probed={encode(info)}"
 
 
 def launch(args: Any) -> Launched:
@@ -91,9 +94,9 @@ def launch(args: Any) -> Launched:
 def _launch(args: Any) -> Launched:
     spec: str = args.target
     if spec == "reference":
-        if str(getattr(args, "workers", None) or "1") not in ("0", "1"):
-            _probe_reference(args)
         options = ["--target", "reference"]
+        if str(getattr(args, "workers", None) or "1") not in ("0", "1"):
+            options.append(_probe_reference(args))
         if args.database:
             options += ["--database-url", args.database]
         for cap in args.capability or []:
