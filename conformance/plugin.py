@@ -86,7 +86,7 @@ def _memoise_step_lookup() -> None:
         return found
 
     find_fixturedefs_for_step.conformance_memo = True  # type: ignore[attr-defined]
-    bdd_scenario.find_fixturedefs_for_step = find_fixturedefs_for_step
+    bdd_scenario.find_fixturedefs_for_step = find_fixturedefs_for_step  # type: ignore[attr-defined]
 
 
 def _datatables_without_deepcopy() -> None:
