@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from conformance.targets.reference import DRAIN_S, ReferenceTarget
+from conformance.targets.reference import PUMP_IDLE_S, ReferenceTarget
 
 
 @pytest.fixture(scope="module")
@@ -54,10 +54,10 @@ def test_requests_run_in_the_calling_thread(target: ReferenceTarget) -> None:
 
 
 def test_background_work_goes_on_while_the_caller_waits_elsewhere(target: ReferenceTarget) -> None:
-    """A delivery held back longer than the drain after a request is run by the pump thread: a
-    receiver waiting for it (the probe's long poll) gets it without the caller driving the loop."""
+    """Work left on the loop after a request (a delivery) is run by the pump thread: a receiver
+    waiting for it (the probe's long poll) gets it without the caller driving the loop."""
     done = threading.Event()
-    _later(target, DRAIN_S * 4, done)
+    _later(target, PUMP_IDLE_S * 4, done)
     assert not done.is_set()
     assert done.wait(timeout=10), "nothing ran the app's pending task"
     assert target.quiesce(5.0)
