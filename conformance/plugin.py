@@ -65,25 +65,35 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def _memoise_step_lookup() -> None:
     """pytest-bdd finds the definition of every step of every scenario by asking pytest for each
-    registered fixture name in turn (about 180 here) and trying each definition's parser: most of a
-    step's harness time. The answer depends only on the step's type and text and on where the test
-    sits, and the step definitions are all registered before the first scenario runs: keep it per
-    fixture manager (one per pytest session)."""
+    registered fixture name in turn (about 180 here), keeping the step definitions visible to the
+    test, then trying each one's parser: most of a step's harness time. Which step definitions a
+    test sees depends only on where it sits, and they are all registered before the first scenario
+    runs: that list is made once per fixture manager (one per pytest session) and place, in
+    pytest-bdd's order, and each step is matched against it with pytest-bdd's own filters."""
     # the module, not the ``scenario`` function pytest_bdd exports under the same name
     bdd_scenario = importlib.import_module("pytest_bdd.scenario")
     original = bdd_scenario.find_fixturedefs_for_step
     if getattr(original, "conformance_memo", False):
         return
-    memo: weakref.WeakKeyDictionary[Any, dict[tuple[Any, ...], list[Any]]] = weakref.WeakKeyDictionary()
+    names = getattr(bdd_scenario, "get_fixture_names", None)
+    lookup = getattr(bdd_scenario, "getfixturedefs", None)
+    registry = getattr(bdd_scenario, "step_function_context_registry", None)
+    if names is None or lookup is None or registry is None:  # another pytest-bdd: leave it alone
+        return
+    memo: weakref.WeakKeyDictionary[Any, dict[str, list[tuple[Any, Any]]]] = weakref.WeakKeyDictionary()
 
     def find_fixturedefs_for_step(step: Any, fixturemanager: Any, node: Any) -> list[Any]:
         table = memo.setdefault(fixturemanager, {})
-        parent = node.parent.nodeid if node.parent is not None else ""
-        key = (step.type, step.name, parent)
-        found = table.get(key)
-        if found is None:
-            found = table[key] = list(original(step=step, fixturemanager=fixturemanager, node=node))
-        return found
+        place = node.parent.nodeid if node.parent is not None else ""
+        candidates = table.get(place)
+        if candidates is None:
+            candidates = table[place] = [
+                (fixturedef, context)
+                for fixturename in names(fixturemanager=fixturemanager)
+                for fixturedef in lookup(fixturemanager, fixturename, node) or []
+                if (context := registry.get(fixturedef.func)) is not None]
+        return [fixturedef for fixturedef, context in candidates
+                if (context.type is None or context.type == step.type) and context.parser.is_matching(step.name)]
 
     find_fixturedefs_for_step.conformance_memo = True  # type: ignore[attr-defined]
     bdd_scenario.find_fixturedefs_for_step = find_fixturedefs_for_step  # type: ignore[attr-defined]
