@@ -35,6 +35,9 @@ def _pytest_args(args: argparse.Namespace, target_opts: list[str], report_dir: P
            # its clean-up runs gc.collect() twice at the end of every run (0.2-0.4 s); the suite's
            # steps raise what goes wrong, they do not leave unraisable exceptions behind
            "-p", "no:unraisableexception",
+           # Python-level capture: the steps and the in-process reference write through sys.stdout,
+           # sys.stderr and logging; file-descriptor capture cost four dup2 calls per test phase
+           "--capture=sys",
            "--rootdir", str(REPO_ROOT),
            "-o", "console_output_style=classic", "--no-header",
            "-W", "ignore::pytest.PytestAssertRewriteWarning", *target_opts]
