@@ -33,7 +33,16 @@ def _suite_module() -> str:
 def _pytest_args(args: argparse.Namespace, target_opts: list[str], report_dir: Path | None) -> list[str]:
     from .suite import PYTEST_CONFIG
 
-    out = [_suite_module(), "-c", str(PYTEST_CONFIG), "-p", "conformance.plugin", "-p", "no:cacheprovider",
+    # Only the plugins the suite uses: every installed one (schemathesis, hypothesis, anyio...)
+    # cost start-up time in each process, xdist workers included.
+    out = [_suite_module(), "-c", str(PYTEST_CONFIG), "--disable-plugin-autoload", "-p", "pytest_bdd.plugin",
+           "-p", "conformance.plugin", "-p", "no:cacheprovider",
+           # its clean-up runs gc.collect() twice at the end of every run (0.2-0.4 s); the suite's
+           # steps raise what goes wrong, they do not leave unraisable exceptions behind
+           "-p", "no:unraisableexception",
+           # Python-level capture: the steps and the in-process reference write through sys.stdout,
+           # sys.stderr and logging; file-descriptor capture cost four dup2 calls per test phase
+           "--capture=sys",
            "--rootdir", str(REPO_ROOT),
            "-o", "console_output_style=classic", "--no-header",
            "-W", "ignore::pytest.PytestAssertRewriteWarning", *target_opts]
@@ -53,7 +62,7 @@ def _pytest_args(args: argparse.Namespace, target_opts: list[str], report_dir: P
         out += ["--show-trace"]
     workers = getattr(args, "workers", None)
     if workers and workers not in ("0", "1"):
-        out += ["-n", workers, "--dist", "loadgroup"]
+        out += ["-p", "xdist.plugin", "-n", workers, "--dist", "loadgroup"]
     return out
 
 
@@ -523,7 +532,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     fuzz = sub.add_parser("fuzz", help="fuzz the content API with schemathesis (OpenAPI from the fixture)")
     add_target_options(fuzz)
-    from .fuzz.command import add_fuzz_options
+    from .fuzz.options import add_fuzz_options
 
     add_fuzz_options(fuzz)
     fuzz.set_defaults(func=cmd_fuzz)

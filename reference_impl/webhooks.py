@@ -98,6 +98,7 @@ class WebhookRunner:
         self.concurrency = concurrency
         self.stats = DeliveryStats()
         self._client: httpx.AsyncClient | None = None
+        self._plain: httpx.AsyncClient | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         # (url, documentId) -> the latest delivery for it: the next one waits for it.
         self._last: dict[tuple[str, Any], asyncio.Task[None]] = {}
@@ -161,11 +162,18 @@ class WebhookRunner:
             await self._post(url, event, body, headers)
 
     async def _post(self, url: str, event: str, body: str, headers: dict[str, str]) -> None:
-        if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self.timeout_s,
-                                             limits=httpx.Limits(max_connections=None, max_keepalive_connections=32))
+        if url.startswith("https://"):
+            if self._client is None:
+                self._client = httpx.AsyncClient(timeout=self.timeout_s,
+                                                 limits=httpx.Limits(max_connections=None, max_keepalive_connections=32))
+            client = self._client
+        else:  # plain HTTP: no TLS context (loading the CA bundle took 0.1-0.7 s before the first delivery)
+            if self._plain is None:
+                self._plain = httpx.AsyncClient(timeout=self.timeout_s, verify=False,
+                                                limits=httpx.Limits(max_connections=None, max_keepalive_connections=32))
+            client = self._plain
         try:
-            response = await self._client.post(url, content=body, headers=headers)
+            response = await client.post(url, content=body, headers=headers)
         except httpx.HTTPError as exc:
             self.stats.failed += 1
             log.warning("webhook %s to %s failed: %s: %s", event, url, type(exc).__name__, exc)
@@ -186,8 +194,9 @@ class WebhookRunner:
                 self.stats.dropped += len(left)
                 log.warning("webhooks: %d deliveries still pending at shutdown were dropped", len(left))
                 await asyncio.gather(*left, return_exceptions=True)
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
+        for client in (self._client, self._plain):
+            if client is not None:
+                await client.aclose()
+        self._client = self._plain = None
         self._last.clear()
         self._slots.clear()

@@ -6,7 +6,6 @@ run (bad options, unreachable target, no usable document), with a one-line reaso
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import shlex
@@ -21,12 +20,10 @@ import httpx
 from ..targets.base import Target, TargetError, TargetInfo
 from .corpus import Corpus, default_directory
 from .hostile import HOSTILE, run_phases
+from .options import DEFAULT_MAX_EXAMPLES, DEFAULT_SEED, SERVED_PATH, add_fuzz_options  # noqa: F401 (re-exported)
 from .runner import PHASES, FuzzOptions, FuzzResult, Runner
 
 EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
-DEFAULT_SEED = 20240917
-DEFAULT_MAX_EXAMPLES = 20
-SERVED_PATH = "/openapi.json"
 # Where ``python -m reference_impl serve PROJECT`` listens by default: the replay address of cases
 # sent in process.
 REFERENCE_REPLAY_URL = "http://127.0.0.1:1337"
@@ -34,27 +31,6 @@ REFERENCE_REPLAY_URL = "http://127.0.0.1:1337"
 
 class FuzzError(Exception):
     """The fuzzer cannot run: a one-line reason (exit 2)."""
-
-
-def add_fuzz_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"hypothesis seed (default {DEFAULT_SEED})")
-    parser.add_argument("--max-examples", type=int, default=DEFAULT_MAX_EXAMPLES,
-                        help="cases per operation and generation mode, and stateful scenarios "
-                             f"(default {DEFAULT_MAX_EXAMPLES})")
-    parser.add_argument("--phases", default=",".join(PHASES),
-                        help=f"comma-separated subset of {','.join(PHASES)},{HOSTILE} "
-                             f"(default: {','.join(PHASES)})")
-    parser.add_argument("--openapi", default="harness",
-                        help="the document to fuzz: 'harness' (generated from the fixture's schema.json, "
-                             f"default), 'served' (the target's own {SERVED_PATH}) or a JSON file")
-    parser.add_argument("--report-dir", default=None, help="default: reports/<target>/fuzz/")
-    parser.add_argument("--corpus-dir", default=None,
-                        help="where drawn stateless cases are kept between runs (default: "
-                             "$XDG_CACHE_HOME/conformance/fuzz-corpus)")
-    parser.add_argument("--no-corpus", action="store_true",
-                        help="draw every stateless case again, neither reading nor writing the corpus")
-    parser.add_argument("--record-only", action="store_true",
-                        help="write the findings but exit 0 (for targets whose bugs are not ours, e.g. real Strapi)")
 
 
 def parse_phases(text: str) -> tuple[str, ...]:
@@ -149,15 +125,9 @@ def started_target(args: Any) -> Iterator[tuple[Target, TargetInfo, str, str, st
 
 
 def fuzz_client(target: Target) -> httpx.Client:
-    """The target's client; for the in-process reference implementation, one without a thread hop."""
-    from ..targets.reference import ReferenceTarget
-
-    app = target.app if isinstance(target, ReferenceTarget) else None
-    if app is None:
-        return target.client(timeout=30.0)
-    from .send import InProcessTransport
-
-    return httpx.Client(transport=InProcessTransport(app), base_url="http://reference.invalid", timeout=30.0)
+    """The target's client (for the in-process reference implementation, one that calls the app in
+    this thread, without a socket or a thread switch)."""
+    return target.client(timeout=30.0)
 
 
 @contextmanager

@@ -41,6 +41,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from .corpus import Corpus, freeze
+from .options import PHASES
 from .send import ClientTransport, curl_line, route_checks_through, send, transport_kwargs
 
 # positive_data_acceptance and negative_data_rejection read the statuses each operation expects from
@@ -48,7 +49,6 @@ from .send import ClientTransport, curl_line, route_checks_through, send, transp
 STATELESS_CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
                     response_schema_conformance, positive_data_acceptance, negative_data_rejection, ignored_auth]
 STATEFUL_CHECKS = [*STATELESS_CHECKS, use_after_free, ensure_resource_availability]
-PHASES = ("stateless", "stateful", "methods")
 # Only too_slow: it fails a run when drawing its first cases takes over a second of wall time, which
 # the deep query schemas (about 10 ms a case) reach on any busy machine, at random. How fast cases
 # are drawn is measured by benchmarks/fuzz_speed.py instead. The other health checks stay on: a

@@ -55,14 +55,14 @@ def _shared(target: Target, receiver: WebhookReceiver | None, report_name: str) 
     return launched
 
 
-def _probe_in_process(ref: TargetRef, options: TargetOptions) -> None:
+def _probe_in_process(ref: TargetRef, options: TargetOptions) -> str:
     """Prove an in-process target's capabilities here before pytest-xdist starts its workers.
 
     Each worker starts and probes its own instance, but a worker that stops the session is reported
     by xdist as a crash, without the reason: a target that cannot prove a capability must stop the
     run with one line (exit 2), so it is found out here first.
     """
-    from ..probes import verify
+    from ..probes import encode, verify
 
     receiver = WebhookReceiver().start()
     target = ref.build(replace(options, webhook_url=receiver.hook_url))
@@ -74,6 +74,9 @@ def _probe_in_process(ref: TargetRef, options: TargetOptions) -> None:
     finally:
         target.stop()
         receiver.stop()
+    # The workers' instances are the same code on the same fixture: what was proven here holds for
+    # them, and they skip probing again (a quarter of a second each).
+    return f"--probed={encode(info)}"
 
 
 def launch(args: Any) -> Launched:
@@ -86,8 +89,9 @@ def launch(args: Any) -> Launched:
     caps = [f"--capability={cap}" for cap in sorted(options.capabilities or ())]
     if ref.kind.in_process:  # each pytest process starts its own: pass the name and options on
         if str(getattr(args, "workers", None) or "1") not in ("0", "1"):
-            _probe_in_process(ref, options)
-        pytest_options = ["--target", args.target]
+            pytest_options = ["--target", args.target, _probe_in_process(ref, options)]
+        else:
+            pytest_options = ["--target", args.target]
         if options.database:
             pytest_options += ["--database-url", options.database]
         return Launched(name, pytest_options + caps)
