@@ -27,6 +27,7 @@ from .query import Database
 from .rest import RestParams
 from .router import Route, Router
 from .services import CoreService
+from .upload import UploadPlugin
 from .webhooks import EventHub, WebhookRunner
 
 _current: contextvars.ContextVar[Context | None] = contextvars.ContextVar("request_context", default=None)
@@ -64,6 +65,7 @@ class Strapi:
         self.api_prefix = api_config.get("rest", {}).get("prefix", "/api")
         self.components = self.project.components
         self.i18n = I18nPlugin()
+        self.upload = UploadPlugin(self)
         self.db = Database(database_url or self._database_url(), self.content_types, self.components)
         self.documents = DocumentService(self)
         self.event_hub = EventHub()
@@ -118,6 +120,8 @@ class Strapi:
             return self.auth.users_permissions
         if name == "i18n":
             return self.i18n
+        if name == "upload":
+            return self.upload
         raise LookupError(f"Plugin {name} not found.")
 
     def resolve_handler(self, handler: Any, api_name: str | None) -> Callable[[Context], Any]:
@@ -173,7 +177,7 @@ class Strapi:
         await self._call_index("bootstrap")
         # Content routes before the public catch-all GET route, which only answers what nothing else did.
         routes = [self._health_route(), self._openapi_route(), *self._content_routes,
-                  *self._users_permissions_routes(), *self._system_routes]
+                  *self._users_permissions_routes(), *self.upload.routes(self.api_prefix), *self._system_routes]
         for route in routes:
             route.endpoint = compose_endpoint(self, route)
             self.router.add(route)
