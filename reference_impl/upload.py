@@ -26,7 +26,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from .context import Context
-from .errors import HttpError, ValidationError
+from .errors import NotFoundError, ValidationError
 from .multipart import UploadedFile
 from .router import Route
 from .schema import ContentType, link_columns
@@ -71,6 +71,12 @@ def register(types: dict[str, ContentType]) -> None:
             if attr.get("type") == "media":
                 attr["target"] = FILE_UID
                 attr["relation"] = "oneToMany" if attr.get("multiple") else "oneToOne"
+
+
+def missing_files_error(missing: int) -> ValidationError:
+    """What Strapi answers when a media attribute names files that do not exist."""
+    message = f"{missing} relation(s) of type {FILE_UID} associated with this entity do not exist"
+    return ValidationError(message, {"errors": [{"path": [], "message": message, "name": "ValidationError"}]})
 
 
 def _kilobytes(size: int) -> float:
@@ -140,7 +146,7 @@ class UploadPlugin:
     async def _by_id(self, raw: str) -> dict[str, Any]:
         entry = await self._query.findOne({"where": {"id": int(raw)}}) if raw.isdigit() else None
         if entry is None:
-            raise HttpError(404, "file.notFound")
+            raise NotFoundError("file.notFound")
         return dict(entry)
 
     async def _store(self, part: UploadedFile, info: dict[str, Any]) -> dict[str, Any]:
