@@ -11,11 +11,14 @@ the ``/uploads`` static folder.
 - Scopes are ``plugin::upload.content-api.<action>``: the Public role has none by default, a
   read-only token reads only.
 
-Images are stored like any file: no dimensions, no resized formats (Strapi computes them with sharp).
+Images get their width and height (read with Pillow, as Strapi reads them with sharp); the resized
+``formats`` (thumbnail, small, medium, large) and the size optimisation Strapi applies to images
+larger than 156 px are not made: ``formats`` is null, as Strapi answers for smaller images.
 """
 
 from __future__ import annotations
 
+import io
 import json
 import mimetypes
 import re
@@ -24,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
+from PIL import Image, UnidentifiedImageError
 
 from .context import Context
 from .errors import NotFoundError, ValidationError
@@ -88,6 +92,17 @@ def _hash(filename: str) -> str:
     """``<base name>_<10 hex digits>``, the name made safe for a URL."""
     base = Path(filename).stem
     return f"{_UNSAFE.sub('_', base).strip('_') or 'file'}_{secrets.token_hex(5)}"
+
+
+def _dimensions(part: UploadedFile) -> tuple[int | None, int | None]:
+    """An image's width and height; (None, None) for other files and images Pillow cannot read."""
+    if not part.mimetype.startswith("image/"):
+        return None, None
+    try:
+        with Image.open(io.BytesIO(part.data)) as image:
+            return image.width, image.height
+    except (UnidentifiedImageError, OSError, ValueError):
+        return None, None
 
 
 def _file_infos(value: Any, count: int) -> list[dict[str, Any]]:
@@ -157,8 +172,9 @@ class UploadPlugin:
         digest = _hash(name)
         self.root.mkdir(parents=True, exist_ok=True)
         (self.root / f"{digest}{ext}").write_bytes(part.data)  # the local provider
+        width, height = _dimensions(part)
         data = {
-            "documentId": new_document_id(), "name": name,
+            "documentId": new_document_id(), "name": name, "width": width, "height": height,
             "alternativeText": info.get("alternativeText"), "caption": info.get("caption"),
             "hash": digest, "ext": ext, "mime": part.mimetype, "size": _kilobytes(part.size),
             "url": f"/uploads/{digest}{ext}", "provider": "local", "folderPath": "/", "publishedAt": now(),

@@ -3,10 +3,12 @@ each database."""
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from reference_impl import multipart
 from reference_impl.errors import HttpError
@@ -56,6 +58,21 @@ def test_multipart_without_boundary_is_a_bad_request() -> None:
 @pytest.mark.parametrize(("size", "kilobytes"), [(12, 0.01), (4, 0.0), (1234, 1.23), (1_000_000, 1000.0)])
 def test_sizes_are_kilobytes_of_1000_bytes_rounded_to_two_decimals(size: int, kilobytes: float) -> None:
     assert _kilobytes(size) == kilobytes
+
+
+def _png(width: int, height: int) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", (width, height), "red").save(out, "PNG")
+    return out.getvalue()
+
+
+@pytest.mark.anyio
+async def test_an_image_gets_its_dimensions(make_app: AppFactory) -> None:
+    async with make_app(FILES) as app:
+        files = [("files", ("red.png", _png(3, 2), "image/png")), ("files", ("fake.png", b"not a png", "image/png"))]
+        image, fake = (await app.post("/api/upload", files=files)).json()
+        assert (image["width"], image["height"], image["formats"], image["mime"]) == (3, 2, None, "image/png")
+        assert (fake["width"], fake["height"]) == (None, None)
 
 
 @pytest.mark.anyio
