@@ -117,3 +117,20 @@ Feature: Media: the upload plugin with the local provider
       {"data": {"title": "Missing media", "cover": 999999}}
       """
     Then the error is 400 ValidationError "1 relation(s) of type plugin::upload.file associated with this entity do not exist"
+
+  @id:MD-012 @must @needs:api-tokens @doc:cms/api/rest/upload
+  Scenario: An upload with ref, refId and field adds the files to that entry's media attribute
+    Given the uploaded file "A" named "a.txt" with the text "a"
+    And the page "P":
+      """
+      {"title": "Upload to an entry", "gallery": [{A.id}]}
+      """
+    And I use the full-access API token
+    When I upload the file "c.txt" with the text "c" to the "gallery" of the page "P"
+    Then the status is 201
+    When I upload the file "d.txt" with the text "d" to the "cover" of the page "P"
+    Then the status is 201
+    When I GET "/api/pages/{P}?populate[cover][fields][0]=name&populate[gallery][fields][0]=name"
+    Then the status is 200
+    And the JSON at "data.cover.name" is "d.txt"
+    And the "name" of "data.gallery" are, in order: a.txt, c.txt

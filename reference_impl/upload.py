@@ -5,7 +5,8 @@ the ``/uploads`` static folder.
   ``media`` attribute is a one-way relation to it (single: ``oneToOne``, ``multiple: true``:
   ``oneToMany``), written by file id (``"cover": 1``, ``"gallery": [1, 2]``) and populated like one.
 - ``POST /api/upload`` (multipart, field ``files``, optional ``fileInfo`` JSON) stores each file
-  under ``public/uploads/<hash><ext>`` and answers 201 with the list of file entries;
+  under ``public/uploads/<hash><ext>`` and answers 201 with the list of file entries; with
+  ``ref``, ``refId`` and ``field`` the files also join that entry's media attribute;
   ``GET /api/upload/files[/:id]`` and ``DELETE /api/upload/files/:id`` read and remove them (a
   deleted file leaves every media attribute that held it, and the disk).
 - Scopes are ``plugin::upload.content-api.<action>``: the Public role has none by default, a
@@ -32,6 +33,8 @@ from PIL import Image, UnidentifiedImageError
 from .context import Context
 from .errors import NotFoundError, ValidationError
 from .multipart import UploadedFile
+from .relations import RelationWrite
+from .relations import apply as apply_relation
 from .router import Route
 from .schema import ContentType, link_columns
 
@@ -139,6 +142,8 @@ class UploadPlugin:
         body = ctx.request_body if isinstance(ctx.request_body, dict) else {}
         infos = _file_infos(body.get("fileInfo"), len(parts))
         entries = [await self._store(part, info) for part, info in zip(parts, infos, strict=False)]
+        if body.get("ref") and body.get("refId") and body.get("field"):
+            self._attach(str(body["ref"]), str(body["refId"]), str(body["field"]), [int(e["id"]) for e in entries])
         ctx.status = 201
         return [self._answer(e) for e in entries]
 
@@ -187,6 +192,21 @@ class UploadPlugin:
         out = {k: v for k, v in entry.items() if k not in self.strapi.content_types[FILE_UID].private_fields}
         out["isUrlSigned"] = False
         return out
+
+    def _attach(self, uid: str, ref_id: str, field: str, file_ids: list[int]) -> None:
+        """``ref``/``refId``/``field``: the new files join the entry's media attribute (a multiple one
+        at its end); an unknown type, entry or attribute links nothing, as in Strapi."""
+        ct = self.strapi.content_types.get(uid)
+        attr = ct.attributes.get(field, {}) if ct is not None else {}
+        if ct is None or attr.get("type") != "media" or not ref_id.isdigit():
+            return
+        assert ct.table is not None
+        with self.strapi.db.connection() as conn:
+            if conn.execute(sa.select(ct.table.c.id).where(ct.table.c.id == int(ref_id))).first() is None:
+                return
+            write = (RelationWrite(connect=[(i, None) for i in file_ids]) if attr.get("multiple")
+                     else RelationWrite(set=file_ids[-1:]))
+            apply_relation(conn, ct, field, int(ref_id), write)
 
     def _unlink(self, conn: Any, file_id: int) -> None:
         """Remove the file from every media attribute that holds it."""

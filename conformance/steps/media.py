@@ -12,9 +12,10 @@ from .data import _setup_auth
 UPLOAD_PATH = "/api/upload"
 
 
-def multipart(name: str, text: str) -> tuple[bytes, str]:
+def multipart(name: str, text: str, fields: dict[str, str] | None = None) -> tuple[bytes, str]:
     """A ``multipart/form-data`` body with one ``files`` part (text/plain), encoded by httpx."""
-    request = httpx.Request("POST", "http://upload.invalid", files={"files": (name, text.encode(), "text/plain")})
+    request = httpx.Request("POST", "http://upload.invalid", data=fields or {},
+                            files={"files": (name, text.encode(), "text/plain")})
     return request.read(), request.headers["Content-Type"]
 
 
@@ -32,6 +33,16 @@ def given_uploaded_file(world: World, alias: str, name: str, text: str) -> None:
 @when(parsers.re(r'I upload the file "(?P<name>[^"]+)" with the text "(?P<text>[^"]*)"$'))
 def upload_file(world: World, name: str, text: str) -> None:
     body, content_type = multipart(name, text)
+    world.request("POST", UPLOAD_PATH, content=body, headers={"Content-Type": content_type})
+
+
+@when(parsers.re(r'I upload the file "(?P<name>[^"]+)" with the text "(?P<text>[^"]*)" to the "(?P<field>\w+)" '
+                 r'of the (?P<singular>[a-z]+) "(?P<alias>[A-Z]\w*)"$'))
+def upload_file_to_entry(world: World, name: str, text: str, field: str, singular: str, alias: str) -> None:
+    """The upload's ``ref`` (the type's uid), ``refId`` (the entry's id) and ``field``."""
+    entry_id = world.substitute(f"{{{alias}.id}}")
+    fields = {"ref": f"api::{singular}.{singular}", "refId": entry_id, "field": field}
+    body, content_type = multipart(name, text, fields)
     world.request("POST", UPLOAD_PATH, content=body, headers={"Content-Type": content_type})
 
 
