@@ -134,3 +134,19 @@ Feature: Media: the upload plugin with the local provider
     Then the status is 200
     And the JSON at "data.cover.name" is "d.txt"
     And the "name" of "data.gallery" are, in order: a.txt, c.txt
+
+  @id:MD-013 @must @needs:api-tokens @doc:cms/api/rest/upload
+  Scenario: The file list takes filters and fields as a content type does
+    Given the uploaded file "F" named "filtered.txt" with the text "filtered"
+    And the uploaded file "G" named "other.txt" with the text "other"
+    And I use the read-only API token
+    When I GET "/api/upload/files?filters[hash][$eq]={F.hash}&fields[0]=name"
+    Then the status is 200
+    And the JSON at "1" is absent
+    And the JSON at "0" is exactly {"id": "<integer>", "documentId": "<string>", "name": "filtered.txt", "isUrlSigned": false}
+
+  @id:MD-014 @must @needs:api-tokens @doc:cms/api/rest/upload
+  Scenario: A filter on an unknown key of the file list is a validation error
+    Given I use the read-only API token
+    When I GET "/api/upload/files?filters[nope]=1"
+    Then the error is 400 ValidationError "Invalid key nope"

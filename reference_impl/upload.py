@@ -148,7 +148,13 @@ class UploadPlugin:
         return [self._answer(e) for e in entries]
 
     async def find(self, ctx: Context) -> Any:
-        entries = await self._query.findMany({"orderBy": [{"id": "asc"}]})
+        """``filters``, ``sort`` and ``fields`` as on a content type (validated the same way); every
+        file is answered: Strapi's content-API ``find`` ignores ``pagination``."""
+        ct = self.strapi.content_types[FILE_UID]
+        self.strapi.rest.validate_query(ct, ctx.query)
+        params = self.strapi.rest.to_query_params(ct, {k: v for k, v in ctx.query.items() if k in ("filters", "sort", "fields")})
+        params.setdefault("orderBy", [{"id": "asc"}])
+        entries = await self._query.findMany(params)
         return [self._answer(e) for e in entries]
 
     async def find_one(self, ctx: Context) -> Any:
