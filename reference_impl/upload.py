@@ -108,10 +108,35 @@ def _dimensions(part: UploadedFile) -> tuple[int | None, int | None]:
         return None, None
 
 
+def _yup_value(value: Any) -> Any:
+    """yup's ``printValue``: leaves become strings (strings quoted), inside objects and lists."""
+    if isinstance(value, dict):
+        return {k: _yup_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_yup_value(v) for v in value]
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    return "null" if value is None else json.dumps(value)
+
+
+def _not_an_array(value: Any) -> ValidationError:
+    """Several files with one ``fileInfo``: Strapi's validator wants one per file, in an array."""
+    try:
+        parsed = json.loads(value) if isinstance(value, str) else value
+    except ValueError:
+        parsed = value
+    shown = json.dumps(_yup_value(parsed), indent=2, ensure_ascii=False)
+    message = f"fileInfo must be a `array` type, but the final value was: `null` (cast from the value `{shown}`)."
+    return ValidationError(message, {"errors": [{"path": ["fileInfo"], "message": message,
+                                                 "name": "ValidationError", "value": None}]})
+
+
 def _file_infos(value: Any, count: int) -> list[dict[str, Any]]:
     """``fileInfo``: one JSON object (or a list of them, one per file) of name, alternativeText, caption."""
     if value is None:
         return [{} for _ in range(count)]
+    if count > 1 and not isinstance(value, list):
+        raise _not_an_array(value)
     items = value if isinstance(value, list) else [value]
     infos: list[dict[str, Any]] = []
     for item in items:

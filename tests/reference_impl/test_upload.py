@@ -11,8 +11,8 @@ import pytest
 from PIL import Image
 
 from reference_impl import multipart
-from reference_impl.errors import HttpError
-from reference_impl.upload import _kilobytes
+from reference_impl.errors import HttpError, ValidationError
+from reference_impl.upload import _file_infos, _kilobytes
 
 from .conftest import AppFactory
 
@@ -55,6 +55,18 @@ def test_multipart_without_boundary_is_a_bad_request() -> None:
     assert caught.value.status == 400
 
 
+def test_several_files_with_one_file_info_object_is_a_validation_error() -> None:
+    # The message Strapi 5.54.0 answered for two files and this one fileInfo object.
+    info = json.dumps({"name": "renamed.txt", "alternativeText": "alt", "caption": "cap"})
+    with pytest.raises(ValidationError) as caught:
+        _file_infos(info, 2)
+    assert caught.value.message == (
+        'fileInfo must be a `array` type, but the final value was: `null` (cast from the value `{\n'
+        '  "name": "\\"renamed.txt\\"",\n  "alternativeText": "\\"alt\\"",\n  "caption": "\\"cap\\""\n}`).')
+    assert caught.value.details["errors"][0]["path"] == ["fileInfo"]
+    assert _file_infos([info, '{"caption": "two"}'], 2)[1] == {"caption": "two"}
+
+
 @pytest.mark.parametrize(("size", "kilobytes"), [(12, 0.01), (4, 0.0), (1234, 1.23), (1_000_000, 1000.0)])
 def test_sizes_are_kilobytes_of_1000_bytes_rounded_to_two_decimals(size: int, kilobytes: float) -> None:
     assert _kilobytes(size) == kilobytes
@@ -80,7 +92,7 @@ async def test_upload_link_populate_and_delete(make_app: AppFactory) -> None:
     async with make_app(FILES) as app:
         files = [("files", ("a.txt", b"aaa", "text/plain")), ("files", ("b.md", b"# b", "text/markdown"))]
         info = json.dumps({"name": "renamed.txt", "alternativeText": "alt", "caption": "cap"})
-        response = await app.post("/api/upload", files=files, data={"fileInfo": info})
+        response = await app.post("/api/upload", files=files, data={"fileInfo": [info, "{}"]})
         assert response.status_code == 201
         first, second = response.json()
         assert (first["name"], first["alternativeText"], first["caption"]) == ("renamed.txt", "alt", "cap")
