@@ -242,9 +242,11 @@ def _read(conn: Connection, db: Database, component: Component, ids: list[int], 
     names = [n for n in component.columns if not select or n == "id" or n in select]
     stmt = sa.select(*(component.table.c[component.columns[n]].label(n) for n in names)).where(
         component.table.c.id.in_(ids))
-    from .query import iso  # here: the query engine imports this module
+    from .query import column_value, needs_conversion  # here: the query engine imports this module
 
-    entries = [{n: iso(v) for n, v in zip(names, row, strict=True)} for row in conn.execute(stmt)]
+    convert = [needs_conversion(component.table.c[component.columns[n]]) for n in names]
+    entries = [{n: column_value(v) if c else v for n, v, c in zip(names, row, convert, strict=True)}
+               for row in conn.execute(stmt)]
     for nested, nested_sub in (params.get("populate") or {}).items():
         if component.attributes.get(nested, {}).get("type") in COMPONENT_TYPES:
             populate(conn, db, component, entries, nested, nested_sub)

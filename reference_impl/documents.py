@@ -8,8 +8,6 @@ database transaction, and emits ``entry.*`` events after the commit.
 
 from __future__ import annotations
 
-import json
-import re
 import secrets
 import string
 from collections.abc import Awaitable, Callable
@@ -21,26 +19,20 @@ from .compose import compose
 from .errors import ValidationError
 from .rest import sanitize_output
 from .schema import ContentType
+from .validation import validate_entity
 
 if TYPE_CHECKING:
     from .strapi import Strapi
 
 DocumentMiddleware = Callable[[dict[str, Any], Callable[[], Awaitable[Any]]], Awaitable[Any]]
 ID_ALPHABET = string.ascii_lowercase + string.digits
-# yup's email test (what Strapi's entity validator uses), simplified: local@domain.tld without spaces.
-STRICT_STRINGS = ("string", "text", "richtext", "email", "uid", "password")
 
 
-def _js_text(value: Any) -> str:
-    """How JavaScript prints a JSON scalar in yup's message."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
-        return str(int(value))
-    return json.dumps(value) if isinstance(value, (dict, list)) else str(value)
-
-
-EMAIL = re.compile(r"^[^\s@]+@[^\s@]+\.[^\s@]+$")
+def _without(data: Any, keys: tuple[str, ...]) -> Any:
+    """The data without the keys the Document Service sets itself (anything but an object as it is)."""
+    if data is None:
+        return {}
+    return {k: v for k, v in data.items() if k not in keys} if isinstance(data, dict) else data
 
 
 def new_document_id() -> str:
@@ -195,27 +187,23 @@ class DocumentRepository:
         out["status"] = params.get("status", "draft")  # the Document Service's default, also for populate
         return out
 
-    def _validate_values(self, data: dict[str, Any]) -> None:
-        """Strapi's entity validator, for the attribute types whose values the database would take
-        anyway: an enumeration outside its values, an email that is no email."""
-        for name, value in data.items():
-            attr = self.ct.attributes.get(name) or {}
-            if value is None:
-                continue
-            if attr.get("type") in STRICT_STRINGS and not isinstance(value, str):
-                # yup's string() is strict in Strapi's entity validator: a number or boolean is no string.
-                message = f"{name} must be a `string` type, but the final value was: `{_js_text(value)}`."
-                raise ValidationError(message, {"errors": [{"path": [name], "message": message,
-                                                            "name": "ValidationError", "value": value}]})
-            if attr.get("type") == "enumeration" and value not in attr.get("enum", []):
-                raise ValidationError(f"{name} must be one of the following values: {', '.join(attr['enum'])}",
-                                      {"errors": [{"path": [name], "message": f"{name} must be one of the "
-                                                   f"following values: {', '.join(attr['enum'])}",
-                                                   "name": "ValidationError", "value": value}]})
-            if attr.get("type") == "email" and not (isinstance(value, str) and EMAIL.match(value)):
-                raise ValidationError(f"{name} must be a valid email",
-                                      {"errors": [{"path": [name], "message": f"{name} must be a valid email",
-                                                   "name": "ValidationError", "value": value}]})
+    async def _validate_values(self, data: Any, creating: bool, document_id: Any = None) -> dict[str, Any]:
+        """Strapi's entity validator (types, constraints, unique): the data cast, or a 400."""
+
+        async def is_taken(name: str, value: Any) -> bool:
+            where: dict[str, Any] = {name: value}
+            if document_id is not None:
+                where["documentId"] = {"$ne": document_id}
+            if self.ct.draft_and_publish:
+                where["publishedAt"] = {"$null": True}  # writes go to drafts: compared with other drafts
+            return await self.query.findOne({"where": where, "select": ["id"]}) is not None
+
+        return await validate_entity(self.ct, data, creating, is_taken)
+
+    async def _resolved(self, data: Any, drop: tuple[str, ...], published: bool) -> Any:
+        """The data without the keys the Document Service sets, its relations as row ids."""
+        data = _without(data, drop)
+        return await self._resolve_relations(data, published) if isinstance(data, dict) else data
 
     async def _resolve_relations(self, data: dict[str, Any], published: bool) -> dict[str, Any]:
         """Turn relation values given as documentIds (or ids, bare, in lists, or as ``{connect,
@@ -278,10 +266,9 @@ class DocumentRepository:
 
     # -- writes ------------------------------------------------------------------------------------
     async def create(self, params: dict[str, Any]) -> Any:
-        data = dict(params.get("data") or {})
-        for key in ("id", "documentId"):
-            data.pop(key, None)
-        self._validate_values(data)
+        # Relations are resolved first, as in Strapi: a missing target is reported before any value.
+        resolved = await self._resolved(params.get("data"), ("id", "documentId"), not self.ct.draft_and_publish)
+        data = await self._validate_values(resolved, True)
         data["documentId"] = new_document_id()
         return await self._create_rows(data, params)
 
@@ -293,11 +280,11 @@ class DocumentRepository:
         publish = params.get("status") == "published"
         if not self.ct.draft_and_publish:
             data["publishedAt"] = now()
-            entry = await self.query.create({"data": await self._resolve_relations(data, True), **self._shape(params)})
+            entry = await self.query.create({"data": data, **self._shape(params)})
             self._emit("entry.create", entry)
             return entry
         data["publishedAt"] = None
-        draft = await self.query.create({"data": await self._resolve_relations(data, False), **self._shape(params)})
+        draft = await self.query.create({"data": data, **self._shape(params)})
         self._emit("entry.create", draft)
         if publish:
             published = await self._publish_rows(data["documentId"], params)
@@ -306,10 +293,8 @@ class DocumentRepository:
 
     async def update(self, params: dict[str, Any]) -> Any:
         document_id = params.get("documentId")
-        data = dict(params.get("data") or {})
-        for key in ("id", "documentId", "publishedAt"):
-            data.pop(key, None)
-        self._validate_values(data)
+        resolved = await self._resolved(params.get("data"), ("id", "documentId", "publishedAt"), False)
+        data = await self._validate_values(resolved, False, document_id)
         locale = i18n.write_locale(self.ct, params)
         where: dict[str, Any] = {"documentId": document_id}
         if self.ct.draft_and_publish:
@@ -323,7 +308,7 @@ class DocumentRepository:
                 return None
             return await self._create_locale(document_id, data, params)
         entry = await self.query.update(
-            {"where": {"id": existing["id"]}, "data": await self._resolve_relations(data, False), **self._shape(params)}
+            {"where": {"id": existing["id"]}, "data": data, **self._shape(params)}
         )
         self._emit("entry.update", entry)
         if locale is not None:

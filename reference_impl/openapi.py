@@ -62,8 +62,25 @@ def _nullable(schema: Schema) -> Schema:
 
 def sendable(schema: Schema) -> Schema:
     """A value schema as requests and filters send it: integers within 32 bits, what every database
-    Strapi supports accepts (answers may hold more: Strapi on SQLite stores integers past 32 bits)."""
-    return {**schema, **INT32} if schema.get("type") == "integer" else schema
+    Strapi supports accepts (answers may hold more: Strapi on SQLite stores integers past 32 bits),
+    and within the attribute's own min and max."""
+    if schema.get("type") != "integer":
+        return schema
+    return {**schema, "minimum": max(schema.get("minimum", INT32["minimum"]), INT32["minimum"]),
+            "maximum": min(schema.get("maximum", INT32["maximum"]), INT32["maximum"])}
+
+
+def constraints(attr: Schema, schema: Schema) -> Schema:
+    """The schema.json validations the entity validator checks (reference_impl/validation.py) as JSON
+    Schema keywords: minLength/maxLength, regex (an empty text passes unless required), min/max."""
+    out = dict(schema)
+    if out.get("type") == "string":
+        out.update({key: attr[key] for key in ("minLength", "maxLength") if key in attr})
+        if attr.get("regex"):
+            out["pattern"] = attr["regex"] if attr.get("required") else f"^$|{attr['regex']}"
+    elif out.get("type") in ("integer", "number"):
+        out.update({key: attr[k] for k, key in (("min", "minimum"), ("max", "maximum")) if k in attr})
+    return out
 
 
 def _fixed(schema: Schema) -> Callable[[Schema], Schema]:
@@ -71,7 +88,7 @@ def _fixed(schema: Schema) -> Callable[[Schema], Schema]:
 
 
 def _text(attr: Schema) -> Schema:
-    return {"type": "string", **({"maxLength": attr["maxLength"]} if "maxLength" in attr else {})}
+    return {"type": "string"}  # minLength/maxLength/regex: ``constraints``
 
 
 def _one_or_list(item: Schema, flag: str) -> Callable[[Schema], Schema]:
@@ -80,6 +97,9 @@ def _one_or_list(item: Schema, flag: str) -> Callable[[Schema], Schema]:
 
 _DOCUMENT_ID = {"type": "string", "minLength": 1}
 _DIGITS = {"type": "string", "pattern": "^-?[0-9]+$"}
+# Big integers sent within JavaScript's safe integers: every target stores those exactly.
+_SAFE_BIG = {"anyOf": [{"type": "integer", "minimum": -(2**53 - 1), "maximum": 2**53 - 1},
+                       {"type": "string", "pattern": "^-?[0-9]{1,15}$"}]}
 
 
 @dataclass(frozen=True)
@@ -97,7 +117,10 @@ class AttributeKind:
     textual: bool = False
 
     def input(self, attr: Schema) -> Schema:
-        return self.request(attr) if self.request is not None else _nullable(sendable(self.value(attr)))
+        if self.request is not None:
+            return self.request(attr)
+        value = sendable(constraints(attr, self.value(attr)))
+        return value if attr.get("required") else _nullable(value)  # null is no value for a required one
 
 
 # Add a kind here (one line) when a fixture schema starts using it.
@@ -106,17 +129,20 @@ ATTRIBUTE_KINDS: dict[str, AttributeKind] = {
     "text": AttributeKind(_text, textual=True),
     "richtext": AttributeKind(_text, textual=True),
     "password": AttributeKind(_text, filterable=False),  # private: never answered nor filtered
-    "email": AttributeKind(_fixed({"type": "string", "format": "email"}), textual=True),
+    # An empty email "cannot be empty".
+    "email": AttributeKind(_fixed({"type": "string", "format": "email", "minLength": 1}), textual=True),
     "uid": AttributeKind(_fixed({"type": "string", "pattern": "^[A-Za-z0-9-_.~]*$"}), textual=True),
     "enumeration": AttributeKind(lambda attr: {"type": "string", "enum": list(attr.get("enum", []))}, textual=True),
     "integer": AttributeKind(_fixed({"type": "integer"})),
     # Strapi answers big integers as strings, to keep their precision in JavaScript.
-    "biginteger": AttributeKind(_fixed(_DIGITS), lambda attr: _nullable({"anyOf": [{"type": "integer"}, _DIGITS]})),
+    "biginteger": AttributeKind(_fixed(_DIGITS), lambda attr: _nullable(_SAFE_BIG)),
     "float": AttributeKind(_fixed({"type": "number"})),
     "decimal": AttributeKind(_fixed({"type": "number"})),
     "boolean": AttributeKind(_fixed({"type": "boolean"})),
     "date": AttributeKind(_fixed({"type": "string", "format": "date"})),
-    "time": AttributeKind(_fixed({"type": "string", "pattern": "^[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,3})?)?$"})),
+    # HH:mm:ss with optional milliseconds: the Query Engine refuses anything else (a 400).
+    "time": AttributeKind(_fixed({"type": "string",
+                                  "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,3})?$"})),
     "datetime": AttributeKind(_fixed({"type": "string", "format": "date-time"})),
     "timestamp": AttributeKind(_fixed({"type": "string", "format": "date-time"})),
     "json": AttributeKind(_fixed({}), filterable=False),
@@ -146,7 +172,7 @@ def attribute_kind(attr: Schema) -> AttributeKind:
 
 def attribute_value_schema(attr: Schema) -> Schema:
     """The JSON Schema of one attribute's value as Strapi stores and answers it (null aside)."""
-    return attribute_kind(attr).value(attr)
+    return constraints(attr, attribute_kind(attr).value(attr))
 
 
 def input_value_schema(attr: Schema) -> Schema:
@@ -220,10 +246,19 @@ def document_schema(ct: ContentTypeSchema, types: dict[str, ContentTypeSchema], 
     return {"type": "object", "required": ["id", "documentId"], "properties": props, "additionalProperties": False}
 
 
-def input_schema(ct: ContentTypeSchema) -> Schema:
+def required_on_create(ct: ContentTypeSchema) -> list[str]:
+    """Attributes a create must give (drafts may leave them out)."""
+    return [] if ct.draft_and_publish else [n for n, a in ct.attributes.items() if a.get("required")]
+
+
+def input_schema(ct: ContentTypeSchema, creating: bool = False) -> Schema:
+    """A request's ``data``; a create must give the required attributes."""
     props = {name: input_value_schema(attr) for name, attr in ct.attributes.items()
              if not (ct.localized and name in I18N_ATTRIBUTES)}
-    return {"type": "object", "properties": props, "additionalProperties": False}
+    out: Schema = {"type": "object", "properties": props, "additionalProperties": False}
+    if creating and required_on_create(ct):
+        out["required"] = required_on_create(ct)
+    return out
 
 
 def _bounded_object(props: Schema) -> Schema:
@@ -347,6 +382,10 @@ def component_schemas(types: list[ContentTypeSchema], rest: dict[str, Any]) -> S
         # Strapi reads ``data`` and ignores other top-level keys of the body.
         out[f"{name}Request"] = {"type": "object", "required": ["data"],
                                  "properties": {"data": _ref("schemas", f"{name}Input")}}
+        if required_on_create(ct):
+            out[f"{name}CreateInput"] = input_schema(ct, creating=True)
+            out[f"{name}CreateRequest"] = {"type": "object", "required": ["data"],
+                                           "properties": {"data": _ref("schemas", f"{name}CreateInput")}}
         out[f"{name}EntryResponse"] = {
             "type": "object", "required": ["data", "meta"], "additionalProperties": False,
             "properties": {"data": _ref("schemas", f"{name}Document"), "meta": {"type": "object"}}}
@@ -501,8 +540,9 @@ def operation(ct: ContentTypeSchema, action: str, public: bool, path_id: bool) -
                   "parameters": parameters(ct, action, path_id), "responses": responses,
                   "security": [{"bearerAuth": []}, {}] if public else [{"bearerAuth": []}]}
     if action in ("create", "update"):
+        create = "Create" if action == "create" and required_on_create(ct) else ""
         op["requestBody"] = {"required": True, "content": {"application/json": {
-            "schema": _ref("schemas", f"{ct.component}Request")}}}
+            "schema": _ref("schemas", f"{ct.component}{create}Request")}}}
     return op
 
 

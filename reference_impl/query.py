@@ -33,6 +33,7 @@ from .loader import ProjectError
 from .relations import RelationWrite, order_column
 from .relations import apply as apply_relation
 from .schema import RELATIONAL_TYPES, ContentType, build_tables, link_columns
+from .validation import PARSERS
 from .where import WhereBuilder, cast_value
 
 _connection: contextvars.ContextVar[Connection | None] = contextvars.ContextVar("connection", default=None)
@@ -48,7 +49,9 @@ def iso(value: Any) -> Any:
             return value.isoformat(timespec="milliseconds") + "Z"
         return (f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:"
                 f"{value.second:02d}.{value.microsecond // 1000:03d}Z")
-    if isinstance(value, (date, time)):
+    if isinstance(value, time):
+        return value.isoformat(timespec="milliseconds")  # Strapi answers times as HH:mm:ss.SSS
+    if isinstance(value, date):
         return value.isoformat()
     return value
 
@@ -243,8 +246,22 @@ def _json_loads(text: str | bytes) -> Any:
     return json.loads(text)
 
 
+def column_value(value: Any) -> Any:
+    """A date/time or big-integer column's value as Strapi answers it: ISO text, or a big integer as text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return iso(value)
+
+
+def needs_conversion(column: sa.Column[Any]) -> bool:
+    """Whether a column's values go through :func:`column_value`."""
+    return _needs_iso(column)
+
+
 def _needs_iso(column: sa.Column[Any]) -> bool:
-    return isinstance(column.type, (sa.DateTime, sa.Date, sa.Time))
+    # Dates become ISO text; big integers become text too, as Strapi answers them (beyond 2^53 a
+    # JavaScript number would lose digits).
+    return isinstance(column.type, (sa.DateTime, sa.Date, sa.Time, sa.BigInteger))
 
 
 SYNCHRONOUS_ENV = "REFERENCE_SQLITE_SYNCHRONOUS"
@@ -525,7 +542,7 @@ class EntityQuery:
             values = list(row)
             for i in dated:
                 if values[i] is not None:
-                    values[i] = iso(values[i])
+                    values[i] = column_value(values[i])
             entries.append(dict(zip(attrs, values, strict=True)))
         return entries
 
@@ -588,6 +605,9 @@ class EntityQuery:
                 kind = attr["type"] if attr else ("string" if name == "documentId" else "datetime")
                 if kind in ("json", "blocks"):
                     values[self.ct.columns[name]] = value
+                elif kind in PARSERS and value is not None:
+                    # Strapi's Query Engine parses dates and times itself, with its own messages.
+                    values[self.ct.columns[name]] = PARSERS[kind](value)
                 else:
                     cast = cast_value(kind, value)
                     if kind in ("integer", "biginteger") and isinstance(cast, float):
@@ -660,6 +680,21 @@ class EntityQuery:
         conn.execute(sa.delete(self.table).where(self.table.c.id.in_(ids)))
 
     # -- populate ----------------------------------------------------------------------------------
+    def _populate_count(self, conn: Connection, target: ContentType, rows: list[dict[str, Any]], name: str,
+                        link: Any, own_col: str, target_col: str, where: Any) -> None:
+        """``populate[name][count]=true``: each row's relation becomes ``{"count": n}`` (its filters apply)."""
+        assert target.table is not None
+        stmt = (
+            sa.select(link.c[own_col], sa.func.count())
+            .select_from(link.join(target.table, link.c[target_col] == target.table.c.id))
+            .where(link.c[own_col].in_([r["id"] for r in rows]))
+            .where(self.db.where.build(target, target.table, where))
+            .group_by(link.c[own_col])
+        )
+        counts = {owner: int(n) for owner, n in conn.execute(stmt)}
+        for row in rows:
+            row[name] = {"count": counts.get(row["id"], 0)}
+
     def _populate(self, conn: Connection, ct: ContentType, rows: list[dict[str, Any]], populate: Any, status: Any) -> None:
         """Attach related entries to ``rows``; ``populate`` maps attribute → True or nested params."""
         if not rows:
@@ -701,6 +736,9 @@ class EntityQuery:
                     .order_by(link.c[order_col], link.c.id)
                 )
 
+            if sub.get("count"):
+                self._populate_count(conn, target, rows, name, link, own_col, target_col, where)
+                continue
             key, leaves = self._shape_key("populate", where, ct.uid, name, select)
             stmt, bound = self.db.cached(key, leaves, build)
             grouped: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}

@@ -14,6 +14,7 @@ from typing import Any
 
 from .errors import PaginationError, ValidationError
 from .schema import ContentType
+from .validation import js_number, to_number
 from .where import OPERATORS
 
 STRICT_QUERY_KEYS = frozenset(
@@ -217,7 +218,9 @@ class RestParams:
         raise ValidationError(f"Invalid nested populate for {ct.singular_name}.{name} ({ct.uid}). "
                               f'Expected a fragment ("on") or "count" but found {found}')
 
-    def validate_input(self, ct: ContentType, data: dict[str, Any]) -> None:
+    def validate_input(self, ct: ContentType, data: Any) -> None:
+        if not isinstance(data, dict):
+            return  # an array: the entity validator refuses it (reference_impl/validation.py)
         for key in data:
             if key in ("id", "documentId"):
                 raise ValidationError(f"Invalid key {key}", {"key": key, "source": "body"})
@@ -279,6 +282,8 @@ class RestParams:
                 continue
             target = self._target(ct, name)
             out[name] = self.to_query_params(target, sub) if isinstance(sub, dict) else True
+            if isinstance(sub, dict) and sub.get("count") in TRUE_VALUES:
+                out[name] = {**out[name], "count": True}  # the relation answers {"count": n}
         return out
 
     def _fragments(self, ct: ContentType, name: str, sub: Any) -> Any:
@@ -345,22 +350,43 @@ class RestParams:
             if name in raw:
                 self._bounded(raw[name], name)
         if offset:
-            start = max(0, self._int(raw.get("start", 0), "start"))
-            limit = self._int(raw.get("limit", self.default_limit), "limit")
-            if limit == -1:
-                limit = self.max_limit if self.max_limit is not None else -1
-            else:
-                limit = max(1, limit)
-                if self.max_limit is not None:
-                    limit = min(limit, self.max_limit)
+            start = self._position(to_number(raw.get("start", 0)))
+            limit = self._limit(self._size(raw.get("limit", self.default_limit)))
             return {"start": start, "limit": limit}, False, with_count
-        page = max(1, self._int(raw.get("page", 1), "page"))
-        size = max(1, self._int(raw.get("pageSize", self.default_limit), "pageSize"))
-        if self.max_limit is not None:
-            size = min(size, self.max_limit)
+        raw_size = self._size(raw.get("pageSize", self.default_limit))
+        page = to_number(raw.get("page", 1))
+        page = max(1, page) if not math.isnan(page) else page
+        # Strapi turns the page into an offset first (checked before the size): a page that is no
+        # integer shows as that offset in the message.
+        start = self._position((page - 1) * raw_size)
+        size = self._limit(raw_size)
+        page = start // size + 1
         if (page - 1) * size > MAX_SAFE_INTEGER:
             raise PaginationError(f"Invalid pagination: page {page} of {size} entries is beyond the last possible entry")
         return {"page": page, "pageSize": size}, True, with_count
+
+    def _size(self, value: Any) -> float | int:
+        """A page size or limit as Strapi reads it: no number at all is the maximum (``maxLimit``),
+        anything below 1 (``-1`` included) is 1, anything above ``maxLimit`` is ``maxLimit``.
+        A fraction stays as it is: ``_limit`` refuses it once the offset is checked."""
+        number = to_number(value)
+        if math.isnan(number):
+            return self.max_limit if self.max_limit is not None else number
+        number = max(1, number)
+        return min(number, self.max_limit) if self.max_limit is not None else number
+
+    @staticmethod
+    def _limit(number: float | int) -> int:
+        if math.isnan(number) or not float(number).is_integer():
+            raise ValidationError(f"convertLimitQueryParams expected a positive integer got {js_number(number)}")
+        return int(number)
+
+    @staticmethod
+    def _position(number: float | int) -> int:
+        """An offset: an integer (negative ones count from 0), anything else a 400."""
+        if math.isnan(number) or not float(number).is_integer():
+            raise ValidationError(f"convertStartQueryParams expected a positive integer got {js_number(number)}")
+        return max(0, int(number))
 
     @staticmethod
     def _bounded(value: Any, name: str) -> None:
@@ -369,16 +395,9 @@ class RestParams:
         try:
             number = int(str(value))
         except ValueError:
-            return  # not an integer: _int says so, as Strapi does
+            return  # not an integer: _size and _position say so, as Strapi does
         if abs(number) > MAX_SAFE_INTEGER:
             raise PaginationError(f"Invalid pagination: {name} must be at most {MAX_SAFE_INTEGER}")
-
-    @staticmethod
-    def _int(value: Any, name: str) -> int:
-        try:
-            return int(str(value))
-        except ValueError as exc:
-            raise ValidationError(f"convertStartQueryParams expected a positive integer got {value!r}") from exc
 
     @staticmethod
     def pagination_meta(info: dict[str, Any], paged: bool, total: int | None) -> dict[str, Any]:

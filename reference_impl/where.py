@@ -17,6 +17,7 @@ from sqlalchemy.sql.elements import Grouping
 
 from .errors import ValidationError
 from .schema import ContentType, link_columns
+from .validation import parse_time
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement
@@ -102,6 +103,8 @@ def cast_value(attr_type: str, value: Any) -> Any:
             raise ValueError(value)
         if attr_type in ("datetime", "timestamp"):
             return parse_datetime(value)
+        if attr_type == "time":
+            return parse_time(value)
         if attr_type == "date":
             return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
     except (TypeError, ValueError, OverflowError) as exc:

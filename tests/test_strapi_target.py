@@ -194,6 +194,7 @@ def test_fixture_json_keeps_the_python_names() -> None:
         + [f"api::homepage.homepage.{a}" for a in ("find", "update", "delete")]
         + [f"api::{t}.{t}.{a}" for t in ("page", "guide", "team", "player")
            for a in ("find", "findOne", "create", "update", "delete")]
+        + [f"api::product.product.{a}" for a in ("find", "findOne", "create", "update", "delete")]
         + ["api::conformance.conformance.whoami"]
     )
     assert expected_public == fixture.PUBLIC_ACTIONS

@@ -206,6 +206,19 @@ def relation_targets(prefix: str = "/api") -> dict[str, dict[str, tuple[str, boo
     return out
 
 
+def unique_attributes(prefix: str = "/api") -> dict[str, list[str]]:
+    """Per collection path of the fixture's content types: the attributes whose values must be
+    unique (``unique: true`` and every uid)."""
+    from ..openapi import load_content_types
+
+    out: dict[str, list[str]] = {}
+    for ct in load_content_types():
+        names = [k for k, a in ct.attributes.items() if a.get("unique") or a.get("type") == "uid"]
+        if names:
+            out[f"{prefix}/{ct.singular if ct.single else ct.plural}"] = names
+    return out
+
+
 class Runner:
     """One run of the phases against one target client."""
 
@@ -231,6 +244,8 @@ class Runner:
         route_checks_through(schema, ClientTransport(client, self.base_url, schema.transport))
         _memoize_checks_config(schema.config)
         self._relations = relation_targets()
+        self._unique = unique_attributes()
+        self._drawn = 0  # suffixes that keep drawn values of unique attributes apart
         self.corpus = options.corpus
 
     # -- shared --------------------------------------------------------------------------------------
@@ -302,13 +317,22 @@ class Runner:
         A documentId the target never issued is a 400 ("Document with id ... not found") however
         well-formed: valid cases connect to documents this run created, or to none.
         """
-        relations = self._relations.get(case.operation.path.removesuffix("/{id}"))
+        collection = case.operation.path.removesuffix("/{id}")
+        relations = self._relations.get(collection)
+        unique = self._unique.get(collection)
         meta = case.meta
-        if not relations or meta is None or not meta.generation.mode.is_positive:
+        if not (relations or unique) or meta is None or not meta.generation.mode.is_positive:
             return
         data: Any = case.body.get("data") if isinstance(case.body, dict) else None
         if not isinstance(data, dict):
             return
+        for name in unique or ():
+            # Hypothesis draws the same small values again and again: a value already taken is a
+            # 400 ("This attribute must be unique") however valid. The suffix keeps uid patterns.
+            if isinstance(data.get(name), str) and data[name]:
+                self._drawn += 1
+                data[name] = f"{data[name]}-{self._drawn}"
+        relations = relations or {}
         for name, (target, many) in relations.items():
             value = data.get(name)
             if value is None:

@@ -97,8 +97,9 @@ def test_fixture_document_describes_strapis_routes_and_answers() -> None:
     assert document["openapi"] == "3.1.0"
     assert sorted(document["paths"]) == ["/api/articles", "/api/articles/{id}", "/api/authors", "/api/authors/{id}",
                                          "/api/guides", "/api/guides/{id}", "/api/homepage", "/api/pages",
-                                         "/api/pages/{id}", "/api/players", "/api/players/{id}", "/api/tags",
-                                         "/api/tags/{id}", "/api/teams", "/api/teams/{id}"]
+                                         "/api/pages/{id}", "/api/players", "/api/players/{id}", "/api/products",
+                                         "/api/products/{id}", "/api/tags", "/api/tags/{id}", "/api/teams",
+                                         "/api/teams/{id}"]
     articles = document["paths"]["/api/articles"]
     assert set(articles["post"]["responses"]) == {"201", "400", "401", "403", "413"}  # never 500
     assert "secret" not in document["components"]["schemas"]["ArticleDocument"]["properties"]
