@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from . import i18n, relations
+from . import i18n, relations, upload
 from .compose import compose
 from .errors import ValidationError
 from .rest import sanitize_output
@@ -223,10 +223,23 @@ class DocumentRepository:
                 row = await self.strapi.db.query(target.uid).findOne({"where": where, "select": ["id"]})
                 return None if row is None else int(row["id"])
 
+            if attr.get("type") == "media":
+                out[name] = await self._resolve_media(data[name], resolve)
+                continue
             out[name] = await relations.parse(
                 data[name], resolve, lambda ref: ValidationError(f"Document with id \"{ref}\", locale \"null\" not found"),
                 i18n.DEFAULT_LOCALE)
         return out
+
+    @staticmethod
+    async def _resolve_media(value: Any, resolve: Callable[[Any], Awaitable[int | None]]) -> relations.RelationWrite:
+        """Media is written by file id; every missing file is counted in one error, as Strapi does."""
+        refs = [ref.get("id") if isinstance(ref, dict) else ref for ref in (value if isinstance(value, list) else [value]) if ref is not None]
+        found = [await resolve(ref) for ref in dict.fromkeys(refs)]
+        missing = sum(1 for row_id in found if row_id is None)
+        if missing:
+            raise upload.missing_files_error(missing)
+        return relations.RelationWrite(set=[row_id for row_id in found if row_id is not None])
 
     def _emit(self, event: str, entry: Any) -> None:
         if entry is None:

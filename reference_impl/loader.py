@@ -25,6 +25,7 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from . import upload
 from .components import Component, load_components, unknown_components
 from .errors import ProjectError
 from .lifecycles import ACTIONS
@@ -110,6 +111,7 @@ def load_project(root: Path) -> Project:
     api_root = src / "api"
     for api in sorted(p for p in api_root.iterdir() if p.is_dir()) if api_root.is_dir() else []:
         _load_api(project, api.name, api)
+    upload.register(project.content_types)  # the upload plugin's files type, target of media attributes
     _check_relations(project)
     return project
 

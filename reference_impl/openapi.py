@@ -591,6 +591,7 @@ def build_openapi(strapi: Strapi) -> Schema:
             routes.append(CoreRoute(route.method, route.path, uid, action))
     rest = {"defaultLimit": strapi.rest.default_limit, "maxLimit": strapi.rest.max_limit}
     return build_document(
-        [ContentTypeSchema.of(ct) for ct in strapi.content_types.values()],
+        # Plugin types (the upload plugin's files) have no core routes: the project's types only.
+        [ContentTypeSchema.of(ct) for ct in strapi.content_types.values() if ct.uid.startswith("api::")],
         strapi.auth.users_permissions.roles.get("public", set()), rest, strapi.api_prefix, routes,
         "Served by the reference implementation, from the content types it loaded.")

@@ -31,7 +31,7 @@ from .components import Component, build_component_tables
 from .lifecycles import Lifecycles
 from .relations import RelationWrite, order_column
 from .relations import apply as apply_relation
-from .schema import ContentType, build_tables, link_columns
+from .schema import RELATIONAL_TYPES, ContentType, build_tables, link_columns
 from .validation import PARSERS
 from .where import WhereBuilder, cast_value
 
@@ -613,7 +613,7 @@ class EntityQuery:
         relations: dict[str, Any] = {}
         for name, value in data.items():
             attr = self.ct.attributes.get(name)
-            if attr is not None and attr.get("type") == "relation":
+            if attr is not None and attr.get("type") in RELATIONAL_TYPES:
                 relations[name] = value
             elif name in self.ct.columns and name != "id":
                 kind = attr["type"] if attr else ("string" if name == "documentId" else "datetime")

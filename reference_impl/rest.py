@@ -45,8 +45,8 @@ MAX_SAFE_INTEGER = 2**53 - 1
 FALSE_VALUES = ("f", "0", "false", False)
 
 
-# Attribute types ``populate`` accepts (media would be here too).
-POPULATABLE = ("relation", "component", "dynamiczone")
+# Attribute types ``populate`` accepts.
+POPULATABLE = ("relation", "media", "component", "dynamiczone")
 
 
 def _populatable_names(ct: ContentType) -> list[str]:

@@ -36,6 +36,9 @@ SCALAR_TYPES = {
     "blocks",
 }
 SYSTEM_FIELDS = ("id", "documentId", "createdAt", "updatedAt", "publishedAt")
+# Kinds stored in link tables: a media attribute is a one-way relation to the upload plugin's files
+# (``reference_impl.upload`` gives it its target and cardinality when the project loads).
+RELATIONAL_TYPES = ("relation", "media")
 
 
 def snake(name: str) -> str:
@@ -121,7 +124,7 @@ class ContentType:
         return {k: v for k, v in self.attributes.items() if v.get("type") in SCALAR_TYPES}
 
     def relation_attributes(self) -> dict[str, dict[str, Any]]:
-        return {k: v for k, v in self.attributes.items() if v.get("type") == "relation"}
+        return {k: v for k, v in self.attributes.items() if v.get("type") in RELATIONAL_TYPES}
 
     @cached_property
     def private_fields(self) -> frozenset[str]:
@@ -131,7 +134,7 @@ class ContentType:
     @cached_property
     def relation_targets(self) -> dict[str, str]:
         """Relation attribute → target uid (read for every entry a response sanitizes)."""
-        return {k: v["target"] for k, v in self.attributes.items() if v.get("type") == "relation"}
+        return {k: v["target"] for k, v in self.attributes.items() if v.get("type") in RELATIONAL_TYPES}
 
     def is_private(self, name: str) -> bool:
         return name in self.private_fields

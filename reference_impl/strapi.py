@@ -28,6 +28,7 @@ from .router import Route, Router
 from .routes import api_routes, health_route, openapi_route, users_permissions_routes
 from .services import CoreService
 from .stack import global_middlewares
+from .upload import UploadPlugin
 from .webhooks import EventHub, WebhookRunner
 
 __all__ = ["RequestContext", "Strapi"]  # RequestContext: context.py; here for projects that import it from strapi
@@ -49,6 +50,7 @@ class Strapi:
         self.api_prefix = api_config.get("rest", {}).get("prefix", "/api")
         self.components = self.project.components
         self.i18n = I18nPlugin()
+        self.upload = UploadPlugin(self)
         self.db = Database(database_url or self._database_url(), self.content_types, self.components)
         self.documents = DocumentService(self)
         self.event_hub = EventHub()
@@ -103,6 +105,8 @@ class Strapi:
             return self.auth.users_permissions
         if name == "i18n":
             return self.i18n
+        if name == "upload":
+            return self.upload
         raise LookupError(f"Plugin {name} not found.")
 
     def resolve_handler(self, handler: Any, api_name: str | None) -> Callable[[Context], Any]:
@@ -159,7 +163,8 @@ class Strapi:
         await self._call_index("bootstrap")
         # Content routes before the public catch-all GET route, which only answers what nothing else did.
         routes = [health_route(), openapi_route(self), *self._content_routes,
-                  *users_permissions_routes(self), *self._system_routes]
+                  *users_permissions_routes(self), *self.upload.routes(self.api_prefix),
+                  *self._system_routes]
         for route in routes:
             route.endpoint = compose_endpoint(self, route)
             self.router.add(route)

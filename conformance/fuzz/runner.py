@@ -184,6 +184,9 @@ def _memoize_checks_config(config: Any) -> None:
     config.checks_config_for = checks_config_for
 
 
+MEDIA_FILES = "/api/upload/files"  # no run adds to this pool: media is written as none
+
+
 def relation_targets(prefix: str = "/api") -> dict[str, dict[str, tuple[str, bool]]]:
     """Per collection path of the fixture's content types: relation field -> (target's path, to many)."""
     from ..openapi import load_content_types
@@ -196,6 +199,10 @@ def relation_targets(prefix: str = "/api") -> dict[str, dict[str, tuple[str, boo
             if attr.get("target") in paths:
                 many = str(attr.get("relation", "")).endswith("ToMany")
                 out.setdefault(paths[ct.uid], {})[name] = (paths[attr["target"]], many)
+        for name, attr in ct.attributes.items():
+            if attr.get("type") == "media":
+                # Media names uploaded files by id: the fuzzer uploads none, so a valid case names none.
+                out.setdefault(paths[ct.uid], {})[name] = (MEDIA_FILES, bool(attr.get("multiple")))
     return out
 
 
