@@ -100,14 +100,13 @@ def _(mp: MP) -> None:
         return original(name, attr, number)
 
 
-@variant("validation-text-numbers-not-cast", "entity validator",
-         "numbers and booleans sent as text pass validation but are stored as the text sent",
-         kills="VA-028")
+@variant("validation-enumeration-message-without-null", "entity validator",
+         "an optional enumeration's message lists its values without yup's trailing empty one (null)",
+         kills="VA-018")
 def _(mp: MP) -> None:
-    @wrap(mp, validation, "check_attribute")
-    def check_attribute(original: Any, name: str, attr: dict[str, Any], value: Any) -> tuple[Any, list[Any]]:
-        _cast, failures = original(name, attr, value)
-        return value, failures
+    @wrap(mp, validation, "_string_tests")
+    def string_tests(original: Any, name: str, attr: dict[str, Any], value: str) -> list[Any]:
+        return original(name, {**attr, "required": True} if attr.get("type") == "enumeration" else attr, value)
 
 
 @variant("validation-biginteger-as-number", "value rendering",
@@ -266,6 +265,12 @@ def _(mp: MP) -> None:
 def _(mp: MP) -> None:
     replace(mp, query, "order_column", lambda attr: "ord")
 
+    # Populate statements are cached by shape: keep this variant's apart from any built before it.
+    @wrap(mp, EntityQuery, "_shape_key")
+    def shape_key(original: Any, self: EntityQuery, kind: str, where: Any, *extra: Any) -> tuple[Any, Any]:
+        key, leaves = original(self, kind, where, *extra)
+        return (("inverse-read-in-owner-order", key), leaves)
+
 
 # -- i18n ------------------------------------------------------------------------------------------
 
@@ -308,7 +313,7 @@ def _(mp: MP) -> None:
 
 @variant("i18n-new-locale-starts-empty", "i18n",
          "a new locale's version does not take the shared attributes of the document's other versions",
-         kills="IN-007 IN-008")
+         kills="IN-008")
 def _(mp: MP) -> None:
     @wrap(mp, i18n, "shared_values")
     def shared_values(original: Any, ct: ContentType, data: dict[str, Any]) -> dict[str, Any]:
