@@ -261,7 +261,7 @@ def _(mp: MP) -> None:
 
 @variant("relations-inverse-read-in-owner-order", "relations",
          "the inverse side (mappedBy) of a relation is listed in the owning side's order",
-         kills="RL-012 RL-016 RL-017")
+         kills="RL-016")
 def _(mp: MP) -> None:
     replace(mp, query, "order_column", lambda attr: "ord")
 
