@@ -396,8 +396,8 @@ def _(mp: MP) -> None:
 @variant("webhook-event-header-missing", "webhooks", "deliveries carry no X-Strapi-Event header", kills="WH-003")
 def _(mp: MP) -> None:
     @wrap(mp, WebhookRunner, "_post")
-    async def post(original: Any, self: WebhookRunner, url: str, body: str, headers: dict[str, str]) -> None:
-        await original(self, url, body, {k: v for k, v in headers.items() if k != "X-Strapi-Event"})
+    async def post(original: Any, self: WebhookRunner, url: str, event: str, body: str, headers: dict[str, str]) -> None:
+        await original(self, url, event, body, {k: v for k, v in headers.items() if k != "X-Strapi-Event"})
 
 
 @variant("webhook-own-headers-dropped", "webhooks", "a webhook's own headers are not sent", kills="WH-009")

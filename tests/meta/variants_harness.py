@@ -69,21 +69,21 @@ def _(mp: MP) -> None:
 def _(mp: MP) -> None:
     _sent_for_aborted_creates(mp)
 
-    @wrap(mp, WebhookRunner, "_post_after")
-    async def post_after(original: Any, self: WebhookRunner, previous: asyncio.Task[None] | None, url: str, body: str,
-                         headers: dict[str, str]) -> None:
+    @wrap(mp, WebhookRunner, "_deliver")
+    async def deliver(original: Any, self: WebhookRunner, previous: asyncio.Task[None] | None, url: str, event: str,
+                      body: str, headers: dict[str, str]) -> None:
         # Each delivery waits 1 s on its own, then keeps its turn: late, not a growing queue.
         await asyncio.sleep(1.0)
-        await original(self, previous, url, body, headers)
+        await original(self, previous, url, event, body, headers)
 
 
 @variant("hollow-webhooks-twice", "harness: webhooks", "every webhook delivery is posted twice",
          kills="WH-001 WH-002 WH-003 WH-004 WH-005 WH-006 WH-007 WH-008 WH-009 WH-011", exit2=r"webhook")
 def _(mp: MP) -> None:
     @wrap(mp, WebhookRunner, "_post")
-    async def post(original: Any, self: WebhookRunner, url: str, body: str, headers: dict[str, str]) -> None:
-        await original(self, url, body, headers)
-        await original(self, url, body, headers)
+    async def post(original: Any, self: WebhookRunner, url: str, event: str, body: str, headers: dict[str, str]) -> None:
+        await original(self, url, event, body, headers)
+        await original(self, url, event, body, headers)
 
 
 @variant("hollow-error-stack-key", "harness: exact shapes",
