@@ -14,6 +14,7 @@ import pytest
 from reference_impl import components, documents, i18n, query, relations, validation
 from reference_impl.controllers import CoreController
 from reference_impl.documents import DocumentRepository
+from reference_impl.errors import ValidationError
 from reference_impl.query import EntityQuery
 from reference_impl.rest import RestParams
 from reference_impl.schema import ContentType
@@ -191,6 +192,22 @@ def _(mp: MP) -> None:
         original(conn, db, owner, row_id, {**dict.fromkeys(components.component_attributes(owner)), **values})
 
 
+@variant("components-fields-without-id", "components",
+         "fields on a component leaves out its id unless the id is named too",
+         kills="CP-006")
+def _(mp: MP) -> None:
+    @wrap(mp, components, "populate")
+    def populate(original: Any, conn: Any, db: Any, owner: Any, rows: list[Any], name: str, sub: Any) -> None:
+        original(conn, db, owner, rows, name, sub)
+        select = sub.get("select") if isinstance(sub, dict) else None
+        if not select or "id" in select:
+            return
+        for row in rows:
+            held = row.get(name)
+            for item in held if isinstance(held, list) else [held] if held else []:
+                item.pop("id", None)
+
+
 # -- relation writes -------------------------------------------------------------------------------
 
 
@@ -272,6 +289,24 @@ def _(mp: MP) -> None:
         return (("inverse-read-in-owner-order", key), leaves)
 
 
+@variant("relations-unknown-position-appends", "relations",
+         "a connect positioned next to an entry that is not connected goes to the end instead of answering 400",
+         kills="RL-011")
+def _(mp: MP) -> None:
+    @wrap(mp, relations, "_ordered")
+    def ordered(original: Any, current: list[int], write: relations.RelationWrite) -> list[int]:
+        try:
+            return list(original(current, write))
+        except ValidationError as error:
+            if "needs to be connected first" not in error.message:
+                raise
+            kept = {target for target, _ in write.connect} | set(current)
+            loose = relations.RelationWrite(write.set, [
+                (target, position if position and position.get("before", position.get("after")) in kept else None)
+                for target, position in write.connect], write.disconnect)
+            return list(original(current, loose))
+
+
 # -- i18n ------------------------------------------------------------------------------------------
 
 
@@ -318,6 +353,17 @@ def _(mp: MP) -> None:
     @wrap(mp, i18n, "shared_values")
     def shared_values(original: Any, ct: ContentType, data: dict[str, Any]) -> dict[str, Any]:
         return {} if "documentId" in data else original(ct, data)  # a stored version, not a request body
+
+
+@variant("i18n-localizations-fields-ignored", "i18n",
+         "populate[localizations][fields] is ignored: every attribute of the other locales is answered",
+         kills="IN-011")
+def _(mp: MP) -> None:
+    @wrap(mp, i18n, "populate_localizations")
+    def populate_localizations(original: Any, conn: Any, query: EntityQuery, rows: list[Any], sub: Any,
+                               status: Any) -> None:
+        original(conn, query, rows, {k: v for k, v in sub.items() if k != "select"} if isinstance(sub, dict) else sub,
+                 status)
 
 
 # -- populate count, status and pagination edges ---------------------------------------------------
