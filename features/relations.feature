@@ -218,6 +218,8 @@ Feature: Relations: every kind, and connect, disconnect and set with positions
       | alias | name   | fans   |
       | A     | Lions  | P1, P2 |
       | B     | Tigers | P2     |
+    When I GET "/api/players/{P2}?populate[favouriteTeams][fields][0]=name"
+    Then the "name" of "data.favouriteTeams" are, in order: Lions, Tigers
     When I PUT "/api/players/{P2}?populate[favouriteTeams][fields][0]=name" with:
       """
       {"data": {"favouriteTeams": {"connect": [{"documentId": "{B}", "position": {"start": true}}]}}}

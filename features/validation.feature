@@ -136,7 +136,7 @@ Feature: Validation of entry values
     And the JSON at "error.details.errors.0.path" is exactly ["summary"]
 
   @id:VA-013 @must @doc:cms/backend-customization/models
-  Scenario: An integer below min or above max is refused
+  Scenario: An integer below min or above max is refused, min and max themselves are accepted
     When I POST "/api/products" with:
       """
       {"data": {"name": "Low stock", "stock": -1, "batch": "{batch}"}}
@@ -148,6 +148,18 @@ Feature: Validation of entry values
       {"data": {"name": "High stock", "stock": 1001, "batch": "{batch}"}}
       """
     Then the error is 400 ValidationError "stock must be less than or equal to 1000"
+    When I POST "/api/products" with:
+      """
+      {"data": {"name": "No stock", "stock": 0, "batch": "{batch}"}}
+      """
+    Then the status is 201
+    And the JSON at "data.stock" is exactly 0
+    When I POST "/api/products" with:
+      """
+      {"data": {"name": "Full stock", "stock": 1000, "batch": "{batch}"}}
+      """
+    Then the status is 201
+    And the JSON at "data.stock" is exactly 1000
 
   @id:VA-014 @must @doc:cms/backend-customization/models
   Scenario: A decimal below min and a float above max are refused
@@ -178,13 +190,18 @@ Feature: Validation of entry values
     And the error details are {"errors": [{"path": ["serial"], "message": "serial must be a valid integer", "name": "ValidationError", "value": 1.5}]}
 
   @id:VA-016 @must @doc:cms/backend-customization/models
-  Scenario: A text that does not match the attribute's regex is refused
+  Scenario: A text that does not match the attribute's regex is refused, anchors included
     When I POST "/api/products" with:
       """
       {"data": {"name": "Coded", "code": "abc-123", "batch": "{batch}"}}
       """
     Then the error is 400 ValidationError "code must match the following: \"/^[A-Z]{3}-[0-9]{3}$/\""
     And the JSON at "error.details.errors.0.value" is exactly "abc-123"
+    When I POST "/api/products" with:
+      """
+      {"data": {"name": "Coded", "code": "XABC-1234", "batch": "{batch}"}}
+      """
+    Then the error is 400 ValidationError "code must match the following: \"/^[A-Z]{3}-[0-9]{3}$/\""
 
   @id:VA-017 @must @doc:cms/backend-customization/models
   Scenario: An email attribute refuses a text that is no email, and an empty one

@@ -71,6 +71,7 @@ def all_variants() -> list[Variant]:
         variants_data,
         variants_handlers,
         variants_harness,
+        variants_model,
         variants_rest,
         variants_route,
         variants_selftest,

@@ -396,8 +396,7 @@ def _(mp: MP) -> None:
 @variant("webhook-event-header-missing", "webhooks", "deliveries carry no X-Strapi-Event header", kills="WH-003")
 def _(mp: MP) -> None:
     @wrap(mp, WebhookRunner, "_post")
-    async def post(original: Any, self: WebhookRunner, url: str, event: str, body: str,
-                   headers: dict[str, str]) -> None:
+    async def post(original: Any, self: WebhookRunner, url: str, event: str, body: str, headers: dict[str, str]) -> None:
         await original(self, url, event, body, {k: v for k, v in headers.items() if k != "X-Strapi-Event"})
 
 

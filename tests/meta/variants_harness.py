@@ -81,8 +81,7 @@ def _(mp: MP) -> None:
          kills="WH-001 WH-002 WH-003 WH-004 WH-005 WH-006 WH-007 WH-008 WH-009 WH-011", exit2=r"webhook")
 def _(mp: MP) -> None:
     @wrap(mp, WebhookRunner, "_post")
-    async def post(original: Any, self: WebhookRunner, url: str, event: str, body: str,
-                   headers: dict[str, str]) -> None:
+    async def post(original: Any, self: WebhookRunner, url: str, event: str, body: str, headers: dict[str, str]) -> None:
         await original(self, url, event, body, headers)
         await original(self, url, event, body, headers)
 
