@@ -150,8 +150,8 @@ def run_diff(args: Any) -> int:
                 stack.callback(client.close)
             worlds = [World("A", clients[0], infos[0].tokens.get("full-access"), rules, run_id),
                       World("B", clients[1], infos[1].tokens.get("full-access"), rules, run_id)]
-            b2 = World("C", clients[2] if oracle_runs == "separate" else clients[1],
-                       infos[1].tokens.get("full-access"), rules, run_id)
+            second = 2 if oracle_runs == "separate" else 1  # each instance has tokens of its own
+            b2 = World("C", clients[second], infos[second].tokens.get("full-access"), rules, run_id)
             replay_started = time.perf_counter()
             answers = _replay(plan, worlds[0], worlds[1], b2, oracle_runs, set(only) if only else None)
             replay_s = time.perf_counter() - replay_started
