@@ -101,3 +101,21 @@ def write_reports(run: Run, folder: Path) -> None:
     (folder / "summary.json").write_text(json.dumps(data["summary"], indent=2) + "\n", encoding="utf-8")
     html = _environment().get_template("diff.html.j2").render(**data)
     (folder / "diff.html").write_text(html, encoding="utf-8")
+    (folder / "summary.md").write_text(markdown(data), encoding="utf-8")
+
+
+def markdown(data: dict[str, Any]) -> str:
+    """The summary and one line per group, with its first example: a page to commit and read."""
+    s = data["summary"]
+    lines = [f"# {s['a']['name']} (A) against {s['b']['name']} (B)", "", f"`{s['line']}`", "",
+             f"Seed {s['seed']}, {s['cases']} cases in {s['sequences']} sequences; replay a group with its line in "
+             "diff.html or `conformance diff … --sequence N`.", "",
+             "| # | operation | A/B | cases | class | differing paths | first example |",
+             "| --- | --- | --- | --- | --- | --- | --- |"]
+    for i, g in enumerate(data["groups"], start=1):
+        example = g["examples"][0]["request"] if g["examples"] else ""
+        example = example.replace("|", "\\|").replace("`", "'")[:160]
+        paths = ", ".join(g["paths"]).replace("|", "\\|")[:160]
+        lines.append(f"| {i} | {g['operation']} | {g['statuses']} | {g['count']} | {g['known'] or 'unknown'} | "
+                     f"{paths} | `{example}` |")
+    return "\n".join(lines) + "\n"
