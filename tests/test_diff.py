@@ -267,3 +267,25 @@ def _original_build() -> Any:
     from conformance.diff.targets import build_target
 
     return build_target
+
+
+def test_short_documentids_are_not_replaced_inside_text() -> None:
+    symbols = Symbols("diff-1-A-00001-")
+    symbols.name("", 1, "data.documentId")
+    symbols.name("ab", 1, "data[1].documentId")
+    assert normalise({"label": "kappa ab"}, symbols, 2, RULES) == {"label": "kappa ab"}
+
+
+def test_numbers_beyond_double_precision_compare_as_javascript_reads_them() -> None:
+    assert json_paths({"r": 45733859711204472}, {"r": 45733859711204470}) == []
+    assert json_paths({"r": -3.317929139003945e16}, {"r": -33179291390039450}) == []
+    assert json_paths({"r": 9007199254740993}, {"r": 9007199254740995}) == ["r"]
+    assert json_paths({"r": 3}, {"r": 4}) == ["r"]
+
+
+def test_a_drawn_list_query_gets_the_batch_filter_as_a_bracket_key() -> None:
+    from conformance.diff.plan import _flat_batch_filter
+
+    assert _flat_batch_filter({"filters[title][$eq]": "x", "filters[batch][$ne]": "y"}) == {
+        "filters[title][$eq]": "x", "filters[batch][$eq]": "zzbatchzz"}
+    assert _flat_batch_filter({"filters": "text"}) == {"filters": "text"}

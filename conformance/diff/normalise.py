@@ -22,6 +22,7 @@ BATCH_TOKEN = "zzbatchzz"
 # What a reference to a document a target never created is sent as: the same on every target.
 MISSING_DOCUMENT = "nosuchdocument0000000000"
 
+MIN_ID_IN_TEXT = 10
 DEFAULT_ID_FIELDS = ("id",)
 DEFAULT_DOCUMENT_FIELDS = ("documentId",)
 DEFAULT_TIMESTAMP_FIELDS = ("createdAt", "updatedAt", "publishedAt")
@@ -73,7 +74,8 @@ class Symbols:
         if self.batch and self.batch in text:
             text = text.replace(self.batch, "<batch>")
         for document_id, name in self.names.items():
-            if document_id in text:
+            # Only ids long enough not to be part of ordinary text (a drawn documentId may be "" or "a").
+            if len(document_id) >= MIN_ID_IN_TEXT and document_id in text:
                 text = text.replace(document_id, name)
         return text
 

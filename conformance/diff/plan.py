@@ -36,7 +36,7 @@ import qs_codec
 
 from .normalise import BATCH_TOKEN, MISSING_DOCUMENT, ref_token
 
-PLAN_FORMAT = 2  # bump when a change alters the plans drawn from a seed
+PLAN_FORMAT = 3  # bump when a change alters the plans drawn from a seed
 CHUNK = 4  # cases drawn at once per operation and mode (prefix-stable: chunk i has its own seed)
 STATELESS_STEPS = 8  # drawn cases per stateless sequence (after its three creates)
 NO_TOKEN_SHARE = 0.05  # drawn cases sent without a token (Public role)
@@ -185,6 +185,15 @@ def _merge_batch_filter(query: dict[str, Any]) -> dict[str, Any]:
     return query
 
 
+def _flat_batch_filter(query: dict[str, Any]) -> dict[str, Any]:
+    """The batch filter in a drawn query, whose deep parameters arrive flattened to bracket keys
+    (``filters[title][$eq]``). A drawn ``filters`` that is not an object is left as drawn."""
+    if "filters" in query:
+        return query
+    kept = {k: v for k, v in query.items() if not k.startswith("filters[batch]")}
+    return {**kept, "filters[batch][$eq]": BATCH_TOKEN}
+
+
 def case_step(case: Any, origin: str, docs: dict[str, int], rng: random.Random) -> Step:
     """A drawn case as a planned step: the sequence's documents and batch put in, then rendered."""
     from ..fuzz.send import prepare
@@ -195,7 +204,7 @@ def case_step(case: Any, origin: str, docs: dict[str, int], rng: random.Random) 
     if "id" in (case.path_parameters or {}) and positive and collection in COLLECTIONS and rng.random() < 0.75:
         case.path_parameters = {**case.path_parameters, "id": ref_token(docs[COLLECTIONS[collection]])}
     if case.method.upper() == "GET" and not path.endswith("/{id}") and collection in COLLECTIONS:
-        case.query = _merge_batch_filter(dict(case.query or {}))
+        case.query = _flat_batch_filter(dict(case.query or {}))
     body = case.body
     if isinstance(body, dict) and isinstance(body.get("data"), dict):
         data = dict(body["data"])
