@@ -136,9 +136,10 @@ def run_release(version: str, ids: list[str]) -> dict[str, str]:
     return {i: outcomes[i] for i in ids}
 
 
-def bisect_many(ids: list[str], versions: list[str], run: Callable[[str, list[str]], dict[str, str]]
-                ) -> list[Bisection]:
-    """Bisect each id; a release is run once for all of them (its outcomes are kept)."""
+def bisect_many(ids: list[str], versions: list[str], run: Callable[[str, list[str]], dict[str, str]],
+                done: Callable[[Bisection], None] | None = None) -> list[Bisection]:
+    """Bisect each id; a release is run once for all of them (its outcomes are kept). ``done`` gets
+    each id's result as soon as it is known (a long bisection keeps what it found if stopped)."""
     seen: dict[str, dict[str, str]] = {}
 
     def outcome_of(scenario: str) -> Callable[[str], str]:
@@ -148,7 +149,12 @@ def bisect_many(ids: list[str], versions: list[str], run: Callable[[str, list[st
             return seen[version][scenario]
         return one
 
-    return [bisect(i, versions, outcome_of(i)) for i in ids]
+    results = []
+    for scenario in ids:
+        results.append(bisect(scenario, versions, outcome_of(scenario)))
+        if done is not None:
+            done(results[-1])
+    return results
 
 
 def record(results: list[Bisection], out: Path) -> dict[str, Any]:
@@ -197,9 +203,8 @@ def cmd_bisect(args: argparse.Namespace) -> int:
     try:
         versions = releases_between(npm_versions(), args.good, args.bad)
         print(f"bisect {' '.join(args.id)}: {len(versions)} releases from {args.good} to {args.bad}", flush=True)
-        results = bisect_many(args.id, versions, run_release)
         out = Path(args.out) if args.out else root / "strapi-bisect.json"
-        record(results, out)
+        results = bisect_many(args.id, versions, run_release, lambda result: record([result], out))
     except BisectError as exc:
         print(f"conformance: {exc}", file=sys.stderr)
         return 2
