@@ -289,3 +289,11 @@ def test_a_drawn_list_query_gets_the_batch_filter_as_a_bracket_key() -> None:
     assert _flat_batch_filter({"filters[title][$eq]": "x", "filters[batch][$ne]": "y"}) == {
         "filters[title][$eq]": "x", "filters[batch][$eq]": "zzbatchzz"}
     assert _flat_batch_filter({"filters": "text"}) == {"filters": "text"}
+
+
+def test_the_shipped_diff_manifests_are_valid() -> None:
+    paths = sorted((Path(__file__).resolve().parents[1] / "conformance" / "manifests" / "diff").glob("*.toml"))
+    assert paths
+    for path in paths:
+        manifest = DiffManifest.load(path)
+        assert manifest.entries and manifest.cases > 0

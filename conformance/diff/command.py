@@ -69,7 +69,7 @@ def add_options(parser: argparse.ArgumentParser) -> None:
                         help="keys holding generated timestamps (compared as <timestamp>; null stays null)")
     parser.add_argument("--headers", default=",".join(DEFAULT_HEADERS), help="response headers compared")
     parser.add_argument("--manifest", default=None,
-                        help="known divergences (default: conformance/manifests/diff-<a>-vs-<b>.toml if any)")
+                        help="known divergences (default: conformance/manifests/diff/<a>-vs-<b>.toml if any)")
     parser.add_argument("--no-manifest", action="store_true", help="every divergence is unknown")
     parser.add_argument("--report-dir", default=None, help="default: reports/diff/<a>-vs-<b>/")
     parser.add_argument("--ready-url", default=None, help="for process:COMMAND targets")

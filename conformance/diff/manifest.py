@@ -1,6 +1,6 @@
 """Known divergences between two targets, with the rules of expectation manifests.
 
-``conformance/manifests/diff-<a>-vs-<b>.toml``::
+``conformance/manifests/diff/<a>-vs-<b>.toml``::
 
     cases = 5000                      # the run size the entries were checked at
 
@@ -133,4 +133,4 @@ def _entry(item: Any, where: str, line: int) -> Known:
 
 
 def default_path(root: Path, a: str, b: str) -> Path:
-    return root / "conformance" / "manifests" / f"diff-{a}-vs-{b}.toml"
+    return root / "conformance" / "manifests" / "diff" / f"{a}-vs-{b}.toml"
