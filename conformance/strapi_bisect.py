@@ -204,7 +204,10 @@ def cmd_bisect(args: argparse.Namespace) -> int:
         versions = releases_between(npm_versions(), args.good, args.bad)
         print(f"bisect {' '.join(args.id)}: {len(versions)} releases from {args.good} to {args.bad}", flush=True)
         out = Path(args.out) if args.out else root / "strapi-bisect.json"
-        results = bisect_many(args.id, versions, run_release, lambda result: record([result], out))
+        def keep(result: Bisection) -> None:
+            record([result], out)
+
+        results = bisect_many(args.id, versions, run_release, keep)
     except BisectError as exc:
         print(f"conformance: {exc}", file=sys.stderr)
         return 2

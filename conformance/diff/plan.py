@@ -208,16 +208,17 @@ def case_step(case: Any, origin: str, docs: dict[str, int], rng: random.Random) 
     body = case.body
     if isinstance(body, dict) and isinstance(body.get("data"), dict):
         data = dict(body["data"])
-        if collection in COLLECTIONS or collection == "/api/homepage":
-            if "batch" not in data or isinstance(data["batch"], str):
-                data["batch"] = BATCH_TOKEN
+        if (collection in COLLECTIONS or collection == "/api/homepage") and \
+                ("batch" not in data or isinstance(data["batch"], str)):
+            data["batch"] = BATCH_TOKEN
         for name, (kind, many) in RELATIONS.get(collection, {}).items():
             if positive and name in data and data[name] is not None:
                 data[name] = [ref_token(docs[kind])] if many else ref_token(docs[kind])
         case.body = {**body, "data": data}
     prepared = prepare(case, PLAN_BASE, {})
     url = urlsplit(str(prepared.url))
-    raw = prepared.body.encode("utf-8") if isinstance(prepared.body, str) else prepared.body
+    body_out = prepared.body  # str or bytes for the bodies schemathesis draws (no streams, no files)
+    raw = body_out.encode("utf-8") if isinstance(body_out, str) else body_out if isinstance(body_out, bytes) else None
     text = b64 = None
     if raw is not None:
         try:

@@ -56,7 +56,7 @@ class World:
                     symbols.bind(number, created)
             body = normalise(body, symbols, number, self.rules)
         else:
-            body = symbols.in_text(body)
+            body = symbols.in_text(text)
         return Answer(response.status_code, chosen, body, is_json)
 
     def run_sequence(self, index: int, sequence: Sequence) -> list[Answer]:
