@@ -168,7 +168,7 @@ def run_diff(args: Any) -> int:
         # A replay of chosen sequences, or a run smaller than the manifest's, cannot prove an entry stale.
         stale = bool(unmatched) and only is None and plan.cases >= manifest.cases
     run = Run(a, b, plan, comparison, time.perf_counter() - started, replay_s, reused, oracle_runs, versions, rules,
-              manifest, unmatched, stale, only, " ".join(shlex.quote(x) for x in ["conformance", "diff", *sys.argv[2:]]))
+              manifest, unmatched, stale, only, _command_line(args, a, b))
     folder = Path(args.report_dir) if args.report_dir else reports_root() / "diff" / f"{a.report_name}-vs-{b.report_name}"
     if only is not None and not args.report_dir:
         folder = folder / "replay"
@@ -185,6 +185,17 @@ def run_diff(args: Any) -> int:
         word = "STALE" if stale else "not seen"
         print(f"  {word}: manifest entry {entry.id} ({entry.operation}) matched no divergence")
     return EXIT_FAIL if unknown or stale else EXIT_OK
+
+
+def _command_line(args: Any, a: TargetName, b: TargetName) -> str:
+    """The run as a command line, without where its reports went (no local paths in the summary)."""
+    parts = ["conformance", "diff", "--target", a.cli, "--against", b.cli, "--cases", str(args.cases),
+             "--seed", str(args.seed)]
+    if args.no_manifest:
+        parts.append("--no-manifest")
+    for sequence in args.sequence or []:
+        parts += ["--sequence", str(sequence)]
+    return " ".join(shlex.quote(p) for p in parts)
 
 
 def _manifest(args: Any, a: TargetName, b: TargetName) -> DiffManifest | None:

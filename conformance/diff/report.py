@@ -104,6 +104,11 @@ def write_reports(run: Run, folder: Path) -> None:
     (folder / "summary.md").write_text(markdown(data), encoding="utf-8")
 
 
+def _printable(text: str) -> str:
+    """Drawn requests carry control characters and lone surrogates: escaped, the page stays text."""
+    return "".join(c if c.isprintable() and not 0xD800 <= ord(c) <= 0xDFFF else f"\\u{ord(c):04x}" for c in text)
+
+
 def markdown(data: dict[str, Any]) -> str:
     """The summary and one line per group, with its first example: a page to commit and read."""
     s = data["summary"]
@@ -113,7 +118,7 @@ def markdown(data: dict[str, Any]) -> str:
              "| # | operation | A/B | cases | class | differing paths | first example |",
              "| --- | --- | --- | --- | --- | --- | --- |"]
     for i, g in enumerate(data["groups"], start=1):
-        example = g["examples"][0]["request"] if g["examples"] else ""
+        example = _printable(g["examples"][0]["request"]) if g["examples"] else ""
         example = example.replace("|", "\\|").replace("`", "'")[:160]
         paths = ", ".join(g["paths"]).replace("|", "\\|")[:160]
         lines.append(f"| {i} | {g['operation']} | {g['statuses']} | {g['count']} | {g['known'] or 'unknown'} | "
