@@ -175,6 +175,14 @@ def run_diff(args: Any) -> int:
     from .report import summary_line, write_reports
 
     write_reports(run, folder)
+    if only is not None:  # a replay: every step of the chosen sequences, with what differed
+        from .compare import differences
+
+        for case in cases:
+            diffs = comparison.noise.filter(case.operation, differences(case.a, case.b))
+            line = plan.sequences[case.sequence].steps[case.step].line()[:160]
+            print(f"  [{case.sequence}:{case.step}] {line} -> A {case.a.status} B {case.b.status}"
+                  + (f"  differs: {', '.join(diffs)[:200]}" if diffs else ""))
     print(summary_line(run) + f"   reports: {folder}")
     unknown = [g for g in comparison.groups if g.known is None]
     for group in unknown[:20]:
