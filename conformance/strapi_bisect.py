@@ -79,10 +79,13 @@ class Bisection:
     first_changed: str | None = None
     last_unchanged: str | None = None
     outcomes: dict[str, str] = field(default_factory=dict)  # every release run -> its outcome
+    # A bisection stopped before the end: the first release that changed is one of these (oldest, newest).
+    candidates: tuple[str, str] | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "good": self.good, "bad": self.bad, "first_changed": self.first_changed,
-                "last_unchanged": self.last_unchanged,
+                "last_unchanged": self.last_unchanged, "complete": self.first_changed is not None,
+                "candidates": list(self.candidates) if self.candidates else None,
                 "outcomes": dict(sorted(self.outcomes.items(), key=lambda kv: _key(kv[0]))),
                 "runs": len(self.outcomes)}
 
@@ -115,6 +118,35 @@ def bisect(scenario: str, versions: list[str], outcome_of: Callable[[str], str])
             high = middle
     result.first_changed, result.last_unchanged = versions[high], versions[low]
     return result
+
+
+class _NotRun(Exception):
+    pass
+
+
+def from_outcomes(scenario: str, versions: list[str], known: dict[str, str]) -> Bisection:
+    """The bisection as far as the releases already run (``known``: release -> outcome) take it: the
+    same steps as ``bisect``; where it would need a release not run, the range left is recorded."""
+    bounds = [0, len(versions) - 1]
+
+    def lookup(version: str) -> str:
+        if version not in known:
+            raise _NotRun(version)
+        index = versions.index(version)
+        if 0 < index < len(versions) - 1:
+            before = known.get(versions[0])
+            bounds[0 if known[version] == before else 1] = index
+        return known[version]
+
+    try:
+        return bisect(scenario, versions, lookup)
+    except _NotRun:
+        partial = Bisection(scenario, versions[0], versions[-1])
+        partial.outcomes = {v: known[v] for v in versions if v in known}
+        low, high = bounds
+        partial.last_unchanged = versions[low]
+        partial.candidates = (versions[low + 1], versions[high])
+        return partial
 
 
 def run_release(version: str, ids: list[str]) -> dict[str, str]:
@@ -172,6 +204,19 @@ def record(results: list[Bisection], out: Path) -> dict[str, Any]:
     return data
 
 
+def recorded_outcomes(bisect_file: Path) -> dict[str, dict[str, str]]:
+    """Release -> scenario id -> outcome, from the bisect file (empty when there is none)."""
+    try:
+        data = json.loads(bisect_file.read_text(encoding="utf-8")) if bisect_file.is_file() else {}
+    except (OSError, ValueError):
+        return {}
+    out: dict[str, dict[str, str]] = {}
+    for entry in data.get("bisections", []):
+        for version, outcome in (entry.get("outcomes") or {}).items():
+            out.setdefault(version, {})[entry["id"]] = outcome
+    return out
+
+
 def drift_releases(bisect_file: Path) -> dict[str, str]:
     """Scenario id -> the first release whose outcome changed, from the bisect file (if any)."""
     if not bisect_file.is_file():
@@ -180,7 +225,14 @@ def drift_releases(bisect_file: Path) -> dict[str, str]:
         data = json.loads(bisect_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    return {e["id"]: e["first_changed"] for e in data.get("bisections", []) if e.get("first_changed")}
+    out: dict[str, str] = {}
+    for entry in data.get("bisections", []):
+        if entry.get("first_changed"):
+            out[entry["id"]] = entry["first_changed"]
+        elif entry.get("candidates"):  # not finished: the range it is in
+            first, last = entry["candidates"]
+            out[entry["id"]] = first if first == last else f"{first} to {last}"
+    return out
 
 
 def annotate_matrix(matrix_json: Path, drift: dict[str, str]) -> bool:
@@ -204,10 +256,17 @@ def cmd_bisect(args: argparse.Namespace) -> int:
         versions = releases_between(npm_versions(), args.good, args.bad)
         print(f"bisect {' '.join(args.id)}: {len(versions)} releases from {args.good} to {args.bad}", flush=True)
         out = Path(args.out) if args.out else root / "strapi-bisect.json"
+        recorded = recorded_outcomes(out)
+
+        def run(version: str, ids: list[str]) -> dict[str, str]:
+            # A release already run for these ids (an earlier, perhaps stopped, bisection) is not run again.
+            known = recorded.get(version, {})
+            return {i: known[i] for i in ids} if all(i in known for i in ids) else run_release(version, ids)
+
         def keep(result: Bisection) -> None:
             record([result], out)
 
-        results = bisect_many(args.id, versions, run_release, keep)
+        results = bisect_many(args.id, versions, run, keep)
     except BisectError as exc:
         print(f"conformance: {exc}", file=sys.stderr)
         return 2

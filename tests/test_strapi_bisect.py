@@ -86,3 +86,21 @@ def test_results_go_to_the_bisect_file_and_the_matrix_rows(tmp_path: Path) -> No
     rows = json.loads(matrix.read_text(encoding="utf-8"))["rows"]
     assert [r["drift_release"] for r in rows] == ["5.41.0", None]
     assert "changed in Strapi 5.41.0" in (tmp_path / "matrix.html").read_text(encoding="utf-8")
+
+
+def test_a_stopped_bisection_is_taken_as_far_as_the_releases_run_and_keeps_its_range(tmp_path: Path) -> None:
+    from conformance.strapi_bisect import from_outcomes
+
+    def outcome(version: str) -> str:
+        return "passed" if VERSIONS.index(version) < 17 else "failed"
+
+    full = bisect("AU-018", VERSIONS, outcome)
+    assert from_outcomes("AU-018", VERSIONS, full.outcomes).first_changed == VERSIONS[17]
+    first_three = dict(list(full.outcomes.items())[:3])  # the two ends and the first middle
+    partial = from_outcomes("AU-018", VERSIONS, first_three)
+    assert partial.first_changed is None and partial.candidates is not None
+    low, high = (VERSIONS.index(v) for v in partial.candidates)
+    assert low <= 17 <= high and high - low < len(VERSIONS) - 1
+    out = tmp_path / "b.json"
+    record([partial], out)
+    assert drift_releases(out) == {"AU-018": f"{partial.candidates[0]} to {partial.candidates[1]}"}
