@@ -78,6 +78,9 @@ def test_results_go_to_the_bisect_file_and_the_matrix_rows(tmp_path: Path) -> No
     record([first], out)
     record([bisect("RP-033", VERSIONS, lambda v: "failed" if v < "5.40.0" else "passed")], out)
     assert drift_releases(out) == {"AU-018": "5.41.0", "RP-033": "5.40.0"}
+    from conformance.strapi_bisect import recorded_outcomes
+
+    assert recorded_outcomes(out)["5.30.0"] == {"AU-018": "passed", "RP-033": "failed"}
     matrix = tmp_path / "matrix.json"
     matrix.write_text(json.dumps({"title": "t", "columns": [], "rows": [
         {"id": "AU-018", "name": "n", "level": "must", "cells": [], "differs": True},
