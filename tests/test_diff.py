@@ -297,3 +297,10 @@ def test_the_shipped_diff_manifests_are_valid() -> None:
     for path in paths:
         manifest = DiffManifest.load(path)
         assert manifest.entries and manifest.cases > 0
+
+
+def test_the_oracle_replayed_in_a_second_namespace_of_one_server_learns_no_false_noise(tmp_path: Path) -> None:
+    code, data = _run(tmp_path, "--target", "reference", "--against", "reference", "--oracle-runs", "same",
+                      "--cases", "45", "--no-manifest")
+    assert code == 0 and data["summary"]["oracle_runs"] == "same"
+    assert data["summary"]["noise"] == {} and data["summary"]["agreement_percent"] == 100.0
