@@ -14,7 +14,8 @@
   requests per second on a busy machine.  The GET rounds run before the POST rounds, so that the
   lists read are the seeded ones.
 - ``memory``: peak RSS (``VmHWM``) of each server after ``wrk -c500`` on the list.
-- ``suite``: wall time of ``conformance run`` against the in-process reference.
+- ``suite``: wall time of ``conformance run`` against the in-process reference (serial, ``--workers 2``, one
+  scenario) and the harness' overhead per scenario (``benchmarks/harness_overhead.py``).
 - ``fuzz``: cases per second of ``conformance fuzz`` against it (``benchmarks/fuzz_speed.py``, one run).
 
 Figures go to ``reports/bench/*.json``; a summary table is printed at the end.
@@ -105,9 +106,11 @@ def start_reference(name: str, database_url: str | None, database: str, env: dic
                     tree: Path | None = None) -> Server:
     """``python -m reference_impl serve`` (of ``tree``, this checkout by default) on the fixture project."""
     sys.path.insert(0, str(ROOT))
-    from conformance.targets.reference import reference_http_target
+    from conformance.targets.process import ProcessTarget
+    from conformance.targets.registry import TargetOptions, parse
 
-    target = reference_http_target(database_url=database_url)
+    target = parse("reference-http").build(TargetOptions(database=database_url))
+    assert isinstance(target, ProcessTarget)  # its environment and folder are set below
     target.env.update(env or {})
     if tree is not None:  # ``python -m`` puts the working directory first on sys.path
         target.env["PYTHONPATH"] = str(tree)
@@ -116,20 +119,20 @@ def start_reference(name: str, database_url: str | None, database: str, env: dic
         target.start()
     except Exception as exc:
         raise BenchError(f"{name} did not start: {exc}") from exc
-    assert target.proc is not None
-    return Server(name, database, target.base_url, target.proc.pid, target.stop)
+    assert target.pid is not None
+    return Server(name, database, target.base_url, target.pid, target.stop)
 
 
 def start_strapi(version: str) -> Server:
-    from conformance.targets.strapi import StrapiTarget
+    from conformance.targets.registry import TargetOptions, parse
 
-    target = StrapiTarget(version)
+    target = parse(f"strapi:{version}").build(TargetOptions())
     try:
         info = target.start()
     except Exception as exc:
         raise BenchError(f"strapi {version} did not start: {exc}") from exc
-    assert info.url is not None and target.launched is not None
-    return Server(f"strapi-{version}", "sqlite", info.url.rstrip("/"), target.launched.pid, target.stop)
+    assert info.url is not None and target.pid is not None
+    return Server(f"strapi-{version}", "sqlite", info.url.rstrip("/"), target.pid, target.stop)
 
 
 class PostgresSchema:
@@ -319,7 +322,7 @@ def run_all(args: argparse.Namespace) -> int:
         raise BenchError("wrk is not installed (apt-get install -y wrk)")
     out_dir = Path(args.out_dir)
     command = "python -m benchmarks " + " ".join(sys.argv[1:] if args.argv is None else args.argv)
-    header = {"command": command.strip(), "machine": machine(),
+    header: dict[str, Any] = {"command": command.strip(), "machine": machine(),
               "at": datetime.now(UTC).isoformat(timespec="seconds")}
     table: list[tuple[str, str, str, str, str]] = []
 
@@ -342,13 +345,18 @@ def run_all(args: argparse.Namespace) -> int:
                           f"{args.baseline}: {before} CPU ms" if before is not None else "", "", ""))
 
     if "suite" not in skip:
-        print("suite: conformance run against the in-process reference", file=sys.stderr)
-        from benchmarks.suite_wall_time import measure as suite_measure
+        print("suite: conformance run against the in-process reference (benchmarks/harness_overhead.py)",
+              file=sys.stderr)
+        from benchmarks.harness_overhead import measure as suite_measure
 
-        suite = suite_measure("reference", 1, [])
-        write("suite.json", {**header, "results": [suite]}, out_dir)
-        table.append(("conformance run (in-process)", f"{suite['median_s']} s", f"{suite['scenarios']} scenarios",
-                      "", ""))
+        suite = suite_measure(args.suite_runs, "2")
+        write("harness.json", {**header, **suite}, out_dir)
+        for name, run in suite["processes"].items():
+            table.append((f"conformance run (in-process, {name.replace('_', ' ')})", f"{run['median_s']} s",
+                          f"{run['scenarios']} scenarios", f"budget {run['budget_s']} s", ""))
+        b = suite["breakdown"]
+        table.append(("harness overhead per scenario", f"{b['harness_overhead_ms_per_scenario']} ms",
+                      f"{b['harness_overhead_cpu_ms_per_scenario']} CPU ms", f"budget {b['overhead_budget_ms']} ms", ""))
 
     if "fuzz" not in skip:
         print("fuzz: conformance fuzz against the in-process reference (benchmarks/fuzz_speed.py)", file=sys.stderr)
@@ -447,12 +455,13 @@ def main(argv: list[str] | None = None) -> int:
     every.add_argument("--baseline", default=None, metavar="GITREV",
                        help="also measure the reference implementation of this git revision (before/after)")
     every.add_argument("--inprocess-requests", type=int, default=2000)
+    every.add_argument("--suite-runs", type=int, default=3, help="runs of each conformance run timing (median)")
     every.add_argument("--skip", default="", help="comma-separated: inprocess, suite, fuzz, throughput, memory")
     every.add_argument("--out-dir", default=str(OUT_DIR))
     args = parser.parse_args(argv)
     args.argv = argv
-    if args.seconds <= 0 or args.rounds < 1 or args.connections < 1:
-        print("benchmarks: --seconds, --rounds and --connections must be positive", file=sys.stderr)
+    if args.seconds <= 0 or args.rounds < 1 or args.connections < 1 or args.suite_runs < 1:
+        print("benchmarks: --seconds, --rounds, --connections and --suite-runs must be positive", file=sys.stderr)
         return 2
     try:
         return run_all(args)

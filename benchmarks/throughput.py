@@ -6,10 +6,13 @@ per second for ``GET /api/articles`` and ``GET /api/articles/:id`` from a separa
 ``wrk`` when it is installed, else a concurrent httpx client in another process.  Figures go to
 ``reports/bench/throughput.json``.  Loopback only; every run is bounded in time and stops by itself.
 
-    python benchmarks/throughput.py                         # the reference implementation, SQLite
+    python benchmarks/throughput.py                         # --target reference-http: the reference, SQLite
     python benchmarks/throughput.py --database postgresql+psycopg://...
-    python benchmarks/throughput.py --url http://127.0.0.1:1337 --label strapi-5.54.0   # a running server
-    python benchmarks/throughput.py --strapi 5.54.0         # real Strapi with the fixture, started and stopped here
+    python benchmarks/throughput.py --target http://127.0.0.1:1337 --label strapi-5.54.0   # a running server
+    python benchmarks/throughput.py --target strapi:5.54.0  # real Strapi with the fixture, started and stopped here
+
+Any target kind of ``conformance run --target`` that serves HTTP (conformance/targets/registry.py);
+``--url URL`` and ``--strapi VERSION`` are the older spellings of ``--target URL`` and ``--target strapi:VERSION``.
 
 One target per run; ``python -m benchmarks all`` measures the reference and Strapi side by side.
 """
@@ -22,11 +25,8 @@ import os
 import platform
 import re
 import shutil
-import socket
 import subprocess
 import sys
-import tempfile
-import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -37,33 +37,21 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "reports" / "bench" / "throughput.json"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_ready(url: str, proc: subprocess.Popen[bytes] | None, timeout_s: float = 60.0) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise SystemExit(f"server exited with {proc.returncode}")
-        try:
-            if httpx.get(url + "/_health", timeout=1.0).status_code == 204:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.1)
-    raise SystemExit(f"{url} not ready after {timeout_s:.0f} s")
-
-
-def start_reference(database: str | None) -> Any:
-    """``python -m reference_impl serve`` on the fixture project, as the ``reference-http`` target starts it."""
+def start_target(name: str, database: str | None) -> Any:
+    """Start the target named ``kind[:spec]`` as ``conformance run --target`` does (an unknown kind: exit 2)."""
     sys.path.insert(0, str(ROOT))
-    from conformance.targets.reference import reference_http_target
+    from conformance.targets.base import TargetError
+    from conformance.targets.registry import TargetOptions, parse
 
-    target = reference_http_target(database_url=database)
-    target.start()
+    try:
+        ref = parse(name)
+        if ref.kind.in_process:
+            raise TargetError(f"--target {name}: the throughput is measured over HTTP; use reference-http")
+        target = ref.build(TargetOptions(database=database))
+        target.start()
+    except TargetError as exc:
+        print(f"throughput: {exc}", file=sys.stderr)
+        raise SystemExit(2) from exc
     return target
 
 
@@ -151,7 +139,9 @@ def measure(base: str, paths: dict[str, str], tool: str, seconds: int, connectio
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--url", help="measure this running server instead of starting the reference implementation")
+    parser.add_argument("--target", default="reference-http", metavar="KIND[:SPEC]",
+                        help="what to measure, named as for `conformance run --target` (default reference-http)")
+    parser.add_argument("--url", help="a running server's base URL (the same as --target URL)")
     parser.add_argument("--label", default=None, help="name of the target in the report")
     parser.add_argument("--database", default=None, help="SQLAlchemy URL for the reference implementation")
     parser.add_argument("--articles", type=int, default=20)
@@ -162,49 +152,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--token", default=None, help="bearer token for seeding a target that needs one")
     parser.add_argument("--no-seed", action="store_true", help="the target already holds articles")
     parser.add_argument("--server-pid", type=int, default=None, help="with --url: the server's PID, for CPU figures")
-    parser.add_argument("--strapi", default=None, metavar="VERSION",
-                        help="start real Strapi VERSION with the conformance fixture and measure it")
+    parser.add_argument("--strapi", default=None, metavar="VERSION", help="the same as --target strapi:VERSION")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
     tool = args.tool if args.tool != "auto" else ("wrk" if shutil.which("wrk") else "httpx")
 
-    workdir = Path(tempfile.mkdtemp(prefix="bench-"))
-    proc = None
-    strapi = None
+    name = f"strapi:{args.strapi}" if args.strapi else args.url or args.target
+    target = start_target(name, args.database)
     try:
-        if args.strapi:
-            from conformance.targets.strapi import StrapiTarget
-
-            strapi = StrapiTarget(args.strapi)
-            info = strapi.start()
-            assert info.url is not None
-            args.url, args.label = info.url, args.label or f"strapi-{args.strapi}"
-            args.token = args.token or info.tokens.get("full-access")
-            args.server_pid = args.server_pid or (strapi.launched.pid if strapi.launched else None)
-        if args.url:
-            base = args.url.rstrip("/")
-            wait_ready(base, None)
-        else:
-            proc = start_reference(args.database)
-            base = proc.base_url
+        info = target.info
+        assert info.url is not None
+        base = info.url.rstrip("/")
+        token = args.token or info.tokens.get("full-access")
         if args.no_seed:
             document_id = httpx.get(base + "/api/articles", timeout=10.0).json()["data"][0]["documentId"]
         else:
-            document_id = seed(base, args.articles, args.token)
+            document_id = seed(base, args.articles, token)
         paths = {"GET /api/articles": "/api/articles", "GET /api/articles/:id": f"/api/articles/{document_id}"}
         results = measure(base, paths, tool, args.seconds, args.connections, args.threads,
-                          proc.proc.pid if proc is not None else args.server_pid)
+                          target.pid or args.server_pid)
     finally:
-        if strapi is not None:
-            strapi.stop()
-        if proc is not None:
-            proc.stop()
-        shutil.rmtree(workdir, ignore_errors=True)
+        target.stop()
 
-    label = args.label or ("reference_impl" if not args.url else args.url)
+    label = args.label or ("reference_impl" if info.kind == "reference-http" else info.name)
     report = {
         "target": label,
-        "database": "external" if args.url else (args.database.split("://")[0] if args.database else "sqlite"),
+        "database": (args.database.split("://")[0] if args.database else "sqlite") if info.kind == "reference-http"
+        else "external",
         "tool": tool,
         "settings": {"seconds": args.seconds, "connections": args.connections, "threads": args.threads,
                      "articles": args.articles},

@@ -6,6 +6,7 @@ import argparse
 import json
 import os
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,11 @@ EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
+_errors: list[str] = []  # the reasons given for exit 2, for the run's Markdown summary
+
+
 def _die(message: str) -> int:
+    _errors.append(message)
     print(f"conformance: {message}", file=sys.stderr)
     return EXIT_ERROR
 
@@ -28,7 +33,16 @@ def _suite_module() -> str:
 def _pytest_args(args: argparse.Namespace, target_opts: list[str], report_dir: Path | None) -> list[str]:
     from .suite import PYTEST_CONFIG
 
-    out = [_suite_module(), "-c", str(PYTEST_CONFIG), "-p", "conformance.plugin", "-p", "no:cacheprovider",
+    # Only the plugins the suite uses: every installed one (schemathesis, hypothesis, anyio...)
+    # cost start-up time in each process, xdist workers included.
+    out = [_suite_module(), "-c", str(PYTEST_CONFIG), "--disable-plugin-autoload", "-p", "pytest_bdd.plugin",
+           "-p", "conformance.plugin", "-p", "no:cacheprovider",
+           # its clean-up runs gc.collect() twice at the end of every run (0.2-0.4 s); the suite's
+           # steps raise what goes wrong, they do not leave unraisable exceptions behind
+           "-p", "no:unraisableexception",
+           # Python-level capture: the steps and the in-process reference write through sys.stdout,
+           # sys.stderr and logging; file-descriptor capture cost four dup2 calls per test phase
+           "--capture=sys",
            "--rootdir", str(REPO_ROOT),
            "-o", "console_output_style=classic", "--no-header",
            "-W", "ignore::pytest.PytestAssertRewriteWarning", *target_opts]
@@ -48,7 +62,7 @@ def _pytest_args(args: argparse.Namespace, target_opts: list[str], report_dir: P
         out += ["--show-trace"]
     workers = getattr(args, "workers", None)
     if workers and workers not in ("0", "1"):
-        out += ["-n", workers, "--dist", "loadgroup"]
+        out += ["-p", "xdist.plugin", "-n", workers, "--dist", "loadgroup"]
     return out
 
 
@@ -79,13 +93,73 @@ def _check_manifest(path: str, known: set[str] | None) -> str | None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    started = time.time()
+    code = _run(args)
+    if args.summary_md:
+        _write_summary(Path(args.summary_md), getattr(args, "resolved_report_dir", None), started)
+    return code
+
+
+def _write_summary(out: Path, report_dir: Path | None, started: float) -> None:
+    """The Markdown summary of this run's report; a report.json older than the run is not this run's."""
+    from .report.summary import append_summary, no_report_markdown, summary_markdown
+
+    path = report_dir / "report.json" if report_dir else None
+    try:
+        if path is not None and path.is_file() and path.stat().st_mtime >= started - 1:
+            text = summary_markdown(json.loads(path.read_text(encoding="utf-8")))
+            if _errors:
+                text += f"Exit 2: {_errors[-1]}\n\n"
+        else:
+            text = no_report_markdown(_errors[-1] if _errors else "")
+        append_summary(out, text)
+    except (OSError, ValueError) as exc:
+        print(f"conformance: cannot write the summary {out}: {exc}", file=sys.stderr)
+
+
+def _shard(args: argparse.Namespace, selected: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], dict[str, int]]:
+    """``--shard K/N``: this shard's part of the selection (ShardError for a bad or empty shard)."""
+    from .report.shard import ShardError, parse_shard, shard_ids
+
+    index, count = parse_shard(args.shard)
+    ids = shard_ids(selected, index, count)
+    if not ids:
+        raise ShardError(f"shard {index}/{count} is empty: the {len(selected)} selected scenarios "
+                         f"fill fewer than {count} shards")
+    keep = set(ids)
+    return [s for s in selected if s["id"] in keep], {"index": index, "count": count, "selected": len(selected)}
+
+
+def _annotate(report_dir: Path, extra: dict[str, Any]) -> None:
+    """What the pytest processes do not know, added to the reports: which shard a report holds (for
+    `conformance merge`), and what was done to the user's own project (``target.project``)."""
+    from .report.writers import write_all
+
+    path = report_dir / "report.json"
+    if path.is_file():
+        report = json.loads(path.read_text(encoding="utf-8"))
+        if "shard" in extra:
+            report["shard"] = extra["shard"]
+        if "project" in extra:
+            report["target"]["project"] = extra["project"]
+        write_all(report_dir, report)
+
+
+def _run(args: argparse.Namespace) -> int:
     import pytest
 
+    from .report.progress import Progress, wanted
+    from .report.shard import ShardError
     from .report.verdict import make_profile
     from .scenarios import load_catalogue, select
     from .targets.base import TargetError
     from .targets.launch import launch
+    from .targets.registry import parse
 
+    try:
+        parse(args.target)  # an unknown kind is exit 2 before anything is read or started
+    except TargetError as exc:
+        return _die(str(exc))
     if args.features:
         os.environ["CONFORMANCE_FEATURES"] = str(Path(args.features).resolve())
     bad = _check_features()
@@ -102,6 +176,13 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _die("no scenario matches the selection")
     selected = [s for s in catalogue if s["id"] in chosen]
     known = {s["id"] for s in catalogue if s["id"]}
+    shard: dict[str, int] | None = None
+    if args.shard:
+        try:
+            selected, shard = _shard(args, selected)
+        except ShardError as exc:
+            return _die(str(exc))
+        args.id = [s["id"] for s in selected]
     if args.expectations:
         if not Path(args.expectations).is_file():
             return _die(f"expectation manifest {args.expectations} does not exist")
@@ -114,6 +195,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _die(str(exc))
     try:
         report_dir = Path(args.report_dir) if args.report_dir else reports_root() / launched.report_name
+        args.resolved_report_dir = report_dir
         if args.expectations is None and not args.no_expectations:
             from .strapi_commands import manifest_for
 
@@ -129,9 +211,21 @@ def cmd_run(args: argparse.Namespace) -> int:
             reason = _capability_gap(launched.target.info, catalogue, selected, profile, report_dir)
             if reason:
                 return _die(reason)
-        code = pytest.main(_pytest_args(args, launched.pytest_options, report_dir))
+        plugins: list[Any] = []
+        if wanted(args.progress):
+            plugins.append(Progress(len(selected), live=sys.stdout.isatty()))
+        code = pytest.main(_pytest_args(args, launched.pytest_options, report_dir), plugins=plugins)
+        died = getattr(launched.target, "died", lambda: None)()  # a launched target that died mid-run
     finally:
         launched.stop()
+    if died:
+        return _die(died)
+    extra: dict[str, Any] = {"shard": shard} if shard is not None else {}
+    own = getattr(launched.target, "own", None)
+    if own is not None:
+        extra["project"] = own.as_json()
+    if extra:
+        _annotate(report_dir, extra)
     return _exit_code(int(code), report_dir)
 
 
@@ -234,6 +328,50 @@ def _id_values(pairs: list[str] | None, option: str) -> dict[str, str]:
     return out
 
 
+def cmd_merge(args: argparse.Namespace) -> int:
+    """Shards' report.json files -> one report (json, junit, html) with the verdict recomputed."""
+    from .report.shard import ShardError, merge_reports
+    from .report.summary import append_summary, summary_markdown
+    from .report.verdict import verdict_line
+    from .report.writers import write_all
+    from .scenarios import load_catalogue
+
+    try:
+        order = {s.id: i for i, s in enumerate(load_catalogue(_features_dir())) if s.id}
+    except ValueError:
+        order = {}  # the reports' own order (feature, id) still works
+    try:
+        report = merge_reports([Path(p) for p in args.reports], order)
+    except ShardError as exc:
+        return _die(str(exc))
+    out = Path(args.out)
+    write_all(out, report)
+    print(f"verdict: {verdict_line(report)}")
+    print(f"merged {len(args.reports)} report(s), {report['summary']['total']} scenarios: {out}")
+    if args.summary_md:
+        append_summary(Path(args.summary_md), summary_markdown(report))
+    return _exit_code(EXIT_OK, out)
+
+
+def cmd_summary(args: argparse.Namespace) -> int:
+    """Markdown of existing report.json files (a job-summary step after the runs)."""
+    from .report.summary import append_summary, no_report_markdown, summary_markdown
+
+    found = [Path(p) for p in args.reports if Path(p).is_file()]
+    texts = []
+    for path in found:
+        try:
+            texts.append(summary_markdown(json.loads(path.read_text(encoding="utf-8"))))
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            return _die(f"cannot read {path}: {exc}")
+    text = "".join(texts) or no_report_markdown(f"no report.json among {' '.join(args.reports)}")
+    if args.out:
+        append_summary(Path(args.out), text)
+    else:
+        sys.stdout.write(text)
+    return EXIT_OK
+
+
 def cmd_expectations_update(args: argparse.Namespace) -> int:
     """Rewrite a manifest from a report. A new failure needs --reason and --evidence (never a
     placeholder): without them nothing is written and the ids are named (exit 2)."""
@@ -287,19 +425,22 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def cmd_stability(args: argparse.Namespace) -> int:
     from .stability import document, report_name, stability
+    from .targets.base import TargetError
 
     if args.runs < 2:
         return _die("--runs must be at least 2 to compare outcomes")
+    try:
+        name = report_name(args.target, args.strapi_version, args.project)
+    except TargetError as exc:
+        return _die(str(exc))
     run_args = ["--target", args.target]
-    if args.target == "strapi":
-        run_args += ["--strapi-version", args.strapi_version]
-    for opt, value in (("--command", args.process_command), ("--ready-url", args.ready_url),
+    for opt, value in (("--strapi-version", args.strapi_version), ("--project", args.project),
+                       ("--command", args.process_command), ("--ready-url", args.ready_url),
                        ("--database", args.database), ("--expectations", args.expectations),
                        ("--workers", args.workers), ("--tags", args.tags)):
         if value:
             run_args.append(f"{opt}={value}")
     run_args += [f"--capability={c}" for c in args.capability or []] + [f"--id={i}" for i in args.id or []]
-    name = report_name(args.target, args.strapi_version)
     runs, wall = stability(run_args, args.runs, args.jobs)
     command = " ".join(["conformance stability", f"--runs {args.runs}", *run_args]
                        + ([f"--jobs {args.jobs}"] if args.jobs > 1 else []))
@@ -322,9 +463,10 @@ def cmd_stability(args: argparse.Namespace) -> int:
 
 
 def add_target_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--target", default="reference",
-                        help="reference (in process, default) | reference-http | strapi | process | a base URL")
-    parser.add_argument("--strapi-version", default="5.54.0")
+    from .targets.registry import describe
+
+    parser.add_argument("--target", default="reference", metavar="KIND[:SPEC]", help=describe())
+    parser.add_argument("--strapi-version", default=None, help="the version of a bare --target strapi (default 5.54.0)")
     parser.add_argument("--command", dest="process_command", default=None,
                         help="for --target process: the command that starts the server")
     parser.add_argument("--ready-url", default=None, help="for --target process: the base URL to wait for")
@@ -332,6 +474,9 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
                         help="check only the scenarios needing these capabilities (repeatable): an explicit "
                              "reduced profile, exit 0 if they all pass")
     parser.add_argument("--database", default=None, help="database URL for reference targets (default: SQLite file)")
+    parser.add_argument("--project", default=None, metavar="PATH",
+                        help="for --target strapi: a copy of your own Strapi 5 project (JavaScript) with the "
+                             "fixture added; its version comes from its package.json")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -354,7 +499,26 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", "-n", default=None, help="pytest-xdist workers (a number or 'auto')")
     run.add_argument("--features", default=None, help="feature folder (default: the suite's features/)")
     run.add_argument("--verbose", "-v", action="store_true")
+    run.add_argument("--summary-md", default=None, metavar="FILE",
+                     help="append a Markdown summary (verdict, counts per layer, failures with their "
+                          "documentation links) to FILE, e.g. \"$GITHUB_STEP_SUMMARY\"")
+    run.add_argument("--shard", default=None, metavar="K/N",
+                     help="run part K of N of the selection (groups kept together); join the parts' "
+                          "report.json files with `conformance merge`")
+    run.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                     help="show scenarios done / total and failures so far (default: on a terminal, not in CI)")
     run.set_defaults(func=cmd_run)
+
+    merge = sub.add_parser("merge", help="combine the report.json files of sharded runs into one report")
+    merge.add_argument("reports", nargs="+", metavar="REPORT.json")
+    merge.add_argument("--out", required=True, metavar="DIR", help="where report.json, junit.xml and report.html go")
+    merge.add_argument("--summary-md", default=None, metavar="FILE", help="append a Markdown summary to FILE")
+    merge.set_defaults(func=cmd_merge)
+
+    summ = sub.add_parser("summary", help="Markdown summary of report.json files (for a CI job page)")
+    summ.add_argument("reports", nargs="+", metavar="REPORT.json", help="missing files are passed over")
+    summ.add_argument("--out", default=None, metavar="FILE", help="append to FILE (default: print)")
+    summ.set_defaults(func=cmd_summary)
 
     lst = sub.add_parser("list", help="list the resolved scenarios and counts; runs nothing")
     lst.add_argument("--tags", default=None)
@@ -374,7 +538,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     fuzz = sub.add_parser("fuzz", help="fuzz the content API with schemathesis (OpenAPI from the fixture)")
     add_target_options(fuzz)
-    from .fuzz.command import add_fuzz_options
+    from .fuzz.options import add_fuzz_options
 
     add_fuzz_options(fuzz)
     fuzz.set_defaults(func=cmd_fuzz)

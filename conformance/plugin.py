@@ -6,8 +6,11 @@ Load it with ``-p conformance.plugin`` (the ``conformance run`` command does).
 
 from __future__ import annotations
 
+import importlib
 import os
 import time
+import weakref
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -39,7 +42,8 @@ _skip_kind_key = pytest.StashKey[str]()
 def pytest_addoption(parser: pytest.Parser) -> None:
     group = parser.getgroup("conformance", "Strapi conformance suite")
     group.addoption("--target", default="reference",
-                    help="'reference' (in process, the default) or the base URL of a running target")
+                    help="kind[:spec] of the target (see `conformance run --help`); `conformance run` passes a "
+                         "started server's base URL")
     group.addoption("--target-name", default=None, help="name of the target in reports")
     group.addoption("--target-kind", default=None, help="kind of the target in reports (http, strapi, ...)")
     group.addoption("--capability", action="append", default=None,
@@ -58,8 +62,70 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help="capability probe results of the controlling process (JSON; set by `conformance run`)")
 
 
+# -- speed: pytest-bdd's per-step work, done once -------------------------------------------------------
+
+
+def _memoise_step_lookup() -> None:
+    """pytest-bdd finds the definition of every step of every scenario by asking pytest for each
+    registered fixture name in turn (about 180 here), keeping the step definitions visible to the
+    test, then trying each one's parser: most of a step's harness time. Which step definitions a
+    test sees depends only on where it sits, and they are all registered before the first scenario
+    runs: that list is made once per fixture manager (one per pytest session) and place, in
+    pytest-bdd's order, and each step is matched against it with pytest-bdd's own filters."""
+    # the module, not the ``scenario`` function pytest_bdd exports under the same name
+    bdd_scenario = importlib.import_module("pytest_bdd.scenario")
+    original = bdd_scenario.find_fixturedefs_for_step
+    if getattr(original, "conformance_memo", False):
+        return
+    names = getattr(bdd_scenario, "get_fixture_names", None)
+    lookup = getattr(bdd_scenario, "getfixturedefs", None)
+    registry = getattr(bdd_scenario, "step_function_context_registry", None)
+    if names is None or lookup is None or registry is None:  # another pytest-bdd: leave it alone
+        return
+    memo: weakref.WeakKeyDictionary[Any, dict[str, list[tuple[Any, Any]]]] = weakref.WeakKeyDictionary()
+
+    def find_fixturedefs_for_step(step: Any, fixturemanager: Any, node: Any) -> list[Any]:
+        table = memo.setdefault(fixturemanager, {})
+        place = node.parent.nodeid if node.parent is not None else ""
+        candidates = table.get(place)
+        if candidates is None:
+            candidates = table[place] = [
+                (fixturedef, context)
+                for fixturename in names(fixturemanager=fixturemanager)
+                for fixturedef in lookup(fixturemanager, fixturename, node) or []
+                if (context := registry.get(fixturedef.func)) is not None]
+        return [fixturedef for fixturedef, context in candidates
+                if (context.type is None or context.type == step.type) and context.parser.is_matching(step.name)]
+
+    find_fixturedefs_for_step.conformance_memo = True  # type: ignore[attr-defined]
+    bdd_scenario.find_fixturedefs_for_step = find_fixturedefs_for_step  # type: ignore[attr-defined]
+
+
+def _datatables_without_deepcopy() -> None:
+    """pytest-bdd deep-copies every data table of every scenario it runs, to substitute Scenario
+    Outline parameters: without parameters there is nothing to substitute, and the steps only read
+    the table (they get ``datatable.raw()``, fresh lists)."""
+    from pytest_bdd.parser import Step
+
+    original = Step.render_datatable
+    if getattr(original, "conformance_memo", False):
+        return
+
+    def render_datatable(datatable: Any, context: Any) -> Any:
+        return original(datatable, context) if context else datatable
+
+    render_datatable.conformance_memo = True  # type: ignore[attr-defined]
+    Step.render_datatable = staticmethod(render_datatable)  # type: ignore[method-assign]
+
+
+_memoise_step_lookup()
+_datatables_without_deepcopy()
+
+
 def pytest_configure(config: pytest.Config) -> None:
-    for marker in ("scenario_id(id)", "level(level)", "needs(capability)", "doc(page)", "bdd_tag(tag)"):
+    # xdist_group is xdist's own: registered here for the serial runs that do not load xdist
+    for marker in ("scenario_id(id)", "level(level)", "needs(capability)", "doc(page)", "bdd_tag(tag)",
+                   "xdist_group(name)"):
         config.addinivalue_line("markers", f"{marker}: conformance scenario metadata")
     try:
         config.stash[_profile_key] = make_profile(config.getoption("profile"), config.getoption("capability"))
@@ -175,24 +241,22 @@ class _Session:
         process already did (``--probed``): each process of an in-process run probes its own target."""
         from .probes import decode, restore, verify
         from .steps.webhooks import window_floor_s
+        from .targets.registry import TargetOptions, parse
 
         window_floor_s()  # a bad CONFORMANCE_WEBHOOK_WINDOW_FLOOR_S is exit 2, not a failure per scenario
-        spec = self.config.getoption("target")
+        ref = parse(self.config.getoption("target"))
         declared = self.config.getoption("capability")
         caps = frozenset(declared) if declared else None
-        if spec == "reference":
-            from .targets.reference import ReferenceTarget
+        options = TargetOptions(database=self.config.getoption("database_url"), capabilities=caps,
+                                name=self.config.getoption("target_name"),
+                                reported_kind=self.config.getoption("target_kind"))
+        if ref.kind.webhooks and self.events_url is None:  # no receiver of the controlling process: our own
             from .webhooks import WebhookReceiver
 
             self.receiver = WebhookReceiver().start()
             self.events_url = self.receiver.events_url
-            self.target = ReferenceTarget(webhook_url=self.receiver.hook_url,
-                                          database_url=self.config.getoption("database_url"))
-        else:
-            from .targets.http import HttpTarget
-
-            self.target = HttpTarget(spec, self.config.getoption("target_name"), caps,
-                                     self.config.getoption("target_kind") or "http")
+            options = replace(options, webhook_url=self.receiver.hook_url)
+        self.target = ref.build(options)
         info = self.target.start()
         if caps is not None:  # the user says the target has at most these
             info.capabilities = info.capabilities & caps
@@ -227,7 +291,9 @@ def conformance_session(pytestconfig: pytest.Config) -> Any:
 @pytest.fixture
 def world(conformance_session: _Session, request: pytest.FixtureRequest) -> World:
     assert conformance_session.target is not None and conformance_session.client is not None
-    w = World(conformance_session.client, conformance_session.target.info, conformance_session.events_url)
+    target = conformance_session.target
+    w = World(conformance_session.client, target.info, conformance_session.events_url,
+              getattr(target, "quiesce", None))
     request.node.stash[_world_key] = w
     return w
 

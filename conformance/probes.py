@@ -31,10 +31,10 @@ from typing import Any
 import httpx
 
 from . import trace as trace_mod
+from .fixture.facts import CONTROL_HEADER
 from .targets.base import TargetError, TargetInfo
 from .webhooks import feed
 
-CONTROL_HEADER = "X-Conformance-Control"
 # Probed and recorded, never fatal: a target whose content types are broken fails the scenarios,
 # and a target without the fixture has this one only because the harness assumes it.
 ASSUMED = frozenset({"content-types"})
@@ -176,6 +176,18 @@ def _draft_and_publish(p: _Probe) -> str:
     return "GET /api/articles?status=draft answered 200 with a data list"
 
 
+def _i18n(p: _Probe) -> str:
+    # A version created in the second locale says so; what locales do beyond that, the scenarios judge.
+    response = p.send("POST", "/api/guides?locale=fr", json={"data": {"title": "conformance probe", "batch": p.batch}})
+    body = _json(response)
+    data = body.get("data") if isinstance(body, dict) else None
+    if response.status_code != 201 or not isinstance(data, dict) or data.get("locale") != "fr":
+        raise ProbeFailed(f"POST /api/guides?locale=fr answered {_seen(response)}, not 201 with data.locale \"fr\"")
+    if isinstance(data.get("documentId"), str):
+        p.send("DELETE", f"/api/guides/{data['documentId']}?locale=fr")
+    return "POST /api/guides?locale=fr created a version in the locale fr"
+
+
 def _documents_endpoint(p: _Probe) -> str:
     response = p.send("POST", "/api/conformance/documents",
                       json={"uid": "api::article.article", "action": "findMany",
@@ -235,6 +247,7 @@ PROBES: dict[str, Callable[[_Probe], str]] = {
     "single-types": _single_types,
     "draft-and-publish": _draft_and_publish,
     "documents-endpoint": _documents_endpoint,
+    "i18n": _i18n,
     "webhooks": _webhooks,  # last: it waits for the deliveries the earlier writes caused
 }
 

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from pytest_bdd import feature as bdd_feature
 from pytest_bdd.parser import FeatureParser
 
 from .tags import compile_expression, split_tags
@@ -39,9 +41,28 @@ def rel_feature(path: Path) -> str:
     return "/".join(parts[parts.index("features"):]) if "features" in parts else path.name
 
 
+_parsed: dict[str, tuple[tuple[int, int], Any]] = {}
+
+
+def _feature(path: Path) -> Any:
+    """pytest-bdd's parse of ``path``, once per version of the file in a process: ``conformance run``
+    lints the files, reads the catalogue and collects the tests, three parses of every file (a
+    quarter of a second) otherwise. pytest-bdd's own cache gets it too, for the collection."""
+    full = os.path.abspath(path)
+    stat = os.stat(full)
+    version = (stat.st_mtime_ns, stat.st_size)
+    cached = _parsed.get(full)
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    feature = FeatureParser(str(path.parent), path.name).parse()
+    _parsed[full] = (version, feature)
+    bdd_feature.features[full] = feature
+    return feature
+
+
 def parse_feature(path: Path) -> list[CatalogueScenario]:
     """Raises whatever pytest-bdd's parser raises for a broken file."""
-    feature = FeatureParser(str(path.parent), path.name).parse()
+    feature = _feature(path)
     out = []
     for scenario in feature.scenarios.values():
         tags = set(scenario.tags) | set(feature.tags)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -37,13 +36,11 @@ class Run:
     error: str | None = None
 
 
-def report_name(target: str, strapi_version: str) -> str:
-    """The name ``conformance run`` gives the target's report folder."""
-    if target == "strapi":
-        return f"strapi-{strapi_version}"
-    if re.match(r"^https?://", target):
-        return re.sub(r"[^A-Za-z0-9.-]+", "-", target.split("://", 1)[1]).strip("-")
-    return target
+def report_name(target: str, strapi_version: str | None = None, project: str | None = None) -> str:
+    """The name ``conformance run`` gives the target's report folder (a TargetError for an unknown kind)."""
+    from .targets.registry import TargetOptions, parse
+
+    return parse(target).report_name(TargetOptions(strapi_version=strapi_version, project=project))
 
 
 def run_once(index: int, run_args: list[str], work_dir: Path) -> Run:

@@ -239,14 +239,13 @@ def annotate_matrix(matrix_json: Path, drift: dict[str, str]) -> bool:
     """Name the drift release on the matrix rows (``drift_release``) and render the page again."""
     if not matrix_json.is_file():
         return False
-    from .report.writers import environment
+    from .report.matrix import write_matrix_html
 
     data = json.loads(matrix_json.read_text(encoding="utf-8"))
     for row in data.get("rows", []):
         row["drift_release"] = drift.get(row["id"])
     matrix_json.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    html = environment().get_template("matrix.html.j2").render(**data)
-    matrix_json.with_suffix(".html").write_text(html, encoding="utf-8")
+    write_matrix_html(data, matrix_json.with_suffix(".html"))
     return True
 
 

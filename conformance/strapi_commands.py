@@ -22,7 +22,7 @@ def cmd_up(args: argparse.Namespace) -> int:
     from .targets.strapi import up
 
     try:
-        state = up(args.strapi_version, port=args.port, webhook_url=args.webhook_url)
+        state = up(args.strapi_version, port=args.port, webhook_url=args.webhook_url, project=args.project)
     except TargetError as exc:
         print(f"conformance: {exc}", file=sys.stderr)
         return 2
@@ -53,7 +53,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def manifest_for(report_name: str) -> Path | None:
-    path = REPO_ROOT / "conformance" / "manifests" / f"{report_name}.toml"
+    # strapi-5.54.0+<project>: your own project has the known differences of its Strapi release.
+    path = REPO_ROOT / "conformance" / "manifests" / f"{report_name.split('+', 1)[0]}.toml"
     return path if path.is_file() else None
 
 
@@ -92,6 +93,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     up.add_argument("--strapi-version", default="5.54.0")
     up.add_argument("--port", type=int, default=None)
     up.add_argument("--webhook-url", default=None, help="where the fixture's webhook posts")
+    up.add_argument("--project", default=None, metavar="PATH",
+                    help="a copy of your own Strapi 5 project with the fixture added (version from its package.json)")
     up.set_defaults(func=cmd_up)
     down = actions.add_parser("down", help="stop the Strapi that `up` started, by its PID")
     down.add_argument("--strapi-version", default="5.54.0")

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from fnmatch import fnmatchcase
 
-TRACE_HEADER = "x-conformance-trace"
+from .fixture import facts
+
+TRACE_HEADER = facts.TRACE_HEADER.lower()
 
 
 def parse(header: str | None) -> list[str]:

@@ -5,6 +5,10 @@
 deliveries from index N on, and when there are none yet, holds the request until one arrives or S
 seconds passed (a long poll). Any process of a run (pytest-xdist workers included) reads it, and a
 waiting step wakes up when a delivery lands instead of polling on a timer.
+
+It binds loopback only (a target elsewhere cannot reach it, and nothing else can post to it) and
+takes at most ``MAX_DELIVERY_BYTES`` a delivery: a larger one, or one without a valid
+``Content-Length``, is answered 413 or 411 and not recorded (Strapi's payloads are a few kB).
 """
 
 from __future__ import annotations
@@ -19,14 +23,25 @@ from urllib.parse import parse_qs, urlsplit
 import httpx
 
 MAX_WAIT_S = 30.0
+MAX_DELIVERY_BYTES = 1024 * 1024
 
 
 class _Handler(BaseHTTPRequestHandler):
     server: _Server
     protocol_version = "HTTP/1.1"  # keep-alive: one connection per reader for the whole run
+    # Headers and body go out in two writes: with Nagle's algorithm the body waited for the
+    # client's delayed ACK (40 ms on Linux) on every read of the feed.
+    disable_nagle_algorithm = True
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
-        length = int(self.headers.get("content-length") or 0)
+    def do_POST(self) -> None:
+        declared = (self.headers.get("content-length") or "0").strip()
+        if not declared.isdigit() or "transfer-encoding" in self.headers:  # chunked or garbage: not read
+            self._refuse(411, "a delivery needs a Content-Length")
+            return
+        length = int(declared)
+        if length > MAX_DELIVERY_BYTES:
+            self._refuse(413, f"a delivery is at most {MAX_DELIVERY_BYTES} bytes")
+            return
         raw = self.rfile.read(length) if length else b""
         try:
             body: Any = json.loads(raw) if raw else None
@@ -46,7 +61,14 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("content-length", "0")
         self.end_headers()
 
-    def do_GET(self) -> None:  # noqa: N802
+    def _refuse(self, status: int, message: str) -> None:
+        self.close_connection = True
+        self.send_response(status, message)
+        self.send_header("content-length", "0")
+        self.send_header("connection", "close")
+        self.end_headers()
+
+    def do_GET(self) -> None:
         query = parse_qs(urlsplit(self.path).query)
         try:
             after = max(0, int(query.get("after", ["0"])[0]))

@@ -7,16 +7,17 @@ import json
 import re
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
 
 from . import trace as trace_mod
+from .fixture.facts import CONTROL_HEADER
 from .targets.base import TargetInfo
 from .webhooks import feed
 
-CONTROL_HEADER = "X-Conformance-Control"
 _PLACEHOLDER = re.compile(r"\{(batch|[A-Z][A-Za-z0-9_]*)(?:\.([A-Za-z]+))?\}")
 BODY_LIMIT = 2000
 
@@ -75,8 +76,12 @@ def _redact(key: str, value: str) -> str:
 class World:
     """Created fresh for every scenario."""
 
-    def __init__(self, client: httpx.Client, target: TargetInfo, events_url: str | None) -> None:
+    def __init__(self, client: httpx.Client, target: TargetInfo, events_url: str | None,
+                 quiesce: Callable[[float], bool] | None = None) -> None:
         self.client = client
+        # Waits until the target has nothing left to do (True) or the time is up (False); only an
+        # in-process target can tell (conformance/targets/reference.py).
+        self.quiesce = quiesce
         self.scenario: str | None = None  # its id, set by steps whose messages may name it later
         self.target = target
         self.events_url = events_url

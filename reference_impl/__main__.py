@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .loader import ProjectError
+from .errors import ProjectError
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -17,19 +17,28 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--port", type=int, default=1337)
     serve.add_argument("--database", default=None, help="SQLAlchemy URL (default: SQLite file in PROJECT/.tmp)")
     serve.add_argument("--log-level", default="warning")
+    serve.add_argument("--max-in-flight", type=int, default=None,
+                       help="requests handled at once before new ones get 503 with Retry-After "
+                            "(default: $REFERENCE_MAX_IN_FLIGHT or 512; 0: no limit)")
     args = parser.parse_args(argv)
 
     import uvicorn
 
+    from .admission import AdmissionLimit, max_in_flight
     from .app import ReferenceApp
 
+    try:
+        limit = max_in_flight(args.max_in_flight)
+    except ValueError as exc:
+        print(f"reference_impl: {exc}", file=sys.stderr)
+        return 2
     try:
         app = ReferenceApp(args.project, args.database)
     except ProjectError as exc:
         print(f"reference_impl: cannot load project: {exc}", file=sys.stderr)
         return 2
     options = server_options()
-    uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, lifespan="on",
+    uvicorn.run(AdmissionLimit(app, limit), host=args.host, port=args.port, log_level=args.log_level, lifespan="on",
                 access_log=False, http=options.get("http", "auto"), loop=options.get("loop", "auto"))
     return 0
 

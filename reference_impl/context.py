@@ -7,6 +7,7 @@ Only what the chain needs is here: the request (method, path, headers, query, bo
 
 from __future__ import annotations
 
+import contextvars
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import unquote
@@ -195,3 +196,31 @@ class Context:
         else:
             self.status = 200
             self.body = data
+
+
+_current: contextvars.ContextVar[Context | None] = contextvars.ContextVar("request_context", default=None)
+
+
+class RequestContext:
+    """``strapi.requestContext``: the current request's ctx, for code that is given none."""
+
+    @staticmethod
+    def get() -> Context | None:
+        return _current.get()
+
+    @staticmethod
+    def run(ctx: Context) -> contextvars.Token[Context | None]:
+        return _current.set(ctx)
+
+    @staticmethod
+    def reset(token: contextvars.Token[Context | None]) -> None:
+        _current.reset(token)
+
+
+async def request_context_middleware(ctx: Context, next: Callable[[], Awaitable[Any]]) -> Any:
+    """The outermost layer: the ctx of the request being served is ``RequestContext.get()`` below it."""
+    token = _current.set(ctx)
+    try:
+        return await next()
+    finally:
+        _current.reset(token)

@@ -15,6 +15,7 @@ from .rest import sanitize_output, transform_response
 
 if TYPE_CHECKING:
     from .context import Context
+    from .layers import ContentService
     from .strapi import Strapi
 
 MISSING_DATA = 'Missing "data" payload in the request body'
@@ -29,7 +30,7 @@ class CoreController:
         self.ct = strapi.content_types[uid]
 
     @property
-    def service(self) -> Any:
+    def service(self) -> ContentService:
         return self.strapi.service(self.uid)
 
     # -- helpers (Strapi's validateQuery / sanitizeQuery / sanitizeOutput / transformResponse) --------
@@ -38,7 +39,9 @@ class CoreController:
 
     def sanitize_query(self, ctx: Context) -> dict[str, Any]:
         query = dict(ctx.query)
-        if query.get("status") not in ("draft", "published"):
+        # The Document Service reads any status but "published" as the drafts; only a status that is
+        # no text at all is dropped (the service then defaults to published).
+        if not isinstance(query.get("status"), str):
             query.pop("status", None)
         return query
 
@@ -50,10 +53,11 @@ class CoreController:
         v4 = ctx is not None and ctx.headers.get("strapi-response-format", "").lower() == "v4"
         return transform_response(data, meta, v4=v4)
 
-    def _body_data(self, ctx: Context) -> dict[str, Any]:
+    def _body_data(self, ctx: Context) -> Any:
         body = ctx.request_body
         data = body.get("data") if isinstance(body, dict) else None
-        if not isinstance(data, dict):
+        # lodash's isObject, as Strapi checks it: an array passes here, and the entity validator refuses it.
+        if not isinstance(data, (dict, list)):
             raise ValidationError(MISSING_DATA)
         self.strapi.rest.validate_input(self.ct, data)
         return data

@@ -8,38 +8,34 @@ database transaction, and emits ``entry.*`` events after the commit.
 
 from __future__ import annotations
 
-import json
-import re
 import secrets
 import string
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from . import i18n, relations, upload
 from .compose import compose
 from .errors import ValidationError
 from .rest import sanitize_output
 from .schema import ContentType
+from .validation import validate_entity
 
 if TYPE_CHECKING:
+    from .layers import QueryEngine
     from .strapi import Strapi
 
 DocumentMiddleware = Callable[[dict[str, Any], Callable[[], Awaitable[Any]]], Awaitable[Any]]
 ID_ALPHABET = string.ascii_lowercase + string.digits
-# yup's email test (what Strapi's entity validator uses), simplified: local@domain.tld without spaces.
-STRICT_STRINGS = ("string", "text", "richtext", "email", "uid", "password")
 
 
-def _js_text(value: Any) -> str:
-    """How JavaScript prints a JSON scalar in yup's message."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e21:
-        return str(int(value))
-    return json.dumps(value) if isinstance(value, (dict, list)) else str(value)
+def _without(data: Any, keys: tuple[str, ...]) -> Any:
+    """The data without the keys the Document Service sets itself (anything but an object as it is)."""
+    if data is None:
+        return {}
+    return {k: v for k, v in data.items() if k not in keys} if isinstance(data, dict) else data
 
 
-EMAIL = re.compile(r"^[^\s@]+@[^\s@]+\.[^\s@]+$")
 # ``_q``: the Query Engine's search (@strapi/database query/helpers/search): the id and every
 # searchable text attribute contain the words, ignoring case; number attributes too when the words
 # read as a number.
@@ -184,7 +180,7 @@ class DocumentRepository:
     def __init__(self, strapi: Strapi, ct: ContentType) -> None:
         self.strapi = strapi
         self.ct = ct
-        self.query = strapi.db.query(ct.uid)
+        self.query: QueryEngine = strapi.db.query(ct.uid)
 
     # -- params ------------------------------------------------------------------------------------
     def _status_where(self, params: dict[str, Any]) -> dict[str, Any]:
@@ -204,8 +200,8 @@ class DocumentRepository:
     def _query_params(self, params: dict[str, Any], extra_where: dict[str, Any] | None = None) -> dict[str, Any]:
         """Document Service params → Query Engine params (filters, status, fields, sort, pagination, populate)."""
         out = self.strapi.rest.to_query_params(self.ct, params)
-        where = [w for w in (out.pop("where", None), self._status_where(params), extra_where,
-                             self._search_where(params.get("_q"))) if w]
+        where = [w for w in (out.pop("where", None), self._status_where(params), i18n.read_where(self.ct, params),
+                             extra_where, self._search_where(params.get("_q"))) if w]
         out["where"] = {"$and": where} if len(where) > 1 else (where[0] if where else {})
         start, limit = params.get("start"), params.get("limit")
         if params.get("page") is not None or params.get("pageSize") is not None:
@@ -219,54 +215,58 @@ class DocumentRepository:
         out["status"] = params.get("status", "draft")  # the Document Service's default, also for populate
         return out
 
-    def _validate_values(self, data: dict[str, Any]) -> None:
-        """Strapi's entity validator, for the attribute types whose values the database would take
-        anyway: an enumeration outside its values, an email that is no email."""
-        for name, value in data.items():
-            attr = self.ct.attributes.get(name) or {}
-            if value is None:
-                continue
-            if attr.get("type") in STRICT_STRINGS and not isinstance(value, str):
-                # yup's string() is strict in Strapi's entity validator: a number or boolean is no string.
-                message = f"{name} must be a `string` type, but the final value was: `{_js_text(value)}`."
-                raise ValidationError(message, {"errors": [{"path": [name], "message": message,
-                                                            "name": "ValidationError", "value": value}]})
-            if attr.get("type") == "enumeration" and value not in attr.get("enum", []):
-                raise ValidationError(f"{name} must be one of the following values: {', '.join(attr['enum'])}",
-                                      {"errors": [{"path": [name], "message": f"{name} must be one of the "
-                                                   f"following values: {', '.join(attr['enum'])}",
-                                                   "name": "ValidationError", "value": value}]})
-            if attr.get("type") == "email" and not (isinstance(value, str) and EMAIL.match(value)):
-                raise ValidationError(f"{name} must be a valid email",
-                                      {"errors": [{"path": [name], "message": f"{name} must be a valid email",
-                                                   "name": "ValidationError", "value": value}]})
+    async def _validate_values(self, data: Any, creating: bool, document_id: Any = None) -> dict[str, Any]:
+        """Strapi's entity validator (types, constraints, unique): the data cast, or a 400."""
+
+        async def is_taken(name: str, value: Any) -> bool:
+            where: dict[str, Any] = {name: value}
+            if document_id is not None:
+                where["documentId"] = {"$ne": document_id}
+            if self.ct.draft_and_publish:
+                where["publishedAt"] = {"$null": True}  # writes go to drafts: compared with other drafts
+            return await self.query.findOne({"where": where, "select": ["id"]}) is not None
+
+        return await validate_entity(self.ct, data, creating, is_taken)
+
+    async def _resolved(self, data: Any, drop: tuple[str, ...], published: bool) -> Any:
+        """The data without the keys the Document Service sets, its relations as row ids."""
+        data = _without(data, drop)
+        return await self._resolve_relations(data, published) if isinstance(data, dict) else data
 
     async def _resolve_relations(self, data: dict[str, Any], published: bool) -> dict[str, Any]:
-        """Turn relation values given as documentIds (or ids, or {connect|set: [...]}) into row ids."""
+        """Turn relation values given as documentIds (or ids, bare, in lists, or as ``{connect,
+        disconnect, set}`` with positions) into :class:`~.relations.RelationWrite` on row ids."""
         out = dict(data)
         for name, attr in self.ct.relation_attributes().items():
             if name not in data:
                 continue
             target = self.strapi.content_types[attr["target"]]
-            value = data[name]
-            if isinstance(value, dict):
-                value = value.get("set", value.get("connect", []))
-            refs = value if isinstance(value, list) else ([] if value is None else [value])
-            ids: list[int] = []
-            for ref in refs:
-                if isinstance(ref, dict):
-                    ref = ref.get("documentId", ref.get("id"))
+
+            async def resolve(ref: Any, target: ContentType = target) -> int | None:
                 key = "id" if isinstance(ref, int) else "documentId"
                 where: dict[str, Any] = {key: ref}
                 if target.draft_and_publish:
                     where["publishedAt"] = {"$notNull": True} if published else {"$null": True}
                 row = await self.strapi.db.query(target.uid).findOne({"where": where, "select": ["id"]})
-                if row is None:
-                    raise ValidationError(f"Document with id \"{ref}\", locale \"null\" not found")
-                ids.append(row["id"])
-            many = attr.get("relation", "").endswith("ToMany")
-            out[name] = ids if many else (ids[0] if ids else None)
+                return None if row is None else int(row["id"])
+
+            if attr.get("type") == "media":
+                out[name] = await self._resolve_media(data[name], resolve)
+                continue
+            out[name] = await relations.parse(
+                data[name], resolve, lambda ref: ValidationError(f"Document with id \"{ref}\", locale \"null\" not found"),
+                i18n.DEFAULT_LOCALE)
         return out
+
+    @staticmethod
+    async def _resolve_media(value: Any, resolve: Callable[[Any], Awaitable[int | None]]) -> relations.RelationWrite:
+        """Media is written by file id; every missing file is counted in one error, as Strapi does."""
+        refs = [ref.get("id") if isinstance(ref, dict) else ref for ref in (value if isinstance(value, list) else [value]) if ref is not None]
+        found = [await resolve(ref) for ref in dict.fromkeys(refs)]
+        missing = sum(1 for row_id in found if row_id is None)
+        if missing:
+            raise upload.missing_files_error(missing)
+        return relations.RelationWrite(set=[row_id for row_id in found if row_id is not None])
 
     def _emit(self, event: str, entry: Any) -> None:
         if entry is None:
@@ -285,7 +285,8 @@ class DocumentRepository:
         return await self.query.findOne(self._query_params(params))
 
     async def findOne(self, params: dict[str, Any]) -> Any:  # noqa: N802
-        return await self.query.findOne(self._query_params(params, {"documentId": params.get("documentId")}))
+        where = {"documentId": params.get("documentId"), **i18n.find_one_where(self.ct, params)}
+        return await self.query.findOne(self._query_params(params, where))
 
     async def count(self, params: dict[str, Any]) -> int:
         qp = self._query_params(params)
@@ -293,19 +294,25 @@ class DocumentRepository:
 
     # -- writes ------------------------------------------------------------------------------------
     async def create(self, params: dict[str, Any]) -> Any:
-        data = dict(params.get("data") or {})
-        for key in ("id", "documentId"):
-            data.pop(key, None)
-        self._validate_values(data)
+        # Relations are resolved first, as in Strapi: a missing target is reported before any value.
+        resolved = await self._resolved(params.get("data"), ("id", "documentId"), not self.ct.draft_and_publish)
+        data = await self._validate_values(resolved, True)
         data["documentId"] = new_document_id()
+        return await self._create_rows(data, params)
+
+    async def _create_rows(self, data: dict[str, Any], params: dict[str, Any]) -> Any:
+        """Write a new document, or a new locale of one (``data`` has its documentId)."""
+        locale = i18n.write_locale(self.ct, params)
+        if locale is not None:
+            data["locale"] = locale  # the parameter's, never the body's
         publish = params.get("status") == "published"
         if not self.ct.draft_and_publish:
             data["publishedAt"] = now()
-            entry = await self.query.create({"data": await self._resolve_relations(data, True), **self._shape(params)})
+            entry = await self.query.create({"data": data, **self._shape(params)})
             self._emit("entry.create", entry)
             return entry
         data["publishedAt"] = None
-        draft = await self.query.create({"data": await self._resolve_relations(data, False), **self._shape(params)})
+        draft = await self.query.create({"data": data, **self._shape(params)})
         self._emit("entry.create", draft)
         if publish:
             published = await self._publish_rows(data["documentId"], params)
@@ -314,29 +321,55 @@ class DocumentRepository:
 
     async def update(self, params: dict[str, Any]) -> Any:
         document_id = params.get("documentId")
-        data = dict(params.get("data") or {})
-        for key in ("id", "documentId", "publishedAt"):
-            data.pop(key, None)
-        self._validate_values(data)
+        resolved = await self._resolved(params.get("data"), ("id", "documentId", "publishedAt"), False)
+        data = await self._validate_values(resolved, False, document_id)
+        locale = i18n.write_locale(self.ct, params)
         where: dict[str, Any] = {"documentId": document_id}
         if self.ct.draft_and_publish:
             where["publishedAt"] = {"$null": True}
+        if locale is not None:
+            data.pop("locale", None)
+            where["locale"] = locale
         existing = await self.query.findOne({"where": where, "select": ["id"]})
         if existing is None:
-            return None
+            if locale is None:
+                return None
+            return await self._create_locale(document_id, data, params)
         entry = await self.query.update(
-            {"where": {"id": existing["id"]}, "data": await self._resolve_relations(data, False), **self._shape(params)}
+            {"where": {"id": existing["id"]}, "data": data, **self._shape(params)}
         )
         self._emit("entry.update", entry)
+        if locale is not None:
+            await self._sync_locales(document_id, locale, data)
         if self.ct.draft_and_publish and params.get("status") == "published":
             return await self._publish_rows(document_id, params)
         return entry
+
+    async def _create_locale(self, document_id: Any, data: dict[str, Any], params: dict[str, Any]) -> Any:
+        """An update in a locale the document lacks creates that locale's version; it starts from the
+        attributes every locale shares (taken from an existing version), then the update's data."""
+        other = await self.query.findOne({"where": {"documentId": document_id}})
+        if other is None:
+            return None
+        shared = {k: v for k, v in i18n.shared_values(self.ct, other).items() if k in self.ct.scalar_attributes()}
+        return await self._create_rows({**shared, **data, "documentId": document_id}, params)
+
+    async def _sync_locales(self, document_id: Any, locale: str, data: dict[str, Any]) -> None:
+        """Attributes that are not localized take the same value in every locale of the document."""
+        shared = {k: v for k, v in i18n.shared_values(self.ct, data).items() if k in self.ct.scalar_attributes()}
+        if not shared:
+            return
+        rows = await self.query.findMany({"where": {"documentId": document_id, "locale": {"$ne": locale}},
+                                          "select": ["id"]})
+        for row in rows:
+            await self.query.update({"where": {"id": row["id"]}, "data": shared})
 
     async def delete(self, params: dict[str, Any]) -> dict[str, Any]:
         document_id = params.get("documentId")
         if self.ct.draft_and_publish and params.get("status") == "draft":
             raise RuntimeError("Cannot delete a draft document")
-        rows = await self.query.findMany({"where": {"documentId": document_id}, "select": ["id"]})
+        where: dict[str, Any] = {"documentId": document_id, **(i18n.delete_where(self.ct, params) or {})}
+        rows = await self.query.findMany({"where": where, "select": ["id"]})
         entries = []
         for row in rows:
             entry = await self.query.delete({"where": {"id": row["id"]}})

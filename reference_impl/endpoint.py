@@ -13,8 +13,7 @@ import inspect
 from typing import TYPE_CHECKING, Any
 
 from .compose import Middleware, Next, compose
-from .errors import ForbiddenError, PolicyError, UnauthorizedError
-from .loader import ProjectError
+from .errors import ForbiddenError, PolicyError, ProjectError, UnauthorizedError
 from .policies import policies_middleware, resolve_policies
 
 if TYPE_CHECKING:

@@ -51,6 +51,10 @@ STATUS_PHRASES: dict[int, str] = {
 }
 
 
+class ProjectError(Exception):
+    """The project cannot be loaded or assembled: the message names the file or the name at fault."""
+
+
 def http_error_name(status: int) -> str:
     """The ``name`` http-errors gives a status: the reason phrase in PascalCase plus ``Error``."""
     phrase = STATUS_PHRASES.get(status, "Internal Server Error" if status >= 500 else "Bad Request")
@@ -165,10 +169,42 @@ def error_envelope(status: int, name: str, message: str, details: Any = None) ->
     return {"data": None, "error": error}
 
 
+# SQLSTATE classes of a lost or refused connection: 08 connection exception, 57P operator intervention
+# (server shutting down, crash recovery).
+_UNAVAILABLE_SQLSTATES = ("08", "57P")
+_SQLITE_BUSY = ("database is locked", "database table is locked", "database is busy")
+
+
+def database_unavailable(err: BaseException) -> bool:
+    """The database cannot be reached or is held by someone else (a lost connection, a server that is
+    down or restarting, a SQLite file locked past the busy timeout): nothing was written, a retry may
+    succeed. Strapi answers these with a plain 500 (an unhandled knex error); the reference answers
+    503 so that a client knows it may retry."""
+    import sqlalchemy.exc
+
+    if not isinstance(err, sqlalchemy.exc.DBAPIError):
+        return False
+    if err.connection_invalidated or isinstance(err, sqlalchemy.exc.InterfaceError):
+        return True
+    if not isinstance(err, sqlalchemy.exc.OperationalError):
+        return False
+    orig = err.orig
+    text = str(orig).lower()
+    if any(marker in text for marker in _SQLITE_BUSY):
+        return True
+    if type(orig).__module__.startswith("psycopg"):
+        state = getattr(orig, "sqlstate", None)
+        return state is None or str(state).startswith(_UNAVAILABLE_SQLSTATES)
+    return False
+
+
 def format_error(err: BaseException) -> tuple[int, dict[str, Any]]:
     """Status and body for a thrown error, in the order ``strapi::errors`` checks them."""
     if isinstance(err, ApplicationError):
         return err.status, error_envelope(err.status, err.name, err.message, err.details)
     if isinstance(err, HttpError) and err.expose:
         return err.status, error_envelope(err.status, err.name, err.message, err.details)
+    if database_unavailable(err):
+        return 503, error_envelope(503, "ServiceUnavailableError", "Service Unavailable",
+                                   {"reason": "the database is unavailable"})
     return 500, error_envelope(500, "InternalServerError", "Internal Server Error")

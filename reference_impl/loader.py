@@ -5,6 +5,7 @@
     src/middlewares/<name>.py                                  ``middleware(config, strapi)`` → global::<name>
     src/policies/<name>.py                                     ``policy(ctx, config, strapi)`` → global::<name>
     src/api/<api>/content-types/<ct>/schema.json               Strapi's own schema format
+    src/components/<category>/<name>.json                      component schemas (Strapi's format)
     src/api/<api>/content-types/<ct>/lifecycles.py             ``beforeCreate(event)``, ...
     src/api/<api>/routes/*.py                                  ``routes`` (a core router or route dicts)
     src/api/<api>/controllers/<name>.py                        ``controller`` → api::<api>.<name>
@@ -24,12 +25,13 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from . import upload
+from .components import Component, load_components, unknown_components
+from .errors import ProjectError
 from .lifecycles import ACTIONS
 from .schema import ContentType
 
-
-class ProjectError(Exception):
-    """The project cannot be loaded: the message names the file or the name at fault."""
+__all__ = ["Project", "ProjectError", "load_config", "load_module", "load_project"]
 
 
 def load_module(path: Path, root: Path) -> ModuleType:
@@ -60,6 +62,7 @@ class Project:
     root: Path
     config: dict[str, Any] = field(default_factory=dict)
     content_types: dict[str, ContentType] = field(default_factory=dict)
+    components: dict[str, Component] = field(default_factory=dict)  # src/components/<category>/<name>.json
     lifecycles: dict[str, dict[str, Any]] = field(default_factory=dict)
     routes: list[tuple[str, Any]] = field(default_factory=list)  # (api name, routes export)
     controllers: dict[str, Any] = field(default_factory=dict)
@@ -101,20 +104,32 @@ def load_project(root: Path) -> Project:
         project.middlewares[f"global::{path.stem}"] = _export(load_module(path, root), "middleware", path)
     for path in _py_files(src / "policies"):
         project.policies[f"global::{path.stem}"] = _export(load_module(path, root), "policy", path)
+    try:
+        project.components = load_components(src / "components")
+    except (ValueError, KeyError) as exc:
+        raise ProjectError(f"src/components: invalid component schema: {exc}") from exc
     api_root = src / "api"
     for api in sorted(p for p in api_root.iterdir() if p.is_dir()) if api_root.is_dir() else []:
         _load_api(project, api.name, api)
+    upload.register(project.content_types)  # the upload plugin's files type, target of media attributes
     _check_relations(project)
     return project
 
 
 def _check_relations(project: Project) -> None:
-    """A relation to a type that does not exist is an error in that type's schema, found now."""
+    """A relation to a type, or a component, that does not exist is an error in the schema naming it, found now."""
     for ct in project.content_types.values():
         for name, attr in ct.relation_attributes().items():
             if attr.get("target") not in project.content_types:
                 schema = f"src/api/{ct.api_name}/content-types/{ct.singular_name}/schema.json"
                 raise ProjectError(f"{schema}: invalid schema: attribute {name}: unknown relation target {attr.get('target')}")
+        for name, uid in unknown_components(ct, project.components):
+            schema = f"src/api/{ct.api_name}/content-types/{ct.singular_name}/schema.json"
+            raise ProjectError(f"{schema}: invalid schema: attribute {name}: unknown component {uid}")
+    for component in project.components.values():
+        for name, uid in unknown_components(component, project.components):
+            raise ProjectError(f"src/components/{component.api_name}/{component.singular_name}.json: invalid schema: "
+                               f"attribute {name}: unknown component {uid}")
 
 
 def _load_api(project: Project, api_name: str, folder: Path) -> None:

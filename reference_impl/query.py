@@ -19,15 +19,20 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .errors import ValidationError
+from .errors import ProjectError, ValidationError
 
 try:  # optional: reads JSON columns several times faster than the standard library
     import orjson
 except ImportError:  # pragma: no cover
     orjson = None  # type: ignore[assignment]
+from . import components as cmps
+from . import i18n
+from .components import Component, build_component_tables
 from .lifecycles import Lifecycles
-from .loader import ProjectError
-from .schema import ContentType, build_tables, link_columns
+from .relations import RelationWrite, order_column
+from .relations import apply as apply_relation
+from .schema import RELATIONAL_TYPES, ContentType, build_tables, link_columns
+from .validation import PARSERS
 from .where import WhereBuilder, cast_value
 
 _connection: contextvars.ContextVar[Connection | None] = contextvars.ContextVar("connection", default=None)
@@ -43,7 +48,9 @@ def iso(value: Any) -> Any:
             return value.isoformat(timespec="milliseconds") + "Z"
         return (f"{value.year:04d}-{value.month:02d}-{value.day:02d}T{value.hour:02d}:{value.minute:02d}:"
                 f"{value.second:02d}.{value.microsecond // 1000:03d}Z")
-    if isinstance(value, (date, time)):
+    if isinstance(value, time):
+        return value.isoformat(timespec="milliseconds")  # Strapi answers times as HH:mm:ss.SSS
+    if isinstance(value, date):
         return value.isoformat()
     return value
 
@@ -238,11 +245,26 @@ def _json_loads(text: str | bytes) -> Any:
     return json.loads(text)
 
 
+def column_value(value: Any) -> Any:
+    """A date/time or big-integer column's value as Strapi answers it: ISO text, or a big integer as text."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return iso(value)
+
+
+def needs_conversion(column: sa.Column[Any]) -> bool:
+    """Whether a column's values go through :func:`column_value`."""
+    return _needs_iso(column)
+
+
 def _needs_iso(column: sa.Column[Any]) -> bool:
-    return isinstance(column.type, (sa.DateTime, sa.Date, sa.Time))
+    # Dates become ISO text; big integers become text too, as Strapi answers them (beyond 2^53 a
+    # JavaScript number would lose digits).
+    return isinstance(column.type, (sa.DateTime, sa.Date, sa.Time, sa.BigInteger))
 
 
 SYNCHRONOUS_ENV = "REFERENCE_SQLITE_SYNCHRONOUS"
+SQLITE_BUSY_TIMEOUT_S = 5.0
 SYNCHRONOUS_LEVELS = ("off", "normal", "full", "extra")
 
 
@@ -268,12 +290,24 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any, synchronous: str = "normal") 
 class Database:
     """``strapi.db``: the engine, the tables, lifecycles and transactions."""
 
-    def __init__(self, url: str, types: dict[str, ContentType]) -> None:
+    def __init__(self, url: str, types: dict[str, ContentType], components: dict[str, Component] | None = None) -> None:
         self.url = url
         self.types = types
+        self.components: dict[str, Component] = components or {}
         self.metadata = sa.MetaData()
+        i18n.prepare(types)
         build_tables(self.metadata, types)
-        self.engine = sa.create_engine(url, json_deserializer=_json_loads)
+        try:
+            build_component_tables(self.metadata, types, self.components)
+        except ValueError as exc:
+            raise ProjectError(f"invalid schema: {exc}") from exc
+        # pool_pre_ping: a connection the server dropped (PostgreSQL restarted) is replaced when it is
+        # checked out, instead of failing a request; SQLite waits SQLITE_BUSY_TIMEOUT_S for a lock
+        # held by another process (better-sqlite3's default, as Strapi's), then the write fails with 503.
+        options: dict[str, Any] = {"pool_pre_ping": True}
+        if url.startswith("sqlite"):
+            options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S}
+        self.engine = sa.create_engine(url, json_deserializer=_json_loads, **options)
         if self.engine.dialect.name == "sqlite":
             level = sqlite_synchronous()
             sa.event.listen(self.engine, "connect", lambda conn, record: _sqlite_pragmas(conn, record, level))
@@ -285,6 +319,7 @@ class Database:
                         column.type.collation = "C"
         self.lifecycles = Lifecycles()
         self.where = WhereBuilder(types)
+        self.where.components = self.components
         self._queries: dict[str, EntityQuery] = {}
         self._idle: list[Connection] = []
         # Shape key → CachedStatement, or None for a shape that cannot be cached (see _shape).
@@ -370,8 +405,13 @@ class Database:
         # reset and checkin cost more than most queries); any other is closed.
         if reusable and len(self._idle) < _IDLE_CONNECTIONS and not conn.invalidated and not conn.closed:
             self._idle.append(conn)
-        else:
-            conn.close()
+            return
+        if conn.invalidated:
+            # A lost connection (server restarted, network cut): the idle ones went with it, and
+            # the next transactions must not fail on them one by one. The pool pings what it hands out.
+            while self._idle:
+                self._idle.pop().close()
+        conn.close()
 
     def on_commit(self, callback: Callable[[], Any]) -> None:
         callbacks = _on_commit.get()
@@ -426,7 +466,10 @@ class Transaction:
                     conn.rollback()
                     raise
             else:
-                conn.rollback()
+                try:
+                    conn.rollback()
+                except Exception:  # noqa: BLE001 - a lost connection: the original error says why
+                    conn.invalidate()
         finally:
             _connection.reset(self.token)
             _on_commit.reset(self.cb_token)
@@ -513,7 +556,7 @@ class EntityQuery:
             values = list(row)
             for i in dated:
                 if values[i] is not None:
-                    values[i] = iso(values[i])
+                    values[i] = column_value(values[i])
             entries.append(dict(zip(attrs, values, strict=True)))
         return entries
 
@@ -570,12 +613,15 @@ class EntityQuery:
         relations: dict[str, Any] = {}
         for name, value in data.items():
             attr = self.ct.attributes.get(name)
-            if attr is not None and attr.get("type") == "relation":
+            if attr is not None and attr.get("type") in RELATIONAL_TYPES:
                 relations[name] = value
             elif name in self.ct.columns and name != "id":
                 kind = attr["type"] if attr else ("string" if name == "documentId" else "datetime")
                 if kind in ("json", "blocks"):
                     values[self.ct.columns[name]] = value
+                elif kind in PARSERS and value is not None:
+                    # Strapi's Query Engine parses dates and times itself, with its own messages.
+                    values[self.ct.columns[name]] = PARSERS[kind](value)
                 else:
                     cast = cast_value(kind, value)
                     if kind in ("integer", "biginteger") and isinstance(cast, float):
@@ -583,16 +629,16 @@ class EntityQuery:
                     values[self.ct.columns[name]] = cast
         return values, relations
 
-    def _write_links(self, conn: Connection, row_id: int, relations: dict[str, Any], replace: bool) -> None:
-        for name, target_ids in relations.items():
-            link = self.ct.links[name]
-            own_col, target_col = link_columns(self.ct, name)
-            if replace:
-                conn.execute(sa.delete(link).where(link.c[own_col] == row_id))
-            ids = target_ids if isinstance(target_ids, list) else [target_ids]
-            rows = [{own_col: row_id, target_col: tid, "ord": i + 1} for i, tid in enumerate(ids) if tid is not None]
-            if rows:
-                conn.execute(sa.insert(link), rows)
+    def _component_values(self, data: dict[str, Any]) -> dict[str, Any]:
+        return {k: v for k, v in data.items() if self.ct.attributes.get(k, {}).get("type") in cmps.COMPONENT_TYPES}
+
+    def _write_links(self, conn: Connection, row_id: int, values: dict[str, Any]) -> None:
+        """Relation values: :class:`~.relations.RelationWrite` from the Document Service, or row ids
+        (one, or a list) from internal copies, which set the relation."""
+        for name, value in values.items():
+            if not isinstance(value, RelationWrite):
+                value = RelationWrite(set=[v for v in (value if isinstance(value, list) else [value]) if v is not None])
+            apply_relation(conn, self.ct, name, row_id, value)
 
     async def _create(self, params: dict[str, Any]) -> Any:
         values, relations = self._row_values(params.get("data") or {})
@@ -602,7 +648,8 @@ class EntityQuery:
             inserted = result.inserted_primary_key
             assert inserted is not None
             row_id = inserted[0]
-            self._write_links(conn, row_id, relations, replace=False)
+            self._write_links(conn, row_id, relations)
+            cmps.write(conn, self.db, self.ct, row_id, self._component_values(params.get("data") or {}))
         # Strapi's entity manager reads the row back: a nested findOne with its own hooks.
         return await self.findOne({"where": {"id": row_id}, "select": params.get("select"),
                                    "populate": params.get("populate"), "status": params.get("status")})
@@ -615,7 +662,8 @@ class EntityQuery:
         with self.db.connection() as conn:
             if values:
                 conn.execute(sa.update(self.table).where(self.table.c.id == existing["id"]).values(**values))
-            self._write_links(conn, existing["id"], relations, replace=True)
+            self._write_links(conn, existing["id"], relations)
+            cmps.write(conn, self.db, self.ct, existing["id"], self._component_values(params.get("data") or {}))
         return await self.findOne({"where": {"id": existing["id"]}, "select": params.get("select"),
                                    "populate": params.get("populate"), "status": params.get("status")})
 
@@ -642,9 +690,25 @@ class EntityQuery:
             link = self.ct.links[name]
             own_col, _ = link_columns(self.ct, name)
             conn.execute(sa.delete(link).where(link.c[own_col].in_(ids)))
+        cmps.delete(conn, self.db, self.ct, ids)
         conn.execute(sa.delete(self.table).where(self.table.c.id.in_(ids)))
 
     # -- populate ----------------------------------------------------------------------------------
+    def _populate_count(self, conn: Connection, target: ContentType, rows: list[dict[str, Any]], name: str,
+                        link: Any, own_col: str, target_col: str, where: Any) -> None:
+        """``populate[name][count]=true``: each row's relation becomes ``{"count": n}`` (its filters apply)."""
+        assert target.table is not None
+        stmt = (
+            sa.select(link.c[own_col], sa.func.count())
+            .select_from(link.join(target.table, link.c[target_col] == target.table.c.id))
+            .where(link.c[own_col].in_([r["id"] for r in rows]))
+            .where(self.db.where.build(target, target.table, where))
+            .group_by(link.c[own_col])
+        )
+        counts = {owner: int(n) for owner, n in conn.execute(stmt)}
+        for row in rows:
+            row[name] = {"count": counts.get(row["id"], 0)}
+
     def _populate(self, conn: Connection, ct: ContentType, rows: list[dict[str, Any]], populate: Any, status: Any) -> None:
         """Attach related entries to ``rows``; ``populate`` maps attribute → True or nested params."""
         if not rows:
@@ -652,6 +716,12 @@ class EntityQuery:
         ids = [r["id"] for r in rows]
         for name, sub in populate.items():
             attr = ct.attributes[name]
+            if attr.get("type") in cmps.COMPONENT_TYPES:
+                cmps.populate(conn, self.db, ct, rows, name, sub)
+                continue
+            if name == i18n.LOCALIZATIONS and i18n.is_localized(ct):
+                i18n.populate_localizations(conn, self.db.query(ct.uid), rows, sub, status)
+                continue
             target = self.db.types[attr["target"]]
             assert target.table is not None
             link = ct.links[name]
@@ -667,7 +737,8 @@ class EntityQuery:
 
             def build(sentinels: list[Any] | None, target: ContentType = target, link: Any = link,
                       own_col: str = own_col, target_col: str = target_col, query: EntityQuery = query,
-                      select: Any = select, where: Any = where) -> Any:
+                      select: Any = select, where: Any = where,
+                      order_col: str = order_column(attr)) -> Any:
                 assert target.table is not None
                 conditions = where if sentinels is None else _with_sentinels(where, sentinels)
                 return (
@@ -676,9 +747,12 @@ class EntityQuery:
                     # The owners' ids are bound at execution (an expanding IN), so the statement is reused.
                     .where(link.c[own_col].in_(sa.bindparam("_owner_ids", expanding=True)))
                     .where(self.db.where.build(target, target.table, conditions))
-                    .order_by(link.c.ord, target.table.c.id)
+                    .order_by(link.c[order_col], link.c.id)
                 )
 
+            if sub.get("count"):
+                self._populate_count(conn, target, rows, name, link, own_col, target_col, where)
+                continue
             key, leaves = self._shape_key("populate", where, ct.uid, name, select)
             stmt, bound = self.db.cached(key, leaves, build)
             grouped: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}

@@ -7,11 +7,14 @@ controller's ``transformResponse``, for the attribute types this implementation 
 
 from __future__ import annotations
 
+import json
 import math
+from collections.abc import Mapping
 from typing import Any
 
 from .errors import PaginationError, ValidationError
 from .schema import ContentType
+from .validation import js_number, to_number
 from .where import OPERATORS
 
 STRICT_QUERY_KEYS = frozenset(
@@ -40,6 +43,14 @@ MAX_STRING_LENGTH = 255
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 MAX_SAFE_INTEGER = 2**53 - 1
 FALSE_VALUES = ("f", "0", "false", False)
+
+
+# Attribute types ``populate`` accepts.
+POPULATABLE = ("relation", "media", "component", "dynamiczone")
+
+
+def _populatable_names(ct: ContentType) -> list[str]:
+    return [name for name, attr in ct.attributes.items() if attr.get("type") in POPULATABLE]
 
 
 def _invalid(key: str, path: str | None, source: str, param: str | None = None) -> ValidationError:
@@ -91,6 +102,14 @@ class RestParams:
         self.max_limit = int(max_limit) if max_limit is not None else None
         self.with_count = bool(rest_config.get("withCount", True))
         self.strict = bool(rest_config.get("strictParams", False))
+        self.components: Mapping[str, ContentType] = {}  # uid → component schema (reference_impl.components)
+
+    def _target(self, ct: ContentType, name: str) -> ContentType:
+        """What a populatable attribute leads to: a relation's target, or a component's schema."""
+        attr = ct.attributes[name]
+        if attr.get("type") == "component":
+            return self.components[attr["component"]]
+        return self.types[attr["target"]]
 
     # -- validation ---------------------------------------------------------------------------------
     def validate_query(self, ct: ContentType, query: dict[str, Any]) -> None:
@@ -130,11 +149,12 @@ class RestParams:
                     self._validate_filters(ct, value, here)
             elif key in ct.readable_fields():
                 self._validate_operators(value, here)
-            elif ct.attributes.get(key, {}).get("type") == "relation" and not ct.is_private(key):
-                target = self.types[ct.attributes[key]["target"]]
+            elif ct.attributes.get(key, {}).get("type") in ("relation", "component") and not ct.is_private(key):
+                target = self._target(ct, key)
                 if isinstance(value, dict):
                     self._validate_filters(target, value, here)
-            elif ct.is_private(key):
+            elif ct.is_private(key) or ct.attributes.get(key, {}).get("type") == "dynamiczone":
+                # A dynamic zone cannot be filtered on: Strapi names its path, as for a private field.
                 raise _invalid(key, ".".join(here), "query", "filters")
             else:
                 raise _invalid(key, _parent(path), "query", "filters")
@@ -162,14 +182,18 @@ class RestParams:
             for name in _as_list(populate):
                 if name == "*":
                     continue
-                if ct.attributes.get(name, {}).get("type") != "relation":
+                if ct.attributes.get(name, {}).get("type") not in POPULATABLE:
                     raise _invalid(name, ".".join([*path, name]), "query", "populate")
             return
         if isinstance(populate, dict):
             for name, sub in populate.items():
-                if ct.attributes.get(name, {}).get("type") != "relation":
+                kind = ct.attributes.get(name, {}).get("type")
+                if kind not in POPULATABLE:
                     raise _invalid(name, ".".join([*path, name]), "query", "populate")
-                target = self.types[ct.attributes[name]["target"]]
+                if kind == "dynamiczone":
+                    self._validate_fragments(ct, name, sub, path)
+                    continue
+                target = self._target(ct, name)
                 if isinstance(sub, dict):
                     if "populate" in sub:
                         self._validate_populate(target, sub["populate"], [*path, name])
@@ -180,7 +204,23 @@ class RestParams:
                     if "filters" in sub:
                         self._validate_filters(target, sub["filters"], [*path, name])
 
-    def validate_input(self, ct: ContentType, data: dict[str, Any]) -> None:
+    def _validate_fragments(self, ct: ContentType, name: str, sub: Any, path: list[str]) -> None:
+        """A dynamic zone is populated whole, with ``populate``, or per component with ``on``."""
+        if isinstance(sub, dict) and ("on" in sub or "populate" in sub):
+            # A fragment for a component the zone does not hold selects nothing (Strapi answers 200).
+            for uid, fragment in (sub.get("on") or {}).items() if isinstance(sub.get("on"), dict) else []:
+                if uid in self.components and isinstance(fragment, dict) and "populate" in fragment:
+                    self._validate_populate(self.components[uid], fragment["populate"], [*path, name, "on", uid])
+            return
+        if sub in (True, "true"):
+            return
+        found = json.dumps(sub) if isinstance(sub, (dict, list)) else f'"{sub}"'
+        raise ValidationError(f"Invalid nested populate for {ct.singular_name}.{name} ({ct.uid}). "
+                              f'Expected a fragment ("on") or "count" but found {found}')
+
+    def validate_input(self, ct: ContentType, data: Any) -> None:
+        if not isinstance(data, dict):
+            return  # an array: the entity validator refuses it (reference_impl/validation.py)
         for key in data:
             if key in ("id", "documentId"):
                 raise ValidationError(f"Invalid key {key}", {"key": key, "source": "body"})
@@ -228,25 +268,41 @@ class RestParams:
     def populate_params(self, ct: ContentType, populate: Any) -> dict[str, Any]:
         """REST ``populate`` → Query Engine populate: attribute → True or nested query params."""
         if populate in ("*", True, "true"):
-            return {name: True for name in ct.relation_attributes()}
+            return {name: True for name in _populatable_names(ct)}
         if isinstance(populate, (str, list)):
             names = _as_list(populate)
             if "*" in names:
-                return {name: True for name in ct.relation_attributes()}
+                return {name: True for name in _populatable_names(ct)}
             return {name: True for name in self._populatable(ct, names)}
         out: dict[str, Any] = {}
         for name, sub in (populate or {}).items():
             self._populatable(ct, [name])
-            target = self.types[ct.attributes[name]["target"]]
+            if ct.attributes[name].get("type") == "dynamiczone":
+                out[name] = self._fragments(ct, name, sub)
+                continue
+            target = self._target(ct, name)
             out[name] = self.to_query_params(target, sub) if isinstance(sub, dict) else True
+            if isinstance(sub, dict) and sub.get("count") in TRUE_VALUES:
+                out[name] = {**out[name], "count": True}  # the relation answers {"count": n}
         return out
+
+    def _fragments(self, ct: ContentType, name: str, sub: Any) -> Any:
+        """A dynamic zone's populate: ``{"on": {uid: params}}``, or params for every component."""
+        if not isinstance(sub, dict):
+            return True
+        if isinstance(sub.get("on"), dict):
+            return {"on": {uid: self.to_query_params(self.components[uid], f) if isinstance(f, dict) else True
+                           for uid, f in sub["on"].items() if uid in self.components}}
+        inner = {k: v for k, v in sub.items() if k == "populate"}
+        return {"on": {uid: self.to_query_params(self.components[uid], inner)
+                       for uid in ct.attributes[name].get("components", []) if uid in self.components}}
 
     @staticmethod
     def _populatable(ct: ContentType, names: list[Any]) -> list[Any]:
         # Reached without validate_query too (single-type writes pass the raw query, as Strapi's do):
         # a name that is no relation is the client's mistake, not a crash of the query engine.
         for name in names:
-            if ct.attributes.get(name, {}).get("type") != "relation":
+            if ct.attributes.get(name, {}).get("type") not in POPULATABLE:
                 raise _invalid(str(name), str(name), "query", "populate")
         return names
 
@@ -294,22 +350,43 @@ class RestParams:
             if name in raw:
                 self._bounded(raw[name], name)
         if offset:
-            start = max(0, self._int(raw.get("start", 0), "start"))
-            limit = self._int(raw.get("limit", self.default_limit), "limit")
-            if limit == -1:
-                limit = self.max_limit if self.max_limit is not None else -1
-            else:
-                limit = max(1, limit)
-                if self.max_limit is not None:
-                    limit = min(limit, self.max_limit)
+            start = self._position(to_number(raw.get("start", 0)))
+            limit = self._limit(self._size(raw.get("limit", self.default_limit)))
             return {"start": start, "limit": limit}, False, with_count
-        page = max(1, self._int(raw.get("page", 1), "page"))
-        size = max(1, self._int(raw.get("pageSize", self.default_limit), "pageSize"))
-        if self.max_limit is not None:
-            size = min(size, self.max_limit)
+        raw_size = self._size(raw.get("pageSize", self.default_limit))
+        page = to_number(raw.get("page", 1))
+        page = max(1, page) if not math.isnan(page) else page
+        # Strapi turns the page into an offset first (checked before the size): a page that is no
+        # integer shows as that offset in the message.
+        start = self._position((page - 1) * raw_size)
+        size = self._limit(raw_size)
+        page = start // size + 1
         if (page - 1) * size > MAX_SAFE_INTEGER:
             raise PaginationError(f"Invalid pagination: page {page} of {size} entries is beyond the last possible entry")
         return {"page": page, "pageSize": size}, True, with_count
+
+    def _size(self, value: Any) -> float | int:
+        """A page size or limit as Strapi reads it: no number at all is the maximum (``maxLimit``),
+        anything below 1 (``-1`` included) is 1, anything above ``maxLimit`` is ``maxLimit``.
+        A fraction stays as it is: ``_limit`` refuses it once the offset is checked."""
+        number = to_number(value)
+        if math.isnan(number):
+            return self.max_limit if self.max_limit is not None else number
+        number = max(1, number)
+        return min(number, self.max_limit) if self.max_limit is not None else number
+
+    @staticmethod
+    def _limit(number: float | int) -> int:
+        if math.isnan(number) or not float(number).is_integer():
+            raise ValidationError(f"convertLimitQueryParams expected a positive integer got {js_number(number)}")
+        return int(number)
+
+    @staticmethod
+    def _position(number: float | int) -> int:
+        """An offset: an integer (negative ones count from 0), anything else a 400."""
+        if math.isnan(number) or not float(number).is_integer():
+            raise ValidationError(f"convertStartQueryParams expected a positive integer got {js_number(number)}")
+        return max(0, int(number))
 
     @staticmethod
     def _bounded(value: Any, name: str) -> None:
@@ -318,16 +395,9 @@ class RestParams:
         try:
             number = int(str(value))
         except ValueError:
-            return  # not an integer: _int says so, as Strapi does
+            return  # not an integer: _size and _position say so, as Strapi does
         if abs(number) > MAX_SAFE_INTEGER:
             raise PaginationError(f"Invalid pagination: {name} must be at most {MAX_SAFE_INTEGER}")
-
-    @staticmethod
-    def _int(value: Any, name: str) -> int:
-        try:
-            return int(str(value))
-        except ValueError as exc:
-            raise ValidationError(f"convertStartQueryParams expected a positive integer got {value!r}") from exc
 
     @staticmethod
     def pagination_meta(info: dict[str, Any], paged: bool, total: int | None) -> dict[str, Any]:

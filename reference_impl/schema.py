@@ -36,6 +36,9 @@ SCALAR_TYPES = {
     "blocks",
 }
 SYSTEM_FIELDS = ("id", "documentId", "createdAt", "updatedAt", "publishedAt")
+# Kinds stored in link tables: a media attribute is a one-way relation to the upload plugin's files
+# (``reference_impl.upload`` gives it its target and cardinality when the project loads).
+RELATIONAL_TYPES = ("relation", "media")
 
 
 def snake(name: str) -> str:
@@ -88,6 +91,7 @@ class ContentType:
     draft_and_publish: bool
     attributes: dict[str, dict[str, Any]]
     options: dict[str, Any] = field(default_factory=dict)
+    plugin_options: dict[str, Any] = field(default_factory=dict)  # pluginOptions (i18n: see reference_impl.i18n)
     table: sa.Table | None = None
     links: dict[str, sa.Table] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)
@@ -109,6 +113,7 @@ class ContentType:
             draft_and_publish=bool(options.get("draftAndPublish", False)),
             attributes=raw.get("attributes", {}),
             options=options,
+            plugin_options=raw.get("pluginOptions") or {},
         )
 
     @property
@@ -119,7 +124,7 @@ class ContentType:
         return {k: v for k, v in self.attributes.items() if v.get("type") in SCALAR_TYPES}
 
     def relation_attributes(self) -> dict[str, dict[str, Any]]:
-        return {k: v for k, v in self.attributes.items() if v.get("type") == "relation"}
+        return {k: v for k, v in self.attributes.items() if v.get("type") in RELATIONAL_TYPES}
 
     @cached_property
     def private_fields(self) -> frozenset[str]:
@@ -129,7 +134,7 @@ class ContentType:
     @cached_property
     def relation_targets(self) -> dict[str, str]:
         """Relation attribute → target uid (read for every entry a response sanitizes)."""
-        return {k: v["target"] for k, v in self.attributes.items() if v.get("type") == "relation"}
+        return {k: v["target"] for k, v in self.attributes.items() if v.get("type") in RELATIONAL_TYPES}
 
     def is_private(self, name: str) -> bool:
         return name in self.private_fields
@@ -173,6 +178,8 @@ def build_tables(metadata: sa.MetaData, types: dict[str, ContentType]) -> None:
                 sa.Column(own_col, sa.Integer, index=True),
                 sa.Column(target_col, sa.Integer, index=True),
                 sa.Column("ord", sa.Float),
+                # The owner's position in the target's list (the inverse side of a bidirectional relation).
+                sa.Column("inv_ord", sa.Float),
             )
             ct.links[name] = link
     for ct in types.values():
@@ -186,7 +193,7 @@ def link_columns(ct: ContentType, attr_name: str) -> tuple[str, str]:
     """For relation ``attr_name`` of ``ct``: (column holding ct's row id, column holding the target row id)."""
     attr = ct.attributes[attr_name]
     link = ct.links[attr_name]
-    cols = [c.name for c in link.columns if c.name not in ("id", "ord")]
+    cols = [c.name for c in link.columns if c.name not in ("id", "ord", "inv_ord")]
     if attr.get("mappedBy"):
         return cols[1], cols[0]
     return cols[0], cols[1]

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .layers import DocumentActions
     from .strapi import Strapi
 
 PAGINATION_KEYS = ("pagination", "page", "pageSize", "start", "limit")
@@ -25,7 +26,7 @@ class CoreService:
     def get_fetch_params(self, params: dict[str, Any] | None = None) -> dict[str, Any]:
         return {"status": "published", **(params or {})}
 
-    def _documents(self) -> Any:
+    def _documents(self) -> DocumentActions:
         return self.strapi.documents(self.uid)
 
     async def find(self, params: dict[str, Any] | None = None) -> Any:
@@ -41,7 +42,7 @@ class CoreService:
         total = await self._documents().count(fetch) if with_count else None
         return {"results": results, "pagination": rest.pagination_meta(info, paged, total)}
 
-    async def findOne(self, document_id: str, params: dict[str, Any] | None = None) -> Any:  # noqa: N802
+    async def findOne(self, document_id: str | None, params: dict[str, Any] | None = None) -> Any:  # noqa: N802
         return await self._documents().findOne({**self.get_fetch_params(params), "documentId": document_id})
 
     async def create(self, params: dict[str, Any] | None = None) -> Any:

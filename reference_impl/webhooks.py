@@ -1,15 +1,24 @@
 """Events and webhooks: ``entry.*`` events from the Document Service, posted to every enabled
 webhook subscribed to them, with Strapi's payload ``{event, createdAt, model, uid, entry}`` and the
-``X-Strapi-Event`` header.  Deliveries run as background tasks after the commit, so they never
-delay the response, one after the other in the order of their events (a receiver sees
-``entry.create`` before the ``entry.publish`` that follows it); failures are logged, not retried.
+``X-Strapi-Event`` header.
+
+Deliveries run as background tasks after the commit, so they never delay the response. They run
+concurrently, as Strapi's runner does (a worker queue, 5 at a time): up to ``concurrency`` at once
+per webhook URL, so one slow receiver neither delays another nor holds a queue of every other
+delivery behind it. Deliveries of the same document to the same URL keep their order (a receiver
+sees ``entry.create`` before the ``entry.publish`` that follows it). The backlog is bounded: past
+``max_pending`` deliveries not yet finished, a new one is dropped and logged (Strapi's queue has no
+bound; an unbounded one grows without end behind a receiver that never answers). Failures are
+logged, not retried.
 """
 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -50,16 +59,50 @@ class Webhook:
     is_enabled: bool = True
 
 
+MAX_PENDING_ENV = "REFERENCE_WEBHOOK_MAX_PENDING"
+DEFAULT_MAX_PENDING = 10_000
+DEFAULT_CONCURRENCY = 8
+SHUTDOWN_GRACE_S = 3.0
+
+
+def _max_pending() -> int:
+    raw = os.environ.get(MAX_PENDING_ENV, "")
+    try:
+        return max(1, int(raw)) if raw.strip() else DEFAULT_MAX_PENDING
+    except ValueError:
+        log.warning("%s=%r is not an integer: using %d", MAX_PENDING_ENV, raw, DEFAULT_MAX_PENDING)
+        return DEFAULT_MAX_PENDING
+
+
+@dataclass
+class DeliveryStats:
+    """What happened to the deliveries since start-up (read by tests and benchmarks)."""
+
+    queued: int = 0
+    delivered: int = 0  # the receiver answered (any status)
+    failed: int = 0  # no answer: refused, timed out, reset
+    rejected: int = 0  # answered with a status >= 400
+    dropped: int = 0  # not queued: the backlog was full
+    max_pending: int = 0  # the largest backlog seen
+
+
 class WebhookRunner:
     """Posts events to webhooks; ``default_headers`` come from the server config."""
 
-    def __init__(self, default_headers: dict[str, str] | None = None, timeout_s: float = 10.0) -> None:
+    def __init__(self, default_headers: dict[str, str] | None = None, timeout_s: float = 10.0,
+                 max_pending: int | None = None, concurrency: int = DEFAULT_CONCURRENCY) -> None:
         self.default_headers = default_headers or {}
         self.webhooks: list[Webhook] = []
         self.timeout_s = timeout_s
+        self.max_pending = max_pending if max_pending is not None else _max_pending()
+        self.concurrency = concurrency
+        self.stats = DeliveryStats()
         self._client: httpx.AsyncClient | None = None
+        self._plain: httpx.AsyncClient | None = None
         self._tasks: set[asyncio.Task[None]] = set()
-        self._last: asyncio.Task[None] | None = None
+        # (url, documentId) -> the latest delivery for it: the next one waits for it.
+        self._last: dict[tuple[str, Any], asyncio.Task[None]] = {}
+        self._slots: dict[str, asyncio.Semaphore] = {}
 
     def create_webhook(self, name: str, url: str, events: list[str], headers: dict[str, str] | None = None,
                        is_enabled: bool = True) -> Webhook:
@@ -72,6 +115,10 @@ class WebhookRunner:
         self.webhooks.append(hook)
         return hook
 
+    @property
+    def pending(self) -> int:
+        return len(self._tasks)
+
     def __call__(self, event: str, info: dict[str, Any]) -> None:
         targets = [w for w in self.webhooks if w.is_enabled and event in w.events]
         if not targets:
@@ -82,32 +129,74 @@ class WebhookRunner:
             loop = asyncio.get_running_loop()
         except RuntimeError:
             return
+        entry = info.get("entry")
+        document = entry.get("documentId") if isinstance(entry, dict) else None
         for hook in targets:
+            if len(self._tasks) >= self.max_pending:
+                self.stats.dropped += 1
+                log.warning("webhook backlog full (%d deliveries pending): %s to %s dropped",
+                            len(self._tasks), event, hook.url)
+                continue
             headers = {**self.default_headers, **hook.headers, "X-Strapi-Event": event, "Content-Type": "application/json"}
-            task = loop.create_task(self._post_after(self._last, hook.url, body, headers))
-            self._last = task
+            key = (hook.url, document)
+            task = loop.create_task(self._deliver(self._last.get(key), hook.url, event, body, headers))
+            self._last[key] = task
             self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self.stats.queued += 1
+            self.stats.max_pending = max(self.stats.max_pending, len(self._tasks))
+            task.add_done_callback(functools.partial(self._done, key=key))
 
-    async def _post_after(self, previous: asyncio.Task[None] | None, url: str, body: str,
-                          headers: dict[str, str]) -> None:
-        # Concurrent posts could reach a receiver in any order: wait for the previous delivery.
+    def _done(self, task: asyncio.Task[None], *, key: tuple[str, Any]) -> None:
+        self._tasks.discard(task)
+        if self._last.get(key) is task:
+            del self._last[key]
+
+    async def _deliver(self, previous: asyncio.Task[None] | None, url: str, event: str, body: str,
+                       headers: dict[str, str]) -> None:
         if previous is not None and not previous.done():
-            await asyncio.wait([previous])
-        await self._post(url, body, headers)
+            await asyncio.wait([previous])  # the same document's earlier event goes first
+        slots = self._slots.get(url)
+        if slots is None:
+            slots = self._slots[url] = asyncio.Semaphore(self.concurrency)
+        async with slots:
+            await self._post(url, event, body, headers)
 
-    async def _post(self, url: str, body: str, headers: dict[str, str]) -> None:
-        if self._client is None:
-            self._client = httpx.AsyncClient(timeout=self.timeout_s)
+    async def _post(self, url: str, event: str, body: str, headers: dict[str, str]) -> None:
+        if url.startswith("https://"):
+            if self._client is None:
+                self._client = httpx.AsyncClient(timeout=self.timeout_s,
+                                                 limits=httpx.Limits(max_connections=None, max_keepalive_connections=32))
+            client = self._client
+        else:  # plain HTTP: no TLS context (loading the CA bundle took 0.1-0.7 s before the first delivery)
+            if self._plain is None:
+                self._plain = httpx.AsyncClient(timeout=self.timeout_s, verify=False,
+                                                limits=httpx.Limits(max_connections=None, max_keepalive_connections=32))
+            client = self._plain
         try:
-            await self._client.post(url, content=body, headers=headers)
+            response = await client.post(url, content=body, headers=headers)
         except httpx.HTTPError as exc:
-            log.warning("webhook %s failed: %s", url, exc)
+            self.stats.failed += 1
+            log.warning("webhook %s to %s failed: %s: %s", event, url, type(exc).__name__, exc)
+            return
+        self.stats.delivered += 1
+        if response.status_code >= 400:
+            self.stats.rejected += 1
+            log.warning("webhook %s to %s answered %d", event, url, response.status_code)
 
     async def aclose(self) -> None:
+        # Deliveries in flight get SHUTDOWN_GRACE_S to finish; what is left then (a receiver that never
+        # answers, a long backlog) is cancelled and counted as dropped, so that stopping is bounded.
         if self._tasks:
-            await asyncio.gather(*self._tasks, return_exceptions=True)
-        if self._client is not None:
-            await self._client.aclose()
-            self._client = None
-        self._last = None
+            _, left = await asyncio.wait(set(self._tasks), timeout=min(self.timeout_s, SHUTDOWN_GRACE_S))
+            for task in left:
+                task.cancel()
+            if left:
+                self.stats.dropped += len(left)
+                log.warning("webhooks: %d deliveries still pending at shutdown were dropped", len(left))
+                await asyncio.gather(*left, return_exceptions=True)
+        for client in (self._client, self._plain):
+            if client is not None:
+                await client.aclose()
+        self._client = self._plain = None
+        self._last.clear()
+        self._slots.clear()

@@ -8,6 +8,7 @@ so that a match on several related rows never duplicates the parent row.
 from __future__ import annotations
 
 import reprlib
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from sqlalchemy.sql.elements import Grouping
 
 from .errors import ValidationError
 from .schema import ContentType, link_columns
+from .validation import parse_time
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement
@@ -101,6 +103,8 @@ def cast_value(attr_type: str, value: Any) -> Any:
             raise ValueError(value)
         if attr_type in ("datetime", "timestamp"):
             return parse_datetime(value)
+        if attr_type == "time":
+            return parse_time(value)
         if attr_type == "date":
             return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
     except (TypeError, ValueError, OverflowError) as exc:
@@ -179,6 +183,7 @@ class WhereBuilder:
 
     def __init__(self, types: dict[str, ContentType]) -> None:
         self.types = types
+        self.components: Mapping[str, ContentType] = {}  # set by the Database (reference_impl.components)
 
     def build(self, ct: ContentType, table: Any, where: Any) -> ColumnElement[bool]:
         if not where:
@@ -201,6 +206,8 @@ class WhereBuilder:
                 clauses.append(self._attribute(table.c[ct.columns[key]], attr_type, value))
             elif ct.attributes.get(key, {}).get("type") == "relation":
                 clauses.append(self._relation(ct, table, key, value))
+            elif ct.attributes.get(key, {}).get("type") == "component":
+                clauses.append(self._component(ct, table, key, value))
             else:
                 raise ValidationError(f"Invalid key {key}")
         return _all(clauses)
@@ -218,6 +225,22 @@ class WhereBuilder:
             .select_from(link.join(alias, link.c[target_col] == alias.c.id))
             .where(link.c[own_col] == table.c.id)
             .where(self.build(target, alias, value))
+        )
+        return sa.exists(sub)
+
+    def _component(self, ct: ContentType, table: Any, key: str, value: Any) -> ColumnElement[bool]:
+        """A condition on a component: an ``EXISTS`` over the owner's ``_cmps`` join table."""
+        component = self.components[ct.attributes[key]["component"]]
+        join = ct.links["__cmps"]
+        assert component.table is not None
+        alias = component.table.alias()
+        if not isinstance(value, dict):
+            value = {"id": value}
+        sub = (
+            sa.select(sa.literal(1))
+            .select_from(join.join(alias, join.c.cmp_id == alias.c.id))
+            .where(join.c.entity_id == table.c.id, join.c.field == key)
+            .where(self.build(component, alias, value))
         )
         return sa.exists(sub)
 

@@ -64,8 +64,10 @@ def test_a_conformant_run_exits_0_and_writes_the_report_contract(tmp_path: Path)
     assert scenario["feature"].endswith("features/ok.feature")
     assert "id:ZZ-001" in scenario["tags"] and scenario["duration_s"] >= 0
     junit = ET.parse(reports / "junit.xml").getroot()
-    assert junit.find(".//testcase").get("name").startswith("ZZ-001 ")
-    props = [(p.get("name"), p.get("value")) for p in junit.find(".//properties")]
+    case, properties = junit.find(".//testcase"), junit.find(".//properties")
+    assert case is not None and properties is not None
+    assert (case.get("name") or "").startswith("ZZ-001 ")
+    props = [(p.get("name"), p.get("value")) for p in properties]
     assert props[0] == ("verdict", "conformant") and props[1][0] == "verdict-line"
     assert ("coverage-checked", "1") in props and ("profile", "full") in props
     html = (reports / "report.html").read_text(encoding="utf-8")

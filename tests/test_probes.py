@@ -177,7 +177,8 @@ def test_worker_runs_of_the_reference_are_probed_before_the_workers_start(monkey
     from conformance.targets.launch import launch
 
     args = SimpleNamespace(target="reference", workers="2", database=None, capability=None)
-    assert launch(args).pytest_options == ["--target", "reference"]
+    options = launch(args).pytest_options
+    assert options[:2] == ["--target", "reference"] and options[2].startswith("--probed="), options
     monkeypatch.setattr(fixture_probe, "mark", lambda *a, **k: None)
     with pytest.raises(TargetError, match=r"trace \(GET /api/conformance/info answered 200 with the header ''"):
         launch(args)

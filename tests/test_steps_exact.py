@@ -15,7 +15,7 @@ from conformance.targets.base import TargetInfo
 from conformance.world import World
 
 BASE = "http://target.test"
-NOT_FOUND = {"data": None, "error": {"status": 404, "name": "NotFoundError", "message": "Not Found", "details": {}}}
+NOT_FOUND: dict[str, Any] = {"data": None, "error": {"status": 404, "name": "NotFoundError", "message": "Not Found", "details": {}}}
 
 
 def _answer(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> World:
@@ -94,7 +94,7 @@ def test_error_is_rejects_anything_beside_the_envelope(body: dict[str, Any], why
 
 
 def test_error_with_any_message_still_checks_the_envelope() -> None:
-    body = {"data": None, "error": {"status": 400, "name": "SyntaxError", "message": "Unexpected end"}}
+    body: dict[str, Any] = {"data": None, "error": {"status": 400, "name": "SyntaxError", "message": "Unexpected end"}}
     error_is_any(_answer(body, 400), "400")
     with pytest.raises(ConformanceFailure, match="stack"):
         error_is_any(_answer({**body, "error": {**body["error"], "stack": "x"}}, 400), "400")

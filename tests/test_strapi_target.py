@@ -154,9 +154,13 @@ def test_write_project_without_install_is_a_target_error(tmp_path: Path) -> None
 
 
 def test_template_middlewares_match_the_reference_list() -> None:
+    """Strapi's defaults, spelled out in the template, are the reference's own default list (the
+    fixture's entries around them come from fixture.json: tests/test_fixture_parity.py runs both)."""
+    from reference_impl.middlewares import DEFAULT_ORDER
+
     text = (TEMPLATE / "config" / "middlewares.js").read_text()
     reference = runpy.run_path(str(REFERENCE / "config" / "middlewares.py"))["config"]
-    assert re.findall(r"^\s*'([^']+)',$", text, re.M) == reference
+    assert re.findall(r"^\s*'([^']+)',$", text, re.M) == DEFAULT_ORDER == reference[1:-2]
 
 
 def test_template_api_config_is_the_generated_default() -> None:
@@ -188,12 +192,15 @@ def test_fixture_json_keeps_the_python_names() -> None:
         [f"api::{t}.{t}.{a}" for t in ("article", "author") for a in ("find", "findOne", "create", "update", "delete")]
         + ["api::tag.tag.find", "api::tag.tag.findOne"]
         + [f"api::homepage.homepage.{a}" for a in ("find", "update", "delete")]
+        + [f"api::{t}.{t}.{a}" for t in ("page", "guide", "team", "player")
+           for a in ("find", "findOne", "create", "update", "delete")]
+        + [f"api::product.product.{a}" for a in ("find", "findOne", "create", "update", "delete")]
         + ["api::conformance.conformance.whoami"]
     )
     assert expected_public == fixture.PUBLIC_ACTIONS
     assert fixture.PROTOCOL_VERSION == "1"
     assert fixture.INSTRUMENTED_UID == "api::article.article"
-    assert "trace" in fixture.CAPABILITIES and len(fixture.CAPABILITIES) == 9
+    assert "trace" in fixture.CAPABILITIES and len(fixture.CAPABILITIES) == 10
     assert set(fixture.TOKEN_NAMES) == {"full-access", "read-only"} == set(fixture.FIXTURE_TOKENS)
     assert fixture.WEBHOOK_URL_ENV == "CONFORMANCE_WEBHOOK_URL"
     assert set(fixture.WEBHOOK_EVENTS) == {"entry.create", "entry.update", "entry.delete", "entry.publish",

@@ -1,10 +1,13 @@
-"""The GitHub Actions workflows: valid YAML, the steps they promise, and their job-summary scripts run
-on real report.json files (a passing and a failing run of the suite)."""
+"""The GitHub Actions workflows: valid YAML, the steps they promise, every `conformance ...` command
+in them accepted by the tool's own parser, and their run, merge and summary steps executed as
+written on real runs of the suite (one scenario broken)."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
+import shlex
 import shutil
 import subprocess
 import sys
@@ -13,19 +16,26 @@ from typing import Any
 
 import pytest
 
+from conformance.cli import build_parser
+
 yaml = pytest.importorskip("yaml")
 
 REPO = Path(__file__).resolve().parents[1]
 CI = REPO / ".github" / "workflows" / "ci.yml"
+CI_RUN = REPO / ".ci" / "run"
 EXAMPLE = REPO / "examples" / "github-actions-conformance.yml"
 
 
-def _steps(path: Path) -> list[dict[str, Any]]:
+def _doc(path: Path) -> dict[str, Any]:
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert doc.get(True) or doc.get("on"), f"{path.name}: no trigger"  # YAML 1.1 reads `on:` as True
-    (job,) = doc["jobs"].values()
-    assert job["runs-on"] == "ubuntu-latest"
-    return list(job["steps"])
+    for job in doc["jobs"].values():
+        assert job["runs-on"] == "ubuntu-latest"
+    return dict(doc)
+
+
+def _steps(path: Path, job: str) -> list[dict[str, Any]]:
+    return list(_doc(path)["jobs"][job]["steps"])
 
 
 def _uses(steps: list[dict[str, Any]], action: str) -> dict[str, Any]:
@@ -34,108 +44,150 @@ def _uses(steps: list[dict[str, Any]], action: str) -> dict[str, Any]:
     return found[0]
 
 
-def _summary_script(steps: list[dict[str, Any]]) -> str:
-    (step,) = [s for s in steps if "GITHUB_STEP_SUMMARY" in s.get("run", "")]
-    assert step.get("if") == "always()", "the summary must be written when the run fails too"
-    return str(step["run"])
+def _step(steps: list[dict[str, Any]], text: str) -> dict[str, Any]:
+    (step,) = [s for s in steps if text in s.get("run", "")]
+    return step
+
+
+def _conformance_commands(path: Path) -> list[list[str]]:
+    """Every `conformance <subcommand> ...` in the workflow's run steps, as arguments."""
+    doc = _doc(path)
+    out = []
+    for job in doc["jobs"].values():
+        for step in job["steps"]:
+            for line in step.get("run", "").replace("\\\n", " ").splitlines():
+                match = re.search(r"\bconformance (run|merge|summary)\b(.*)", line)
+                if match:
+                    out.append(shlex.split(f"{match[1]}{match[2]}".split(">>")[0]))
+    return out
+
+
+@pytest.mark.parametrize("workflow", [CI, EXAMPLE], ids=["ci", "example"])
+def test_the_tool_accepts_every_command_of_the_workflow(workflow: Path) -> None:
+    commands = _conformance_commands(workflow)
+    assert commands
+    for argv in commands:
+        build_parser().parse_args(argv)  # SystemExit (argparse) on an unknown option
 
 
 def test_ci_mirrors_ci_run() -> None:
-    steps = _steps(CI)
+    steps = _steps(CI, "ci")
     assert _uses(steps, "actions/setup-python")["with"]["python-version"] == "3.11"
     assert _uses(steps, "actions/setup-node")["with"]["node-version"] == "20"
     assert any("apt-get install" in s.get("run", "") and "postgresql" in s["run"] for s in steps)
-    assert any("bash .ci/run" in s.get("run", "") for s in steps)
+    assert "bash .ci/run" in _step(steps, ".ci/run")["run"]
     upload = _uses(steps, "actions/upload-artifact")
     assert upload["with"]["path"].rstrip("/") == "reports" and upload.get("if") == "always()"
-    doc = yaml.safe_load(CI.read_text(encoding="utf-8"))
-    assert doc["jobs"]["ci"]["timeout-minutes"] <= 90
+    assert _doc(CI)["jobs"]["ci"]["timeout-minutes"] <= 90
+    summary = _step(steps, "GITHUB_STEP_SUMMARY")
+    assert summary.get("if") == "always()" and "conformance summary reports/*/report.json" in summary["run"]
+    # What .ci/run needs from the machine is what the workflow sets up before calling it.
+    script = CI_RUN.read_text(encoding="utf-8")
+    assert "python3 -m venv .ci-venv" in script and "scripts/ci-postgres.sh" in script and "tox -e wheel" in script
+    assert "command -v chromium" in script and re.search(r"apt-get install -y[^\n]* chromium chromium-driver", script), \
+        ".ci/run installs Chromium for the browser test when it is missing"
+    assert "export CONFORMANCE_REQUIRE_BROWSER=1" in script
 
 
-def test_example_installs_runs_uploads_and_summarises() -> None:
-    steps = _steps(EXAMPLE)
+def test_example_shards_merges_uploads_and_summarises() -> None:
+    doc = _doc(EXAMPLE)
+    run_job, merge_job = doc["jobs"]["conformance"], doc["jobs"]["merge"]
+    shards = int(doc["env"]["SHARDS"])
+    assert run_job["strategy"]["matrix"]["shard"] == list(range(1, shards + 1))
+    assert run_job["strategy"]["fail-fast"] is False, "every shard runs even when one fails"
+    steps = run_job["steps"]
     runs = "\n".join(s.get("run", "") for s in steps)
-    assert "pip install" in runs and "conformance run --target" in runs
-    assert _uses(steps, "actions/upload-artifact").get("if") == "always()"
-    _summary_script(steps)
+    assert "pip install" in runs
+    run = _step(steps, "conformance run")["run"]
+    assert '--shard "${{ matrix.shard }}/$SHARDS"' in run and '--summary-md "$GITHUB_STEP_SUMMARY"' in run
+    upload = _uses(steps, "actions/upload-artifact")
+    assert upload.get("if") == "always()" and upload["with"]["name"] == "conformance-shard-${{ matrix.shard }}"
+    assert merge_job["needs"] == "conformance" and merge_job["if"] == "always()"
+    download = _uses(merge_job["steps"], "actions/download-artifact")
+    assert download["with"]["pattern"] == "conformance-shard-*" and download["with"]["path"] == "shards"
+    assert _uses(merge_job["steps"], "actions/upload-artifact").get("if") == "always()"
 
 
-STALE_MANIFEST = """
-[[expected-failure]]
-id = "RT-001"
-reason = "listed as failing, but the reference implementation passes it: a stale entry"
-evidence = "tests/test_workflows.py"
-message = "status"
-"""
+# -- the steps, executed --------------------------------------------------------------------------------
 
 
-def _report(tmp: Path, broken: bool = False, stale: bool = False) -> Path:
-    """A real run of PO-001 and RT-001. `broken`: PO-001 expects 404 where the target answers 403;
-    `stale`: RT-001 is listed as an expected failure, so its pass is an unexpected pass."""
-    features = tmp / "features"
+def _bin(tmp: Path) -> Path:
+    """A `conformance` on PATH that runs this checkout's tool, as `pip install` would provide."""
+    folder = tmp / "bin"
+    folder.mkdir(exist_ok=True)
+    shim = folder / "conformance"
+    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m conformance "$@"\n', encoding="utf-8")
+    shim.chmod(0o755)
+    return folder
+
+
+def _bash(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """A run step as the runner executes it (bash -e); ${{ ... }} expressions substituted by the caller."""
+    full = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]),
+            "CI": "true", **env}
+    full["PATH"] = os.pathsep.join([str(_bin(cwd)), full["PATH"]])
+    return subprocess.run(["bash", "-eo", "pipefail", "-c", script], cwd=cwd, env=full, capture_output=True,
+                          text=True, check=False, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def broken(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The catalogue with PO-001 expecting 404 where the documented answer is 403."""
+    features = tmp_path_factory.mktemp("broken") / "features"
     shutil.copytree(REPO / "features", features)
-    if broken:
-        policies = features / "policies.feature"
-        text = policies.read_text(encoding="utf-8")
-        policies.write_text(text.replace('Then the error is 403 PolicyError', 'Then the error is 404 PolicyError', 1),
-                            encoding="utf-8")
-    manifest = tmp / "expected.toml"
-    manifest.write_text(STALE_MANIFEST if stale else "", encoding="utf-8")
-    report_dir = tmp / "reports" / "conformance"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
-    subprocess.run([sys.executable, "-m", "conformance", "run", "--id", "PO-001", "--id", "RT-001",
-                    "--features", str(features), "--report-dir", str(report_dir), "--expectations", str(manifest)],
-                   env=env, capture_output=True, text=True, check=False, timeout=300)
-    summary = json.loads((report_dir / "report.json").read_text(encoding="utf-8"))["summary"]
-    assert (summary["total"], summary["failed"], summary["unexpected_passes"]) == (2, int(broken), int(stale))
-    return report_dir
+    policies = features / "policies.feature"
+    text = policies.read_text(encoding="utf-8")
+    policies.write_text(text.replace("Then the error is 403 PolicyError", "Then the error is 404 PolicyError", 1),
+                        encoding="utf-8")
+    return features
 
 
-@pytest.fixture(scope="module")
-def failing(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _report(tmp_path_factory.mktemp("failing"), broken=True, stale=True)
+def test_example_run_and_merge_steps_as_written(broken: Path, tmp_path: Path) -> None:
+    """Each shard job's `conformance run` step, then the merge job on the artifacts' layout; the
+    target is the in-process reference (TARGET_URL=reference) with one scenario broken."""
+    doc = _doc(EXAMPLE)
+    shards = int(doc["env"]["SHARDS"])
+    run = _step(doc["jobs"]["conformance"]["steps"], "conformance run")["run"]
+    merge = _step(doc["jobs"]["merge"]["steps"], "conformance merge")["run"]
+    env = {"TARGET_URL": "reference", "REPORT_DIR": doc["env"]["REPORT_DIR"], "SHARDS": str(shards),
+           "CONFORMANCE_FEATURES": str(broken)}
+    codes = []
+    for k in range(1, shards + 1):
+        job = tmp_path / f"job-{k}"
+        job.mkdir()
+        summary = job / "summary.md"
+        done = _bash(run.replace("${{ matrix.shard }}", str(k)), job, {**env, "GITHUB_STEP_SUMMARY": str(summary)})
+        codes.append(done.returncode)
+        assert f"Shard {k} of {shards}" in summary.read_text(encoding="utf-8"), done.stderr
+        # download-artifact: each artifact (the job's REPORT_DIR) in shards/<artifact name>/
+        shutil.copytree(job / env["REPORT_DIR"], tmp_path / "merge" / "shards" / f"conformance-shard-{k}")
+    assert sorted(codes) == [0, 1], "the shard holding PO-001 fails, the other passes"
+    summary = tmp_path / "merge" / "summary.md"
+    done = _bash(merge, tmp_path / "merge", {**env, "GITHUB_STEP_SUMMARY": str(summary)})
+    assert done.returncode == 1, done.stdout + done.stderr
+    report = json.loads((tmp_path / "merge" / env["REPORT_DIR"] / "report.json").read_text(encoding="utf-8"))
+    assert report["verdict"] == "non-conformant" and report["summary"]["failed"] == 1
+    assert report["coverage"]["selected"] == report["coverage"]["catalogue"], "the whole catalogue, merged"
+    text = summary.read_text(encoding="utf-8")
+    assert "❌ Conformance: reference: non-conformant" in text and "- **PO-001**" in text
+    assert "[documentation](https://docs.strapi.io/cms/backend-customization/policies)" in text
+    # A lost shard: the merge refuses rather than report a pass over fewer scenarios.
+    shutil.rmtree(tmp_path / "merge" / "shards" / "conformance-shard-1")
+    done = _bash(merge, tmp_path / "merge", {**env, "GITHUB_STEP_SUMMARY": str(summary)})
+    assert done.returncode == 2 and "missing" in done.stderr
 
 
-@pytest.fixture(scope="module")
-def stale(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _report(tmp_path_factory.mktemp("stale"), stale=True)
-
-
-@pytest.fixture(scope="module")
-def passing(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return _report(tmp_path_factory.mktemp("passing"))
-
-
-def _summary(script: str, cwd: Path, report_dir: Path) -> str:
-    out = cwd / "summary.md"
-    out.write_text("", encoding="utf-8")
-    env = {**os.environ, "GITHUB_STEP_SUMMARY": str(out), "REPORT_DIR": str(report_dir),
-           "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ["PATH"]])}
-    subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=cwd, env=env, check=True, timeout=60)
-    return out.read_text(encoding="utf-8")
-
-
-@pytest.mark.parametrize("workflow", [CI, EXAMPLE], ids=["ci", "example"])
-def test_summary_of_a_failing_run_names_the_failure(workflow: Path, failing: Path) -> None:
-    text = _summary(_summary_script(_steps(workflow)), failing.parent.parent, failing)
-    assert "FAIL" in text and "PASS" not in text
-    assert "**PO-001**" in text and "**RT-001**" in text
-    assert "404" in text, "the failure's message"
-    assert "(https://docs.strapi.io/cms/backend-customization/policies)" in text
-    if workflow == EXAMPLE:
-        assert "| policies | 0 | 1 | 0 | 0 | 0 |" in text
-        assert "| routing | 0 | 0 | 0 | 0 | 1 |" in text
-
-
-@pytest.mark.parametrize("workflow", [CI, EXAMPLE], ids=["ci", "example"])
-def test_an_unexpected_pass_alone_fails_the_verdict(workflow: Path, stale: Path) -> None:
-    text = _summary(_summary_script(_steps(workflow)), stale.parent.parent, stale)
-    assert "FAIL" in text and "**RT-001**" in text and "PO-001" not in text
-
-
-@pytest.mark.parametrize("workflow", [CI, EXAMPLE], ids=["ci", "example"])
-def test_summary_of_a_passing_run_and_of_no_run(workflow: Path, passing: Path, tmp_path: Path) -> None:
-    script = _summary_script(_steps(workflow))
-    text = _summary(script, passing.parent.parent, passing)
-    assert "PASS" in text and "FAIL" not in text and "**" not in text.replace("**all 2**", "")
-    assert "no report" in _summary(script, tmp_path, tmp_path / "reports" / "conformance").lower()
+def test_ci_summary_step_as_written(broken: Path, tmp_path: Path) -> None:
+    """ci.yml's summary step over the reports .ci/run leaves: one section per report; none: says so."""
+    step = _step(_steps(CI, "ci"), "GITHUB_STEP_SUMMARY")["run"]
+    summary = tmp_path / "summary.md"
+    done = _bash(step, tmp_path, {"GITHUB_STEP_SUMMARY": str(summary)})
+    assert done.returncode == 0 and "no report.json" in summary.read_text(encoding="utf-8")
+    summary.write_text("", encoding="utf-8")
+    done = _bash(f'conformance run --id PO-001 --id RT-001 --features "{broken}" --report-dir reports/reference || true',
+                 tmp_path, {})
+    done = _bash(step, tmp_path, {"GITHUB_STEP_SUMMARY": str(summary)})
+    text = summary.read_text(encoding="utf-8")
+    assert done.returncode == 0 and "reference: non-conformant" in text
+    assert "- **PO-001**" in text and "RT-001" not in text.split("failure(s)")[1]
+    assert "| policies | 0 | 1 | 0 | 1 |" in text and "| routing | 1 | 0 | 0 | 1 |" in text

@@ -23,6 +23,7 @@ mode, so a plan of N cases is the start of a plan of more cases with the same se
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import json
 import os
@@ -36,7 +37,7 @@ import qs_codec
 
 from .normalise import BATCH_TOKEN, MISSING_DOCUMENT, ref_token
 
-PLAN_FORMAT = 3  # bump when a change alters the plans drawn from a seed
+PLAN_FORMAT = 4  # bump when a change alters the plans drawn from a seed
 CHUNK = 4  # cases drawn at once per operation and mode (prefix-stable: chunk i has its own seed)
 STATELESS_STEPS = 8  # drawn cases per stateless sequence (after its three creates)
 NO_TOKEN_SHARE = 0.05  # drawn cases sent without a token (Public role)
@@ -185,6 +186,14 @@ def _merge_batch_filter(query: dict[str, Any]) -> dict[str, Any]:
     return query
 
 
+@functools.cache
+def batched_collections() -> frozenset[str]:
+    """The fixture's collection paths whose type has ``batch``: their lists are confined to a sequence."""
+    from ..openapi import load_content_types
+
+    return frozenset(f"/api/{ct.plural}" for ct in load_content_types() if not ct.single and "batch" in ct.attributes)
+
+
 def _flat_batch_filter(query: dict[str, Any]) -> dict[str, Any]:
     """The batch filter in a drawn query, whose deep parameters arrive flattened to bracket keys
     (``filters[title][$eq]``). A drawn ``filters`` that is not an object is left as drawn."""
@@ -203,12 +212,12 @@ def case_step(case: Any, origin: str, docs: dict[str, int], rng: random.Random) 
     positive = origin == "positive"
     if "id" in (case.path_parameters or {}) and positive and collection in COLLECTIONS and rng.random() < 0.75:
         case.path_parameters = {**case.path_parameters, "id": ref_token(docs[COLLECTIONS[collection]])}
-    if case.method.upper() == "GET" and not path.endswith("/{id}") and collection in COLLECTIONS:
+    if case.method.upper() == "GET" and not path.endswith("/{id}") and collection in batched_collections():
         case.query = _flat_batch_filter(dict(case.query or {}))
     body = case.body
     if isinstance(body, dict) and isinstance(body.get("data"), dict):
         data = dict(body["data"])
-        if (collection in COLLECTIONS or collection == "/api/homepage") and \
+        if (collection in batched_collections() or collection == "/api/homepage") and \
                 ("batch" not in data or isinstance(data["batch"], str)):
             data["batch"] = BATCH_TOKEN
         for name, (kind, many) in RELATIONS.get(collection, {}).items():

@@ -6,7 +6,6 @@ run (bad options, unreachable target, no usable document), with a one-line reaso
 
 from __future__ import annotations
 
-import argparse
 import json
 import logging
 import shlex
@@ -21,12 +20,10 @@ import httpx
 from ..targets.base import Target, TargetError, TargetInfo
 from .corpus import Corpus, default_directory
 from .hostile import HOSTILE, run_phases
+from .options import DEFAULT_MAX_EXAMPLES, DEFAULT_SEED, SERVED_PATH, add_fuzz_options  # noqa: F401 (re-exported)
 from .runner import PHASES, FuzzOptions, FuzzResult, Runner
 
 EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
-DEFAULT_SEED = 20240917
-DEFAULT_MAX_EXAMPLES = 20
-SERVED_PATH = "/openapi.json"
 # Where ``python -m reference_impl serve PROJECT`` listens by default: the replay address of cases
 # sent in process.
 REFERENCE_REPLAY_URL = "http://127.0.0.1:1337"
@@ -34,27 +31,6 @@ REFERENCE_REPLAY_URL = "http://127.0.0.1:1337"
 
 class FuzzError(Exception):
     """The fuzzer cannot run: a one-line reason (exit 2)."""
-
-
-def add_fuzz_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"hypothesis seed (default {DEFAULT_SEED})")
-    parser.add_argument("--max-examples", type=int, default=DEFAULT_MAX_EXAMPLES,
-                        help="cases per operation and generation mode, and stateful scenarios "
-                             f"(default {DEFAULT_MAX_EXAMPLES})")
-    parser.add_argument("--phases", default=",".join(PHASES),
-                        help=f"comma-separated subset of {','.join(PHASES)},{HOSTILE} "
-                             f"(default: {','.join(PHASES)})")
-    parser.add_argument("--openapi", default="harness",
-                        help="the document to fuzz: 'harness' (generated from the fixture's schema.json, "
-                             f"default), 'served' (the target's own {SERVED_PATH}) or a JSON file")
-    parser.add_argument("--report-dir", default=None, help="default: reports/<target>/fuzz/")
-    parser.add_argument("--corpus-dir", default=None,
-                        help="where drawn stateless cases are kept between runs (default: "
-                             "$XDG_CACHE_HOME/conformance/fuzz-corpus)")
-    parser.add_argument("--no-corpus", action="store_true",
-                        help="draw every stateless case again, neither reading nor writing the corpus")
-    parser.add_argument("--record-only", action="store_true",
-                        help="write the findings but exit 0 (for targets whose bugs are not ours, e.g. real Strapi)")
 
 
 def parse_phases(text: str) -> tuple[str, ...]:
@@ -111,7 +87,7 @@ def load_schema(document: dict[str, Any]) -> Any:
                                                 **checks_config(document)})
         schema = schemathesis.openapi.from_dict(document, config=config)
         failed = [r.err() for r in schema.get_all_operations() if isinstance(r, Err)]
-    except Exception as exc:  # noqa: BLE001 (schemathesis rejects the document: one line, exit 2)
+    except Exception as exc:  # schemathesis rejects the document: one line, exit 2
         raise FuzzError(f"schemathesis cannot load the document: {type(exc).__name__}: {exc}") from exc
     if failed:
         raise FuzzError(f"schemathesis cannot load {len(failed)} operation(s) of the document: {failed[0]}")
@@ -122,14 +98,15 @@ def load_schema(document: dict[str, Any]) -> Any:
 def started_target(args: Any) -> Iterator[tuple[Target, TargetInfo, str, str, str]]:
     """(target, info, report name, base URL for the client, base URL for replay lines)."""
     from ..targets.launch import launch
+    from ..targets.registry import TargetOptions, parse
 
-    if args.target == "reference":
-        from ..targets.reference import ReferenceTarget
-
-        target: Target = ReferenceTarget(database_url=args.database)
+    ref = parse(args.target)
+    if ref.kind.in_process:  # driven directly, without a webhook receiver
+        options = TargetOptions.from_args(args)
+        target: Target = ref.build(options)
         info = target.start()
         try:
-            yield target, info, "reference", "http://reference.invalid", REFERENCE_REPLAY_URL
+            yield target, info, ref.report_name(options), "http://reference.invalid", REFERENCE_REPLAY_URL
         finally:
             target.stop()
         return
@@ -148,15 +125,9 @@ def started_target(args: Any) -> Iterator[tuple[Target, TargetInfo, str, str, st
 
 
 def fuzz_client(target: Target) -> httpx.Client:
-    """The target's client; for the in-process reference implementation, one without a thread hop."""
-    from ..targets.reference import ReferenceTarget
-
-    app = getattr(target, "_app", None) if isinstance(target, ReferenceTarget) else None
-    if app is None:
-        return target.client(timeout=30.0)
-    from .send import InProcessTransport
-
-    return httpx.Client(transport=InProcessTransport(app), base_url="http://reference.invalid", timeout=30.0)
+    """The target's client (for the in-process reference implementation, one that calls the app in
+    this thread, without a socket or a thread switch)."""
+    return target.client(timeout=30.0)
 
 
 @contextmanager
@@ -183,7 +154,7 @@ def command_line(args: Any) -> str:
         parts += ["--phases", args.phases]
     if args.openapi != "harness":
         parts += ["--openapi", args.openapi]
-    if args.target == "strapi":
+    if getattr(args, "strapi_version", None):
         parts += ["--strapi-version", args.strapi_version]
     return " ".join(shlex.quote(p) for p in parts)
 
@@ -210,7 +181,7 @@ def run_fuzz(args: Any, repo_root: Path) -> int:
                 options = FuzzOptions(seed=args.seed, max_examples=args.max_examples,
                                       phases=tuple(p for p in phases if p != HOSTILE), corpus=corpus)
                 runner = Runner(schema, client, base_url, headers, options, replay_url)
-                if args.target == "reference":
+                if target.in_process:
                     with _captured_reference_log(report_dir):
                         result = run_phases(runner, phases)
                 else:

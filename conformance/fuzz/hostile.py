@@ -37,11 +37,11 @@ from urllib.parse import quote, urlsplit
 import httpx
 
 from ..openapi import ContentTypeSchema, load_content_types
+from .options import HOSTILE
 
 if TYPE_CHECKING:
     from .runner import FuzzResult, Runner
 
-HOSTILE = "hostile"
 CASES_PER_EXAMPLE = 50  # --max-examples N draws 50 N hostile cases (200 → 10,000)
 JSON_LIMIT = 1024 * 1024  # koa-body's jsonLimit, Strapi's default
 TEXT_LIMIT = 56 * 1024  # koa-body's formLimit and textLimit

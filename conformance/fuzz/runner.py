@@ -41,6 +41,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from .corpus import Corpus, freeze
+from .options import PHASES
 from .send import ClientTransport, curl_line, route_checks_through, send, transport_kwargs
 
 # positive_data_acceptance and negative_data_rejection read the statuses each operation expects from
@@ -48,7 +49,6 @@ from .send import ClientTransport, curl_line, route_checks_through, send, transp
 STATELESS_CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
                     response_schema_conformance, positive_data_acceptance, negative_data_rejection, ignored_auth]
 STATEFUL_CHECKS = [*STATELESS_CHECKS, use_after_free, ensure_resource_availability]
-PHASES = ("stateless", "stateful", "methods")
 # Only too_slow: it fails a run when drawing its first cases takes over a second of wall time, which
 # the deep query schemas (about 10 ms a case) reach on any busy machine, at random. How fast cases
 # are drawn is measured by benchmarks/fuzz_speed.py instead. The other health checks stay on: a
@@ -184,6 +184,9 @@ def _memoize_checks_config(config: Any) -> None:
     config.checks_config_for = checks_config_for
 
 
+MEDIA_FILES = "/api/upload/files"  # no run adds to this pool: media is written as none
+
+
 def relation_targets(prefix: str = "/api") -> dict[str, dict[str, tuple[str, bool]]]:
     """Per collection path of the fixture's content types: relation field -> (target's path, to many)."""
     from ..openapi import load_content_types
@@ -196,6 +199,23 @@ def relation_targets(prefix: str = "/api") -> dict[str, dict[str, tuple[str, boo
             if attr.get("target") in paths:
                 many = str(attr.get("relation", "")).endswith("ToMany")
                 out.setdefault(paths[ct.uid], {})[name] = (paths[attr["target"]], many)
+        for name, attr in ct.attributes.items():
+            if attr.get("type") == "media":
+                # Media names uploaded files by id: the fuzzer uploads none, so a valid case names none.
+                out.setdefault(paths[ct.uid], {})[name] = (MEDIA_FILES, bool(attr.get("multiple")))
+    return out
+
+
+def unique_attributes(prefix: str = "/api") -> dict[str, list[str]]:
+    """Per collection path of the fixture's content types: the attributes whose values must be
+    unique (``unique: true`` and every uid)."""
+    from ..openapi import load_content_types
+
+    out: dict[str, list[str]] = {}
+    for ct in load_content_types():
+        names = [k for k, a in ct.attributes.items() if a.get("unique") or a.get("type") == "uid"]
+        if names:
+            out[f"{prefix}/{ct.singular if ct.single else ct.plural}"] = names
     return out
 
 
@@ -224,6 +244,8 @@ class Runner:
         route_checks_through(schema, ClientTransport(client, self.base_url, schema.transport))
         _memoize_checks_config(schema.config)
         self._relations = relation_targets()
+        self._unique = unique_attributes()
+        self._drawn = 0  # suffixes that keep drawn values of unique attributes apart
         self.corpus = options.corpus
 
     # -- shared --------------------------------------------------------------------------------------
@@ -295,13 +317,22 @@ class Runner:
         A documentId the target never issued is a 400 ("Document with id ... not found") however
         well-formed: valid cases connect to documents this run created, or to none.
         """
-        relations = self._relations.get(case.operation.path.removesuffix("/{id}"))
+        collection = case.operation.path.removesuffix("/{id}")
+        relations = self._relations.get(collection)
+        unique = self._unique.get(collection)
         meta = case.meta
-        if not relations or meta is None or not meta.generation.mode.is_positive:
+        if not (relations or unique) or meta is None or not meta.generation.mode.is_positive:
             return
         data: Any = case.body.get("data") if isinstance(case.body, dict) else None
         if not isinstance(data, dict):
             return
+        for name in unique or ():
+            # Hypothesis draws the same small values again and again: a value already taken is a
+            # 400 ("This attribute must be unique") however valid. The suffix keeps uid patterns.
+            if isinstance(data.get(name), str) and data[name]:
+                self._drawn += 1
+                data[name] = f"{data[name]}-{self._drawn}"
+        relations = relations or {}
         for name, (target, many) in relations.items():
             value = data.get(name)
             if value is None:

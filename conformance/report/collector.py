@@ -13,6 +13,7 @@ import pytest
 from .. import SUITE_NAME, __version__
 from ..manifests import Manifest
 from ..tags import split_tags
+from .attribution import attribution
 from .verdict import Profile, assess, coverage_line, verdict_line
 from .writers import write_all
 
@@ -120,10 +121,17 @@ class ReportCollector:
         for record in self.records():
             if record["outcome"] in ("failed", "unexpected_pass", "unverified"):
                 terminalreporter.write_line(f"  {record['outcome'].upper():<16} {record['id']:<8} {record['message']}")
+                if record.get("attribution"):
+                    terminalreporter.write_line(f"  {'':<16} {'':<8} caused by: {record['attribution']}")
 
     def records(self) -> list[dict[str, Any]]:
         """In feature-file order, whatever order parallel workers finished in."""
-        return sorted((self.items[n] for n in self.order), key=lambda r: (r["feature"], r.get("line", 0)))
+        records = sorted((self.items[n] for n in self.order), key=lambda r: (r["feature"], r.get("line", 0)))
+        for record in records:
+            blamed = attribution(record)
+            if blamed:
+                record["attribution"] = blamed
+        return records
 
     def summary(self) -> dict[str, int]:
         counts = {"total": 0, **{name: 0 for name in SUMMARY_KEYS.values()}}
@@ -186,7 +194,9 @@ def scenario_meta(item: pytest.Item, scenario_id: str, tags: set[str]) -> dict[s
     split = split_tags(tags)
     template = scenario_wrapper_template_registry.get(getattr(item, "obj", None))  # type: ignore[arg-type]
     doc = getattr(getattr(item, "obj", None), "__doc__", "") or ""
-    feature_name, _, name = doc.partition(": ")
+    _, _, name = doc.partition(": ")
+    # The feature's own title ("Route policies"), never the file's path on this machine.
+    feature_name = (template.feature.name or "") if template is not None else ""
     return {
         "id": scenario_id,
         "name": name or item.name,

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from .verdict import verdict_line
-from .writers import environment
+from .writers import OUTCOME_ORDER, environment, outcome_chart, scrub_paths
 
 
 class MatrixError(Exception):
@@ -42,5 +42,29 @@ def build_matrix(report_paths: list[Path], out_html: Path, title: str, drift: di
     data = {"title": title, "columns": columns, "rows": ordered}
     out_html.parent.mkdir(parents=True, exist_ok=True)
     out_html.with_suffix(".json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
-    out_html.write_text(environment().get_template("matrix.html.j2").render(**data), encoding="utf-8")
+    write_matrix_html(data, out_html)
+    return out_html
+
+
+def matrix_view(data: dict[str, Any]) -> dict[str, Any]:
+    """What matrix.html.j2 shows besides the rows: a chart of outcomes per column, and which rows the
+    page opens on (those that differ between runs or from the documentation)."""
+    per_column = [(str(column["name"]), [{"outcome": (row["cells"][index] or {}).get("outcome", "absent")}
+                                         for row in data["rows"]])
+                  for index, column in enumerate(data["columns"])]
+    rows = data["rows"]
+    return {
+        "chart": outcome_chart(per_column),
+        "outcomes": [o for o in (*OUTCOME_ORDER, "absent")
+                     if any((c or {"outcome": "absent"})["outcome"] == o for r in rows for c in r["cells"])],
+        "interesting": sum(1 for r in rows if r.get("differs") or not r.get("documented", True)),
+        # Filled by `conformance diff` (the first release where the row's outcome changed), when known.
+        "drift": any("drift_release" in r for r in rows),
+    }
+
+
+def write_matrix_html(data: dict[str, Any], out_html: Path) -> Path:
+    """The page from matrix.json's data (``conformance matrix`` writes both)."""
+    template = environment().get_template("matrix.html.j2")
+    out_html.write_text(scrub_paths(template.render(**data, view=matrix_view(data))), encoding="utf-8")
     return out_html

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import xml.etree.ElementTree as ET
 from collections import OrderedDict
 from pathlib import Path
@@ -82,9 +83,88 @@ def write_junit(path: Path, report: dict[str, Any]) -> None:
     ET.ElementTree(root).write(path, encoding="utf-8", xml_declaration=True)
 
 
+# Failures first: what needs reading comes before what passed.
+OUTCOME_ORDER = ("failed", "unexpected_pass", "unverified", "expected_failure", "skipped", "passed")
+
+
+def layer_of(feature: str) -> str:
+    """``features/route_middlewares.feature`` -> ``route_middlewares``: the suite has one file per layer."""
+    return Path(feature).stem if feature else "(unknown)"
+
+
+def shown_path(path: str | None) -> str | None:
+    """A path as the page shows it: relative to the current folder or the checkout, never the machine's
+    absolute path (a report is read on other machines)."""
+    if not path:
+        return path
+    p = Path(path)
+    if not p.is_absolute():
+        return path
+    from ..paths import checkout_root
+
+    for base in (checkout_root(), Path.cwd()):
+        if base is not None:
+            try:
+                return p.relative_to(base).as_posix()
+            except ValueError:
+                continue
+    return p.name
+
+
+def scrub_paths(text: str) -> str:
+    """The page without the absolute paths of the machine that ran it (manifests, logs and projects
+    named in messages): the project's and the current folder's paths become relative, the home
+    folder ``~``, a temporary file its name."""
+    import tempfile
+
+    from ..paths import PACKAGE_DIR, checkout_root
+
+    roots: list[tuple[str, str]] = []
+    for base, label in ((checkout_root(), ""), (PACKAGE_DIR.parent, ""), (Path.cwd(), ""), (Path.home(), "~/")):
+        if base is not None and str(base) not in ("/", ""):
+            roots.append((str(base).rstrip("/") + "/", label))
+    for root, label in sorted(roots, key=lambda r: -len(r[0])):
+        text = text.replace(root, label)
+    tmp = re.escape(str(Path(tempfile.gettempdir()).resolve()).rstrip("/"))
+    return re.sub(rf"(?<![\w/.:]){tmp}/[^\s'\"()<>&]*", lambda m: m[0].rstrip("/.,;").rsplit("/", 1)[-1], text)
+
+
+def outcome_chart(groups: list[tuple[str, list[dict[str, Any]]]]) -> list[dict[str, Any]]:
+    """Bars of outcome counts per group (a layer, a run), widths relative to the largest group."""
+    largest = max((len(v) for _, v in groups), default=0) or 1
+    bars = []
+    for name, scenarios in groups:
+        counts = {o: sum(1 for s in scenarios if s["outcome"] == o) for o in (*OUTCOME_ORDER, "absent")}
+        bars.append({"name": name, "total": len(scenarios), "width": round(100 * len(scenarios) / largest, 2),
+                     "segments": [{"outcome": o, "n": n, "share": round(100 * n / len(scenarios), 3)}
+                                  for o, n in counts.items() if n]})
+    return bars
+
+
+def html_view(report: dict[str, Any]) -> dict[str, Any]:
+    """What report.html.j2 shows: scenarios failures first (then file order), the chart per layer,
+    the filters' choices."""
+    rank = {o: i for i, o in enumerate(OUTCOME_ORDER)}
+    scenarios = [{**s, "layer": layer_of(s.get("feature", ""))} for s in report["scenarios"]]
+    ordered = sorted(enumerate(scenarios), key=lambda p: (rank.get(p[1]["outcome"], len(rank)), p[0]))
+    layers: dict[str, list[dict[str, Any]]] = {}
+    for s in scenarios:
+        layers.setdefault(s["layer"], []).append(s)
+    titles = {layer_of(f): t for f, t in (report.get("features") or {}).items()
+              if t and not t.startswith("/")}  # older reports named the file's absolute path here
+    present = {s["outcome"] for s in scenarios}
+    return {
+        "scenarios": [s for _, s in ordered],
+        "chart": outcome_chart(sorted(layers.items())),
+        "layer_titles": titles,
+        "outcomes": [(o, sum(1 for s in scenarios if s["outcome"] == o)) for o in OUTCOME_ORDER if o in present],
+        "levels": sorted({s.get("level") or "none" for s in scenarios}),
+        "expectations": shown_path(report.get("expectations")),
+    }
+
+
 def write_html(path: Path, report: dict[str, Any]) -> None:
     template = environment().get_template("report.html.j2")
-    path.write_text(template.render(report=report, features=by_feature(report["scenarios"]),
-                                    feature_names=report.get("features", {}),
-                                    verdict_line=verdict_line(report) if "verdict" in report else None),
+    path.write_text(scrub_paths(template.render(report=report, view=html_view(report),
+                                                verdict_line=verdict_line(report) if "verdict" in report else None)),
                     encoding="utf-8")

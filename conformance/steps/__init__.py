@@ -2,6 +2,8 @@
 
 MODULES = [
     "conformance.steps.data",
+    "conformance.steps.model",
+    "conformance.steps.media",
     "conformance.steps.control",
     "conformance.steps.auth",
     "conformance.steps.http",

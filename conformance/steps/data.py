@@ -58,7 +58,7 @@ def _rows(world: World, plural: str, datatable: list[list[str]]) -> None:
             world.aliases[alias] = entry
 
 
-@given(parsers.re(r'the (?P<plural>articles|authors|tags):'))
+@given(parsers.re(r"the (?P<plural>articles|authors|tags|products):"))
 def given_entries(world: World, plural: str, datatable: list[list[str]]) -> None:
     _rows(world, plural, datatable)
 

@@ -10,6 +10,11 @@ answers as soon as a delivery lands. How long "nothing (more) arrives" must hold
 - a count, once the expected deliveries are in, waits ``max(floor / 4, 3 × latency)`` after the
   last of them for duplicates, which come from the same machinery and so as fast as the original.
 
+A target that can tell when it has nothing left to do (the in-process reference: no task and no
+timer on its event loop, ``quiesce``) is read once it is idle instead: every delivery it will ever
+send for the writes so far has then reached the receiver, so no window is needed, and a delivery
+held back longer than any window would be counted too.
+
 Each step counts every delivery of the scenario (set-up writes included): a duplicate, or an extra
 delivery, fails the step. Deliveries that belong to no scenario are listed in the failure message,
 so that a payload the harness could not attribute is seen rather than hidden. A delivery for a
@@ -77,6 +82,7 @@ class Deliveries:
     window_s: float = 0.0
     # Deliveries for scenarios of this process whose window had passed: (delivery, what it was late for).
     late: list[tuple[dict[str, Any], str]] = field(default_factory=list)
+    idle: bool = False  # read once the (in-process) target had nothing left to do, not after a window
 
 
 @dataclass
@@ -141,6 +147,15 @@ def _collect(world: World, enough: Callable[[list[dict[str, Any]]], bool] | None
         return state
     floor = window_floor_s() * (1.0 if absence else SETTLE_FRACTION)
     window = window_s(world.target.webhook_latency_s, floor)
+    if world.quiesce is not None and world.quiesce(max(ARRIVAL_TIMEOUT_S, window)):
+        # An in-process target that has nothing left to do has sent every delivery it ever will
+        # for the writes so far: no window to wait, and a delivery held back on a timer counts too.
+        _read(world, state, 0.0)
+        state.window_s = max(0.0, time.time() - anchor)
+        state.idle = True
+        state.settled_for = (anchor, absence)
+        _settled[world.batch] = _Settled(world.scenario or world.batch, anchor, state.window_s)
+        return state
     _read(world, state, 0.0)
     arrival_deadline = time.time() + max(ARRIVAL_TIMEOUT_S, window)
     while True:
@@ -180,7 +195,9 @@ def _events(found: list[dict[str, Any]]) -> list[str]:
 
 def _received(state: Deliveries) -> str:
     """What arrived, for failure messages: this scenario's deliveries and the unattributed ones."""
-    text = f"received {_events(state.mine)} (waited {state.window_s:.2f} s for more)"
+    waited = (f"read once the target had nothing left to send, {state.window_s:.2f} s after the write"
+              if state.idle else f"waited {state.window_s:.2f} s for more")
+    text = f"received {_events(state.mine)} ({waited})"
     if state.stray:
         shown = [json.dumps(d.get("body"), separators=(",", ":"))[:200] for d in state.stray[:STRAY_SHOWN]]
         more = f" (and {len(state.stray) - STRAY_SHOWN} more)" if len(state.stray) > STRAY_SHOWN else ""

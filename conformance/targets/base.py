@@ -41,7 +41,7 @@ class TargetInfo:
     """
 
     name: str
-    kind: str  # reference | reference-http | http | process | strapi
+    kind: str  # reference | reference-http | http | process | strapi (what the report calls it)
     version: str | None = None
     url: str | None = None
     capabilities: frozenset[str] = field(default_factory=frozenset)
@@ -76,6 +76,13 @@ class Target(abc.ABC):
 
     info: TargetInfo
     _http: httpx.Client | None = None
+    # Runs inside this process (its log is this process's; no server to share between processes).
+    in_process: bool = False
+
+    @property
+    def pid(self) -> int | None:
+        """The server process's id, when the target started one (for CPU figures in benchmarks)."""
+        return None
 
     @abc.abstractmethod
     def start(self) -> TargetInfo: ...

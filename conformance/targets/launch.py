@@ -1,16 +1,16 @@
 """Starting the target named on the command line, before pytest runs (shared servers, the webhook
-receiver) and stopping it afterwards."""
+receiver) and stopping it afterwards. Which adapter a name means is the registry's business
+(conformance/targets/registry.py)."""
 
 from __future__ import annotations
 
-import re
-import shlex
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ..webhooks import WebhookReceiver
 from .base import Target, TargetError
+from .registry import TargetOptions, TargetRef, parse
 
 
 @dataclass
@@ -18,7 +18,7 @@ class Launched:
     report_name: str
     pytest_options: list[str]
     stoppers: list[Callable[[], None]] = field(default_factory=list)
-    # The started shared target (None for the in-process reference, started per pytest worker).
+    # The started shared target (None for an in-process kind, started per pytest worker).
     target: Target | None = None
 
     def stop(self) -> None:
@@ -55,75 +55,53 @@ def _shared(target: Target, receiver: WebhookReceiver | None, report_name: str) 
     return launched
 
 
-def _probe_reference(args: Any) -> None:
-    """Prove the in-process reference's capabilities here before pytest-xdist starts its workers.
+def _probe_in_process(ref: TargetRef, options: TargetOptions) -> str:
+    """Prove an in-process target's capabilities here before pytest-xdist starts its workers.
 
     Each worker starts and probes its own instance, but a worker that stops the session is reported
     by xdist as a crash, without the reason: a target that cannot prove a capability must stop the
     run with one line (exit 2), so it is found out here first.
     """
-    from ..probes import verify
-    from .reference import ReferenceTarget
+    from ..probes import encode, verify
 
     receiver = WebhookReceiver().start()
-    target = ReferenceTarget(webhook_url=receiver.hook_url, database_url=args.database)
+    target = ref.build(replace(options, webhook_url=receiver.hook_url))
     try:
         info = target.start()
-        if args.capability:
-            info.capabilities = info.capabilities & frozenset(args.capability)
+        if options.capabilities:
+            info.capabilities = info.capabilities & options.capabilities
         verify(target.http, info, receiver.events_url)
     finally:
         target.stop()
         receiver.stop()
+    # The workers' instances are the same code on the same fixture: what was proven here holds for
+    # them, and they skip probing again (a quarter of a second each).
+    return f"--probed={encode(info)}"
 
 
 def launch(args: Any) -> Launched:
     from ..steps.webhooks import window_floor_s
 
     window_floor_s()  # a bad CONFORMANCE_WEBHOOK_WINDOW_FLOOR_S stops the run before anything starts
-    launched = _launch(args)
-    if args.target != "reference":
-        for cap in args.capability or []:
-            launched.pytest_options += ["--capability", cap]
-    return launched
-
-
-def _launch(args: Any) -> Launched:
-    spec: str = args.target
-    if spec == "reference":
+    ref = parse(args.target)
+    options = TargetOptions.from_args(args)
+    name = ref.report_name(options)
+    caps = [f"--capability={cap}" for cap in sorted(options.capabilities or ())]
+    if ref.kind.in_process:  # each pytest process starts its own: pass the name and options on
         if str(getattr(args, "workers", None) or "1") not in ("0", "1"):
-            _probe_reference(args)
-        options = ["--target", "reference"]
-        if args.database:
-            options += ["--database-url", args.database]
-        for cap in args.capability or []:
-            options += ["--capability", cap]
-        return Launched("reference", options)
-    if spec == "reference-http":
-        from .reference import reference_http_target
-
-        receiver = WebhookReceiver().start()
-        return _shared(reference_http_target(receiver.hook_url, args.database), receiver, "reference-http")
-    if spec == "strapi":
-        from .strapi import StrapiTarget
-
-        receiver = WebhookReceiver().start()
-        strapi = StrapiTarget(version=args.strapi_version, webhook_url=receiver.hook_url)
-        return _shared(strapi, receiver, f"strapi-{args.strapi_version}")
-    if spec == "process":
-        if not args.process_command or not args.ready_url:
-            raise TargetError("--target process needs --command and --ready-url")
-        from .process import ProcessTarget
-
-        receiver = WebhookReceiver().start()
-        caps = frozenset(args.capability) if args.capability else None
-        target = ProcessTarget(shlex.split(args.process_command), args.ready_url, name="process",
-                               env={"CONFORMANCE_WEBHOOK_URL": receiver.hook_url}, capabilities=caps)
-        return _shared(target, receiver, "process")
-    if re.match(r"^https?://", spec):
-        from .http import HttpTarget
-
-        caps = frozenset(args.capability) if args.capability else None
-        name = re.sub(r"[^A-Za-z0-9.-]+", "-", spec.split("://", 1)[1]).strip("-")
-        return _shared(HttpTarget(spec, name, caps), None, name)
-    raise TargetError(f"unknown target {spec!r}: use reference, reference-http, strapi, process or a base URL")
+            pytest_options = ["--target", args.target, _probe_in_process(ref, options)]
+        else:
+            pytest_options = ["--target", args.target]
+        if options.database:
+            pytest_options += ["--database-url", options.database]
+        return Launched(name, pytest_options + caps)
+    receiver = WebhookReceiver().start() if ref.kind.webhooks else None
+    try:
+        target = ref.build(replace(options, webhook_url=receiver.hook_url if receiver is not None else None))
+    except BaseException:
+        if receiver is not None:
+            receiver.stop()
+        raise
+    launched = _shared(target, receiver, name)
+    launched.pytest_options += caps
+    return launched

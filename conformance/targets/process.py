@@ -8,13 +8,14 @@ import signal
 import socket
 import subprocess
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import httpx
 
-from .base import Target, TargetError, TargetInfo, make_client
-from .http import discover
+from .base import Target, TargetError, TargetInfo
+from .http import DEATH_ENV, discover, guarded_client
 
 LOG_TAIL_LINES = 20
 READY_FIRST_DELAY_S = 0.005
@@ -55,6 +56,8 @@ class ProcessTarget(Target):
         self.declared = capabilities
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path: Path | None = None
+        self.death_path: Path | None = None
+        self._stopping = False
 
     def start(self) -> TargetInfo:
         log_dir = Path(tempfile.mkdtemp(prefix="conformance-process-"))
@@ -69,12 +72,41 @@ class ProcessTarget(Target):
         finally:
             log.close()
         self._wait_ready()
+        self._watch(log_dir / "died")
         try:
             self.info = discover(self.http, self.name, self.kind, self.base_url, self.declared)
         except TargetError:
             self.stop()
             raise
         return self.info
+
+    def _watch(self, death_path: Path) -> None:
+        """Notice at once when the process dies before ``stop()``: the reason and the tail of its log
+        go to ``death_path``, named by $CONFORMANCE_TARGET_DEATH_FILE for every process of the run
+        (pytest-xdist workers inherit it), whose requests then fail at once with that reason."""
+        self.death_path = death_path
+        os.environ[DEATH_ENV] = str(death_path)
+        proc = self.proc
+        assert proc is not None
+
+        def wait() -> None:
+            code = proc.wait()
+            if not self._stopping:
+                reason = f"{self.name} exited with code {code} during the run" + _log_suffix(self.log_path)
+                tmp = death_path.with_suffix(".tmp")
+                tmp.write_text(reason, encoding="utf-8")
+                tmp.replace(death_path)  # readers see the whole reason or nothing
+
+        threading.Thread(target=wait, name=f"{self.name}-watch", daemon=True).start()
+
+    def died(self) -> str | None:
+        """Why the process died during the run (None: it was alive until ``stop()``)."""
+        if self.death_path is None:
+            return None
+        try:
+            return self.death_path.read_text(encoding="utf-8") or None
+        except OSError:
+            return None
 
     def _wait_ready(self) -> None:
         """Poll the readiness URL, backing off from 5 ms to 100 ms; waiting on the process itself
@@ -104,10 +136,17 @@ class ProcessTarget(Target):
             raise TargetError(message)
 
     def client(self, timeout: float = 10.0) -> httpx.Client:
-        return make_client(self.base_url, timeout=timeout)
+        return guarded_client(self.base_url, timeout=timeout)
+
+    @property
+    def pid(self) -> int | None:
+        return self.proc.pid if self.proc is not None else None
 
     def stop(self) -> None:
+        self._stopping = True
         self.close_http()
+        if self.death_path is not None and os.environ.get(DEATH_ENV) == str(self.death_path):
+            del os.environ[DEATH_ENV]
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:

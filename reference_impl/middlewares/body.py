@@ -19,6 +19,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl
 
+from .. import multipart
 from ..compose import Middleware, Next
 from ..errors import HttpError
 
@@ -139,6 +140,7 @@ def middleware(config: dict[str, Any], strapi: Any) -> Middleware:
     json_limit = parse_size(config.get("jsonLimit"), 1024 * 1024)
     form_limit = parse_size(config.get("formLimit"), 56 * 1024)
     text_limit = parse_size(config.get("textLimit"), 56 * 1024)
+    multipart_limit = parse_size((config.get("formidable") or {}).get("maxFileSize"), multipart.DEFAULT_MAX_FILE_SIZE)
 
     async def body(ctx: Any, next: Next) -> Any:
         if ctx.method in PARSED_METHODS:
@@ -152,6 +154,10 @@ def middleware(config: dict[str, Any], strapi: Any) -> Middleware:
                 encoding = charset(content_type)
                 raw = await ctx.read_body(form_limit)
                 ctx.request_body = dict(parse_qsl(raw.decode(encoding, "replace")))
+            elif ctype == "multipart/form-data":
+                # koa-body's multipart option, on in Strapi: fields in the body, file parts in ctx.files.
+                raw = await ctx.read_body(multipart_limit)
+                ctx.request_body, ctx.files = multipart.parse(raw, content_type)
             elif ctype.startswith("text/"):
                 encoding = charset(content_type)
                 raw = await ctx.read_body(text_limit)

@@ -6,7 +6,7 @@ import logging
 from typing import Any
 
 from ..compose import Middleware, Next
-from ..errors import ApplicationError, HttpError, format_error
+from ..errors import ApplicationError, HttpError, database_unavailable, format_error
 
 log = logging.getLogger("reference_impl")
 
@@ -18,11 +18,16 @@ def middleware(config: dict[str, Any], strapi: Any) -> Middleware:
             if not ctx.explicit_status:
                 ctx.not_found()
         except Exception as err:
-            if not isinstance(err, ApplicationError) and not (isinstance(err, HttpError) and err.expose):
+            unavailable = database_unavailable(err)
+            if unavailable:  # one line: an outage would otherwise log a traceback per request
+                log.error("database unavailable: %s", str(err).splitlines()[0])
+            elif not isinstance(err, ApplicationError) and not (isinstance(err, HttpError) and err.expose):
                 log.error("%s: %s", type(err).__name__, err, exc_info=err)
             status, body = format_error(err)
             ctx.status = status
             ctx.body = body
+            if unavailable:
+                ctx.set("Retry-After", "1")
         return None
 
     return errors

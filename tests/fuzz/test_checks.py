@@ -23,6 +23,7 @@ from conformance.fuzz.runner import SUPPRESSED_HEALTH_CHECKS, FuzzOptions, Runne
 from conformance.fuzz.send import InProcessTransport
 from conformance.openapi import ContentTypeSchema, build_document
 from conformance.targets.base import Target
+from conformance.targets.reference import ReferenceTarget
 
 FULL = f"Bearer {FIXTURE_TOKENS['full-access']}"
 Rewrite = Callable[[httpx.Request, Callable[[httpx.Request], httpx.Response]], httpx.Response]
@@ -49,7 +50,8 @@ def _error(status: int, name: str, request: httpx.Request) -> httpx.Response:
 
 def _fuzz(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rewrite: Rewrite, *options: str) -> dict[str, Any]:
     def broken_client(target: Target) -> httpx.Client:
-        app = target._app
+        assert isinstance(target, ReferenceTarget)
+        app = target.app
         return httpx.Client(transport=Broken(app, rewrite), base_url="http://reference.invalid")
 
     monkeypatch.setattr(command, "fuzz_client", broken_client)

@@ -30,12 +30,13 @@ ALL_TYPES: dict[str, dict[str, Any]] = {
     "dz": {"type": "dynamiczone", "components": ["x.y"]},
     "r1": {"type": "relation", "relation": "manyToOne", "target": "api::thing.thing"},
     "rn": {"type": "relation", "relation": "manyToMany", "target": "api::thing.thing"},
+    "cf": {"type": "customField", "customField": "plugin::color-picker.color"},  # a kind the table lacks
 }
 EXPECTED_VALUE_TYPES = {
     "s": "string", "t": "string", "rt": "string", "e": "string", "u": "string", "p": "string", "en": "string",
     "i": "integer", "bi": "string", "f": "number", "d": "number", "b": "boolean", "da": "string", "ti": "string",
     "dt": "string", "ts": "string", "j": None, "bl": "array", "m": "array", "m1": "object", "c": "array",
-    "c1": "object", "dz": "array", "r1": "object", "rn": "array",
+    "c1": "object", "dz": "array", "r1": "object", "rn": "array", "cf": None,
 }
 
 
@@ -49,6 +50,22 @@ def test_every_attribute_type_is_mapped(name: str) -> None:
     attr = ALL_TYPES[name]
     assert attribute_value_schema(attr).get("type") == EXPECTED_VALUE_TYPES[name]
     assert input_value_schema(attr) is not None
+
+
+def test_every_kind_the_reference_stores_is_in_the_table() -> None:
+    from reference_impl.openapi import ATTRIBUTE_KINDS
+    from reference_impl.schema import SCALAR_TYPES
+
+    assert SCALAR_TYPES | {"relation", "media", "component", "dynamiczone"} <= set(ATTRIBUTE_KINDS)
+
+
+def test_unknown_kinds_are_permissive_and_never_filtered() -> None:
+    thing = _thing()
+    assert input_value_schema(ALL_TYPES["cf"]) == {} == attribute_value_schema({"no": "type"})
+    assert "cf" not in thing.scalar_fields()
+    document = build_document([thing])
+    assert document["components"]["schemas"]["ThingDocument"]["properties"]["cf"] == {}
+    assert "cf" not in document["components"]["schemas"]["ThingFilters"]["properties"]
 
 
 def test_attribute_details() -> None:
@@ -79,7 +96,10 @@ def test_fixture_document_describes_strapis_routes_and_answers() -> None:
     document = fixture_document()
     assert document["openapi"] == "3.1.0"
     assert sorted(document["paths"]) == ["/api/articles", "/api/articles/{id}", "/api/authors", "/api/authors/{id}",
-                                         "/api/homepage", "/api/tags", "/api/tags/{id}"]
+                                         "/api/guides", "/api/guides/{id}", "/api/homepage", "/api/pages",
+                                         "/api/pages/{id}", "/api/players", "/api/players/{id}", "/api/products",
+                                         "/api/products/{id}", "/api/tags", "/api/tags/{id}", "/api/teams",
+                                         "/api/teams/{id}"]
     articles = document["paths"]["/api/articles"]
     assert set(articles["post"]["responses"]) == {"201", "400", "401", "403", "413"}  # never 500
     assert "secret" not in document["components"]["schemas"]["ArticleDocument"]["properties"]

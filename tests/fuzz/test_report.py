@@ -61,11 +61,12 @@ def test_reports_are_written(tmp_path: Path) -> None:
 def test_junit_has_a_suite_per_phase_and_the_failure(tmp_path: Path) -> None:
     write_reports(_result(), _run(), tmp_path)
     root = ET.parse(tmp_path / "junit.xml").getroot()
-    suites = {s.get("name"): s for s in root.iter("testsuite")}
+    suites = {s.get("name") or "": s for s in root.iter("testsuite")}
     assert sorted(suites) == ["fuzz.methods", "fuzz.reachability", "fuzz.stateful", "fuzz.stateless"]
     unreached = [c for c in suites["fuzz.reachability"].iter("testcase") if c.find("failure") is not None]
     assert [c.get("name") for c in unreached] == ["POST /api/articles"]
     failed = [c for c in suites["fuzz.stateless"].iter("testcase") if c.find("failure") is not None]
     assert [c.get("name") for c in failed] == ["GET /api/articles"]
-    assert "seed=7" in (failed[0].find("failure").text or "")
+    failure = failed[0].find("failure")
+    assert failure is not None and "seed=7" in (failure.text or "")
     assert [c.get("name") for c in suites["fuzz.methods"].iter("testcase")] == ["PATCH /api/articles"]

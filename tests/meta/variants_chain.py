@@ -7,12 +7,13 @@ from typing import Any
 import pytest
 
 import reference_impl.strapi as strapi_mod
-from reference_impl import errors, router
+from reference_impl import errors, middlewares, router
 from reference_impl.compose import Middleware, Next
 from reference_impl.context import Context
-from reference_impl.middlewares import BUILTINS, security
+from reference_impl.middlewares import security
 
 from .faults import compose_calling_skipped_next, compose_unwinding_forward
+from .patching import remove_item, replace, replace_item, wrap, wrap_item
 from .variants import variant
 
 MP = pytest.MonkeyPatch
@@ -24,37 +25,33 @@ MP = pytest.MonkeyPatch
          "the last configured global middleware runs before the one configured before it (off-by-one insert)",
          kills="GM-001 CH-001")
 def _(mp: MP) -> None:
-    original = strapi_mod.Strapi._global_middlewares
-
-    def swapped(self: Any) -> list[Middleware]:
-        stack = original(self)
+    @wrap(mp, strapi_mod, "global_middlewares")
+    def swapped(original: Any, config: Any, factories: Any, strapi: Any) -> list[Middleware]:
+        stack = original(config, factories, strapi)
         stack[-2], stack[-1] = stack[-1], stack[-2]
         return stack
-
-    mp.setattr(strapi_mod.Strapi, "_global_middlewares", swapped)
 
 
 @variant("gmw-upstream-forward", "global middlewares",
          "on the way back the global middlewares run their after-next code in entry order, not in reverse",
          kills="GM-002 RM-002 CH-002")
 def _(mp: MP) -> None:
-    mp.setattr(strapi_mod, "compose", compose_unwinding_forward)
+    replace(mp, strapi_mod, "compose", compose_unwinding_forward)
 
 
 @variant("gmw-short-circuit-still-routes", "global middlewares",
          "a global middleware that returns without calling next() does not stop the chain: the router still runs",
          kills="GM-003 GM-004 GM-005")
 def _(mp: MP) -> None:
-    mp.setattr(strapi_mod, "compose", compose_calling_skipped_next)
+    replace(mp, strapi_mod, "compose", compose_calling_skipped_next)
 
 
 @variant("global-middleware-query-change-lost", "global middlewares",
          "the router parses the query string again: a global middleware's change of ctx.query is lost",
          kills="GM-012")
 def _(mp: MP) -> None:
-    original = router.Router.middleware
-
-    def middleware(self: router.Router) -> Middleware:
+    @wrap(mp, router.Router, "middleware")
+    def middleware(original: Any, self: router.Router) -> Middleware:
         dispatch = original(self)
 
         async def reparsing(ctx: Context, next: Next) -> Any:
@@ -63,8 +60,6 @@ def _(mp: MP) -> None:
             return await dispatch(ctx, next)
 
         return reparsing
-
-    mp.setattr(router.Router, "middleware", middleware)
 
 
 @variant("powered-by-on-thrown-errors", "global middlewares",
@@ -80,7 +75,7 @@ def _(mp: MP) -> None:
 
         return mw
 
-    mp.setitem(BUILTINS, "strapi::poweredBy", powered_by)
+    replace_item(mp, middlewares, "BUILTINS", "strapi::poweredBy", powered_by)
 
 
 @variant("powered-by-missing", "global middlewares", "strapi::poweredBy does not set X-Powered-By",
@@ -92,22 +87,21 @@ def _(mp: MP) -> None:
 
         return mw
 
-    mp.setitem(BUILTINS, "strapi::poweredBy", powered_by)
+    replace_item(mp, middlewares, "BUILTINS", "strapi::poweredBy", powered_by)
 
 
 @variant("security-headers-missing", "global middlewares", "strapi::security omits X-Frame-Options",
          kills="GM-015")
 def _(mp: MP) -> None:
-    mp.delitem(security.HEADERS, "x-frame-options")
+    remove_item(mp, security, "HEADERS", "x-frame-options")
 
 
 @variant("health-check-200", "global middlewares", "/_health answers 200 with a body instead of 204",
          kills="GM-016")
 def _(mp: MP) -> None:
-    original = strapi_mod.Strapi._health_route
-
-    def health_route(self: Any) -> router.Route:
-        route = original(self)
+    @wrap(mp, strapi_mod, "health_route")
+    def health_route(original: Any) -> router.Route:
+        route = original()
 
         async def health(ctx: Context) -> Any:
             ctx.set("strapi", "You are so French!")
@@ -115,8 +109,6 @@ def _(mp: MP) -> None:
 
         route.handler = health
         return route
-
-    mp.setattr(strapi_mod.Strapi, "_health_route", health_route)
 
 
 # -- the router ---------------------------------------------------------------------------------------
@@ -126,29 +118,20 @@ def _(mp: MP) -> None:
          "no allowed-methods handling: a non-GET request to a path with only GET routes answers 404, not 405",
          kills="RT-008 ST-007")
 def _(mp: MP) -> None:
-    original = router.Router._find
-
-    def find(self: router.Router, method: str, path: str) -> Any:
+    @wrap(mp, router.Router, "_find")
+    def find(original: Any, self: router.Router, method: str, path: str) -> Any:
         route, params, _allowed = original(self, method, path)
         return route, params, set()
-
-    mp.setattr(router.Router, "_find", find)
 
 
 @variant("routes-without-prefix", "routes",
          "content API routes also answer without the /api prefix", kills="RT-009")
 def _(mp: MP) -> None:
-    original = strapi_mod.Strapi._register_api_routes
-
-    def register(self: Any) -> None:
-        original(self)
-        prefix = self.api_prefix
-        for route in list(self._content_routes):
-            if route.path.startswith(prefix + "/"):
-                self.add_route(router.Route(route.method, route.path[len(prefix):], route.handler,
-                                            route.config, route.info))
-
-    mp.setattr(strapi_mod.Strapi, "_register_api_routes", register)
+    @wrap(mp, strapi_mod, "api_routes")
+    def routes(original: Any, project: Any, content_types: Any, prefix: str) -> list[router.Route]:
+        out: list[router.Route] = original(project, content_types, prefix)
+        return out + [router.Route(r.method, r.path[len(prefix):], r.handler, r.config, r.info)
+                      for r in out if r.path.startswith(prefix + "/")]
 
 
 # -- strapi::errors and the error envelope ---------------------------------------------------------
@@ -177,7 +160,7 @@ def _errors_middleware(not_found: bool = True, formatter: Any = None) -> Any:
          "strapi::errors does not turn a request nothing answered into the JSON 404 (Koa's text 404 instead)",
          kills="GM-005 GM-010 RT-007 RM-005 CT-008 SV-004 DS-008")
 def _(mp: MP) -> None:
-    mp.setitem(BUILTINS, "strapi::errors", _errors_middleware(not_found=False))
+    replace_item(mp, middlewares, "BUILTINS", "strapi::errors", _errors_middleware(not_found=False))
 
 
 @variant("error-details-dropped", "errors", "the error envelope loses the details of application errors",
@@ -188,7 +171,7 @@ def _(mp: MP) -> None:
         body["error"]["details"] = {}
         return status, body
 
-    mp.setitem(BUILTINS, "strapi::errors", _errors_middleware(formatter=format_error))
+    replace_item(mp, middlewares, "BUILTINS", "strapi::errors", _errors_middleware(formatter=format_error))
 
 
 @variant("error-body-without-data", "errors", "error bodies carry only {error}, without data: null",
@@ -199,7 +182,7 @@ def _(mp: MP) -> None:
         body.pop("data", None)
         return status, body
 
-    mp.setitem(BUILTINS, "strapi::errors", _errors_middleware(formatter=format_error))
+    replace_item(mp, middlewares, "BUILTINS", "strapi::errors", _errors_middleware(formatter=format_error))
 
 
 @variant("error-500-reveals-message", "errors",
@@ -211,7 +194,7 @@ def _(mp: MP) -> None:
             return errors.format_error(err)
         return 500, errors.error_envelope(500, type(err).__name__, str(err), {})
 
-    mp.setitem(BUILTINS, "strapi::errors", _errors_middleware(formatter=format_error))
+    replace_item(mp, middlewares, "BUILTINS", "strapi::errors", _errors_middleware(formatter=format_error))
 
 
 @variant("error-statuses-all-400", "errors",
@@ -224,27 +207,23 @@ def _(mp: MP) -> None:
             body["error"]["status"] = status = 400
         return status, body
 
-    mp.setitem(BUILTINS, "strapi::errors", _errors_middleware(formatter=format_error))
+    replace_item(mp, middlewares, "BUILTINS", "strapi::errors", _errors_middleware(formatter=format_error))
 
 
 @variant("error-default-message-lost", "errors",
          "an error thrown without a message answers an empty message instead of its class's default",
          kills="ER-004 ER-007 PO-009")
 def _(mp: MP) -> None:
-    original = errors.ApplicationError.__init__
-
-    def init(self: errors.ApplicationError, message: str | None = None, details: Any = None) -> None:
+    @wrap(mp, errors.ApplicationError, "__init__")
+    def init(original: Any, self: errors.ApplicationError, message: str | None = None, details: Any = None) -> None:
         original(self, "" if message is None else message, details)
-
-    mp.setattr(errors.ApplicationError, "__init__", init)
 
 
 @variant("bad-json-body-500", "errors", "a malformed JSON body crashes with 500 instead of answering 400",
          kills="ER-014", crash_ok=True)
 def _(mp: MP) -> None:
-    original = BUILTINS["strapi::body"]
-
-    def factory(config: dict[str, Any], strapi: Any) -> Middleware:
+    @wrap_item(mp, middlewares, "BUILTINS", "strapi::body")
+    def factory(original: Any, config: dict[str, Any], strapi: Any) -> Middleware:
         inner = original(config, strapi)
 
         async def mw(ctx: Context, next: Next) -> Any:
@@ -257,15 +236,11 @@ def _(mp: MP) -> None:
 
         return mw
 
-    mp.setitem(BUILTINS, "strapi::body", factory)
-
 
 @variant("body-limit-ignored", "errors", "strapi::body reads bodies of any size: no 413", kills="ER-015")
 def _(mp: MP) -> None:
-    original = Context.read_body
-
-    async def read_body(self: Context, limit: int) -> bytes:
+    @wrap(mp, Context, "read_body")
+    async def read_body(original: Any, self: Context, limit: int) -> bytes:
         return await original(self, 1 << 40)
 
-    mp.setattr(Context, "read_body", read_body)
 

@@ -3,6 +3,7 @@ publish, and the webhooks emitted after writes."""
 
 from __future__ import annotations
 
+import contextvars
 import copy
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -10,11 +11,12 @@ from typing import Any
 import pytest
 
 from reference_impl import documents, lifecycles
-from reference_impl.documents import DocumentRepository, DocumentService
+from reference_impl.documents import DocumentRepository
 from reference_impl.query import EntityQuery
-from reference_impl.webhooks import WebhookRunner
+from reference_impl.webhooks import EventHub, WebhookRunner
 
 from .faults import compose_calling_skipped_next, compose_with_copied_params
+from .patching import during, replace, wrap
 from .variants import variant
 
 MP = pytest.MonkeyPatch
@@ -26,103 +28,86 @@ MP = pytest.MonkeyPatch
          "Document Service middlewares run in the reverse of their registration order",
          kills="DS-001 DS-010 CH-001 CH-002")
 def _(mp: MP) -> None:
-    def use(self: DocumentService, middleware: Any) -> Callable[[], None]:
-        self._middlewares.insert(0, middleware)
-        self._chain = None
-        return lambda: None
-
-    mp.setattr(DocumentService, "use", use)
+    @wrap(mp, documents, "compose")
+    def compose(original: Any, middlewares: list[Any]) -> Any:
+        return original(list(reversed(middlewares)))
 
 
 @variant("docmw-params-changes-lost", "document service",
          "each Document Service middleware gets a copy of the params: the action never sees their changes",
          kills="DS-006 DS-007 DS-009")
 def _(mp: MP) -> None:
-    mp.setattr(documents, "compose", compose_with_copied_params)
+    replace(mp, documents, "compose", compose_with_copied_params)
 
 
 @variant("docmw-halt-ignored", "document service",
          "a Document Service middleware that returns without calling next() does not stop the action",
          kills="DS-008")
 def _(mp: MP) -> None:
-    mp.setattr(documents, "compose", compose_calling_skipped_next)
+    replace(mp, documents, "compose", compose_calling_skipped_next)
 
 
 @variant("docmw-bypassed-on-writes", "document service", "create, update and delete skip the Document Service middlewares",
          kills="DS-004 DS-005 DS-009 CH-003 CH-005 CH-006")
 def _(mp: MP) -> None:
-    original = DocumentService.run
+    @wrap(mp, documents, "compose")
+    def compose(original: Any, middlewares: list[Any]) -> Any:
+        chain = original(middlewares)
 
-    async def run(self: DocumentService, uid: str, action: str, params: dict[str, Any] | None) -> Any:
-        if action in ("create", "update", "delete"):
-            async with self.strapi.db.transaction():
-                return await getattr(self.repository(uid), action)(params or {})
-        return await original(self, uid, action, params)
+        async def bypassing(context: dict[str, Any], execute: Callable[[], Awaitable[Any]]) -> Any:
+            if context["action"] in ("create", "update", "delete"):
+                return await execute()
+            return await chain(context, execute)
 
-    mp.setattr(DocumentService, "run", run)
+        return bypassing
 
 
 @variant("publish-on-create-is-an-action", "document service",
          "a create with status published runs a separate publish action through the middlewares",
          kills="DS-004")
 def _(mp: MP) -> None:
-    original = DocumentRepository.create
-
-    async def create(self: DocumentRepository, params: dict[str, Any]) -> Any:
+    @wrap(mp, DocumentRepository, "create")
+    async def create(original: Any, self: DocumentRepository, params: dict[str, Any]) -> Any:
         if params.get("status") != "published" or not self.ct.draft_and_publish:
             return await original(self, params)
         draft = await original(self, {**params, "status": "draft"})
         result = await self.strapi.documents(self.ct.uid).publish({**params, "documentId": draft["documentId"]})
         return result["entries"][0] if result["entries"] else None
 
-    mp.setattr(DocumentRepository, "create", create)
-
 
 @variant("documents-read-published-by-default", "document service",
          "the Document Service reads published versions when no status is given (drafts are its default)",
          kills="DS-014")
 def _(mp: MP) -> None:
-    original = DocumentRepository._status_where
-
-    def status_where(self: DocumentRepository, params: dict[str, Any]) -> dict[str, Any]:
+    @wrap(mp, DocumentRepository, "_status_where")
+    def status_where(original: Any, self: DocumentRepository, params: dict[str, Any]) -> dict[str, Any]:
         return original(self, {"status": "published", **params})
-
-    mp.setattr(DocumentRepository, "_status_where", status_where)
 
 
 @variant("documents-update-missing-creates", "document service",
          "update of a document that does not exist creates it instead of returning null",
          kills="DS-016 CT-011")
 def _(mp: MP) -> None:
-    original = DocumentRepository.update
-
-    async def update(self: DocumentRepository, params: dict[str, Any]) -> Any:
+    @wrap(mp, DocumentRepository, "update")
+    async def update(original: Any, self: DocumentRepository, params: dict[str, Any]) -> Any:
         result = await original(self, params)
         return await self.create(params) if result is None else result
-
-    mp.setattr(DocumentRepository, "update", update)
 
 
 @variant("documents-delete-returns-nothing", "document service", "delete returns nothing instead of {documentId, entries}",
          kills="DS-017")
 def _(mp: MP) -> None:
-    original = DocumentRepository.delete
-
-    async def delete(self: DocumentRepository, params: dict[str, Any]) -> Any:
+    @wrap(mp, DocumentRepository, "delete")
+    async def delete(original: Any, self: DocumentRepository, params: dict[str, Any]) -> Any:
         await original(self, params)
         return None
-
-    mp.setattr(DocumentRepository, "delete", delete)
 
 
 @variant("documents-findfirst-unsorted", "document service", "findFirst ignores sort", kills="DS-015")
 def _(mp: MP) -> None:
-    original = DocumentRepository.findFirst
-
-    async def find_first(self: DocumentRepository, params: dict[str, Any]) -> Any:
+    @wrap(mp, DocumentRepository, "findFirst")
+    async def find_first(original: Any, self: DocumentRepository, params: dict[str, Any]) -> Any:
         return await original(self, {k: v for k, v in params.items() if k != "sort"})
-
-    mp.setattr(DocumentRepository, "findFirst", find_first)
 
 
 @variant("documents-count-unfiltered", "document service", "count ignores filters and counts every row",
@@ -131,144 +116,166 @@ def _(mp: MP) -> None:
     async def count(self: DocumentRepository, params: dict[str, Any]) -> int:
         return int(await self.query.count({"where": {}}))
 
-    mp.setattr(DocumentRepository, "count", count)
+    replace(mp, DocumentRepository, "count", count)
 
 
 # -- lifecycle hooks ---------------------------------------------------------------------------------
 
-def _lifecycle_runner(after_first: bool = False, keep_state: bool = True, share_state: bool = False) -> Any:
-    """``Lifecycles.run`` with the order of the query and the after hooks, or the states, changed."""
+def _without_hooks(mp: MP, query_action: str) -> None:
+    """``query_action`` queries run without their lifecycle hooks."""
 
-    async def run(self: lifecycles.Lifecycles, action: str, model: Any, params: dict[str, Any],
-                  execute: Callable[[], Awaitable[Any]]) -> Any:
-        subscribers = self._matching(model.uid)
-        before, after = lifecycles._hook_name("before", action), lifecycles._hook_name("after", action)
-        shared = lifecycles.Event(before, model, params)
-        states = []
-        for sub in subscribers:
-            event = shared if share_state else lifecycles.Event(before, model, params)
-            await lifecycles._call(sub, before, event)
-            states.append(event.state)
-        result = None if after_first else await execute()
-        for sub, state in zip(subscribers, states, strict=True):
-            state = shared.state if share_state else state if keep_state else {}
-            await lifecycles._call(sub, after, lifecycles.Event(after, model, params, state, result))
-        return await execute() if after_first else result
+    @wrap(mp, lifecycles.Lifecycles, "run")
+    async def run(original: Any, self: lifecycles.Lifecycles, action: str, model: Any, params: dict[str, Any],
+                  execute: Callable[[], Awaitable[Any]], after_on_none: bool = True) -> Any:
+        if action == query_action:
+            return await execute()
+        return await original(self, action, model, params, execute, after_on_none)
 
-    return run
+
+def _patch_hook_events(mp: MP, change: Callable[[str, lifecycles.Event, list[Any]], None]) -> None:
+    """Before each hook call, ``change(hook, event, shared)`` may alter its event; ``shared`` is a list
+    that lives as long as one query's run of the hooks (``Lifecycles.run``)."""
+    shared: contextvars.ContextVar[list[Any]] = contextvars.ContextVar("one query's hooks")
+
+    @wrap(mp, lifecycles.Lifecycles, "run")
+    async def run(original: Any, *args: Any, **kwargs: Any) -> Any:
+        token = shared.set([])
+        try:
+            return await original(*args, **kwargs)
+        finally:
+            shared.reset(token)
+
+    @wrap(mp, lifecycles, "_call")
+    async def call(original: Any, sub: Any, hook: str, event: lifecycles.Event) -> None:
+        change(hook, event, shared.get([]))
+        await original(sub, hook, event)
 
 
 @variant("after-hooks-before-query", "lifecycles", "after hooks run before the query instead of once it has answered",
          kills="LC-017")
 def _(mp: MP) -> None:
-    mp.setattr(lifecycles.Lifecycles, "run", _lifecycle_runner(after_first=True))
+    async def nothing() -> None:
+        return None
+
+    @wrap(mp, lifecycles.Lifecycles, "run")
+    async def run(original: Any, self: lifecycles.Lifecycles, action: str, model: Any, params: dict[str, Any],
+                  execute: Callable[[], Awaitable[Any]], after_on_none: bool = True) -> Any:
+        await original(self, action, model, params, nothing, True)  # before and after hooks, no query
+        return await execute()
 
 
 @variant("find-many-without-hooks", "lifecycles", "findMany queries run no lifecycle hooks",
          kills="LC-001 LC-002 DS-010 CH-001")
 def _(mp: MP) -> None:
-    async def find_many(self: EntityQuery, params: dict[str, Any] | None = None) -> Any:
-        return await self._find(params if params is not None else {}, one=False)
-
-    mp.setattr(EntityQuery, "findMany", find_many)
+    _without_hooks(mp, "findMany")
 
 
 @variant("count-without-hooks", "lifecycles", "count queries run no lifecycle hooks", kills="LC-013")
 def _(mp: MP) -> None:
-    async def count(self: EntityQuery, params: dict[str, Any] | None = None) -> Any:
-        return await self._count(params if params is not None else {})
-
-    mp.setattr(EntityQuery, "count", count)
+    _without_hooks(mp, "count")
 
 
 @variant("lifecycle-state-lost", "lifecycles", "an after hook gets a fresh event.state, not the one its before hook set",
          kills="LC-004 LC-005")
 def _(mp: MP) -> None:
-    mp.setattr(lifecycles.Lifecycles, "run", _lifecycle_runner(keep_state=False))
+    def fresh_state(hook: str, event: lifecycles.Event, shared: list[Any]) -> None:
+        if hook.startswith("after"):
+            event.state = {}
+
+    _patch_hook_events(mp, fresh_state)
 
 
 @variant("lifecycle-state-shared", "lifecycles", "all subscribers of one query share a single event.state",
          kills="LC-005")
 def _(mp: MP) -> None:
-    mp.setattr(lifecycles.Lifecycles, "run", _lifecycle_runner(share_state=True))
+    def one_state(hook: str, event: lifecycles.Event, shared: list[Any]) -> None:
+        if not shared:
+            shared.append(event.state)
+        event.state = shared[0]
+
+    _patch_hook_events(mp, one_state)
 
 
 @variant("subscribers-before-lifecycles-file", "lifecycles",
          "programmatic subscribers run before the content type's lifecycles file", kills="LC-002 LC-003")
 def _(mp: MP) -> None:
-    def matching(self: lifecycles.Lifecycles, uid: str) -> list[Any]:
-        out = []
-        for sub in (*self._builtin, *self._programmatic, *self._models):
-            models = sub.get("models") if isinstance(sub, dict) else None
-            if not models or uid in models:
-                out.append(sub)
-        return out
-
-    mp.setattr(lifecycles.Lifecycles, "_matching", matching)
+    @wrap(mp, lifecycles.Lifecycles, "_matching")
+    def matching(original: Any, self: lifecycles.Lifecycles, uid: str) -> list[Any]:
+        subscribers = original(self, uid)
+        programmatic = [sub for sub in subscribers if any(sub is p for p in self._programmatic)]
+        models = [sub for sub in subscribers if any(sub is m for m in self._models)]
+        others = [sub for sub in subscribers if sub not in programmatic and sub not in models]
+        return others + programmatic + models
 
 
 @variant("before-hook-errors-swallowed", "lifecycles", "an error thrown in a before hook is logged and the query runs anyway",
          kills="LC-006 ER-012 CH-007 WH-012 LC-015")
 def _(mp: MP) -> None:
-    original = lifecycles._call
-
-    async def call(sub: Any, hook: str, event: lifecycles.Event) -> None:
+    @wrap(mp, lifecycles, "_call")
+    async def call(original: Any, sub: Any, hook: str, event: lifecycles.Event) -> None:
         try:
             await original(sub, hook, event)
-        except Exception:  # noqa: BLE001 (the fault: the error is swallowed)
+        except Exception:
             if not hook.startswith("before"):
                 raise
-
-    mp.setattr(lifecycles, "_call", call)
 
 
 @variant("before-hook-data-change-lost", "lifecycles",
          "the query writes the data as it was before the before hooks ran", kills="LC-007")
 def _(mp: MP) -> None:
-    async def create(self: EntityQuery, params: dict[str, Any]) -> Any:
-        frozen = copy.deepcopy(params)
+    frozen: dict[int, dict[str, Any]] = {}
 
-        async def execute() -> Any:
-            data = frozen.get("data") or {}
+    @wrap(mp, EntityQuery, "create")
+    async def create(original: Any, self: EntityQuery, params: dict[str, Any]) -> Any:
+        frozen[id(params)] = copy.deepcopy(params)  # before the hooks change it
+        try:
+            return await original(self, params)
+        finally:
+            del frozen[id(params)]
+
+    @wrap(mp, EntityQuery, "_create")
+    async def write(original: Any, self: EntityQuery, params: dict[str, Any]) -> Any:
+        before = frozen.get(id(params))
+        if before is not None:
+            data = dict(before.get("data") or {})
             for key in ("createdAt", "updatedAt"):  # keep the timestamps subscriber's work
                 if key in (params.get("data") or {}):
                     data[key] = params["data"][key]
-            return await self._create(frozen)
-
-        return await self.db.lifecycles.run("create", self.ct, params, execute)
-
-    mp.setattr(EntityQuery, "create", create)
+            params = {**before, "data": data}
+        return await original(self, params)
 
 
 @variant("delete-keeps-draft", "lifecycles", "deleting a document removes only its published version",
          kills="LC-009")
 def _(mp: MP) -> None:
-    async def delete(self: DocumentRepository, params: dict[str, Any]) -> dict[str, Any]:
-        where: dict[str, Any] = {"documentId": params.get("documentId")}
-        if self.ct.draft_and_publish:
-            where["publishedAt"] = {"$notNull": True}
-        entries = []
-        for row in await self.query.findMany({"where": where, "select": ["id"]}):
-            entry = await self.query.delete({"where": {"id": row["id"]}})
-            self._emit("entry.delete", entry)
-            entries.append(entry)
-        return {"documentId": params.get("documentId"), "entries": entries}
+    deleting = during(mp, DocumentRepository, "delete")
 
-    mp.setattr(DocumentRepository, "delete", delete)
+    @wrap(mp, EntityQuery, "findMany")
+    async def find_many(original: Any, self: EntityQuery, params: dict[str, Any] | None = None) -> Any:
+        # the rows the document delete removes: only the published ones
+        if deleting() is not None and params and self.ct.draft_and_publish and params.get("select") == ["id"]:
+            params = {**params, "where": {**params["where"], "publishedAt": {"$notNull": True}}}
+        return await original(self, params)
 
 
 @variant("delete-fires-bulk-hooks", "lifecycles", "deleting a document runs one deleteMany query (bulk hooks)",
          kills="LC-009 LC-012 CH-006")
 def _(mp: MP) -> None:
-    async def delete(self: DocumentRepository, params: dict[str, Any]) -> dict[str, Any]:
-        document_id = params.get("documentId")
-        rows = await self.query.findMany({"where": {"documentId": document_id}})
-        await self.query.deleteMany({"where": {"documentId": document_id}})
-        for row in rows:
-            self._emit("entry.delete", row)
-        return {"documentId": document_id, "entries": rows}
+    deleting = during(mp, DocumentRepository, "delete")
+    deleted: dict[int, dict[str, Any]] = {}  # id -> row, of the document being deleted
 
-    mp.setattr(DocumentRepository, "delete", delete)
+    @wrap(mp, EntityQuery, "delete")
+    async def delete(original: Any, self: EntityQuery, params: dict[str, Any]) -> Any:
+        call = deleting()
+        if call is None:
+            return await original(self, params)
+        row_id = params["where"]["id"]
+        if row_id not in deleted:  # the first row: one bulk query for every row of the document
+            document_id = call[1].get("documentId")
+            rows = await self.findMany({"where": {"documentId": document_id}})
+            deleted.update((row["id"], row) for row in rows)
+            await self.deleteMany({"where": {"documentId": document_id}})
+        return deleted.pop(row_id, None)
 
 
 # -- draft and publish -------------------------------------------------------------------------------
@@ -277,58 +284,47 @@ def _(mp: MP) -> None:
 @variant("create-published-without-draft", "draft and publish",
          "a create with status published writes only the published row, no draft", kills="LC-010 DP-012")
 def _(mp: MP) -> None:
-    original = DocumentRepository.create
+    creating = during(mp, DocumentRepository, "create")
 
-    async def create(self: DocumentRepository, params: dict[str, Any]) -> Any:
-        if params.get("status") != "published" or not self.ct.draft_and_publish:
-            return await original(self, params)
-        data = {k: v for k, v in (params.get("data") or {}).items() if k not in ("id", "documentId")}
-        data.update(documentId=documents.new_document_id(), publishedAt=documents.now())
-        entry = await self.query.create({"data": await self._resolve_relations(data, True), **self._shape(params)})
-        self._emit("entry.create", entry)
+    @wrap(mp, DocumentRepository, "_publish_rows")
+    async def publish_rows(original: Any, self: DocumentRepository, document_id: Any, params: dict[str, Any]) -> Any:
+        if creating() is None:
+            return await original(self, document_id, params)
+        # the draft just created becomes the published row: no copy, no draft left
+        entry = await self.query.update({"where": {"documentId": document_id, "publishedAt": {"$null": True}},
+                                         "data": {"publishedAt": documents.now()}})
         self._emit("entry.publish", entry)
         return entry
-
-    mp.setattr(DocumentRepository, "create", create)
 
 
 @variant("status-draft-ignored-on-create", "draft and publish", "a create with status=draft publishes anyway",
          kills="DP-002 LC-011")
 def _(mp: MP) -> None:
-    original = DocumentRepository.create
-
-    async def create(self: DocumentRepository, params: dict[str, Any]) -> Any:
+    @wrap(mp, DocumentRepository, "create")
+    async def create(original: Any, self: DocumentRepository, params: dict[str, Any]) -> Any:
         return await original(self, {**params, "status": "published"})
-
-    mp.setattr(DocumentRepository, "create", create)
 
 
 @variant("status-published-ignored-on-create", "draft and publish",
          "a create with status published creates only a draft", kills="DS-018 DP-001")
 def _(mp: MP) -> None:
-    original = DocumentRepository.create
-
-    async def create(self: DocumentRepository, params: dict[str, Any]) -> Any:
+    @wrap(mp, DocumentRepository, "create")
+    async def create(original: Any, self: DocumentRepository, params: dict[str, Any]) -> Any:
         return await original(self, {**params, "status": "draft"})
-
-    mp.setattr(DocumentRepository, "create", create)
 
 
 @variant("status-draft-ignored-on-update", "draft and publish", "a PUT with status=draft publishes anyway",
          kills="DP-008")
 def _(mp: MP) -> None:
-    original = DocumentRepository.update
-
-    async def update(self: DocumentRepository, params: dict[str, Any]) -> Any:
+    @wrap(mp, DocumentRepository, "update")
+    async def update(original: Any, self: DocumentRepository, params: dict[str, Any]) -> Any:
         return await original(self, {**params, "status": "published"})
-
-    mp.setattr(DocumentRepository, "update", update)
 
 
 @variant("status-ignored-on-reads", "draft and publish", "reads ignore status: drafts and published versions both answer",
          kills="DP-003 DP-005 SV-009")
 def _(mp: MP) -> None:
-    mp.setattr(DocumentRepository, "_status_where", lambda self, params: {})
+    replace(mp, DocumentRepository, "_status_where", lambda self, params: {})
 
 
 @variant("publish-is-noop", "draft and publish", "publish does nothing", kills="DP-009 DS-013")
@@ -336,7 +332,7 @@ def _(mp: MP) -> None:
     async def publish(self: DocumentRepository, params: dict[str, Any]) -> dict[str, Any]:
         return {"documentId": params.get("documentId"), "entries": []}
 
-    mp.setattr(DocumentRepository, "publish", publish)
+    replace(mp, DocumentRepository, "publish", publish)
 
 
 @variant("unpublish-is-noop", "draft and publish", "unpublish does nothing", kills="DP-010 WH-011")
@@ -344,7 +340,7 @@ def _(mp: MP) -> None:
     async def unpublish(self: DocumentRepository, params: dict[str, Any]) -> dict[str, Any]:
         return {"documentId": params.get("documentId"), "entries": []}
 
-    mp.setattr(DocumentRepository, "unpublish", unpublish)
+    replace(mp, DocumentRepository, "unpublish", unpublish)
 
 
 @variant("discard-draft-is-noop", "draft and publish", "discardDraft does nothing", kills="DP-011")
@@ -352,37 +348,28 @@ def _(mp: MP) -> None:
     async def discard(self: DocumentRepository, params: dict[str, Any]) -> dict[str, Any]:
         return {"documentId": params.get("documentId"), "entries": []}
 
-    mp.setattr(DocumentRepository, "discardDraft", discard)
+    replace(mp, DocumentRepository, "discardDraft", discard)
 
 
 @variant("published-copy-new-document-id", "draft and publish",
          "publishing copies the draft under a new documentId: the two versions no longer share it",
          kills="DP-012 DP-007")
 def _(mp: MP) -> None:
-    original = DocumentRepository._copy_data
-
-    def copy_data(self: DocumentRepository, entry: dict[str, Any]) -> dict[str, Any]:
+    @wrap(mp, DocumentRepository, "_copy_data")
+    def copy_data(original: Any, self: DocumentRepository, entry: dict[str, Any]) -> dict[str, Any]:
         return {**original(self, entry), "documentId": documents.new_document_id()}
-
-    mp.setattr(DocumentRepository, "_copy_data", copy_data)
 
 
 # -- webhooks ----------------------------------------------------------------------------------------
 
 
 def _patch_emit(mp: MP, change: Callable[[str, dict[str, Any]], tuple[str, dict[str, Any]] | None]) -> None:
-    """Patch what the Document Service emits: ``change(event, info)`` returns the pair or None (dropped)."""
-    def emit(self: DocumentRepository, event: str, entry: Any) -> None:
-        if entry is None:
-            return
-        info = {"model": self.ct.singular_name, "uid": self.ct.uid,
-                "entry": documents.sanitize_output(self.ct, self.strapi.content_types, entry)}
+    """Patch what reaches the event hub: ``change(event, info)`` returns the pair or None (dropped)."""
+    @wrap(mp, EventHub, "emit")
+    def emit(original: Any, self: EventHub, event: str, info: dict[str, Any]) -> None:
         changed = change(event, info)
         if changed is not None:
-            hub = self.strapi.event_hub
-            self.strapi.db.on_commit(lambda: hub.emit(*changed))
-
-    mp.setattr(DocumentRepository, "_emit", emit)
+            original(self, *changed)
 
 
 @variant("webhook-model-is-uid", "webhooks", "the webhook payload's model is the uid instead of the singular name",
@@ -403,25 +390,21 @@ def _(mp: MP) -> None:
 
 @variant("webhook-private-attributes", "webhooks", "webhook payloads carry private attributes", kills="WH-008")
 def _(mp: MP) -> None:
-    mp.setattr(documents, "sanitize_output", lambda ct, types, data: data)
+    replace(mp, documents, "sanitize_output", lambda ct, types, data: data)
 
 
 @variant("webhook-event-header-missing", "webhooks", "deliveries carry no X-Strapi-Event header", kills="WH-003")
 def _(mp: MP) -> None:
-    original = WebhookRunner._post
-
-    async def post(self: WebhookRunner, url: str, body: str, headers: dict[str, str]) -> None:
-        await original(self, url, body, {k: v for k, v in headers.items() if k != "X-Strapi-Event"})
-
-    mp.setattr(WebhookRunner, "_post", post)
+    @wrap(mp, WebhookRunner, "_post")
+    async def post(original: Any, self: WebhookRunner, url: str, event: str, body: str,
+                   headers: dict[str, str]) -> None:
+        await original(self, url, event, body, {k: v for k, v in headers.items() if k != "X-Strapi-Event"})
 
 
 @variant("webhook-own-headers-dropped", "webhooks", "a webhook's own headers are not sent", kills="WH-009")
 def _(mp: MP) -> None:
-    original = WebhookRunner.create_webhook
-
-    def create_webhook(self: WebhookRunner, name: str, url: str, events: list[str],
+    @wrap(mp, WebhookRunner, "create_webhook")
+    def create_webhook(original: Any, self: WebhookRunner, name: str, url: str, events: list[str],
                        headers: dict[str, str] | None = None, is_enabled: bool = True) -> Any:
         return original(self, name, url, events, None, is_enabled)
 
-    mp.setattr(WebhookRunner, "create_webhook", create_webhook)

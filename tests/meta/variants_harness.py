@@ -18,6 +18,7 @@ from conformance.fixture.python import components, probe
 from reference_impl import context, controllers, documents, errors
 from reference_impl.webhooks import WebhookRunner
 
+from .patching import replace, wrap
 from .variants import variant
 
 MP = pytest.MonkeyPatch
@@ -30,7 +31,7 @@ _ABSENCE_ONLY = "AU-016 AU-017 CH-009 CT-006 CT-007 GM-003 GM-005 GM-006 LC-006 
          "the fixture declares the trace capability but records no marker (the header is always empty)",
          kills=_ABSENCE_ONLY, exit2=r"\btrace\b")
 def _(mp: MP) -> None:
-    mp.setattr(probe, "mark", lambda *args, **kwargs: None)
+    replace(mp, probe, "mark", lambda *args, **kwargs: None)
 
 
 @variant("hollow-discovery-500", "harness: capabilities",
@@ -40,14 +41,13 @@ def _(mp: MP) -> None:
     async def info(self: Any, ctx: Any) -> Any:
         raise RuntimeError("discovery is broken")
 
-    mp.setattr(components.ConformanceController, "info", info)
+    replace(mp, components.ConformanceController, "info", info)
 
 
 def _sent_for_aborted_creates(mp: MP) -> None:
     """A create that fails (a lifecycle hook or the query throws) still sends ``entry.create``."""
-    original = documents.DocumentRepository.create
-
-    async def create(self: documents.DocumentRepository, params: dict[str, Any]) -> Any:
+    @wrap(mp, documents.DocumentRepository, "create")
+    async def create(original: Any, self: documents.DocumentRepository, params: dict[str, Any]) -> Any:
         try:
             return await original(self, params)
         except Exception:
@@ -55,8 +55,6 @@ def _sent_for_aborted_creates(mp: MP) -> None:
             self.strapi.event_hub.emit("entry.create", {"model": self.ct.singular_name, "uid": self.ct.uid,
                                                         "entry": data})
             raise
-
-    mp.setattr(documents.DocumentRepository, "create", create)
 
 
 @variant("webhook-sent-for-aborted-create", "webhooks",
@@ -70,54 +68,46 @@ def _(mp: MP) -> None:
          kills="WH-012", exit2=r"webhook")
 def _(mp: MP) -> None:
     _sent_for_aborted_creates(mp)
-    original = WebhookRunner._post_after
 
-    async def post_after(self: WebhookRunner, previous: asyncio.Task[None] | None, url: str, body: str,
-                         headers: dict[str, str]) -> None:
+    @wrap(mp, WebhookRunner, "_deliver")
+    async def deliver(original: Any, self: WebhookRunner, previous: asyncio.Task[None] | None, url: str, event: str,
+                      body: str, headers: dict[str, str]) -> None:
         # Each delivery waits 1 s on its own, then keeps its turn: late, not a growing queue.
         await asyncio.sleep(1.0)
-        await original(self, previous, url, body, headers)
-
-    mp.setattr(WebhookRunner, "_post_after", post_after)
+        await original(self, previous, url, event, body, headers)
 
 
 @variant("hollow-webhooks-twice", "harness: webhooks", "every webhook delivery is posted twice",
          kills="WH-001 WH-002 WH-003 WH-004 WH-005 WH-006 WH-007 WH-008 WH-009 WH-011", exit2=r"webhook")
 def _(mp: MP) -> None:
-    original = WebhookRunner._post
-
-    async def post(self: WebhookRunner, url: str, body: str, headers: dict[str, str]) -> None:
-        await original(self, url, body, headers)
-        await original(self, url, body, headers)
-
-    mp.setattr(WebhookRunner, "_post", post)
+    @wrap(mp, WebhookRunner, "_post")
+    async def post(original: Any, self: WebhookRunner, url: str, event: str, body: str,
+                   headers: dict[str, str]) -> None:
+        await original(self, url, event, body, headers)
+        await original(self, url, event, body, headers)
 
 
 @variant("hollow-error-stack-key", "harness: exact shapes",
          "error objects carry an extra stack key (what a development error page leaks)",
          kills="ER-009 ER-001 ER-003 PO-001 AU-003 RT-006 GM-007")
 def _(mp: MP) -> None:
-    original = errors.error_envelope
-
-    def envelope(status: int, name: str, message: str, details: Any = None) -> dict[str, Any]:
+    @wrap(mp, errors, "error_envelope")
+    def envelope(original: Any, status: int, name: str, message: str, details: Any = None) -> dict[str, Any]:
         body = original(status, name, message, details)
         body["error"]["stack"] = f"{name}: {message}\n    at handler (src/index.js:1:1)"
         return body
 
     # Every error body is built here: by strapi::errors for thrown errors, by the context for the rest.
-    mp.setattr(errors, "error_envelope", envelope)
-    mp.setattr(context, "error_envelope", envelope)
+    replace(mp, context, "error_envelope", envelope)
 
 
 @variant("hollow-findone-meta-pagination", "harness: exact shapes",
          "findOne answers meta {pagination} instead of the empty meta", kills="CT-003 RT-002")
 def _(mp: MP) -> None:
-    original = controllers.CoreController.findOne
-
-    async def find_one(self: controllers.CoreController, ctx: Any) -> Any:
+    @wrap(mp, controllers.CoreController, "findOne")
+    async def find_one(original: Any, self: controllers.CoreController, ctx: Any) -> Any:
         body = await original(self, ctx)
         if isinstance(body, dict) and body.get("meta") == {}:
             body["meta"] = {"pagination": {"page": 1, "pageSize": 25, "pageCount": 1, "total": 1}}
         return body
 
-    mp.setattr(controllers.CoreController, "findOne", find_one)

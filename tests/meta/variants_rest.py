@@ -12,6 +12,7 @@ from reference_impl.rest import RestParams
 from reference_impl.schema import ContentType
 from reference_impl.where import WhereBuilder
 
+from .patching import replace, wrap
 from .variants import variant
 
 MP = pytest.MonkeyPatch
@@ -19,25 +20,20 @@ MP = pytest.MonkeyPatch
 
 def _swap_operator(mp: MP, mapping: dict[str, str]) -> None:
     """The Query Engine applies ``mapping[op]`` where the filter says ``op``."""
-    original = WhereBuilder._op
-
-    def op(self: WhereBuilder, col: Any, attr_type: str, name: str, value: Any) -> Any:
+    @wrap(mp, WhereBuilder, "_op")
+    def op(original: Any, self: WhereBuilder, col: Any, attr_type: str, name: str, value: Any) -> Any:
         return original(self, col, attr_type, mapping.get(name, name), value)
-
-    mp.setattr(WhereBuilder, "_op", op)
 
 
 def _rewrite_filters(mp: MP, rewrite: Any) -> None:
     """The REST filters are rewritten by ``rewrite(ct, filters)`` on their way to the Query Engine
     (validation still sees them as sent); the engine's own queries are untouched."""
-    original = RestParams.to_query_params
 
-    def to_query_params(self: RestParams, ct: ContentType, params: dict[str, Any]) -> dict[str, Any]:
+    @wrap(mp, RestParams, "to_query_params")
+    def to_query_params(original: Any, self: RestParams, ct: ContentType, params: dict[str, Any]) -> dict[str, Any]:
         if isinstance(params.get("filters"), dict):
             params = {**params, "filters": rewrite(ct, params["filters"])}
         return original(self, ct, params)
-
-    mp.setattr(RestParams, "to_query_params", to_query_params)
 
 
 def _rename_keys(value: Any, mapping: dict[str, str]) -> Any:
@@ -106,14 +102,11 @@ def _(mp: MP) -> None:
 
 @variant("op-in-first-value-only", "rest filters", "$in keeps only the first listed value", kills="RP-009")
 def _(mp: MP) -> None:
-    original = WhereBuilder._op
-
-    def op(self: WhereBuilder, col: Any, attr_type: str, name: str, value: Any) -> Any:
+    @wrap(mp, WhereBuilder, "_op")
+    def op(original: Any, self: WhereBuilder, col: Any, attr_type: str, name: str, value: Any) -> Any:
         if name == "$in":
             value = where._as_list(value)[:1]
         return original(self, col, attr_type, name, value)
-
-    mp.setattr(WhereBuilder, "_op", op)
 
 
 @variant("op-contains-as-starts-with", "rest filters", "$contains matches only prefixes", kills="RP-011")
@@ -132,24 +125,18 @@ def _(mp: MP) -> None:
 @variant("boolean-filter-as-text", "rest filters", "a boolean filter compares the column with the text 'true'",
          kills="RP-027")
 def _(mp: MP) -> None:
-    original = where.cast_value
-
-    def cast_value(attr_type: str, value: Any) -> Any:
+    @wrap(mp, where, "cast_value")
+    def cast_value(original: Any, attr_type: str, value: Any) -> Any:
         return str(value) if attr_type == "boolean" and isinstance(value, str) else original(attr_type, value)
-
-    mp.setattr(where, "cast_value", cast_value)
 
 
 @variant("op-between-lower-bound-only", "rest filters", "$between ignores its upper bound", kills="RP-018")
 def _(mp: MP) -> None:
-    original = WhereBuilder._op
-
-    def op(self: WhereBuilder, col: Any, attr_type: str, name: str, value: Any) -> Any:
+    @wrap(mp, WhereBuilder, "_op")
+    def op(original: Any, self: WhereBuilder, col: Any, attr_type: str, name: str, value: Any) -> Any:
         if name == "$between":
             return original(self, col, attr_type, "$gte", where._as_list(value)[0])
         return original(self, col, attr_type, name, value)
-
-    mp.setattr(WhereBuilder, "_op", op)
 
 
 @variant("op-starts-ends-swapped", "rest filters", "$startsWith matches suffixes and $endsWith prefixes",
@@ -166,61 +153,49 @@ def _(mp: MP) -> None:
 
 @variant("op-or-as-and", "rest filters", "$or requires every condition", kills="RP-023")
 def _(mp: MP) -> None:
-    original = WhereBuilder.build
-
-    def build(self: WhereBuilder, ct: ContentType, table: Any, where_: Any) -> Any:
+    @wrap(mp, WhereBuilder, "build")
+    def build(original: Any, self: WhereBuilder, ct: ContentType, table: Any, where_: Any) -> Any:
         if isinstance(where_, dict) and "$or" in where_:
             where_ = {("$and" if k == "$or" else k): v for k, v in where_.items()}
         return original(self, ct, table, where_)
 
-    mp.setattr(WhereBuilder, "build", build)
-
 
 @variant("op-not-ignored", "rest filters", "$not is ignored: its condition applies as is", kills="RP-025 RP-030")
 def _(mp: MP) -> None:
-    original_build, original_op = WhereBuilder.build, WhereBuilder._op
-
-    def build(self: WhereBuilder, ct: ContentType, table: Any, where_: Any) -> Any:
+    @wrap(mp, WhereBuilder, "build")
+    def build(original_build: Any, self: WhereBuilder, ct: ContentType, table: Any, where_: Any) -> Any:
         if isinstance(where_, dict) and "$not" in where_:
             rest_ = {k: v for k, v in where_.items() if k != "$not"}
             return sa.and_(original_build(self, ct, table, rest_), original_build(self, ct, table, where_["$not"]))
         return original_build(self, ct, table, where_)
 
-    def op(self: WhereBuilder, col: Any, attr_type: str, name: str, value: Any) -> Any:
+    @wrap(mp, WhereBuilder, "_op")
+    def op(original_op: Any, self: WhereBuilder, col: Any, attr_type: str, name: str, value: Any) -> Any:
         if name == "$not":
             return self._attribute(col, attr_type, value)
         return original_op(self, col, attr_type, name, value)
 
-    mp.setattr(WhereBuilder, "build", build)
-    mp.setattr(WhereBuilder, "_op", op)
-
 
 @variant("op-list-first-value-only", "rest filters", "a list of values matches only its first value", kills="RP-026")
 def _(mp: MP) -> None:
-    original = WhereBuilder._attribute
-
-    def attribute(self: WhereBuilder, col: Any, attr_type: str, value: Any) -> Any:
+    @wrap(mp, WhereBuilder, "_attribute")
+    def attribute(original: Any, self: WhereBuilder, col: Any, attr_type: str, value: Any) -> Any:
         return original(self, col, attr_type, value[0] if isinstance(value, list) and value else value)
-
-    mp.setattr(WhereBuilder, "_attribute", attribute)
 
 
 @variant("boolean-filter-truthy-strings", "rest filters", "a boolean filter value 'false' means true (a non-empty string)",
          kills="RP-029")
 def _(mp: MP) -> None:
-    original = where.cast_value
-
-    def cast_value(attr_type: str, value: Any) -> Any:
+    @wrap(mp, where, "cast_value")
+    def cast_value(original: Any, attr_type: str, value: Any) -> Any:
         if attr_type == "boolean" and isinstance(value, str):
             return bool(value)
         return original(attr_type, value)
 
-    mp.setattr(where, "cast_value", cast_value)
-
 
 @variant("relation-filter-ignored", "rest filters", "conditions on a relation's attributes are ignored", kills="RP-031")
 def _(mp: MP) -> None:
-    mp.setattr(WhereBuilder, "_relation", lambda self, ct, table, key, value: sa.true())
+    replace(mp, WhereBuilder, "_relation", lambda self, ct, table, key, value: sa.true())
 
 
 # -- validation -----------------------------------------------------------------------------------------
@@ -230,7 +205,7 @@ def _(mp: MP) -> None:
          "filters are not checked against the schema: private attributes can be filtered, errors lose their details",
          kills="RP-033 RP-034 RP-035 RP-036")
 def _(mp: MP) -> None:
-    mp.setattr(RestParams, "_validate_filters", lambda self, ct, filters, path: None)
+    replace(mp, RestParams, "_validate_filters", lambda self, ct, filters, path: None)
 
 
 @variant("unknown-filter-keys-ignored", "rest validation", "filters on attributes the type does not have are ignored",
@@ -239,71 +214,61 @@ def _(mp: MP) -> None:
     def known(ct: ContentType, filters: dict[str, Any]) -> dict[str, Any]:
         return {k: v for k, v in filters.items() if k.startswith("$") or k in ct.attributes or k in ct.columns}
 
-    original = RestParams.validate_query
-
-    def validate_query(self: RestParams, ct: ContentType, query: dict[str, Any]) -> None:
+    @wrap(mp, RestParams, "validate_query")
+    def validate_query(original: Any, self: RestParams, ct: ContentType, query: dict[str, Any]) -> None:
         if isinstance(query.get("filters"), dict):
             query = {**query, "filters": known(ct, query["filters"])}
         original(self, ct, query)
 
-    mp.setattr(RestParams, "validate_query", validate_query)
     _rewrite_filters(mp, known)
 
 
 @variant("sort-not-validated", "rest validation", "sort is not checked: an unknown field fails in the database (500)",
          kills="RP-043 RP-044", crash_ok=True)
 def _(mp: MP) -> None:
-    mp.setattr(RestParams, "_validate_sort", lambda self, ct, sort: None)
+    replace(mp, RestParams, "_validate_sort", lambda self, ct, sort: None)
 
 
 @variant("fields-not-validated", "rest validation", "fields is not checked: unknown names are silently ignored",
          kills="RP-072 RP-073")
 def _(mp: MP) -> None:
-    original = RestParams.validate_query
-
-    def validate_query(self: RestParams, ct: ContentType, query: dict[str, Any]) -> None:
+    @wrap(mp, RestParams, "validate_query")
+    def validate_query(original: Any, self: RestParams, ct: ContentType, query: dict[str, Any]) -> None:
         original(self, ct, {k: v for k, v in query.items() if k != "fields"})
-
-    mp.setattr(RestParams, "validate_query", validate_query)
 
 
 @variant("operators-case-insensitive", "rest validation", "filter operators are matched ignoring case ($EQ is $eq)",
          kills="RP-034")
 def _(mp: MP) -> None:
     canonical = {op.lower(): op for op in where.OPERATORS}
-    original_validate, original_op = RestParams._validate_operators, WhereBuilder._op
 
     def fold(value: Any) -> Any:
         if isinstance(value, dict):
             return {canonical.get(k.lower(), k) if k.startswith("$") else k: fold(v) for k, v in value.items()}
         return value
 
-    def validate(self: RestParams, value: Any, path: list[str]) -> None:
+    @wrap(mp, RestParams, "_validate_operators")
+    def validate(original_validate: Any, self: RestParams, value: Any, path: list[str]) -> None:
         original_validate(self, fold(value), path)
 
-    def op(self: WhereBuilder, col: Any, attr_type: str, name: str, value: Any) -> Any:
+    @wrap(mp, WhereBuilder, "_op")
+    def op(original_op: Any, self: WhereBuilder, col: Any, attr_type: str, name: str, value: Any) -> Any:
         return original_op(self, col, attr_type, canonical.get(name.lower(), name), value)
-
-    mp.setattr(RestParams, "_validate_operators", validate)
-    mp.setattr(WhereBuilder, "_op", op)
 
 
 @variant("strict-params-ignored", "rest validation", "strictParams is ignored: unknown query parameters are accepted",
          kills="RP-090")
 def _(mp: MP) -> None:
-    original = RestParams.__init__
-
-    def init(self: RestParams, types: dict[str, ContentType], rest_config: dict[str, Any]) -> None:
+    @wrap(mp, RestParams, "__init__")
+    def init(original: Any, self: RestParams, types: dict[str, ContentType], rest_config: dict[str, Any]) -> None:
         original(self, types, rest_config)
         self.strict = False
-
-    mp.setattr(RestParams, "__init__", init)
 
 
 @variant("body-not-validated", "rest validation", "body data is not checked: unknown keys, id and documentId are ignored",
          kills="RP-091 RP-092 RP-093")
 def _(mp: MP) -> None:
-    mp.setattr(RestParams, "validate_input", lambda self, ct, data: None)
+    replace(mp, RestParams, "validate_input", lambda self, ct, data: None)
 
 
 @variant("sort-private-allowed", "rest validation", "sort accepts private attributes", kills="RP-044")
@@ -313,30 +278,27 @@ def _(mp: MP) -> None:
             if field not in ct.columns:
                 raise rest._invalid(field, None, "query", "sort")
 
-    mp.setattr(RestParams, "_validate_sort", validate_sort)
+    replace(mp, RestParams, "_validate_sort", validate_sort)
 
 
 @variant("fields-accepts-relations", "rest validation", "fields accepts relation names (and ignores them)",
          kills="RP-073")
 def _(mp: MP) -> None:
-    original = RestParams.validate_query
-
-    def validate_query(self: RestParams, ct: ContentType, query: dict[str, Any]) -> None:
+    @wrap(mp, RestParams, "validate_query")
+    def validate_query(original: Any, self: RestParams, ct: ContentType, query: dict[str, Any]) -> None:
         fields = query.get("fields")
         if fields is not None:
             kept = [f for f in rest._as_list(fields) if f not in ct.relation_attributes()]
             query = {**query, "fields": kept} if kept else {k: v for k, v in query.items() if k != "fields"}
         original(self, ct, query)
 
-    mp.setattr(RestParams, "validate_query", validate_query)
-
 
 @variant("populate-accepts-scalars", "rest validation", "populate accepts attributes that are not relations",
          kills="RP-084")
 def _(mp: MP) -> None:
-    mp.setattr(RestParams, "_validate_populate", lambda self, ct, populate, path: None)
+    replace(mp, RestParams, "_validate_populate", lambda self, ct, populate, path: None)
     # The conversion guards against non-relations too (single-type writes skip validation): drop them quietly.
-    mp.setattr(RestParams, "_populatable", staticmethod(
+    replace(mp, RestParams, "_populatable", staticmethod(
         lambda ct, names: [n for n in names if ct.attributes.get(n, {}).get("type") == "relation"]))
 
 
@@ -346,31 +308,30 @@ def _(mp: MP) -> None:
 @variant("sort-direction-ignored", "rest sort", "sort is always ascending, whatever the direction says",
          kills="RP-040 RP-041 RP-045 DS-007 DS-015")
 def _(mp: MP) -> None:
-    original = RestParams.sort_items
-    mp.setattr(RestParams, "sort_items", staticmethod(lambda sort: [(f, "asc") for f, _d in original(sort)]))
+    @wrap(mp, RestParams, "sort_items")
+    def sort_items(original: Any, sort: Any) -> list[tuple[str, str]]:
+        return [(f, "asc") for f, _d in original(sort)]
 
 
 @variant("sort-default-descending", "rest sort", "a sort without direction is descending", kills="RP-042")
 def _(mp: MP) -> None:
-    original = RestParams.sort_items
-
     def with_default(part: Any) -> Any:
         return part if not isinstance(part, str) or ":" in part else part + ":desc"
 
-    def sort_items(sort: Any) -> list[tuple[str, str]]:
+    @wrap(mp, RestParams, "sort_items")
+    def sort_items(original: Any, sort: Any) -> list[tuple[str, str]]:
         if isinstance(sort, str):
             sort = ",".join(with_default(p) for p in sort.split(","))
         elif isinstance(sort, list):
             sort = [with_default(p) for p in sort]
         return original(sort)
 
-    mp.setattr(RestParams, "sort_items", staticmethod(sort_items))
-
 
 @variant("sort-first-field-only", "rest sort", "only the first sort field is applied", kills="RP-041 RP-045")
 def _(mp: MP) -> None:
-    original = RestParams.sort_items
-    mp.setattr(RestParams, "sort_items", staticmethod(lambda sort: original(sort)[:1]))
+    @wrap(mp, RestParams, "sort_items")
+    def sort_items(original: Any, sort: Any) -> list[tuple[str, str]]:
+        return list(original(sort)[:1])
 
 
 # -- pagination ---------------------------------------------------------------------------------------------
@@ -378,59 +339,46 @@ def _(mp: MP) -> None:
 
 @variant("page-count-floored", "rest pagination", "pageCount is total // pageSize (rounded down)", kills="RP-051")
 def _(mp: MP) -> None:
-    original = RestParams.pagination_meta
-
-    def meta(info: dict[str, Any], paged: bool, total: int | None) -> dict[str, Any]:
+    @wrap(mp, RestParams, "pagination_meta")
+    def meta(original: Any, info: dict[str, Any], paged: bool, total: int | None) -> dict[str, Any]:
         out = original(info, paged, total)
         if "pageCount" in out and total is not None:
             out["pageCount"] = total // info["pageSize"]
         return out
 
-    mp.setattr(RestParams, "pagination_meta", staticmethod(meta))
-
 
 @variant("offset-meta-page-style", "rest pagination", "offset pagination answers page-style meta",
          kills="RP-052 RP-054")
 def _(mp: MP) -> None:
-    original = RestParams.pagination_meta
-
-    def meta(info: dict[str, Any], paged: bool, total: int | None) -> dict[str, Any]:
+    @wrap(mp, RestParams, "pagination_meta")
+    def meta(original: Any, info: dict[str, Any], paged: bool, total: int | None) -> dict[str, Any]:
         if paged:
             return original(info, paged, total)
         size = max(1, info["limit"])
         return original({"page": info["start"] // size + 1, "pageSize": size}, True, total)
 
-    mp.setattr(RestParams, "pagination_meta", staticmethod(meta))
-
 
 @variant("max-limit-not-applied", "rest pagination", "pageSize is not reduced to maxLimit", kills="RP-055")
 def _(mp: MP) -> None:
-    original = RestParams.__init__
-
-    def init(self: RestParams, types: dict[str, ContentType], rest_config: dict[str, Any]) -> None:
+    @wrap(mp, RestParams, "__init__")
+    def init(original: Any, self: RestParams, types: dict[str, ContentType], rest_config: dict[str, Any]) -> None:
         original(self, types, rest_config)
         self.max_limit = None
-
-    mp.setattr(RestParams, "__init__", init)
 
 
 @variant("default-limit-10", "rest pagination", "the default page size is 10 instead of rest.defaultLimit",
          kills="RP-050 RP-058 CT-002")
 def _(mp: MP) -> None:
-    original = RestParams.__init__
-
-    def init(self: RestParams, types: dict[str, ContentType], rest_config: dict[str, Any]) -> None:
+    @wrap(mp, RestParams, "__init__")
+    def init(original: Any, self: RestParams, types: dict[str, ContentType], rest_config: dict[str, Any]) -> None:
         original(self, types, rest_config)
         self.default_limit = 10
-
-    mp.setattr(RestParams, "__init__", init)
 
 
 @variant("page-size-zero-kept", "rest pagination", "a pageSize below 1 is kept instead of raised to 1", kills="RP-060")
 def _(mp: MP) -> None:
-    original = RestParams.pagination
-
-    def pagination(self: RestParams, query: dict[str, Any]) -> tuple[dict[str, Any], bool, bool]:
+    @wrap(mp, RestParams, "pagination")
+    def pagination(original: Any, self: RestParams, query: dict[str, Any]) -> tuple[dict[str, Any], bool, bool]:
         info, paged, with_count = original(self, query)
         given = query.get("pagination")
         raw: dict[str, Any] = given if isinstance(given, dict) else {}
@@ -438,35 +386,27 @@ def _(mp: MP) -> None:
             info["pageSize"] = int(raw["pageSize"])
         return info, paged, with_count
 
-    mp.setattr(RestParams, "pagination", pagination)
-
 
 @variant("page-and-offset-mixed", "rest pagination", "page and offset pagination may be mixed (page wins)",
          kills="RP-056")
 def _(mp: MP) -> None:
-    original = RestParams.pagination
-
-    def pagination(self: RestParams, query: dict[str, Any]) -> tuple[dict[str, Any], bool, bool]:
+    @wrap(mp, RestParams, "pagination")
+    def pagination(original: Any, self: RestParams, query: dict[str, Any]) -> tuple[dict[str, Any], bool, bool]:
         raw = query.get("pagination")
         if isinstance(raw, dict) and ("page" in raw or "pageSize" in raw):
             query = {**query, "pagination": {k: v for k, v in raw.items() if k not in ("start", "limit")}}
         return original(self, query)
 
-    mp.setattr(RestParams, "pagination", pagination)
-
 
 @variant("with-count-any-value", "rest pagination", "withCount accepts any value (anything but false counts)",
          kills="RP-057")
 def _(mp: MP) -> None:
-    original = RestParams.pagination
-
-    def pagination(self: RestParams, query: dict[str, Any]) -> tuple[dict[str, Any], bool, bool]:
+    @wrap(mp, RestParams, "pagination")
+    def pagination(original: Any, self: RestParams, query: dict[str, Any]) -> tuple[dict[str, Any], bool, bool]:
         raw = query.get("pagination")
         if isinstance(raw, dict) and raw.get("withCount") not in (None, *rest.TRUE_VALUES, *rest.FALSE_VALUES):
             query = {**query, "pagination": {**raw, "withCount": "true"}}
         return original(self, query)
-
-    mp.setattr(RestParams, "pagination", pagination)
 
 
 # -- fields and populate ----------------------------------------------------------------------------------
@@ -474,14 +414,11 @@ def _(mp: MP) -> None:
 
 def _patch_query_params(mp: MP, change: Any) -> None:
     """Patch the REST → Query Engine conversion: ``change(self, ct, params, out)`` edits its result."""
-    original = RestParams.to_query_params
-
-    def to_query_params(self: RestParams, ct: ContentType, params: dict[str, Any]) -> dict[str, Any]:
+    @wrap(mp, RestParams, "to_query_params")
+    def to_query_params(original: Any, self: RestParams, ct: ContentType, params: dict[str, Any]) -> dict[str, Any]:
         out = original(self, ct, params)
         change(self, ct, params, out)
         return out
-
-    mp.setattr(RestParams, "to_query_params", to_query_params)
 
 
 @variant("fields-ignored", "rest fields", "fields is ignored: every attribute is answered",

@@ -6,6 +6,7 @@ return-body, action]``; several variants re-order that list on its way into ``co
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 import json
 from collections.abc import Callable, Sequence
@@ -21,6 +22,7 @@ from reference_impl.errors import ForbiddenError, PolicyError, UnauthorizedError
 from reference_impl.policies import PolicyContext
 
 from .faults import compose_calling_skipped_next
+from .patching import replace, wrap
 from .variants import variant
 
 MP = pytest.MonkeyPatch
@@ -35,7 +37,7 @@ def _reorder_endpoint(mp: MP, reorder: Callable[[Layers, Layers, Layers], Layers
         layers = list(layers)
         return compose(reorder(layers[:4], layers[4:-2], layers[-2:]))
 
-    mp.setattr(endpoint, "compose", composing)
+    replace(mp, endpoint, "compose", composing)
 
 
 # -- authentication and authorization ---------------------------------------------------------------
@@ -44,17 +46,14 @@ def _reorder_endpoint(mp: MP, reorder: Callable[[Layers, Layers, Layers], Layers
 @variant("public-request-not-authenticated", "auth",
          "an anonymous request the Public role allows is left with isAuthenticated false", kills="AU-011")
 def _(mp: MP) -> None:
-    original = auth.Auth.authenticate
-
-    async def authenticate(self: auth.Auth, ctx: Any, next: Any) -> Any:
+    @wrap(mp, auth.Auth, "authenticate")
+    async def authenticate(original: Any, self: auth.Auth, ctx: Any, next: Any) -> Any:
         async def downstream() -> Any:
             if (ctx.state.get("auth") or {}).get("credentials") is None:
                 ctx.state["isAuthenticated"] = False
             return await next()
 
         return await original(self, ctx, downstream)
-
-    mp.setattr(auth.Auth, "authenticate", authenticate)
 
 
 @variant("auth-bypassed", "auth", "the route's scope is never checked: any caller may call any action",
@@ -63,92 +62,74 @@ def _(mp: MP) -> None:
     async def verify(self: auth.Auth, auth_state: Any, config: Any) -> None:
         return None
 
-    mp.setattr(auth.Auth, "verify", verify)
+    replace(mp, auth.Auth, "verify", verify)
 
 
 @variant("unknown-token-is-public", "auth",
          "a bearer token no strategy recognises falls back to the Public role instead of answering 401",
          kills="AU-003 PO-019 AU-016 CH-010")
 def _(mp: MP) -> None:
-    original = auth.UsersPermissionsStrategy.authenticate
-
-    async def authenticate(self: auth.UsersPermissionsStrategy, ctx: Context) -> dict[str, Any]:
+    @wrap(mp, auth.UsersPermissionsStrategy, "authenticate")
+    async def authenticate(original: Any, self: auth.UsersPermissionsStrategy, ctx: Context) -> dict[str, Any]:
         result = await original(self, ctx)
         if not result.get("authenticated") and self.roles.get("public"):
             return {"authenticated": True, "credentials": None, "ability": self.roles["public"]}
         return result
 
-    mp.setattr(auth.UsersPermissionsStrategy, "authenticate", authenticate)
-
 
 @variant("read-only-token-writes", "auth", "a read-only API token may call every action",
          kills="AU-005 AU-006 AU-017")
 def _(mp: MP) -> None:
-    original = auth.ApiTokenStrategy.verify
-
-    async def verify(self: auth.ApiTokenStrategy, auth_state: dict[str, Any], config: dict[str, Any]) -> None:
+    @wrap(mp, auth.ApiTokenStrategy, "verify")
+    async def verify(original: Any, self: auth.ApiTokenStrategy, auth_state: dict[str, Any], config: dict[str, Any]) -> None:
         if auth_state["credentials"].type == "read-only":
             return None
         return await original(self, auth_state, config)
 
-    mp.setattr(auth.ApiTokenStrategy, "verify", verify)
-
 
 @variant("read-only-token-refused", "auth", "a read-only API token may not even read", kills="AU-004")
 def _(mp: MP) -> None:
-    original = auth.ApiTokenStrategy.verify
-
-    async def verify(self: auth.ApiTokenStrategy, auth_state: dict[str, Any], config: dict[str, Any]) -> None:
+    @wrap(mp, auth.ApiTokenStrategy, "verify")
+    async def verify(original: Any, self: auth.ApiTokenStrategy, auth_state: dict[str, Any], config: dict[str, Any]) -> None:
         if auth_state["credentials"].type == "read-only":
             raise ForbiddenError()
         return await original(self, auth_state, config)
-
-    mp.setattr(auth.ApiTokenStrategy, "verify", verify)
 
 
 @variant("authenticated-role-ignored", "auth", "a logged-in user gets no permission from the Authenticated role",
          kills="AU-013 AU-010")
 def _(mp: MP) -> None:
-    original = auth.UsersPermissionsStrategy.authenticate
-
-    async def authenticate(self: auth.UsersPermissionsStrategy, ctx: Context) -> dict[str, Any]:
+    @wrap(mp, auth.UsersPermissionsStrategy, "authenticate")
+    async def authenticate(original: Any, self: auth.UsersPermissionsStrategy, ctx: Context) -> dict[str, Any]:
         result = await original(self, ctx)
         return {**result, "ability": set()} if result.get("credentials") else result
-
-    mp.setattr(auth.UsersPermissionsStrategy, "authenticate", authenticate)
 
 
 @variant("full-access-token-scoped", "auth",
          "a full-access API token is checked against its (empty) permission list like a custom token",
          kills="AU-007 AU-009 AU-018")
 def _(mp: MP) -> None:
-    async def verify(self: auth.ApiTokenStrategy, auth_state: dict[str, Any], config: dict[str, Any]) -> None:
+    @wrap(mp, auth.ApiTokenStrategy, "verify")
+    async def verify(original: Any, self: auth.ApiTokenStrategy, auth_state: dict[str, Any],
+                     config: dict[str, Any]) -> None:
         token = auth_state["credentials"]
-        if token.type == "read-only":
-            if all(s.rsplit(".", 1)[-1] in auth.READ_ONLY_ACTIONS for s in config.get("scope") or []):
-                return
-            raise ForbiddenError()
-        if not all(scope in token.permissions for scope in config.get("scope") or []):
-            raise ForbiddenError()
-
-    mp.setattr(auth.ApiTokenStrategy, "verify", verify)
+        if token.type == "full-access":  # checked as a custom token with the same (empty) permissions
+            auth_state = {**auth_state, "credentials": dataclasses.replace(token, type="custom")}
+        await original(self, auth_state, config)
 
 
 @variant("missing-permission-401", "auth",
          "an anonymous request for an action the Public role lacks answers 401 instead of 403",
          kills="AU-002")
 def _(mp: MP) -> None:
-    original = auth.UsersPermissionsStrategy.verify
-
-    async def verify(self: auth.UsersPermissionsStrategy, auth_state: dict[str, Any], config: dict[str, Any]) -> None:
+    @wrap(mp, auth.UsersPermissionsStrategy, "verify")
+    async def verify(original: Any, self: auth.UsersPermissionsStrategy, auth_state: dict[str, Any], config: dict[str, Any]) -> None:
         try:
             await original(self, auth_state, config)
         except ForbiddenError:
             if not auth_state.get("credentials"):
                 raise UnauthorizedError() from None
             raise
-
-    mp.setattr(auth.UsersPermissionsStrategy, "verify", verify)
 
 
 @variant("auth-false-authenticates", "auth",
@@ -160,47 +141,38 @@ def _(mp: MP) -> None:
 
         return authenticate
 
-    mp.setattr(endpoint, "authenticate_middleware", authenticate_middleware)
+    replace(mp, endpoint, "authenticate_middleware", authenticate_middleware)
 
 
 @variant("user-not-in-state", "auth", "users-permissions authenticates a JWT without putting the user in ctx.state",
          kills="AU-010")
 def _(mp: MP) -> None:
-    original = auth.UsersPermissionsStrategy.authenticate
-
-    async def authenticate(self: auth.UsersPermissionsStrategy, ctx: Context) -> dict[str, Any]:
+    @wrap(mp, auth.UsersPermissionsStrategy, "authenticate")
+    async def authenticate(original: Any, self: auth.UsersPermissionsStrategy, ctx: Context) -> dict[str, Any]:
         result = await original(self, ctx)
         ctx.state.pop("user", None)
         return result
 
-    mp.setattr(auth.UsersPermissionsStrategy, "authenticate", authenticate)
-
 
 @variant("token-sets-user", "auth", "an API token authentication puts a user in ctx.state", kills="AU-009")
 def _(mp: MP) -> None:
-    original = auth.ApiTokenStrategy.authenticate
-
-    async def authenticate(self: auth.ApiTokenStrategy, ctx: Context) -> dict[str, Any]:
+    @wrap(mp, auth.ApiTokenStrategy, "authenticate")
+    async def authenticate(original: Any, self: auth.ApiTokenStrategy, ctx: Context) -> dict[str, Any]:
         result = await original(self, ctx)
         if result.get("authenticated"):
             ctx.state["user"] = {"username": result["credentials"].name}
         return result
 
-    mp.setattr(auth.ApiTokenStrategy, "authenticate", authenticate)
-
 
 @variant("login-failure-401", "auth", "a failed login throws UnauthorizedError (401) instead of 400 ValidationError",
          kills="AU-014")
 def _(mp: MP) -> None:
-    original = auth.UsersPermissionsStrategy.login
-
-    def login(self: auth.UsersPermissionsStrategy, identifier: str, password: str) -> dict[str, Any]:
+    @wrap(mp, auth.UsersPermissionsStrategy, "login")
+    def login(original: Any, self: auth.UsersPermissionsStrategy, identifier: str, password: str) -> dict[str, Any]:
         try:
             return original(self, identifier, password)
         except ValidationError as exc:
             raise UnauthorizedError(exc.message) from exc
-
-    mp.setattr(auth.UsersPermissionsStrategy, "login", login)
 
 
 def _authorize(translate: tuple[type[Exception], ...]) -> Callable[[Any, Any], Middleware]:
@@ -226,21 +198,21 @@ def _authorize(translate: tuple[type[Exception], ...]) -> Callable[[Any, Any], M
          "authorize does not re-throw PolicyError: it becomes the generic 403 Forbidden, losing message and details",
          kills="PO-001 PO-008 PO-009 RM-011 ER-008")
 def _(mp: MP) -> None:
-    mp.setattr(endpoint, "authorize_middleware", _authorize((UnauthorizedError, ForbiddenError)))
+    replace(mp, endpoint, "authorize_middleware", _authorize((UnauthorizedError, ForbiddenError)))
 
 
 @variant("forbidden-not-translated", "auth",
          "authorize lets a ForbiddenError thrown below it through with its own message",
          kills="PO-010 RM-008 CT-016 SV-006 DS-012 LC-015")
 def _(mp: MP) -> None:
-    mp.setattr(endpoint, "authorize_middleware", _authorize((UnauthorizedError,)))
+    replace(mp, endpoint, "authorize_middleware", _authorize((UnauthorizedError,)))
 
 
 @variant("unauthorized-not-translated", "auth",
          "authorize lets an UnauthorizedError thrown below it through with its own message",
          kills="PO-011 RM-009 SV-007 ER-013")
 def _(mp: MP) -> None:
-    mp.setattr(endpoint, "authorize_middleware", _authorize((PolicyError, ForbiddenError)))
+    replace(mp, endpoint, "authorize_middleware", _authorize((PolicyError, ForbiddenError)))
 
 
 @variant("policies-before-auth", "auth", "policies run before authentication", kills="PO-019 AU-016 AU-017 CH-010")
@@ -295,75 +267,72 @@ def _policies(passes: Callable[[Any], bool] = _passes, stop_at_first: bool = Tru
 @variant("policy-false-ignored", "policies", "a policy that returns false lets the request through",
          kills="PO-001 PO-015 PO-016 PO-022 CH-009 RM-013 WH-010")
 def _(mp: MP) -> None:
-    mp.setattr(endpoint, "policies_middleware", _policies(lambda r: r is True or r is None or r is False))
+    replace(mp, endpoint, "policies_middleware", _policies(lambda r: r is True or r is None or r is False))
 
 
 @variant("policy-truthy-passes", "policies",
          "a policy passes on any truthy value (JavaScript truthiness) instead of only true or nothing",
          kills="PO-006 PO-007")
 def _(mp: MP) -> None:
-    mp.setattr(endpoint, "policies_middleware",
+    replace(mp, endpoint, "policies_middleware",
                _policies(lambda r: r is None or isinstance(r, dict) or r not in (False, 0, "")))
 
 
 @variant("policy-nothing-blocks", "policies", "a policy that returns nothing blocks the request (only true passes)",
          kills="PO-003")
 def _(mp: MP) -> None:
-    mp.setattr(endpoint, "policies_middleware", _policies(lambda r: r is True))
+    replace(mp, endpoint, "policies_middleware", _policies(lambda r: r is True))
 
 
 @variant("policy-true-blocks", "policies", "a policy that returns true blocks the request (only nothing passes)",
          kills="PO-004 PO-002 CH-001", exit2=r"probes could not prove")
 def _(mp: MP) -> None:
-    mp.setattr(endpoint, "policies_middleware", _policies(lambda r: r is None))
+    replace(mp, endpoint, "policies_middleware", _policies(lambda r: r is None))
 
 
 @variant("policies-rechecked-on-the-way-back", "policies", "policies run again after the controller, on the way back",
          kills="PO-020")
 def _(mp: MP) -> None:
-    mp.setattr(endpoint, "policies_middleware", _policies(recheck_after=True))
+    replace(mp, endpoint, "policies_middleware", _policies(recheck_after=True))
 
 
 @variant("bare-policy-name-skipped", "policies",
          "a policy named without prefix is looked up as a global policy only, and skipped when there is none",
          kills="PO-018 PO-002 CH-001")
 def _(mp: MP) -> None:
-    original = endpoint.resolve_policies
-
-    def resolve_policies(strapi: Any, entries: list[Any], api_name: str | None) -> list[Any]:
+    @wrap(mp, endpoint, "resolve_policies")
+    def resolve_policies(original: Any, strapi: Any, entries: list[Any], api_name: str | None) -> list[Any]:
         def known(entry: Any) -> bool:
             name = entry.get("name") if isinstance(entry, dict) else entry
             return not isinstance(name, str) or "::" in name or f"global::{name}" in strapi.policies
 
         return original(strapi, [e for e in entries if known(e)], api_name)
 
-    mp.setattr(endpoint, "resolve_policies", resolve_policies)
-
 
 @variant("policy-later-still-run", "policies", "the policies after a failing one still run before the 403",
          kills="PO-001 PO-015")
 def _(mp: MP) -> None:
-    mp.setattr(endpoint, "policies_middleware", _policies(stop_at_first=False))
+    replace(mp, endpoint, "policies_middleware", _policies(stop_at_first=False))
 
 
 @variant("policy-error-details-lost", "policies", "a PolicyError thrown by a policy loses its details",
          kills="PO-008")
 def _(mp: MP) -> None:
-    mp.setattr(endpoint, "policies_middleware",
+    replace(mp, endpoint, "policies_middleware",
                _policies(rethrow=lambda e: PolicyError(e.message)))
 
 
 @variant("policy-error-message-lost", "policies", "a PolicyError thrown by a policy answers the default message",
          kills="PO-008")
 def _(mp: MP) -> None:
-    mp.setattr(endpoint, "policies_middleware",
+    replace(mp, endpoint, "policies_middleware",
                _policies(rethrow=lambda e: PolicyError(None, e.details)))
 
 
 @variant("policy-config-lost", "policies", "a policy referenced with {name, config} is called without its config",
          kills="PO-017 PO-002 RT-011 CH-001")
 def _(mp: MP) -> None:
-    mp.setattr(endpoint, "policies_middleware", _policies(config_of=lambda c: {}))
+    replace(mp, endpoint, "policies_middleware", _policies(config_of=lambda c: {}))
 
 
 # -- route middlewares ------------------------------------------------------------------------------
@@ -399,10 +368,8 @@ def _(mp: MP) -> None:
          "the controller reads the query as the route received it: route middlewares cannot change it",
          kills="RM-006")
 def _(mp: MP) -> None:
-    original_info = endpoint.route_info_middleware
-    original_sanitize = CoreController.sanitize_query
-
-    def route_info_middleware(route: Any) -> Middleware:
+    @wrap(mp, endpoint, "route_info_middleware")
+    def route_info_middleware(original_info: Any, route: Any) -> Middleware:
         inner = original_info(route)
 
         async def info(ctx: Context, next: Next) -> Any:
@@ -411,24 +378,20 @@ def _(mp: MP) -> None:
 
         return info
 
-    def sanitize_query(self: CoreController, ctx: Context) -> dict[str, Any]:
+    @wrap(mp, CoreController, "sanitize_query")
+    def sanitize_query(original_sanitize: Any, self: CoreController, ctx: Context) -> dict[str, Any]:
         if "meta_query_at_route" in ctx.state:
             ctx.query = ctx.state["meta_query_at_route"]
         return original_sanitize(self, ctx)
-
-    mp.setattr(endpoint, "route_info_middleware", route_info_middleware)
-    mp.setattr(CoreController, "sanitize_query", sanitize_query)
 
 
 @variant("route-middleware-body-change-lost", "route middlewares",
          "the controller re-reads the raw request body: a route middleware's change of the data is lost",
          kills="RM-007")
 def _(mp: MP) -> None:
-    original = CoreController._body_data
-
-    def body_data(self: CoreController, ctx: Context) -> dict[str, Any]:
+    @wrap(mp, CoreController, "_body_data")
+    def body_data(original: Any, self: CoreController, ctx: Context) -> dict[str, Any]:
         if ctx.raw_body:
             ctx.request_body = json.loads(ctx.raw_body)
         return original(self, ctx)
 
-    mp.setattr(CoreController, "_body_data", body_data)

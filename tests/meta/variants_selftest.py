@@ -13,11 +13,11 @@ import pytest
 
 from conformance import probes
 from conformance.fixture.python import components
-from reference_impl import documents, errors
+from reference_impl import documents, errors, middlewares
 from reference_impl.compose import Middleware, Next
 from reference_impl.context import Context
-from reference_impl.middlewares import BUILTINS
 
+from .patching import replace, wrap, wrap_item
 from .variants import SELFTEST, variant
 
 MP = pytest.MonkeyPatch
@@ -31,15 +31,14 @@ def _trust_capabilities(mp: MP) -> None:
         info.declared = info.capabilities
         return info
 
-    mp.setattr(probes, "verify", verify)
+    replace(mp, probes, "verify", verify)
 
 
 def _everything_500(mp: MP) -> None:
     """Every request answers 500, except the fixture's own routes (discovery still works)."""
     _trust_capabilities(mp)
-    original = BUILTINS["strapi::errors"]
-
-    def factory(config: dict[str, Any], strapi: Any) -> Middleware:
+    @wrap_item(mp, middlewares, "BUILTINS", "strapi::errors")
+    def factory(original: Any, config: dict[str, Any], strapi: Any) -> Middleware:
         inner = original(config, strapi)
 
         async def mw(ctx: Context, next: Next) -> Any:
@@ -50,8 +49,6 @@ def _everything_500(mp: MP) -> None:
             return None
 
         return mw
-
-    mp.setitem(BUILTINS, "strapi::errors", factory)
 
 
 @variant("selftest-everything-500", "meta self-test", "every content route answers 500 (a crash, not a targeted fault)",
@@ -76,16 +73,14 @@ def _(mp: MP) -> None:
     async def create(self: documents.DocumentRepository, params: dict[str, Any]) -> Any:
         raise errors.ValidationError("creates are refused")
 
-    mp.setattr(documents.DocumentRepository, "create", create)
+    replace(mp, documents.DocumentRepository, "create", create)
 
 
 @variant("selftest-protocol-99", "meta self-test",
          "discovery answers protocol 99: the run must refuse to start (exit 2), which catches the variant",
          kills="GM-016", exit2=r"protocol", registry=SELFTEST)
 def _(mp: MP) -> None:
-    original = components.ConformanceController.info
-
-    async def info(self: Any, ctx: Any) -> Any:
+    @wrap(mp, components.ConformanceController, "info")
+    async def info(original: Any, self: Any, ctx: Any) -> Any:
         return {**await original(self, ctx), "protocol": "99"}
 
-    mp.setattr(components.ConformanceController, "info", info)

@@ -25,7 +25,7 @@ from reference_impl.strapi import Strapi
 
 PG_ENV = "CONFORMANCE_PG_URL"
 
-ARTICLE = {
+ARTICLE: dict[str, Any] = {
     "kind": "collectionType",
     "collectionName": "articles",
     "info": {"singularName": "article", "pluralName": "articles", "displayName": "Article"},

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from reference_impl.context import RequestContext
 from reference_impl.errors import ERROR_CLASSES
-from reference_impl.strapi import RequestContext
 
 
 def maybe_raise(layer: str) -> None:

@@ -8,6 +8,10 @@ import pytest
 
 from reference_impl.compose import Middleware, Next, compose
 
+
+async def _end() -> None:
+    return None
+
 pytestmark = pytest.mark.anyio
 
 
@@ -41,7 +45,7 @@ async def test_short_circuit_skips_downstream_but_upstream_still_unwinds() -> No
         return "stopped"
 
     chain = compose([tracer(log, "a"), stop, tracer(log, "never")])
-    assert await chain(None) == "stopped"
+    assert await chain(None, _end) == "stopped"
     assert log == ["a:in", "stop", "a:out"]
 
 
@@ -52,7 +56,7 @@ async def test_return_values_travel_back_up() -> None:
     async def leaf(ctx: Any, next: Next) -> Any:
         return 21
 
-    assert await compose([doubler, leaf])(None) == 42
+    assert await compose([doubler, leaf])(None, _end) == 42
 
 
 async def test_next_called_twice_raises() -> None:
@@ -61,7 +65,7 @@ async def test_next_called_twice_raises() -> None:
         await next()
 
     with pytest.raises(RuntimeError, match="next\\(\\) called multiple times"):
-        await compose([twice, tracer([], "x")])(None)
+        await compose([twice, tracer([], "x")])(None, _end)
 
 
 async def test_ctx_is_shared_and_errors_propagate_through_the_onion() -> None:
@@ -77,7 +81,7 @@ async def test_ctx_is_shared_and_errors_propagate_through_the_onion() -> None:
     async def boom(ctx: Any, next: Next) -> Any:
         raise ValueError("boom")
 
-    assert await compose([catcher, boom])({"id": 7}) == "caught"
+    assert await compose([catcher, boom])({"id": 7}, _end) == "caught"
     assert seen == [(7, "boom")]
 
 

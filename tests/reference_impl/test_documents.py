@@ -117,8 +117,9 @@ async def test_draft_and_publish_actions_exist_only_on_draft_and_publish_types(m
     async with make_app() as app:
         tags = app.strapi.documents(TAG)
         assert tags.publish is None and tags.unpublish is None and tags.discardDraft is None
+        publish: Any = tags.publish
         with pytest.raises(TypeError):
-            await tags.publish({"documentId": "x"})
+            await publish({"documentId": "x"})
         entry = await tags.create({"data": {"label": "l"}})
         assert entry["publishedAt"] is not None  # types without D&P store one published row
 

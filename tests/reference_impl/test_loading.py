@@ -71,6 +71,16 @@ LOAD_CASES: list[tuple[str, dict[str, Any], str]] = [
         "info": {"singularName": "tag", "pluralName": "tags"},
         "attributes": {"owner": {"type": "relation", "relation": "manyToOne", "target": "api::nope.nope"}}}},
      "src/api/tag/content-types/tag/schema.json: invalid schema: attribute owner: unknown relation target api::nope.nope"),
+    ("unknown component", {"src/api/tag/content-types/tag/schema.json": {
+        "info": {"singularName": "tag", "pluralName": "tags"},
+        "attributes": {"seo": {"type": "component", "repeatable": False, "component": "shared.nope"}}}},
+     "src/api/tag/content-types/tag/schema.json: invalid schema: attribute seo: unknown component shared.nope"),
+    ("unknown component in a dynamic zone", {"src/api/tag/content-types/tag/schema.json": {
+        "info": {"singularName": "tag", "pluralName": "tags"},
+        "attributes": {"blocks": {"type": "dynamiczone", "components": ["blocks.nope"]}}}},
+     "src/api/tag/content-types/tag/schema.json: invalid schema: attribute blocks: unknown component blocks.nope"),
+    ("broken component schema", {"src/components/shared/seo.json": '{"attributes": '},
+     "src/components: invalid component schema"),
     ("syntax error in a module", {"src/policies/broken.py": "def policy(:\n"}, "src/policies/broken.py: SyntaxError"),
     ("module without its export", {"src/policies/empty.py": "x = 1\n"}, "empty.py must define `policy`"),
     ("broken JSON config", {"config/server.json": "{nope"}, "config/server.json: invalid JSON"),

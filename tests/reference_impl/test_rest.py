@@ -109,7 +109,9 @@ async def test_default_pagination_meta(make_app: AppFactory) -> None:
          ["l00", "l01"]),
         ("pagination[pageSize]=1000", {"page": 1, "pageSize": 3, "pageCount": 2, "total": 5}, ["l00", "l01", "l02"]),
         ("pagination[limit]=1000", {"start": 0, "limit": 3, "total": 5}, ["l00", "l01", "l02"]),
-        ("pagination[limit]=-1", {"start": 0, "limit": 3, "total": 5}, ["l00", "l01", "l02"]),
+        ("pagination[limit]=-1", {"start": 0, "limit": 1, "total": 5}, ["l00"]),
+        ("pagination[limit]=x", {"start": 0, "limit": 3, "total": 5}, ["l00", "l01", "l02"]),
+        ("pagination[pageSize]=x", {"page": 1, "pageSize": 3, "pageCount": 2, "total": 5}, ["l00", "l01", "l02"]),
         ("pagination[limit]=0", {"start": 0, "limit": 1, "total": 5}, ["l00"]),
     ],
 )
@@ -122,13 +124,23 @@ async def test_pagination(make_app: AppFactory, query: str, meta: dict[str, Any]
         assert [t["label"] for t in r.json()["data"]] == labels
 
 
-async def test_limit_minus_one_without_max_limit_means_everything(make_app: AppFactory) -> None:
+async def test_limit_minus_one_is_one_entry_without_max_limit_too(make_app: AppFactory) -> None:
+    # Strapi 5.54.0 brings every limit below 1 (-1 included) up to 1 (conformance/targets/strapi/NOTES.md (n)).
     async with make_app(api_config(defaultLimit=2)) as app:
         await seed_tags(app, 4)
         r = (await app.get("/api/tags?pagination[limit]=-1")).json()
-        assert len(r["data"]) == 4
-        assert r["meta"]["pagination"] == {"start": 0, "limit": -1, "total": 4}
+        assert len(r["data"]) == 1
+        assert r["meta"]["pagination"] == {"start": 0, "limit": 1, "total": 4}
         assert len((await app.get("/api/tags")).json()["data"]) == 2
+
+
+@pytest.mark.parametrize(("query", "got"), [("pagination[page]=x", "NaN"), ("pagination[start]=x", "NaN"),
+                                            ("pagination[page]=1.5", "12.5"), ("pagination[start]=0.5", "0.5")])
+async def test_positions_that_are_no_integers_are_400(make_app: AppFactory, query: str, got: str) -> None:
+    async with make_app() as app:
+        r = await app.get(f"/api/tags?{query}")
+        assert r.status_code == 400
+        assert r.json()["error"]["message"] == f"convertStartQueryParams expected a positive integer got {got}"
 
 
 async def test_with_count_off_by_config(make_app: AppFactory) -> None:

@@ -266,7 +266,8 @@ async def test_the_rate_limit_window_is_fixed_and_per_client() -> None:
 
     class Ctx:
         def __init__(self, ip: str) -> None:
-            self.path, self.client, self.headers = "/api/auth/local/", (ip, 1), {}
+            self.path, self.client = "/api/auth/local/", (ip, 1)
+            self.headers: dict[str, str] = {}
 
         def set(self, name: str, value: str) -> None:
             self.headers[name] = value

@@ -115,7 +115,7 @@ async def test_events_are_emitted_after_commit_and_not_on_rollback(make_app: App
 class _GatedHandler(BaseHTTPRequestHandler):
     server: Any
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self.rfile.read(int(self.headers.get("content-length") or 0))
         self.server.received.set()
         self.server.gate.wait(10)

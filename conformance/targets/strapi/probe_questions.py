@@ -24,7 +24,8 @@ from typing import Any
 
 import httpx
 
-CONTROL = "X-Conformance-Control"
+from ...fixture.facts import CONTROL_HEADER, TRACE_HEADER
+
 SHOWN_HEADERS = ("content-type", "x-powered-by", "allow", "www-authenticate", "content-length")
 ERRORS = ("ForbiddenError", "UnauthorizedError", "ApplicationError", "Error")
 
@@ -38,7 +39,7 @@ class WebhookReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_POST(self) -> None:
                 length = int(self.headers.get("content-length") or 0)
                 body = self.rfile.read(length).decode("utf-8", errors="replace")
                 with receiver.lock:
@@ -96,7 +97,7 @@ class Prober:
             quiet_body: bool = False) -> httpx.Response:
         sent = dict(headers or {})
         if control is not None:
-            sent[CONTROL] = json.dumps(control, separators=(",", ":"))
+            sent[CONTROL_HEADER] = json.dumps(control, separators=(",", ":"))
         if body is not None:
             content = json.dumps(body)
             sent.setdefault("Content-Type", "application/json")
@@ -114,7 +115,7 @@ class Prober:
         self.say(f"> {shown_request}" + (f"    # {note}" if note else ""))
         self.say(f"< {response.status_code} {response.reason_phrase}")
         for key, value in response.headers.items():
-            if all_headers or key.lower() in SHOWN_HEADERS or (trace and key.lower() == "x-conformance-trace"):
+            if all_headers or key.lower() in SHOWN_HEADERS or (trace and key.lower() == TRACE_HEADER.lower()):
                 self.say(f"< {key}: {value}")
         text = response.text
         if quiet_body and len(text) > 400:

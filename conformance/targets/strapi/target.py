@@ -21,7 +21,7 @@ import httpx
 from ..base import Target, TargetError, TargetInfo, make_client
 from ..http import discover
 from . import installer
-from .project import write_project
+from .project import OwnProject, project_version, write_own_project, write_project
 from .server import Launched, free_port, is_strapi_process, launch, pid_alive, stop, stop_pid, wait_healthy
 
 STATE_NAME = "server.json"
@@ -29,11 +29,20 @@ UP_PROJECT = "up-project"
 
 
 def _start_server(version: str, project: Path, port: int | None, webhook_url: str | None,
-                  root: Path | None, progress: installer.Progress, startup_timeout: float) -> Launched:
-    """Install if needed, write ``project``, launch, wait for /_health; the server is stopped on failure."""
+                  root: Path | None, progress: installer.Progress, startup_timeout: float,
+                  source: Path | None = None) -> tuple[Launched, OwnProject | None]:
+    """Install if needed, write ``project`` (a copy of ``source`` with the fixture added, when
+    given), launch, wait for /_health; the server is stopped on failure."""
     vdir = installer.install(version, root, progress)
     port = port or free_port()
-    write_project(project, version, vdir / "node_modules", port=port)
+    own = None
+    if source is not None:
+        own = write_own_project(project, source, version, vdir / "node_modules", port=port)
+        for line in own.set_aside:
+            progress(f"[strapi {version}] set aside in the copy of {source.name}: {line}")
+        progress(f"[strapi {version}] {source.name}'s own, kept in the chain: {', '.join(own.kept) or 'none'}")
+    else:
+        write_project(project, version, vdir / "node_modules", port=port)
     progress(f"[strapi {version}] starting on port {port} (project {project})")
     launched = launch(project, port, webhook_url=webhook_url)
     try:
@@ -42,14 +51,15 @@ def _start_server(version: str, project: Path, port: int | None, webhook_url: st
         stop(launched)
         raise
     progress(f"[strapi {version}] ready at {launched.url} in {seconds:.1f} s (pid {launched.pid})")
-    return launched
+    return launched, own
 
 
-def _discover(launched: Launched, version: str, client: httpx.Client | None = None) -> TargetInfo:
+def _discover(launched: Launched, version: str, client: httpx.Client | None = None,
+              name: str | None = None) -> TargetInfo:
     if client is None:
         with _client(launched.url) as own:
-            return _discover(launched, version, own)
-    info = discover(client, f"strapi-{version}", "strapi", launched.url)
+            return _discover(launched, version, own, name)
+    info = discover(client, name or f"strapi-{version}", "strapi", launched.url)
     if "trace" not in info.capabilities:
         raise TargetError(f"Strapi {version} started but the fixture's /api/conformance/info did not answer; "
                           f"log: {launched.log}\n{installer.tail(launched.log)}")
@@ -68,7 +78,11 @@ class StrapiTarget(Target):
     def __init__(self, version: str = installer.DEFAULT_VERSION, port: int | None = None,
                  webhook_url: str | None = None, keep_project: bool = False,
                  cache: Path | None = None, progress: installer.Progress | None = None,
-                 startup_timeout: float = 120.0) -> None:
+                 startup_timeout: float = 120.0, project: Path | None = None) -> None:
+        # --project: the user's own Strapi project (its package.json says the version).
+        self.source = Path(project).resolve() if project is not None else None
+        if self.source is not None:
+            version = project_version(self.source)
         installer.parse_version(version)
         self.version = version
         self.port = port
@@ -79,14 +93,20 @@ class StrapiTarget(Target):
         self.startup_timeout = startup_timeout
         self.project: Path | None = None
         self.launched: Launched | None = None
+        self.own: OwnProject | None = None
+
+    @property
+    def name(self) -> str:
+        """``strapi-5.54.0``, or ``strapi-5.54.0+<project folder>`` for your own project."""
+        return f"strapi-{self.version}" + (f"+{self.source.name}" if self.source is not None else "")
 
     def start(self) -> TargetInfo:
         self.project = Path(tempfile.mkdtemp(prefix=f"strapi-conformance-{self.version}-"))
         atexit.register(self.stop)
         try:
-            self.launched = _start_server(self.version, self.project, self.port, self.webhook_url,
-                                          self.cache, self.progress, self.startup_timeout)
-            self.info = _discover(self.launched, self.version, self.http)
+            self.launched, self.own = _start_server(self.version, self.project, self.port, self.webhook_url,
+                                                    self.cache, self.progress, self.startup_timeout, self.source)
+            self.info = _discover(self.launched, self.version, self.http, self.name)
         except BaseException:
             # The error names the project's log: keep the project so that path stays readable.
             self.keep_project = True
@@ -98,6 +118,10 @@ class StrapiTarget(Target):
         if self.launched is None:
             raise TargetError("the Strapi target is not started")
         return _client(self.launched.url, timeout)
+
+    @property
+    def pid(self) -> int | None:
+        return self.launched.pid if self.launched is not None else None
 
     def stop(self) -> None:
         self.close_http()
@@ -174,22 +198,25 @@ def status(version: str = installer.DEFAULT_VERSION, cache: Path | None = None) 
 
 def up(version: str = installer.DEFAULT_VERSION, port: int | None = None, webhook_url: str | None = None,
        cache: Path | None = None, progress: installer.Progress | None = None,
-       startup_timeout: float = 120.0) -> ServerState:
+       startup_timeout: float = 120.0, project: Path | None = None) -> ServerState:
     """Start Strapi ``version`` with the fixture and leave it running; returns what was recorded.
 
     If the state file names a server of this version that still runs, that one is returned
     (``already_running``) and nothing is started.
     """
     say = progress or installer.print_progress
+    source = Path(project).resolve() if project is not None else None
+    if source is not None:
+        version = project_version(source)
     running = status(version, cache)
     if running is not None:
         running.already_running = True
         return running
-    project = installer.version_dir(version, cache) / UP_PROJECT
-    launched = _start_server(version, project, port, webhook_url, cache, say, startup_timeout)
+    project_dir = installer.version_dir(version, cache) / UP_PROJECT
+    launched, _ = _start_server(version, project_dir, port, webhook_url, cache, say, startup_timeout, source)
     try:
         _discover(launched, version)
-        state = ServerState(version, launched.pid, launched.url, launched.port, str(project), str(launched.log),
+        state = ServerState(version, launched.pid, launched.url, launched.port, str(project_dir), str(launched.log),
                             time.time(), webhook_url)
         _write_state(state, cache)
     except BaseException:

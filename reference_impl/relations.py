@@ -1,0 +1,176 @@
+"""Relation writes: ``connect``, ``disconnect`` and ``set``, with ``before``/``after``/``start``/``end``
+positions, and the order relations are read back in — what Strapi 5's entity manager does.
+
+Two layers take part, as in Strapi.  The Document Service turns what a request names (documentIds,
+ids, ``{documentId, position}`` objects, bare values, lists) into a :class:`RelationWrite` on row ids
+(:func:`parse`); the Query Engine applies it to the link table (:func:`apply`).
+
+A link table row keeps two orders: ``ord``, the target's place in the owner's list (the side that
+declares ``inversedBy``, or a one-way relation), and ``inv_ord``, the owner's place in the target's
+list (the ``mappedBy`` side).  A side's list is written with its own order column; a link added from
+one side goes to the end of the other side's list.  A bidirectional relation whose other side holds
+one entry (``oneToOne``, and ``oneToMany`` seen from its ``mappedBy`` side) moves a connected entry
+away from its previous owner; one-way relations never do.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
+from .errors import ValidationError
+from .schema import ContentType, link_columns
+
+Position = dict[str, Any]
+# Resolves a reference (documentId, id or {documentId|id, ...}) to a row id; None: no such document.
+Resolver = Callable[[Any], Awaitable[int | None]]
+POSITION_KEYS = ("before", "after", "start", "end")
+
+
+@dataclass
+class RelationWrite:
+    """What to do to one relation attribute of one row: a full ``set``, or a partial update."""
+
+    set: list[int] | None = None
+    connect: list[tuple[int, Position | None]] = field(default_factory=list)
+    disconnect: list[int] = field(default_factory=list)
+
+
+def is_many(attr: dict[str, Any]) -> bool:
+    """Whether this side of the relation holds a list."""
+    return str(attr.get("relation", "")).endswith("ToMany")
+
+
+def _refs(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _ref_key(ref: Any) -> Any:
+    return ref.get("documentId", ref.get("id")) if isinstance(ref, dict) else ref
+
+
+async def parse(value: Any, resolve: Resolver, not_found: Callable[[Any], Exception],
+                default_locale: str | None = None) -> RelationWrite:
+    """A relation value from a request body → a :class:`RelationWrite` on row ids.
+
+    A bare reference or a list of references is a ``set``; an object takes ``set``, or ``connect``
+    and ``disconnect`` (``set`` wins over the two when all are sent, as on Strapi)."""
+
+    async def row_id(ref: Any) -> int:
+        found = await resolve(_ref_key(ref))
+        if found is None:
+            raise not_found(_ref_key(ref))
+        return found
+
+    if not isinstance(value, dict) or not ({"set", "connect", "disconnect"} & value.keys()):
+        return RelationWrite(set=[await row_id(ref) for ref in _refs(value)])
+    if "set" in value:
+        return RelationWrite(set=[await row_id(ref) for ref in _refs(value["set"])])
+    write = RelationWrite()
+    for ref in _refs(value.get("disconnect")):
+        write.disconnect.append(await row_id(ref))
+    for ref in _refs(value.get("connect")):
+        position = ref.get("position") if isinstance(ref, dict) else None
+        resolved: Position | None = None
+        if isinstance(position, dict):
+            resolved = {}
+            for key in POSITION_KEYS:
+                if key not in position:
+                    continue
+                target = position[key]
+                resolved[key] = await row_id(target) if key in ("before", "after") else target
+            if default_locale is not None:
+                # Strapi's message shows the position with the locale its transform added.
+                resolved["locale"] = default_locale
+        write.connect.append((await row_id(ref), resolved))
+    return write
+
+
+def _position_error(target: int, position: Position, adjacent: Any) -> ValidationError:
+    return ValidationError(
+        f"There was a problem connecting relation with id {target} at position "
+        f"{json.dumps(position, separators=(',', ':'))}. The relation with id {adjacent} needs to be connected first.")
+
+
+def _ordered(current: list[int], write: RelationWrite) -> list[int]:
+    """The list after a partial write: disconnect, then connect each entry at its position (an entry
+    already there moves; one without a position goes to the end).  An entry positioned next to one
+    connected later in the same list is placed after that one, as Strapi's relations orderer does."""
+    out = [t for t in current if t not in set(write.disconnect)]
+    pending = {target: position for target, position in write.connect}
+    done: set[int] = set()
+
+    def place(target: int, seen: frozenset[int]) -> None:
+        if target in done:
+            return
+        position = pending[target] or {}
+        adjacent = position.get("before", position.get("after"))
+        if adjacent is not None and adjacent in seen:
+            raise ValidationError("A circular reference was found in the connect array. One relation is trying to "
+                                  "connect before/after another one that is trying to connect before/after it")
+        if adjacent is not None and adjacent not in out and adjacent in pending and adjacent not in done:
+            place(adjacent, seen | {target})
+        done.add(target)
+        if target in out:
+            out.remove(target)
+        if adjacent is not None:
+            if adjacent not in out:
+                raise _position_error(target, position, adjacent)
+            index = out.index(adjacent)
+            out.insert(index if "before" in position else index + 1, target)
+        elif position.get("start"):
+            out.insert(0, target)
+        else:
+            out.append(target)
+
+    for target, _position in write.connect:
+        place(target, frozenset())
+    return out
+
+
+def apply(conn: Connection, ct: ContentType, name: str, row_id: int, write: RelationWrite) -> None:
+    """Write relation ``name`` of row ``row_id`` of ``ct`` in its link table."""
+    attr = ct.attributes[name]
+    link = ct.links[name]
+    own_col, target_col = link_columns(ct, name)
+    inverse = bool(attr.get("mappedBy"))
+    order_col, other_order = ("inv_ord", "ord") if inverse else ("ord", "inv_ord")
+    rows = conn.execute(
+        sa.select(link.c.id, link.c[target_col]).where(link.c[own_col] == row_id)
+        .order_by(link.c[order_col], link.c.id)
+    ).all()
+    current = [r[1] for r in rows]
+    wanted = list(dict.fromkeys(write.set)) if write.set is not None else _ordered(current, write)
+    if not is_many(attr):
+        if write.set is None and write.connect:
+            wanted = [write.connect[0][0]]
+        wanted = wanted[:1]
+    keep = set(wanted)
+    gone = [r[0] for r in rows if r[1] not in keep]
+    if gone:
+        conn.execute(sa.delete(link).where(link.c.id.in_(gone)))
+    existing = {r[1] for r in rows if r[1] in keep}
+    added = [t for t in wanted if t not in existing]
+    if added and attr.get("relation") in ("oneToOne", "oneToMany") and (inverse or attr.get("inversedBy")):
+        # The other side holds one entry: a connected target leaves its previous owner.
+        conn.execute(sa.delete(link).where(link.c[target_col].in_(added)))
+    for position, target in enumerate(wanted, start=1):
+        if target in existing:
+            conn.execute(sa.update(link).where(link.c[own_col] == row_id, link.c[target_col] == target)
+                         .values({order_col: position}))
+            continue
+        last = conn.execute(sa.select(sa.func.max(link.c[other_order])).where(link.c[target_col] == target)).scalar()
+        conn.execute(sa.insert(link).values({own_col: row_id, target_col: target, order_col: position,
+                                             other_order: (last or 0) + 1}))
+
+
+def order_column(attr: dict[str, Any]) -> str:
+    """The link table column that orders this side's list."""
+    return "inv_ord" if attr.get("mappedBy") else "ord"

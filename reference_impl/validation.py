@@ -1,0 +1,363 @@
+"""Strapi's entity validator and the Query Engine's value parsers, with Strapi's messages.
+
+Two places of the chain validate an entry's values, as in Strapi 5:
+
+- the Document Service runs the *entity validator* on ``create`` and ``update`` (``validate_entity``):
+  yup schemas built from the attributes (type, required, minLength/maxLength, min/max, regex, email,
+  enumeration, unique), run with ``abortEarly: false``; every failure becomes one item of
+  ``details.errors`` (``path``, ``message``, ``name``, ``value``) and the error's message is the
+  only failure's message or ``"<n> errors occurred"`` (``YupValidationError``);
+- the Query Engine parses date, time and datetime values (``parse_date``, ``parse_time``,
+  ``parse_datetime``); what it cannot parse is a ``ValidationError`` with empty details.
+
+Messages follow yup (``printValue``, ``typeError``) and Strapi's validators as Strapi 5.54.0 answers them.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+import re
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from typing import Any
+
+from .errors import ValidationError
+from .schema import ContentType
+
+STRING_KINDS = frozenset({"string", "text", "richtext", "email", "uid", "password", "enumeration"})
+NUMBER_KINDS = frozenset({"integer", "float", "decimal"})
+# Strapi's default pattern of a uid attribute without a ``regex`` of its own.
+UID_PATTERN = "^[A-Za-z0-9-_.~]*$"
+# yup's email test, simplified: local@domain.tld without spaces.
+EMAIL = re.compile(r"^[^\s@]+@[^\s@]+\.[^\s@]+$")
+_JS_NUMBER = re.compile(r"^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$")
+_JS_RADIX = re.compile(r"^0([xXoObB])([0-9a-fA-F]+)$")
+_BIGINT = re.compile(r"^-?\d+$")
+_TIME = re.compile(r"^(2[0-3]|[01][0-9]):([0-5][0-9]):([0-5][0-9])(?:\.([0-9]{1,3}))?$")
+_MISSING: Any = object()
+
+INVALID_DATE = "Invalid format, expected yyyy-MM-dd"
+INVALID_TIME = "Invalid time format, expected HH:mm:ss.SSS"
+INVALID_DATETIME = "Invalid format, expected a timestamp or an ISO date"
+
+
+# -- how JavaScript and yup print values --------------------------------------------------------------
+def js_number(value: float | int) -> str:
+    """JavaScript's ``String(number)`` for the numbers JSON carries."""
+    if isinstance(value, float):
+        if math.isnan(value):
+            return "NaN"
+        if math.isinf(value):
+            return "Infinity" if value > 0 else "-Infinity"
+        if value.is_integer() and abs(value) < 1e21:
+            return "-0" if value == 0 and math.copysign(1, value) < 0 else str(int(value))
+        return repr(value).replace("e-0", "e-").replace("e+0", "e+")
+    return str(value)
+
+
+def js_string(value: Any) -> str:
+    """JavaScript's ``String(value)`` of a JSON value (arrays join their items with commas)."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return js_number(value)
+    if isinstance(value, list):
+        return ",".join("" if v is None else js_string(v) for v in value)
+    if isinstance(value, dict):
+        return "[object Object]"
+    return str(value)
+
+
+def _simple(value: Any, quote_strings: bool) -> str | None:
+    """yup's ``printSimpleValue``: the text of a scalar, None for an object or array."""
+    if value is None or isinstance(value, bool):
+        return js_string(value)
+    if isinstance(value, (int, float)):
+        return js_number(value)
+    if isinstance(value, str):
+        return f'"{value}"' if quote_strings else value
+    return None
+
+
+def print_value(value: Any, quote_strings: bool = False) -> str:
+    """yup's ``printValue``: scalars as text, objects and arrays as ``JSON.stringify(v, replacer, 2)``
+    where the replacer turns every scalar into its printed text (so strings end up quoted twice)."""
+    simple = _simple(value, quote_strings)
+    if simple is not None:
+        return simple
+
+    def replace(item: Any) -> Any:
+        if isinstance(item, dict):
+            return {k: replace(v) for k, v in item.items()}
+        if isinstance(item, list):
+            return [replace(v) for v in item]
+        return _simple(item, quote_strings)
+
+    return json.dumps(replace(value), indent=2, ensure_ascii=False)
+
+
+def type_error(path: str, kind: str, value: Any, original: Any = _MISSING) -> str:
+    """yup's ``typeError`` message; ``original`` is the value before the cast, when it changed."""
+    cast = (f" (cast from the value `{print_value(original, True)}`)." if original is not _MISSING
+            and original is not None else ".")
+    return f"{path} must be a `{kind}` type, but the final value was: `{print_value(value, True)}`{cast}"
+
+
+# -- yup's casts -------------------------------------------------------------------------------------
+def to_number(value: Any) -> float | int:
+    """yup's number cast: strings without their whitespace through ``Number()``, anything else
+    through ``parseFloat``; NaN when nothing numeric is left."""
+    if isinstance(value, bool):
+        return math.nan
+    if isinstance(value, (int, float)):
+        return value
+    if isinstance(value, str):
+        text = re.sub(r"\s", "", value)
+        if not text:
+            return math.nan
+        if _JS_NUMBER.match(text):
+            number = float(text)
+            return int(number) if number.is_integer() and "." not in text and "e" not in text.lower() else number
+        if text in ("Infinity", "+Infinity", "-Infinity"):
+            return -math.inf if text.startswith("-") else math.inf
+        radix = _JS_RADIX.match(text)
+        if radix:
+            base = {"x": 16, "o": 8, "b": 2}[radix.group(1).lower()]
+            try:
+                return int(radix.group(2), base)
+            except ValueError:
+                return math.nan
+        return math.nan
+    match = re.match(r"^\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", js_string(value))
+    return float(match.group(0)) if match else math.nan
+
+
+def to_boolean(value: Any) -> Any:
+    """yup's boolean cast: ``true``/``1`` and ``false``/``0`` (any case, also as text); else unchanged."""
+    if isinstance(value, bool):
+        return value
+    text = js_string(value)
+    if re.fullmatch(r"(?i)true|1", text):
+        return True
+    if re.fullmatch(r"(?i)false|0", text):
+        return False
+    return value
+
+
+# -- the entity validator ------------------------------------------------------------------------------
+@dataclass
+class Failure:
+    """One yup failure: the attribute path, the message and the value it was about (if any)."""
+
+    path: list[str]
+    message: str
+    value: Any = _MISSING
+
+    def as_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"path": self.path, "message": self.message, "name": "ValidationError"}
+        if self.value is not _MISSING:
+            out["value"] = None if isinstance(self.value, float) and math.isnan(self.value) else self.value
+        return out
+
+
+def yup_error(failures: list[Failure]) -> ValidationError:
+    """Strapi's ``YupValidationError``: one failure's message, or how many there are."""
+    message = failures[0].message if len(failures) == 1 else f"{len(failures)} errors occurred"
+    return ValidationError(message, {"errors": [f.as_json() for f in failures]})
+
+
+UniqueCheck = Callable[[str, Any], Awaitable[bool]]
+
+
+def _string_tests(name: str, attr: dict[str, Any], value: str) -> list[Failure]:
+    out: list[Failure] = []
+    kind = attr.get("type")
+    required = bool(attr.get("required"))
+    if attr.get("minLength") is not None and len(value) < int(attr["minLength"]):
+        out.append(Failure([name], f"{name} must be at least {attr['minLength']} characters", value))
+    if attr.get("maxLength") is not None and len(value) > int(attr["maxLength"]):
+        out.append(Failure([name], f"{name} must be at most {attr['maxLength']} characters", value))
+    pattern = attr.get("regex") or (UID_PATTERN if kind == "uid" else None)
+    # An empty string skips the pattern unless the attribute is required (yup's excludeEmptyString).
+    if pattern and (value or required) and not js_regex(pattern).search(value):
+        out.append(Failure([name], f'{name} must match the following: "/{pattern}/"', value))
+    if kind == "email":
+        if value == "":
+            out.append(Failure([name], f"{name} cannot be empty", value))
+        elif not EMAIL.match(value):
+            out.append(Failure([name], f"{name} must be a valid email", value))
+    if kind == "enumeration":
+        allowed = list(attr.get("enum", []))
+        if value not in allowed:
+            # yup prints the allowed values, null (printed empty) among them when the attribute is optional.
+            shown = ", ".join([*allowed, *([] if required else [""])])
+            out.append(Failure([name], f"{name} must be one of the following values: {shown}", value))
+    return out
+
+
+@functools.cache
+def js_regex(pattern: str) -> re.Pattern[str]:
+    """A JavaScript regular expression as Python reads it: ``$`` is the end of the text only
+    (Python's also matches before a final newline)."""
+    out: list[str] = []
+    escaped = in_class = False
+    for ch in pattern:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == "[":
+            in_class = True
+        elif ch == "]":
+            in_class = False
+        elif ch == "$" and not in_class:
+            out.append(r"(?![\s\S])")
+            continue
+        out.append(ch)
+    return re.compile("".join(out))
+
+
+def _range_tests(name: str, attr: dict[str, Any], number: float | int) -> list[Failure]:
+    out: list[Failure] = []
+    if attr.get("min") is not None and number < attr["min"]:
+        out.append(Failure([name], f"{name} must be greater than or equal to {js_number(attr['min'])}", number))
+    if attr.get("max") is not None and number > attr["max"]:
+        out.append(Failure([name], f"{name} must be less than or equal to {js_number(attr['max'])}", number))
+    return out
+
+
+def check_attribute(name: str, attr: dict[str, Any], value: Any) -> tuple[Any, list[Failure]]:
+    """One attribute's value → (the value yup casts it to, its failures), unique aside."""
+    kind = attr.get("type")
+    required = bool(attr.get("required"))
+    if value is None:
+        if required and kind in STRING_KINDS:
+            return value, [Failure([name], type_error(name, "string", None), None)]
+        if required and kind in NUMBER_KINDS:
+            return value, [Failure([name], type_error(name, "number", None), None)]
+        if required and kind == "boolean":
+            return value, [Failure([name], type_error(name, "boolean", None), None)]
+        return value, []
+    if kind in STRING_KINDS:
+        if not isinstance(value, str):
+            # yup's string() is strict in Strapi's entity validator: nothing is cast to a string.
+            return value, [Failure([name], type_error(name, "string", value), value)]
+        return value, _string_tests(name, attr, value)
+    if kind in NUMBER_KINDS:
+        number = to_number(value)
+        if isinstance(number, float) and math.isnan(number):
+            return value, [Failure([name], type_error(name, "number", number, value), number)]
+        failures = []
+        if kind == "integer" and not (isinstance(number, int) or number.is_integer()):
+            failures.append(Failure([name], f"{name} must be an integer", number))
+        failures.extend(_range_tests(name, attr, number))
+        if kind == "integer" and isinstance(number, float) and number.is_integer():
+            number = int(number)
+        return number, failures
+    if kind == "biginteger":
+        if not _BIGINT.match(js_string(value)) or isinstance(value, (bool, list, dict)):
+            return value, [Failure([name], f"{name} must be a valid integer", value)]
+        return value, []
+    if kind == "boolean":
+        cast = to_boolean(value)
+        if not isinstance(cast, bool):
+            return value, [Failure([name], type_error(name, "boolean", cast), cast)]
+        return cast, []
+    return value, []
+
+
+def unique_attributes(ct: ContentType) -> list[str]:
+    """Attributes whose values must be unique: ``unique: true`` ones and every uid."""
+    return [k for k, a in ct.attributes.items() if a.get("unique") or a.get("type") == "uid"]
+
+
+async def validate_entity(ct: ContentType, data: Any, creating: bool, is_taken: UniqueCheck) -> dict[str, Any]:
+    """Strapi's entity validator for a create (``creating``) or an update; returns the cast data.
+
+    ``is_taken(attribute, value)`` says whether another document already holds ``value``."""
+    if not isinstance(data, dict):
+        # The content API lets arrays through ("data" is an object for lodash); yup's object() does not.
+        message = f"this must be a `object` type, but the final value was: `null` (cast from the value `{print_value(data, True)}`)."
+        raise yup_error([Failure([], message, None)])
+    failures: list[Failure] = []
+    out = dict(data)
+    unique = set(unique_attributes(ct))
+    for name, attr in ct.attributes.items():
+        value = data.get(name, _MISSING)
+        if value is _MISSING:
+            # Drafts may be incomplete: required applies to types without draft and publish.
+            if creating and attr.get("required") and not ct.draft_and_publish:
+                failures.append(Failure([name], f"{name} must be defined."))
+            continue
+        cast, found = check_attribute(name, attr, value)
+        failures.extend(found)
+        if not found:
+            out[name] = cast
+            if name in unique and cast not in (None, "") and await is_taken(name, cast):
+                failures.append(Failure([name], "This attribute must be unique", cast))
+    if failures:
+        raise yup_error(failures)
+    return out
+
+
+# -- the Query Engine's parsers ------------------------------------------------------------------------
+def _iso(text: str) -> datetime:
+    text = text.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    return datetime.fromisoformat(text)
+
+
+def parse_date(value: Any) -> date:
+    """A date attribute's value: an ISO date (a datetime's date part is kept)."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return _iso(value).date()
+        except ValueError:
+            pass
+    raise ValidationError(INVALID_DATE)
+
+
+def parse_time(value: Any) -> time:
+    """A time attribute's value: ``HH:mm:ss`` with up to three digits of milliseconds."""
+    if isinstance(value, time):
+        return value
+    match = _TIME.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise ValidationError(INVALID_TIME)
+    hours, minutes, seconds, millis = match.groups()
+    return time(int(hours), int(minutes), int(seconds), int((millis or "0").ljust(3, "0")) * 1000)
+
+
+def parse_datetime(value: Any) -> datetime:
+    """A datetime attribute's value: a timestamp in milliseconds or an ISO date, kept as naive UTC."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
+    try:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return datetime.fromtimestamp(value / 1000, UTC).replace(tzinfo=None)
+        if isinstance(value, str):
+            if re.fullmatch(r"-?\d+", value.strip()):
+                return datetime.fromtimestamp(int(value) / 1000, UTC).replace(tzinfo=None)
+            parsed = _iso(value)
+            return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
+    except (ValueError, OverflowError, OSError):
+        pass
+    raise ValidationError(INVALID_DATETIME)
+
+
+PARSERS: dict[str, Callable[[Any], Any]] = {
+    "date": parse_date,
+    "time": parse_time,
+    "datetime": parse_datetime,
+    "timestamp": parse_datetime,
+}

@@ -1,0 +1,7 @@
+module.exports = ({ env }) => ({
+  'users-permissions': {
+    config: {
+      jwt: { expiresIn: '7d' },
+    },
+  },
+});

@@ -1,0 +1,75 @@
+"""The in-process reference target: requests run the app in the calling thread, background work
+(webhook deliveries) still goes on between requests, and ``quiesce`` tells when none is left."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+
+from conformance.targets.reference import PUMP_IDLE_S, ReferenceTarget
+
+
+@pytest.fixture(scope="module")
+def target() -> Iterator[ReferenceTarget]:
+    t = ReferenceTarget()
+    t.start()
+    yield t
+    t.stop()
+
+
+def _later(target: ReferenceTarget, delay_s: float, done: threading.Event) -> None:
+    """Leave a task on the app's loop that sets ``done`` after ``delay_s`` (as a late delivery would)."""
+    assert target._loop is not None
+
+    async def schedule() -> None:
+        async def late() -> None:
+            await asyncio.sleep(delay_s)
+            done.set()
+
+        asyncio.get_running_loop().create_task(late())
+
+    target._loop.run(schedule())
+
+
+def test_requests_run_in_the_calling_thread(target: ReferenceTarget) -> None:
+    assert target._loop is not None
+    seen: list[int] = []
+
+    async def where() -> None:
+        seen.append(threading.get_ident())
+
+    target._loop.run(where())
+    assert seen == [threading.get_ident()]
+    assert target.http.get("/api/articles").status_code == 200
+    # another thread may use the client as well: the loop is run by one thread at a time
+    answers: list[int] = []
+    other = threading.Thread(target=lambda: answers.append(target.http.get("/api/articles").status_code))
+    other.start()
+    other.join(timeout=30)
+    assert answers == [200]
+
+
+def test_background_work_goes_on_while_the_caller_waits_elsewhere(target: ReferenceTarget) -> None:
+    """Work left on the loop after a request (a delivery) is run by the pump thread: a receiver
+    waiting for it (the probe's long poll) gets it without the caller driving the loop."""
+    done = threading.Event()
+    _later(target, PUMP_IDLE_S * 4, done)
+    assert not done.is_set()
+    assert done.wait(timeout=10), "nothing ran the app's pending task"
+    assert target.quiesce(5.0)
+
+
+def test_quiesce_waits_for_pending_work_and_says_when_it_cannot(target: ReferenceTarget) -> None:
+    done = threading.Event()
+    _later(target, 0.3, done)
+    started = time.monotonic()
+    assert target.quiesce(5.0) is True
+    assert done.is_set() and time.monotonic() - started >= 0.2
+    late = threading.Event()
+    _later(target, 3.0, late)
+    assert target.quiesce(0.05) is False  # still busy when the time is up
+    assert target.quiesce(10.0) is True and late.is_set()

@@ -1,0 +1,133 @@
+"""Your own Strapi project as a target (`--target strapi --project PATH`): the copy with the fixture
+added (no Strapi needed), the attribution read from the trace, and a real run of tests/sample_project,
+whose `swallow-errors` global middleware breaks Strapi's documented error responses (needs the
+cached Strapi install: ~/.cache/strapi-conformance/5.54.0, which CI installs)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conformance.report.attribution import attribution, project_marks
+from conformance.targets.base import TargetError
+from conformance.targets.strapi import installer
+from conformance.targets.strapi.project import project_version, write_own_project
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLE = REPO / "tests" / "sample_project"
+
+
+@pytest.fixture
+def copy(tmp_path: Path) -> tuple[Path, object]:
+    dest = tmp_path / "copy"
+    return dest, write_own_project(dest, SAMPLE, project_version(SAMPLE), None)
+
+
+def test_the_copy_keeps_the_projects_code_and_adds_the_fixture(copy: tuple[Path, object]) -> None:
+    dest, own = copy
+    # The project's own: its middleware, its other api, its register/bootstrap, its plugin settings.
+    assert (dest / "src" / "middlewares" / "swallow-errors.js").read_text() == \
+        (SAMPLE / "src" / "middlewares" / "swallow-errors.js").read_text()
+    assert (dest / "src" / "api" / "note" / "content-types" / "note" / "schema.json").is_file()
+    assert (dest / "src" / "index.project.js").read_text() == (SAMPLE / "src" / "index.js").read_text()
+    assert "index.project.js" in (dest / "src" / "index.js").read_text()
+    assert (dest / ".conformance" / "config" / "middlewares.js").read_text() == \
+        (SAMPLE / "config" / "middlewares.js").read_text()
+    assert (dest / ".conformance" / "config" / "plugins.js").read_text() == (SAMPLE / "config" / "plugins.js").read_text()
+    # The fixture: its components, its middlewares, its article.
+    for path in ("src/conformance/components.js", "src/conformance/fixture.json", "src/middlewares/conformance-trace.js",
+                 "src/middlewares/conformance-project.js", "src/api/article/content-types/article/lifecycles.js"):
+        assert (dest / path).is_file(), path
+    schema = json.loads((dest / "src/api/article/content-types/article/schema.json").read_text())
+    assert "headline" not in schema["attributes"], "the fixture's article, not the project's"
+    # The project's clashing article and production database are set aside, and said so.
+    assert own.set_aside[0].startswith("src/api/article (")  # type: ignore[attr-defined]
+    assert any(s.startswith("config/database.js") for s in own.set_aside)  # type: ignore[attr-defined]
+    assert (dest / ".conformance" / "set-aside" / "api" / "article" / "content-types" / "article").is_dir()
+    assert "production" not in (dest / "config" / "database.js").read_text()
+    assert own.kept == ["middleware global::swallow-errors", "api note"]  # type: ignore[attr-defined]
+    assert not (SAMPLE / ".conformance").exists(), "the project itself is never written to"
+
+
+def test_reserved_names_and_typescript_are_refused(tmp_path: Path) -> None:
+    project = tmp_path / "p"
+    shutil.copytree(SAMPLE, project)
+    (project / "src" / "middlewares" / "gmw-first.js").write_text("module.exports = () => (c, n) => n();\n")
+    with pytest.raises(TargetError, match="reserves this name"):
+        write_own_project(tmp_path / "copy", project, "5.54.0", None)
+    (project / "src" / "middlewares" / "gmw-first.js").unlink()
+    (project / "src" / "index.ts").write_text("export default {};\n")
+    with pytest.raises(TargetError, match="TypeScript"):
+        write_own_project(tmp_path / "copy", project, "5.54.0", None)
+    (project / "package.json").write_text("{}")
+    with pytest.raises(TargetError, match="does not depend on @strapi/strapi"):
+        project_version(project)
+
+
+def test_attribution_names_the_middleware_that_left_the_documented_path() -> None:
+    trace = ["project:swallow-errors:in", "gmw:first:in", "policy:second:deny",
+             "project:swallow-errors:swallowed=PolicyError", "project:swallow-errors:out"]
+    assert project_marks(trace)[1] == ("swallow-errors", "swallowed", "PolicyError")
+    blamed = attribution({"outcome": "failed", "trace": trace})
+    assert blamed is not None and blamed.startswith("project middleware swallow-errors swallowed the PolicyError")
+    assert attribution({"outcome": "passed", "trace": trace}) is None
+    assert attribution({"outcome": "failed", "trace": ["gmw:first:in"]}) is None
+    quiet = attribution({"outcome": "failed", "trace": ["project:audit:in", "project:audit:out"]})
+    assert quiet is not None and "audit" in quiet and "no deviation" in quiet
+
+
+CACHED = installer.version_dir("5.54.0") / "node_modules" / "@strapi" / "strapi"
+
+
+@pytest.mark.skipif(not CACHED.is_dir(), reason="Strapi 5.54.0 is not installed in the cache "
+                                                "(conformance strapi up installs it; CI does)")
+def test_a_run_of_the_sample_project_fails_and_names_its_middleware(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]), "CI": "1"}
+    out = tmp_path / "report"
+    done = subprocess.run([sys.executable, "-m", "conformance", "run", "--target", "strapi", "--project", str(SAMPLE),
+                           "--id", "PO-001", "--id", "RT-001", "--report-dir", str(out),
+                           "--summary-md", str(tmp_path / "summary.md")],
+                          env=env, capture_output=True, text=True, check=False, timeout=600)
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    outcomes = {s["id"]: s for s in report["scenarios"]}
+    assert outcomes["RT-001"]["outcome"] == "passed", "the project's middleware is in the chain and lets lists through"
+    assert "project:swallow-errors:in" in outcomes["RT-001"]["trace"]
+    failed = outcomes["PO-001"]
+    assert failed["outcome"] == "failed" and "expected 403, got 200" in failed["message"]
+    assert failed["attribution"].startswith("project middleware swallow-errors swallowed the PolicyError")
+    assert report["target"]["name"] == "strapi-5.54.0+sample_project"
+    assert report["target"]["project"]["kept"] == ["middleware global::swallow-errors", "api note"]
+    assert "caused by: project middleware swallow-errors" in done.stdout
+    assert "caused by: **project middleware swallow-errors" in (tmp_path / "summary.md").read_text(encoding="utf-8")
+    assert "caused by: project middleware swallow-errors" in (out / "report.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.skipif(not CACHED.is_dir(), reason="Strapi 5.54.0 is not installed in the cache "
+                                                "(conformance strapi up installs it; CI does)")
+def test_a_well_behaved_project_middleware_breaks_nothing(tmp_path: Path) -> None:
+    """The wrapper that makes the project's middlewares visible in the trace must not itself break a
+    documented behaviour: the chain's nesting, and the way back skipped when an error passes."""
+    project = tmp_path / "clean_project"
+    shutil.copytree(SAMPLE, project)
+    middlewares = project / "config" / "middlewares.js"
+    middlewares.write_text(middlewares.read_text().replace("global::swallow-errors", "global::request-id"))
+    (project / "src" / "middlewares" / "swallow-errors.js").unlink()
+    (project / "src" / "middlewares" / "request-id.js").write_text(
+        "module.exports = () => async (ctx, next) => { await next(); ctx.set('X-Request-Id', 'r1'); };\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]), "CI": "1"}
+    out = tmp_path / "report"
+    done = subprocess.run([sys.executable, "-m", "conformance", "run", "--target", "strapi", "--project", str(project),
+                           "--tags", "@id:CH-*", "--report-dir", str(out)],
+                          env=env, capture_output=True, text=True, check=False, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    report = json.loads((out / "report.json").read_text(encoding="utf-8"))
+    traces = {s["id"]: s["trace"] for s in report["scenarios"]}
+    assert traces["CH-001"][0] == "project:request-id:in" and traces["CH-001"][-1] == "project:request-id:out"
+    assert "project:request-id:out" not in traces["CH-007"], "an error passing through skips the way back"
