@@ -417,6 +417,12 @@ def cmd_fuzz(args: argparse.Namespace) -> int:
     return run_fuzz(args, reports_root().parent)
 
 
+def cmd_diff(args: argparse.Namespace) -> int:
+    from .diff.command import run_diff
+
+    return run_diff(args)
+
+
 def cmd_stability(args: argparse.Namespace) -> int:
     from .stability import document, report_name, stability
     from .targets.base import TargetError
@@ -536,6 +542,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_fuzz_options(fuzz)
     fuzz.set_defaults(func=cmd_fuzz)
+
+    diff = sub.add_parser("diff", help="replay generated request sequences on two targets and group what differs")
+    from .diff.command import add_options as add_diff_options
+
+    add_diff_options(diff)
+    diff.set_defaults(func=cmd_diff)
 
 
     stab = sub.add_parser("stability", help="run the suite N times and report scenarios whose outcome changed")

@@ -67,13 +67,13 @@ def is_placeholder(text: str) -> bool:
     return not text.strip() or bool(_PLACEHOLDER.match(text))
 
 
-def entry_lines(text: str) -> dict[str, list[int]]:
+def entry_lines(text: str, sections: tuple[str, ...] = SECTIONS) -> dict[str, list[int]]:
     """The line (1-based) of each entry of each section: its ``id = …`` line, else its header.
 
     tomllib gives no positions, so the text is read line by line; array-of-tables headers are
-    always on a line of their own in a manifest.
+    always on a line of their own in a manifest. (Diff manifests name their own sections.)
     """
-    lines: dict[str, list[int]] = {s: [] for s in SECTIONS}
+    lines: dict[str, list[int]] = {s: [] for s in sections}
     section: str | None = None
     id_seen = False
     for number, raw in enumerate(text.splitlines(), start=1):

@@ -75,7 +75,10 @@ def cmd_matrix(args: argparse.Namespace) -> int:
             return 2
         reports.append(report_dir / "report.json")
     try:
-        out = build_matrix(reports, Path(args.out), "Strapi 5 releases against their documentation")
+        from .strapi_bisect import drift_releases
+
+        out = build_matrix(reports, Path(args.out), "Strapi 5 releases against their documentation",
+                           drift_releases(Path(args.out).parent / "strapi-bisect.json"))
     except MatrixError as exc:
         print(f"conformance: {exc}", file=sys.stderr)
         return 2
@@ -104,3 +107,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     matrix.add_argument("--versions", nargs="+", default=list(MATRIX_VERSIONS))
     matrix.add_argument("--out", default=str(reports_root() / "matrix.html"))
     matrix.set_defaults(func=cmd_matrix)
+    from .strapi_bisect import add_parser as add_bisect
+
+    add_bisect(actions)

@@ -455,3 +455,16 @@ Feature: REST API parameters
       """
     Then the status is 201
     And the JSON at "data.author.documentId" is "{X}"
+
+  @id:RP-095 @should @doc:cms/configurations/api
+  Scenario: _q searches the text attributes ignoring case, and the count follows it
+    When I GET "/api/articles?filters[batch][$eq]={batch}&sort=views:asc&_q=LAZY"
+    Then the status is 200
+    And the "title" of "data" are, in order: Gamma ray
+    And the JSON at "meta.pagination.total" is 1
+    When I GET "/api/articles?filters[batch][$eq]={batch}&sort=views:asc&_q=tech"
+    Then the status is 200
+    And the "title" of "data" are, in order: beta, Gamma ray
+    When I GET "/api/articles?filters[batch][$eq]={batch}&sort=views:asc&_q=zzz"
+    Then the status is 200
+    And the "title" of "data" are, in order: (none)

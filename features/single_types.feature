@@ -88,3 +88,16 @@ Feature: Single types
     And I GET "/api/homepage?fields[0]=headline"
     Then the JSON at "data.headline" is "Selected"
     And the JSON at "data.batch" is absent
+
+  @id:ST-009 @must @doc:cms/configurations/api
+  Scenario: With strictParams, PUT on a single type checks its query before its body
+    When I PUT "/api/homepage?fields[0]=nosuchfield" with:
+      """
+      {"data": {"headline": "Refused", "batch": "{batch}"}}
+      """
+    Then the error is 400 ValidationError "Invalid key nosuchfield"
+    When I PUT "/api/homepage?foo=1" with:
+      """
+      {"headline": "No wrapper"}
+      """
+    Then the error is 400 ValidationError "Invalid key foo"

@@ -87,8 +87,9 @@ class CoreController:
         return self.transform_response(self.sanitize_output(entity))
 
     async def update(self, ctx: Context) -> Any:
-        if not self.ct.is_single:
-            self.validate_query(ctx)
+        # Single types too: Strapi 5.54.0 refuses an invalid query (strictParams) before it reads the
+        # body (`conformance diff` found it; features/single_types.feature ST-009).
+        self.validate_query(ctx)
         query = self.sanitize_query(ctx)
         data = self._body_data(ctx)
         entity = await self.service.update(ctx.params.get("id"), {**query, "data": data})

@@ -36,6 +36,25 @@ def _without(data: Any, keys: tuple[str, ...]) -> Any:
     return {k: v for k, v in data.items() if k not in keys} if isinstance(data, dict) else data
 
 
+# ``_q``: the Query Engine's search (@strapi/database query/helpers/search): the id and every
+# searchable text attribute contain the words, ignoring case; number attributes too when the words
+# read as a number.
+SEARCH_TEXT = ("string", "text", "uid", "email", "enumeration", "richtext")
+SEARCH_NUMBER = ("biginteger", "integer", "decimal", "float")
+
+
+def _reads_as_number(text: str) -> bool:
+    """Whether JavaScript's ``Number(text)`` (lodash toNumber) is a number: "" and " " are 0."""
+    stripped = text.strip()
+    if not stripped:
+        return True
+    try:
+        float(stripped) if not stripped.lower().startswith(("0x", "0b", "0o")) else int(stripped, 0)
+    except ValueError:
+        return False
+    return stripped.lower().lstrip("+-") not in ("inf", "nan")
+
+
 def new_document_id() -> str:
     """A 24-character lowercase alphanumeric id, like the cuid2 values Strapi shows: a letter, then
     letters and digits, uniformly drawn from one read of the system's random source (rejection
@@ -170,11 +189,19 @@ class DocumentRepository:
         status = params.get("status", "draft")
         return {"publishedAt": {"$notNull": True}} if status == "published" else {"publishedAt": {"$null": True}}
 
+    def _search_where(self, words: Any) -> dict[str, Any] | None:
+        if not isinstance(words, str):
+            return None
+        attrs = self.ct.attributes
+        kinds = SEARCH_TEXT + (SEARCH_NUMBER if _reads_as_number(words) else ())
+        columns = ["id"] + [n for n, a in attrs.items() if a.get("type") in kinds and a.get("searchable", True) is not False]
+        return {"$or": [{name: {"$containsi": words}} for name in columns]}
+
     def _query_params(self, params: dict[str, Any], extra_where: dict[str, Any] | None = None) -> dict[str, Any]:
         """Document Service params → Query Engine params (filters, status, fields, sort, pagination, populate)."""
         out = self.strapi.rest.to_query_params(self.ct, params)
         where = [w for w in (out.pop("where", None), self._status_where(params), i18n.read_where(self.ct, params),
-                             extra_where) if w]
+                             extra_where, self._search_where(params.get("_q"))) if w]
         out["where"] = {"$and": where} if len(where) > 1 else (where[0] if where else {})
         start, limit = params.get("start"), params.get("limit")
         if params.get("page") is not None or params.get("pageSize") is not None:

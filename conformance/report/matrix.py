@@ -14,7 +14,8 @@ class MatrixError(Exception):
     pass
 
 
-def build_matrix(report_paths: list[Path], out_html: Path, title: str) -> Path:
+def build_matrix(report_paths: list[Path], out_html: Path, title: str, drift: dict[str, str] | None = None) -> Path:
+    """``drift``: scenario id -> the first release whose outcome changed (``conformance strapi bisect``)."""
     runs: list[dict[str, Any]] = []
     for path in report_paths:
         try:
@@ -35,6 +36,7 @@ def build_matrix(report_paths: list[Path], out_html: Path, title: str) -> Path:
         outcomes = {c["outcome"] if c else "absent" for c in row["cells"]}
         row["differs"] = len(outcomes) > 1
         row["documented"] = all(c is None or c["outcome"] == "passed" for c in row["cells"])
+        row["drift_release"] = (drift or {}).get(row["id"])
     columns = [{"name": r["target"].get("name"), "version": r["target"].get("version"), "summary": r["summary"],
                 "verdict": verdict_line(r) if "verdict" in r else None} for r in runs]
     data = {"title": title, "columns": columns, "rows": ordered}

@@ -1,0 +1,255 @@
+"""``conformance diff --target A --against B``: replay one plan on both, report what differs.
+
+Exit codes: 0 every divergence is known (in the manifest) and no entry is stale; 1 unknown
+divergences or stale entries; 2 bad input or a target that cannot be started or reached, with a
+one-line reason.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shlex
+import sys
+import threading
+import time
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import ExitStack
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..targets.base import Target, TargetError
+from .compare import Answer, Case, Comparison, compare
+from .manifest import DiffManifest, DiffManifestError, Known, default_path
+from .normalise import (
+    DEFAULT_DOCUMENT_FIELDS,
+    DEFAULT_HEADERS,
+    DEFAULT_ID_FIELDS,
+    DEFAULT_TIMESTAMP_FIELDS,
+    Normalisation,
+)
+from .plan import Plan, load_plan
+from .replay import World
+from .targets import REPEATABLE, TargetName, build_target, parse_name
+
+EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
+DEFAULT_SEED = 20261127
+DEFAULT_CASES = 1000
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+class DiffError(Exception):
+    """Bad input: a one-line reason (exit 2)."""
+
+
+def _fields(text: str, option: str) -> frozenset[str]:
+    names = frozenset(p.strip() for p in text.split(",") if p.strip())
+    if any(not n.replace("_", "").replace("-", "").isalnum() for n in names):
+        raise DiffError(f"{option}: give field names separated by commas, got {text!r}")
+    return names
+
+
+def add_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--target", default="reference", help="the candidate, A (default: reference)")
+    parser.add_argument("--against", default="strapi", help="the oracle, B, run twice to learn noise "
+                        "(default: strapi, i.e. strapi:5.54.0; strapi:VERSION, reference-http, a URL…)")
+    parser.add_argument("--cases", type=int, default=DEFAULT_CASES, help=f"requests compared (default {DEFAULT_CASES})")
+    parser.add_argument("--seed", type=int, default=DEFAULT_SEED, help=f"plan seed (default {DEFAULT_SEED})")
+    parser.add_argument("--sequence", type=int, action="append", default=None,
+                        help="replay only this sequence of the plan (repeatable): the replay line of a group")
+    parser.add_argument("--oracle-runs", choices=("auto", "separate", "same"), default="auto",
+                        help="learn noise on two instances of the oracle (separate) or on one, replayed in a "
+                             "second namespace (same); auto: separate when the oracle can be started twice")
+    parser.add_argument("--id-fields", default=",".join(DEFAULT_ID_FIELDS),
+                        help="keys whose numeric or string value is generated (compared as <id>)")
+    parser.add_argument("--document-fields", default=",".join(DEFAULT_DOCUMENT_FIELDS),
+                        help="keys holding documentIds (mapped to the step that created them)")
+    parser.add_argument("--timestamp-fields", default=",".join(DEFAULT_TIMESTAMP_FIELDS),
+                        help="keys holding generated timestamps (compared as <timestamp>; null stays null)")
+    parser.add_argument("--headers", default=",".join(DEFAULT_HEADERS), help="response headers compared")
+    parser.add_argument("--manifest", default=None,
+                        help="known divergences (default: conformance/manifests/diff/<a>-vs-<b>.toml if any)")
+    parser.add_argument("--no-manifest", action="store_true", help="every divergence is unknown")
+    parser.add_argument("--report-dir", default=None, help="default: reports/diff/<a>-vs-<b>/")
+    parser.add_argument("--ready-url", default=None, help="for process:COMMAND targets")
+    parser.add_argument("--database", default=None, help="database URL for reference targets")
+    parser.add_argument("--no-plan-cache", action="store_true", help="draw the plan again")
+
+
+@dataclass
+class Run:
+    a: TargetName
+    b: TargetName
+    plan: Plan
+    comparison: Comparison
+    duration_s: float
+    replay_s: float
+    plan_reused: bool
+    oracle_runs: str
+    versions: dict[str, Any]
+    rules: Normalisation
+    manifest: DiffManifest | None
+    unmatched: list[Known]
+    stale: bool
+    only: list[int] | None
+    command: str
+
+    def replay_line(self, sequence: int) -> str:
+        parts = ["conformance", "diff", "--target", self.a.cli, "--against", self.b.cli, "--seed", str(self.plan.seed),
+                 "--cases", str(self.plan.cases), "--sequence", str(sequence)]
+        return " ".join(shlex.quote(p) for p in parts)
+
+
+def _start(target: Target) -> Any:
+    return target.start()
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)
+
+
+def run_diff(args: Any) -> int:
+    from ..paths import reports_root
+
+    try:
+        if args.cases < 1:
+            raise DiffError("--cases must be at least 1")
+        a, b = parse_name(args.target), parse_name(args.against)
+        rules = Normalisation(_fields(args.id_fields, "--id-fields"), _fields(args.document_fields, "--document-fields"),
+                              _fields(args.timestamp_fields, "--timestamp-fields"),
+                              tuple(sorted(_fields(args.headers.lower(), "--headers"))))
+        manifest = _manifest(args, a, b)
+        oracle_runs = args.oracle_runs
+        if oracle_runs == "auto":
+            oracle_runs = "separate" if b.kind in REPEATABLE else "same"
+        if oracle_runs == "separate" and b.kind not in REPEATABLE:
+            raise DiffError(f"--oracle-runs separate: a second instance of {b.cli} cannot be started; use same")
+        from ..openapi import fixture_document
+
+        started = time.perf_counter()
+        plan, reused = load_plan(fixture_document(), args.seed, args.cases, cache=not args.no_plan_cache)
+        only = sorted(set(args.sequence)) if args.sequence else None
+        if only and (min(only) < 0 or max(only) >= len(plan.sequences)):
+            raise DiffError(f"--sequence: the plan has sequences 0 to {len(plan.sequences) - 1}")
+        _say(f"diff: plan of {plan.total} cases in {len(plan.sequences)} sequences "
+             f"({'from the cache' if reused else 'drawn'}, seed {plan.seed})")
+        with ExitStack() as stack:
+            targets = [build_target(a, ready_url=args.ready_url, database=args.database),
+                       build_target(b, ready_url=args.ready_url, database=args.database)]
+            if oracle_runs == "separate":
+                targets.append(build_target(b, database=args.database))
+            for target in targets:
+                stack.callback(target.stop)
+            with ThreadPoolExecutor(len(targets)) as pool:
+                infos = list(pool.map(_start, targets))
+            versions = {"a": infos[0].version, "b": infos[1].version}
+            run_id = uuid.uuid4().hex[:8]
+            clients = [t.client(timeout=60.0) for t in targets]
+            for client in clients:
+                stack.callback(client.close)
+            worlds = [World("A", clients[0], infos[0].tokens.get("full-access"), rules, run_id),
+                      World("B", clients[1], infos[1].tokens.get("full-access"), rules, run_id)]
+            second = 2 if oracle_runs == "separate" else 1  # each instance has tokens of its own
+            b2 = World("C", clients[second], infos[second].tokens.get("full-access"), rules, run_id)
+            replay_started = time.perf_counter()
+            answers = _replay(plan, worlds[0], worlds[1], b2, oracle_runs, set(only) if only else None)
+            replay_s = time.perf_counter() - replay_started
+    except (TargetError, DiffError, DiffManifestError) as exc:
+        print(f"conformance: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    cases = _cases(plan, *answers)
+    comparison = compare(cases)
+    unmatched: list[Known] = []
+    stale = False
+    if manifest is not None:
+        manifest.explain(comparison.groups)
+        unmatched = manifest.unmatched(comparison.groups)
+        # A replay of chosen sequences, or a run smaller than the manifest's, cannot prove an entry stale.
+        stale = bool(unmatched) and only is None and plan.cases >= manifest.cases
+    run = Run(a, b, plan, comparison, time.perf_counter() - started, replay_s, reused, oracle_runs, versions, rules,
+              manifest, unmatched, stale, only, _command_line(args, a, b))
+    folder = Path(args.report_dir) if args.report_dir else reports_root() / "diff" / f"{a.report_name}-vs-{b.report_name}"
+    if only is not None and not args.report_dir:
+        folder = folder / "replay"
+    from .report import summary_line, write_reports
+
+    write_reports(run, folder)
+    if only is not None:  # a replay: every step of the chosen sequences, with what differed
+        from .compare import differences
+
+        for case in cases:
+            diffs = comparison.noise.filter(case.operation, differences(case.a, case.b))
+            line = plan.sequences[case.sequence].steps[case.step].line()[:160]
+            print(f"  [{case.sequence}:{case.step}] {line} -> A {case.a.status} B {case.b.status}"
+                  + (f"  differs: {', '.join(diffs)[:200]}" if diffs else ""))
+    print(summary_line(run) + f"   reports: {folder}")
+    unknown = [g for g in comparison.groups if g.known is None]
+    for group in unknown[:20]:
+        sig = group.signature
+        print(f"  UNKNOWN {sig.operation} {sig.statuses} {', '.join(sig.paths)[:150]} ({group.count} cases)  "
+              f"replay: {run.replay_line(group.cases[0].sequence)}")
+    for entry in unmatched:
+        word = "STALE" if stale else "not seen"
+        print(f"  {word}: manifest entry {entry.id} ({entry.operation}) matched no divergence")
+    return EXIT_FAIL if unknown or stale else EXIT_OK
+
+
+def _command_line(args: Any, a: TargetName, b: TargetName) -> str:
+    """The run as a command line, without where its reports went (no local paths in the summary)."""
+    parts = ["conformance", "diff", "--target", a.cli, "--against", b.cli, "--cases", str(args.cases),
+             "--seed", str(args.seed)]
+    if args.no_manifest:
+        parts.append("--no-manifest")
+    for sequence in args.sequence or []:
+        parts += ["--sequence", str(sequence)]
+    return " ".join(shlex.quote(p) for p in parts)
+
+
+def _manifest(args: Any, a: TargetName, b: TargetName) -> DiffManifest | None:
+    if args.no_manifest:
+        return None
+    if args.manifest:
+        return DiffManifest.load(Path(args.manifest))
+    path = default_path(REPO_ROOT, a.report_name, b.report_name)
+    return DiffManifest.load(path) if path.is_file() else None
+
+
+def _replay(plan: Plan, a: World, b: World, b2: World, oracle_runs: str,
+            only: set[int] | None) -> tuple[dict[int, list[Answer]], dict[int, list[Answer]], dict[int, list[Answer]]]:
+    total = sum(len(s.steps) for i, s in enumerate(plan.sequences) if only is None or i in only)
+    done = [0]
+    lock = threading.Lock()
+    last = [time.perf_counter()]
+
+    def progress(n: int) -> None:
+        with lock:
+            done[0] += n
+            if time.perf_counter() - last[0] > 15:
+                last[0] = time.perf_counter()
+                _say(f"diff: {done[0]} of {3 * total} answers")
+
+    def oracle() -> tuple[dict[int, list[Answer]], dict[int, list[Answer]]]:
+        if oracle_runs == "same":  # one server: the second namespace after the first
+            first = b.run(plan, only, progress)
+            return first, b2.run(plan, only, progress)
+        with ThreadPoolExecutor(1) as other:
+            second = other.submit(b2.run, plan, only, progress)
+            first = b.run(plan, only, progress)
+            return first, second.result()
+
+    with ThreadPoolExecutor(1) as pool:
+        future = pool.submit(oracle)
+        answers_a = a.run(plan, only, progress)
+        answers_b, answers_b2 = future.result()
+    return answers_a, answers_b, answers_b2
+
+
+def _cases(plan: Plan, a: dict[int, list[Answer]], b: dict[int, list[Answer]],
+           b2: dict[int, list[Answer]]) -> list[Case]:
+    out: list[Case] = []
+    for index in sorted(a):
+        for number, step in enumerate(plan.sequences[index].steps):
+            out.append(Case(index, number, step.operation, step.origin, step.as_json(),
+                            a[index][number], b[index][number], b2[index][number]))
+    return out

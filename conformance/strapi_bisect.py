@@ -1,0 +1,288 @@
+"""``conformance strapi bisect --id ID``: the first Strapi release whose outcome for a scenario changed.
+
+The releases are npm's (``npm view @strapi/strapi versions --json``: plain 5.x.y, no pre-releases)
+from ``--good`` to ``--bad``. Both ends are run first and must disagree; then a binary search runs
+the release halfway between the last one that behaves like ``--good`` and the first one known not
+to, until they are neighbours. Each run installs the release (cached, about 2 minutes the first
+time) and runs only the chosen scenarios (``--no-expectations``: an outcome is passed or failed, as
+the release behaves). Several ids share their runs: one run of a release answers for all of them.
+
+Results go to ``reports/strapi-bisect.json`` (one entry per id: the range, the first release that
+changed, every release run and its outcome) and, when it exists, to the matrix
+(``reports/matrix.json`` rows get ``drift_release``; ``matrix.html`` is rendered again from it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from .paths import reports_root
+
+PACKAGE = "@strapi/strapi"
+_RELEASE = re.compile(r"^5\.(\d+)\.(\d+)$")
+DEFAULT_GOOD, DEFAULT_BAD = "5.30.1", "5.54.0"
+
+
+class BisectError(Exception):
+    """The bisection cannot run or cannot conclude: a one-line reason (exit 2)."""
+
+
+def _key(version: str) -> tuple[int, ...]:
+    return tuple(int(p) for p in version.split("."))
+
+
+def releases_between(all_versions: list[str], good: str, bad: str) -> list[str]:
+    """Plain 5.x.y releases from ``good`` to ``bad`` (both included), oldest first."""
+    for end, name in ((good, "--good"), (bad, "--bad")):
+        if not _RELEASE.match(end):
+            raise BisectError(f"{name} {end!r} is not a 5.x.y release")
+        if end not in all_versions:
+            raise BisectError(f"{name} {end} is not a published release of {PACKAGE}")
+    if _key(good) >= _key(bad):
+        raise BisectError(f"--good {good} must be older than --bad {bad}")
+    chosen = [v for v in all_versions if _RELEASE.match(v) and _key(good) <= _key(v) <= _key(bad)]
+    return sorted(set(chosen), key=_key)
+
+
+def npm_versions() -> list[str]:
+    """Every published version of @strapi/strapi, as npm lists them."""
+    npm = shutil.which("npm")
+    if npm is None:
+        raise BisectError("npm is not on PATH: bisecting Strapi releases needs npm")
+    try:
+        out = subprocess.run([npm, "view", PACKAGE, "versions", "--json"], capture_output=True, text=True,
+                             timeout=120, check=True).stdout
+        versions = json.loads(out)
+    except (subprocess.SubprocessError, ValueError) as exc:
+        raise BisectError(f"npm view {PACKAGE} versions failed: {exc}") from exc
+    if not isinstance(versions, list) or not all(isinstance(v, str) for v in versions):
+        raise BisectError(f"npm view {PACKAGE} versions did not answer a list of versions")
+    return versions
+
+
+@dataclass
+class Bisection:
+    id: str
+    good: str
+    bad: str
+    first_changed: str | None = None
+    last_unchanged: str | None = None
+    outcomes: dict[str, str] = field(default_factory=dict)  # every release run -> its outcome
+    # A bisection stopped before the end: the first release that changed is one of these (oldest, newest).
+    candidates: tuple[str, str] | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "good": self.good, "bad": self.bad, "first_changed": self.first_changed,
+                "last_unchanged": self.last_unchanged, "complete": self.first_changed is not None,
+                "candidates": list(self.candidates) if self.candidates else None,
+                "outcomes": dict(sorted(self.outcomes.items(), key=lambda kv: _key(kv[0]))),
+                "runs": len(self.outcomes)}
+
+
+def bisect(scenario: str, versions: list[str], outcome_of: Callable[[str], str]) -> Bisection:
+    """The first release of ``versions`` (oldest first) whose outcome differs from the first one's.
+
+    ``outcome_of(version)`` runs (or looks up) the scenario on a release. Binary search: it assumes a
+    single change in the range, and finds a change point if there are several.
+    """
+    if len(versions) < 2:
+        raise BisectError("bisecting needs at least two releases")
+    result = Bisection(scenario, versions[0], versions[-1])
+
+    def outcome(index: int) -> str:
+        version = versions[index]
+        if version not in result.outcomes:
+            result.outcomes[version] = outcome_of(version)
+        return result.outcomes[version]
+
+    before, after = outcome(0), outcome(len(versions) - 1)
+    if before == after:
+        raise BisectError(f"{scenario}: {versions[0]} and {versions[-1]} agree ({before}): nothing to bisect")
+    low, high = 0, len(versions) - 1  # outcome(low) == before, outcome(high) != before
+    while high - low > 1:
+        middle = (low + high) // 2
+        if outcome(middle) == before:
+            low = middle
+        else:
+            high = middle
+    result.first_changed, result.last_unchanged = versions[high], versions[low]
+    return result
+
+
+class _NotRun(Exception):
+    pass
+
+
+def from_outcomes(scenario: str, versions: list[str], known: dict[str, str]) -> Bisection:
+    """The bisection as far as the releases already run (``known``: release -> outcome) take it: the
+    same steps as ``bisect``; where it would need a release not run, the range left is recorded."""
+    bounds = [0, len(versions) - 1]
+
+    def lookup(version: str) -> str:
+        if version not in known:
+            raise _NotRun(version)
+        index = versions.index(version)
+        if 0 < index < len(versions) - 1:
+            before = known.get(versions[0])
+            bounds[0 if known[version] == before else 1] = index
+        return known[version]
+
+    try:
+        return bisect(scenario, versions, lookup)
+    except _NotRun:
+        partial = Bisection(scenario, versions[0], versions[-1])
+        partial.outcomes = {v: known[v] for v in versions if v in known}
+        low, high = bounds
+        partial.last_unchanged = versions[low]
+        partial.candidates = (versions[low + 1], versions[high])
+        return partial
+
+
+def run_release(version: str, ids: list[str]) -> dict[str, str]:
+    """Run ``ids`` on Strapi ``version`` (installed on demand): id -> passed | failed | <outcome>."""
+    with tempfile.TemporaryDirectory(prefix="conformance-bisect-") as tmp:
+        command = [sys.executable, "-m", "conformance.cli", "run", "--target", "strapi", "--strapi-version", version,
+                   "--no-expectations", "--report-dir", tmp, *[f"--id={i}" for i in ids]]
+        print(f"== strapi {version}: conformance run --id {' --id '.join(ids)}", flush=True)
+        code = subprocess.call(command, stdout=subprocess.DEVNULL)
+        path = Path(tmp) / "report.json"
+        if not path.is_file():
+            raise BisectError(f"the run on Strapi {version} could not complete (exit {code})")
+        report = json.loads(path.read_text(encoding="utf-8"))
+    outcomes = {s["id"]: s["outcome"] for s in report.get("scenarios", [])}
+    missing = [i for i in ids if i not in outcomes]
+    if missing:
+        raise BisectError(f"Strapi {version}: no outcome for {', '.join(missing)} (unknown scenario id?)")
+    print(f"   {', '.join(f'{i} {outcomes[i]}' for i in ids)}", flush=True)
+    return {i: outcomes[i] for i in ids}
+
+
+def bisect_many(ids: list[str], versions: list[str], run: Callable[[str, list[str]], dict[str, str]],
+                done: Callable[[Bisection], None] | None = None) -> list[Bisection]:
+    """Bisect each id; a release is run once for all of them (its outcomes are kept). ``done`` gets
+    each id's result as soon as it is known (a long bisection keeps what it found if stopped)."""
+    seen: dict[str, dict[str, str]] = {}
+
+    def outcome_of(scenario: str) -> Callable[[str], str]:
+        def one(version: str) -> str:
+            if version not in seen:
+                seen[version] = run(version, ids)
+            return seen[version][scenario]
+        return one
+
+    results = []
+    for scenario in ids:
+        results.append(bisect(scenario, versions, outcome_of(scenario)))
+        if done is not None:
+            done(results[-1])
+    return results
+
+
+def record(results: list[Bisection], out: Path) -> dict[str, Any]:
+    """Merge ``results`` into the bisect file (one entry per id; a new run of an id replaces it)."""
+    try:
+        data = json.loads(out.read_text(encoding="utf-8")) if out.is_file() else {}
+    except (OSError, ValueError) as exc:
+        raise BisectError(f"cannot read {out}: {exc}") from exc
+    entries = {e["id"]: e for e in data.get("bisections", [])}
+    for result in results:
+        entries[result.id] = {**result.as_json(), "recorded_at": datetime.now(UTC).isoformat(timespec="seconds")}
+    data = {"package": PACKAGE, "bisections": [entries[k] for k in sorted(entries)]}
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    return data
+
+
+def recorded_outcomes(bisect_file: Path) -> dict[str, dict[str, str]]:
+    """Release -> scenario id -> outcome, from the bisect file (empty when there is none)."""
+    try:
+        data = json.loads(bisect_file.read_text(encoding="utf-8")) if bisect_file.is_file() else {}
+    except (OSError, ValueError):
+        return {}
+    out: dict[str, dict[str, str]] = {}
+    for entry in data.get("bisections", []):
+        for version, outcome in (entry.get("outcomes") or {}).items():
+            out.setdefault(version, {})[entry["id"]] = outcome
+    return out
+
+
+def drift_releases(bisect_file: Path) -> dict[str, str]:
+    """Scenario id -> the first release whose outcome changed, from the bisect file (if any)."""
+    if not bisect_file.is_file():
+        return {}
+    try:
+        data = json.loads(bisect_file.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    out: dict[str, str] = {}
+    for entry in data.get("bisections", []):
+        if entry.get("first_changed"):
+            out[entry["id"]] = entry["first_changed"]
+        elif entry.get("candidates"):  # not finished: the range it is in
+            first, last = entry["candidates"]
+            out[entry["id"]] = first if first == last else f"{first} to {last}"
+    return out
+
+
+def annotate_matrix(matrix_json: Path, drift: dict[str, str]) -> bool:
+    """Name the drift release on the matrix rows (``drift_release``) and render the page again."""
+    if not matrix_json.is_file():
+        return False
+    from .report.matrix import write_matrix_html
+
+    data = json.loads(matrix_json.read_text(encoding="utf-8"))
+    for row in data.get("rows", []):
+        row["drift_release"] = drift.get(row["id"])
+    matrix_json.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    write_matrix_html(data, matrix_json.with_suffix(".html"))
+    return True
+
+
+def cmd_bisect(args: argparse.Namespace) -> int:
+    root = reports_root()
+    try:
+        versions = releases_between(npm_versions(), args.good, args.bad)
+        print(f"bisect {' '.join(args.id)}: {len(versions)} releases from {args.good} to {args.bad}", flush=True)
+        out = Path(args.out) if args.out else root / "strapi-bisect.json"
+        recorded = recorded_outcomes(out)
+
+        def run(version: str, ids: list[str]) -> dict[str, str]:
+            # A release already run for these ids (an earlier, perhaps stopped, bisection) is not run again.
+            known = recorded.get(version, {})
+            return {i: known[i] for i in ids} if all(i in known for i in ids) else run_release(version, ids)
+
+        def keep(result: Bisection) -> None:
+            record([result], out)
+
+        results = bisect_many(args.id, versions, run, keep)
+    except BisectError as exc:
+        print(f"conformance: {exc}", file=sys.stderr)
+        return 2
+    for result in results:
+        print(f"{result.id}: first changed in {result.first_changed} (last like {result.good}: "
+              f"{result.last_unchanged}; {len(result.outcomes)} releases run)")
+    if annotate_matrix(root / "matrix.json", drift_releases(out)):
+        print(f"wrote {out}; matrix rows annotated in {root / 'matrix.json'} and matrix.html")
+    else:
+        print(f"wrote {out}")
+    return 0
+
+
+def add_parser(actions: Any) -> None:
+    bis = actions.add_parser("bisect", help="find the first Strapi release whose outcome for a scenario changed")
+    bis.add_argument("--id", action="append", required=True, help="scenario id (repeatable: the runs are shared)")
+    bis.add_argument("--good", default=DEFAULT_GOOD, help=f"a release with the old outcome (default {DEFAULT_GOOD})")
+    bis.add_argument("--bad", default=DEFAULT_BAD, help=f"a release with the new outcome (default {DEFAULT_BAD})")
+    bis.add_argument("--out", default=None, help="default: reports/strapi-bisect.json")
+    bis.set_defaults(func=cmd_bisect)

@@ -1,0 +1,109 @@
+"""``conformance strapi bisect``: the search, with a fake release -> outcome function instead of installs."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+import pytest
+
+from conformance.strapi_bisect import (
+    BisectError,
+    annotate_matrix,
+    bisect,
+    bisect_many,
+    drift_releases,
+    record,
+    releases_between,
+)
+
+NPM = ["4.25.0", "5.0.0-beta.1", "5.0.0", "5.9.0", "5.10.0", "5.10.1-rc.0", "5.10.1", "5.2.0", "5.11.0", "5.12.0"]
+
+
+def test_releases_are_plain_5xy_in_numeric_order_between_the_ends() -> None:
+    assert releases_between(NPM, "5.2.0", "5.11.0") == ["5.2.0", "5.9.0", "5.10.0", "5.10.1", "5.11.0"]
+
+
+@pytest.mark.parametrize(("good", "bad", "message"), [
+    ("5.11.0", "5.2.0", "must be older"),
+    ("5.3.0", "5.11.0", "5.3.0 is not a published release"),
+    ("latest", "5.11.0", "'latest' is not a 5.x.y release"),
+])
+def test_bad_ends_are_refused(good: str, bad: str, message: str) -> None:
+    with pytest.raises(BisectError, match=message):
+        releases_between(NPM, good, bad)
+
+
+VERSIONS = [f"5.{minor}.0" for minor in range(30, 55)]
+
+
+@pytest.mark.parametrize("change", range(1, len(VERSIONS)))
+def test_the_first_release_that_changed_is_found_in_logarithmic_runs(change: int) -> None:
+    calls: list[str] = []
+
+    def outcome(version: str) -> str:
+        calls.append(version)
+        return "passed" if VERSIONS.index(version) < change else "failed"
+
+    result = bisect("AU-018", VERSIONS, outcome)
+    assert result.first_changed == VERSIONS[change] and result.last_unchanged == VERSIONS[change - 1]
+    assert len(calls) == len(set(calls)) <= math.ceil(math.log2(len(VERSIONS))) + 2
+    assert result.outcomes[VERSIONS[0]] == "passed" and result.outcomes[VERSIONS[-1]] == "failed"
+
+
+def test_ends_that_agree_are_refused() -> None:
+    with pytest.raises(BisectError, match="agree"):
+        bisect("RP-001", VERSIONS, lambda v: "passed")
+
+
+def test_several_ids_share_the_runs_of_a_release() -> None:
+    runs: list[str] = []
+
+    def run(version: str, ids: list[str]) -> dict[str, str]:
+        runs.append(version)
+        minor = int(version.split(".")[1])
+        return {"AU-018": "failed" if minor >= 41 else "passed", "RP-033": "passed" if minor >= 41 else "failed",
+                "RP-090": "passed" if minor >= 37 else "failed"}
+
+    results = bisect_many(["AU-018", "RP-033", "RP-090"], VERSIONS, run)
+    assert [r.first_changed for r in results] == ["5.41.0", "5.41.0", "5.37.0"]
+    assert len(runs) == len(set(runs))  # no release run twice
+    assert len(runs) < sum(len(r.outcomes) for r in results)
+
+
+def test_results_go_to_the_bisect_file_and_the_matrix_rows(tmp_path: Path) -> None:
+    out = tmp_path / "strapi-bisect.json"
+    first = bisect("AU-018", VERSIONS, lambda v: "passed" if v < "5.41.0" else "failed")
+    record([first], out)
+    record([bisect("RP-033", VERSIONS, lambda v: "failed" if v < "5.40.0" else "passed")], out)
+    assert drift_releases(out) == {"AU-018": "5.41.0", "RP-033": "5.40.0"}
+    from conformance.strapi_bisect import recorded_outcomes
+
+    assert recorded_outcomes(out)["5.30.0"] == {"AU-018": "passed", "RP-033": "failed"}
+    matrix = tmp_path / "matrix.json"
+    matrix.write_text(json.dumps({"title": "t", "columns": [], "rows": [
+        {"id": "AU-018", "name": "n", "level": "must", "cells": [], "differs": True},
+        {"id": "RP-001", "name": "n", "level": "must", "cells": [], "differs": False}]}), encoding="utf-8")
+    assert annotate_matrix(matrix, drift_releases(out))
+    rows = json.loads(matrix.read_text(encoding="utf-8"))["rows"]
+    assert [r["drift_release"] for r in rows] == ["5.41.0", None]
+    assert '<td class="drift">5.41.0</td>' in (tmp_path / "matrix.html").read_text(encoding="utf-8")
+
+
+def test_a_stopped_bisection_is_taken_as_far_as_the_releases_run_and_keeps_its_range(tmp_path: Path) -> None:
+    from conformance.strapi_bisect import from_outcomes
+
+    def outcome(version: str) -> str:
+        return "passed" if VERSIONS.index(version) < 17 else "failed"
+
+    full = bisect("AU-018", VERSIONS, outcome)
+    assert from_outcomes("AU-018", VERSIONS, full.outcomes).first_changed == VERSIONS[17]
+    first_three = dict(list(full.outcomes.items())[:3])  # the two ends and the first middle
+    partial = from_outcomes("AU-018", VERSIONS, first_three)
+    assert partial.first_changed is None and partial.candidates is not None
+    low, high = (VERSIONS.index(v) for v in partial.candidates)
+    assert low <= 17 <= high and high - low < len(VERSIONS) - 1
+    out = tmp_path / "b.json"
+    record([partial], out)
+    assert drift_releases(out) == {"AU-018": f"{partial.candidates[0]} to {partial.candidates[1]}"}
