@@ -1,19 +1,16 @@
-"""Targets by name, ``kind[:spec]``: ``reference``, ``reference-http``, ``strapi`` (5.54.0),
-``strapi:5.30.1``, ``process:COMMAND`` (with ``--ready-url``), ``url:http://…`` or a bare base URL.
-
-``build_target`` is the one place that turns a name into an unstarted target; when the harness' target
-registry lands, it becomes a call to that registry.
+"""Targets by name, ``kind[:spec]`` as the harness' target registry knows them: ``reference``,
+``reference-http``, ``strapi`` (5.54.0), ``strapi:5.30.1``, ``process:COMMAND`` (with ``--ready-url``),
+``url:http://…`` or a bare base URL.  ``diff`` checks a name whole before anything starts (it starts
+several instances), and builds every target through the registry.
 """
 
 from __future__ import annotations
 
-import re
-import shlex
 from dataclasses import dataclass
 
 from ..targets.base import Target, TargetError
+from ..targets.registry import URL_RE, TargetOptions, TargetRef, parse
 
-URL_RE = re.compile(r"^https?://", re.IGNORECASE)
 DEFAULT_STRAPI = "5.54.0"
 # Kinds a second instance can be started of: the oracle then runs twice on two fresh servers.
 REPEATABLE = {"reference", "reference-http", "strapi"}
@@ -21,16 +18,19 @@ REPEATABLE = {"reference", "reference-http", "strapi"}
 
 @dataclass(frozen=True)
 class TargetName:
-    kind: str
-    spec: str | None
+    ref: TargetRef
+
+    @property
+    def kind(self) -> str:
+        return self.ref.kind.name
+
+    @property
+    def spec(self) -> str | None:
+        return self.ref.spec
 
     @property
     def report_name(self) -> str:
-        if self.kind == "strapi":
-            return f"strapi-{self.spec or DEFAULT_STRAPI}"
-        if self.kind == "url":
-            return re.sub(r"[^A-Za-z0-9.-]+", "-", (self.spec or "").split("://", 1)[-1]).strip("-")
-        return self.kind
+        return self.ref.report_name(TargetOptions())
 
     @property
     def cli(self) -> str:
@@ -41,17 +41,9 @@ class TargetName:
 
 
 def parse_name(name: str) -> TargetName:
-    name = name.strip()
-    if URL_RE.match(name):
-        return TargetName("url", name)
-    kind, sep, spec = name.partition(":")
-    if kind not in ("reference", "reference-http", "strapi", "process", "url"):
-        raise TargetError(f"unknown target {name!r}: use reference, reference-http, strapi[:VERSION], "
-                          "process:COMMAND, url:URL or a base URL")
-    if sep and not spec:
-        raise TargetError(f"target {name!r}: nothing after ':'")
-    if sep and kind in ("reference", "reference-http"):
-        raise TargetError(f"target kind {kind!r} takes no ':' part (got {name!r})")
+    """A target name checked whole (kind, spec, version): a one-line TargetError otherwise."""
+    ref = parse(name.strip())
+    kind, spec = ref.kind.name, ref.spec
     if kind == "strapi" and spec:
         from ..targets.strapi.installer import parse_version
 
@@ -60,29 +52,9 @@ def parse_name(name: str) -> TargetName:
         raise TargetError(f"target {name!r}: write url:http(s)://host[:port]")
     if kind == "process" and not spec:
         raise TargetError("target process needs its command: process:COMMAND (and --ready-url)")
-    return TargetName(kind, spec or None)
+    return TargetName(ref)
 
 
 def build_target(name: TargetName, *, ready_url: str | None = None, database: str | None = None) -> Target:
     """An unstarted target for ``name`` (each call a new instance where the kind allows it)."""
-    if name.kind == "reference":
-        from ..targets.reference import ReferenceTarget
-
-        return ReferenceTarget(database_url=database)
-    if name.kind == "reference-http":
-        from ..targets.reference import reference_http_target
-
-        return reference_http_target(None, database)
-    if name.kind == "strapi":
-        from ..targets.strapi import StrapiTarget
-
-        return StrapiTarget(version=name.spec or DEFAULT_STRAPI)
-    if name.kind == "process":
-        if not ready_url:
-            raise TargetError("target process needs --ready-url")
-        from ..targets.process import ProcessTarget
-
-        return ProcessTarget(shlex.split(name.spec or ""), ready_url, name="process")
-    from ..targets.http import HttpTarget
-
-    return HttpTarget(name.spec or "", name.report_name)
+    return name.ref.build(TargetOptions(database=database, ready_url=ready_url))
