@@ -166,21 +166,30 @@ class Manifest:
         return Verdict("expected_failure", f"{'known flaky' if flaky else 'expected failure'}: {entry.reason}")
 
 
-def _check_entry(item: Any, where: str, line: int) -> Entry:
+def check_table(item: Any, where: str, allowed: set[str], required: tuple[str, ...],
+                error: type[Exception] = ExpectationError) -> str:
+    """The rules every manifest entry follows (expectation and diff manifests alike): a table, no
+    unknown key, every required key a non-empty text, a reason and evidence that are no placeholder.
+    Returns the entry's label (``where`` and its id) for the caller's own messages."""
     if not isinstance(item, dict):
-        raise ExpectationError(f"{where} is not a table")
+        raise error(f"{where} is not a table")
     sid = item.get("id")
     label = f"{where} {sid}" if isinstance(sid, str) and sid else where
-    extra = set(item) - ENTRY_KEYS
+    extra = set(item) - allowed
     if extra:
-        raise ExpectationError(f"{label}: unknown key(s) {sorted(extra)}")
-    for key in REQUIRED_KEYS:
+        raise error(f"{label}: unknown key(s) {sorted(extra)}")
+    for key in required:
         value = item.get(key)
         if not isinstance(value, str) or not value.strip():
-            raise ExpectationError(f"{label}: needs '{key}' (every entry has id, reason, evidence and message)")
+            raise error(f"{label}: needs '{key}' (every entry has {', '.join(required)})")
     for key in ("reason", "evidence"):
         if is_placeholder(item[key]):
-            raise ExpectationError(f"{label}: '{key}' is a placeholder ({item[key][:40]!r}): say what differs and how it was seen")
+            raise error(f"{label}: '{key}' is a placeholder ({item[key][:40]!r}): say what differs and how it was seen")
+    return label
+
+
+def _check_entry(item: Any, where: str, line: int) -> Entry:
+    label = check_table(item, where, ENTRY_KEYS, REQUIRED_KEYS)
     if is_harness_message(item["message"]) or any(p.startswith(item["message"].strip().lower())
                                                     for p in HARNESS_PREFIXES):
         raise ExpectationError(f"{label}: message {item['message']!r} would match harness errors; "

@@ -27,7 +27,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from ..manifests import ExpectationError, entry_lines, is_placeholder
+from ..manifests import ExpectationError, check_table, entry_lines
 from .compare import Group, Signature
 
 SECTION = "divergence"
@@ -108,21 +108,7 @@ class DiffManifest:
 
 
 def _entry(item: Any, where: str, line: int) -> Known:
-    if not isinstance(item, dict):
-        raise DiffManifestError(f"{where} is not a table")
-    name = item.get("id")
-    label = f"{where} {name}" if isinstance(name, str) and name else where
-    extra = set(item) - KEYS
-    if extra:
-        raise DiffManifestError(f"{label}: unknown key(s) {sorted(extra)}")
-    for key in REQUIRED:
-        value = item.get(key)
-        if not isinstance(value, str) or not value.strip():
-            raise DiffManifestError(f"{label}: needs '{key}' (every entry has {', '.join(REQUIRED)})")
-    for key in ("reason", "evidence"):
-        if is_placeholder(item[key]):
-            raise DiffManifestError(f"{label}: '{key}' is a placeholder ({item[key][:40]!r}): "
-                                    "say what differs and how it was seen")
+    label = check_table(item, where, KEYS, REQUIRED, DiffManifestError)
     statuses = item.get("statuses", "*")
     if not isinstance(statuses, str) or not statuses.strip():
         raise DiffManifestError(f"{label}: 'statuses' must be a glob over \"A/B\" such as \"400/200\"")
