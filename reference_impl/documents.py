@@ -369,6 +369,12 @@ class DocumentRepository:
         if self.ct.draft_and_publish and params.get("status") == "draft":
             raise RuntimeError("Cannot delete a draft document")
         where: dict[str, Any] = {"documentId": document_id, **(i18n.delete_where(self.ct, params) or {})}
+        if params.get("filters"):
+            # Strapi looks the versions up with the request's filters too: they narrow what is deleted,
+            # and the Query Engine parses their values (a bad one is a 400).
+            filters = self.strapi.rest.to_query_params(self.ct, {"filters": params["filters"]}).get("where")
+            if filters:
+                where = {"$and": [where, filters]}
         rows = await self.query.findMany({"where": where, "select": ["id"]})
         entries = []
         for row in rows:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import reprlib
 from collections.abc import Mapping
-from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -17,7 +16,7 @@ from sqlalchemy.sql.elements import Grouping
 
 from .errors import ValidationError
 from .schema import ContentType, link_columns
-from .validation import parse_time
+from .validation import PARSERS
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement
@@ -59,22 +58,6 @@ MAX_LIKE_PATTERN_BYTES = 50_000
 FALSE_STRINGS = ("false", "f", "0")
 
 
-def parse_datetime(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=None) if value.tzinfo is None else _naive_utc(value)
-    text = str(value).strip()
-    if text.endswith("Z"):
-        text = text[:-1] + "+00:00"
-    parsed = datetime.fromisoformat(text)
-    return _naive_utc(parsed) if parsed.tzinfo else parsed
-
-
-def _naive_utc(value: datetime) -> datetime:
-    from datetime import UTC
-
-    return value.astimezone(UTC).replace(tzinfo=None)
-
-
 def cast_value(attr_type: str, value: Any) -> Any:
     """Cast a filter or input value to the column's Python type; a value that cannot be cast is a 400."""
     if value is None:
@@ -101,12 +84,9 @@ def cast_value(attr_type: str, value: Any) -> Any:
             if text in FALSE_STRINGS:
                 return False
             raise ValueError(value)
-        if attr_type in ("datetime", "timestamp"):
-            return parse_datetime(value)
-        if attr_type == "time":
-            return parse_time(value)
-        if attr_type == "date":
-            return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+        if attr_type in PARSERS:
+            # The Query Engine's own parsers, with Strapi's messages: filters and writes alike.
+            return PARSERS[attr_type](value)
     except (TypeError, ValueError, OverflowError) as exc:
         raise ValidationError(f"Invalid value {reprlib.repr(value)} for a {attr_type} attribute") from exc
     if isinstance(value, (dict, list)):
