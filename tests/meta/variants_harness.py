@@ -97,7 +97,7 @@ def _(mp: MP) -> None:
         return body
 
     # Every error body is built here: by strapi::errors for thrown errors, by the context for the rest.
-    replace(mp, context, "error_envelope", envelope)
+    replace(mp, context, "error_envelope", errors.error_envelope)  # the patched one: wrap returns the bare function
 
 
 @variant("hollow-findone-meta-pagination", "harness: exact shapes",

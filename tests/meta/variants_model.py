@@ -400,3 +400,53 @@ def _(mp: MP) -> None:
         if validation.to_number(value) == -1:
             return self.max_limit if self.max_limit is not None else 2**31 - 1
         return original(self, value)
+
+
+# -- defaults nobody asked for ----------------------------------------------------------------------
+
+
+@variant("components-populated-by-default", "components",
+         "component and dynamic-zone attributes are answered without populate (as if they were scalars)",
+         kills="CP-001")
+def _(mp: MP) -> None:
+    @wrap(mp, RestParams, "to_query_params")
+    def to_query_params(original: Any, self: RestParams, ct: Any, params: dict[str, Any]) -> Any:
+        out = original(self, ct, params)
+        wanted = {name: True for name, attr in getattr(ct, "attributes", {}).items()
+                  if attr.get("type") in components.COMPONENT_TYPES}
+        if wanted and not out.get("populate"):
+            out["populate"] = wanted
+        return out
+
+
+@variant("i18n-create-without-locale-unlocalized", "i18n",
+         "an entry created without a locale parameter is stored without a locale instead of the default one",
+         kills="IN-001")
+def _(mp: MP) -> None:
+    @wrap(mp, i18n, "write_locale")
+    def write_locale(original: Any, ct: ContentType, params: dict[str, Any]) -> str | None:
+        return original(ct, params) if params.get("locale") else None
+
+
+@variant("i18n-create-locale-ignored", "i18n",
+         "the locale parameter of a create is ignored: every entry is created in the default locale",
+         kills="IN-002", exit2=r"i18n")  # the i18n probe creates in fr first
+def _(mp: MP) -> None:
+    @wrap(mp, i18n, "write_locale")
+    def write_locale(original: Any, ct: ContentType, params: dict[str, Any]) -> str | None:
+        found = original(ct, params)
+        return i18n.DEFAULT_LOCALE if found is not None and params.get("documentId") is None else found
+
+
+@variant("validation-uid-generated-from-target-field", "entity validator",
+         "a REST create without a uid fills it from its targetField (what the admin panel proposes)",
+         kills="VA-025")
+def _(mp: MP) -> None:
+    @wrap(mp, documents, "validate_entity")
+    async def validate(original: Any, ct: ContentType, data: Any, creating: bool, is_taken: Any) -> Any:
+        if creating and isinstance(data, dict):
+            for name, attr in ct.attributes.items():
+                source = data.get(attr.get("targetField") or "")
+                if attr.get("type") == "uid" and data.get(name) is None and isinstance(source, str):
+                    data = {**data, name: re.sub(r"[^a-z0-9]+", "-", source.lower()).strip("-")}
+        return await original(ct, data, creating, is_taken)
