@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -89,3 +90,15 @@ def read_report(report_dir: Path) -> dict[str, Any]:
 
 def outcomes(report: dict[str, Any]) -> dict[str, str]:
     return {s["id"]: s["outcome"] for s in report["scenarios"]}
+
+
+def broken_catalogue(dest: Path) -> Path:
+    """A copy of features/ in ``dest`` with PO-001 expecting 404 where the documented (and the
+    reference's) answer is 403: a catalogue that fails exactly one scenario on a correct target."""
+    features = dest / "features"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "features", features)
+    policies = features / "policies.feature"
+    text = policies.read_text(encoding="utf-8")
+    policies.write_text(text.replace("Then the error is 403 PolicyError", "Then the error is 404 PolicyError", 1),
+                        encoding="utf-8")
+    return features

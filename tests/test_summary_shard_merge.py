@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -23,6 +22,7 @@ from conformance.report.shard import (
     shard_ids,
 )
 from conformance.scenarios import load_catalogue
+from tests.harness_helpers import broken_catalogue
 
 REPO = Path(__file__).resolve().parents[1]
 SELECTION = "@id:PO-* or @id:ST-*"  # policies, and the single types that form one @group
@@ -74,13 +74,7 @@ def _conformance(*args: str) -> subprocess.CompletedProcess[str]:
 @pytest.fixture(scope="module")
 def broken_features(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """PO-001 expects 404 where the documented (and the reference's) answer is 403."""
-    features = tmp_path_factory.mktemp("features") / "features"
-    shutil.copytree(REPO / "features", features)
-    policies = features / "policies.feature"
-    text = policies.read_text(encoding="utf-8")
-    policies.write_text(text.replace("Then the error is 403 PolicyError", "Then the error is 404 PolicyError", 1),
-                        encoding="utf-8")
-    return features
+    return broken_catalogue(tmp_path_factory.mktemp("features"))
 
 
 @pytest.fixture(scope="module")

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from conformance.cli import build_parser
+from tests.harness_helpers import broken_catalogue
 
 yaml = pytest.importorskip("yaml")
 
@@ -133,13 +134,7 @@ def _bash(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedPr
 @pytest.fixture(scope="module")
 def broken(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The catalogue with PO-001 expecting 404 where the documented answer is 403."""
-    features = tmp_path_factory.mktemp("broken") / "features"
-    shutil.copytree(REPO / "features", features)
-    policies = features / "policies.feature"
-    text = policies.read_text(encoding="utf-8")
-    policies.write_text(text.replace("Then the error is 403 PolicyError", "Then the error is 404 PolicyError", 1),
-                        encoding="utf-8")
-    return features
+    return broken_catalogue(tmp_path_factory.mktemp("broken"))
 
 
 def test_example_run_and_merge_steps_as_written(broken: Path, tmp_path: Path) -> None:
