@@ -124,6 +124,9 @@ class AttributeKind:
 
 
 # Add a kind here (one line) when a fixture schema starts using it.
+# Bodies the JSON parser refuses wherever the key stands (secure-json-parse, as co-body uses it).
+NO_PROTO_KEY: Schema = {"not": {"const": "__proto__"}}
+
 ATTRIBUTE_KINDS: dict[str, AttributeKind] = {
     "string": AttributeKind(_text, textual=True),
     "text": AttributeKind(_text, textual=True),
@@ -145,14 +148,16 @@ ATTRIBUTE_KINDS: dict[str, AttributeKind] = {
                                   "pattern": "^([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{1,3})?$"})),
     "datetime": AttributeKind(_fixed({"type": "string", "format": "date-time"})),
     "timestamp": AttributeKind(_fixed({"type": "string", "format": "date-time"})),
-    "json": AttributeKind(_fixed({}), filterable=False),
-    "blocks": AttributeKind(_fixed({"type": "array", "items": {"type": "object"}}), filterable=False),
+    "json": AttributeKind(_fixed({"propertyNames": NO_PROTO_KEY}), filterable=False),
+    "blocks": AttributeKind(_fixed({"type": "array", "items": {"type": "object", "propertyNames": NO_PROTO_KEY}}),
+                            filterable=False),
     "media": AttributeKind(
         _one_or_list({"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}}, "multiple"),
         lambda attr: _nullable(_one_or_list({"type": "integer"}, "multiple")(attr)), filterable=False),
-    "component": AttributeKind(_one_or_list({"type": "object"}, "repeatable"), filterable=False),
+    "component": AttributeKind(_one_or_list({"type": "object", "propertyNames": NO_PROTO_KEY}, "repeatable"),
+                               filterable=False),
     "dynamiczone": AttributeKind(lambda attr: {"type": "array", "items": {
-        "type": "object", "required": ["__component"], "properties": {"__component": {
+        "type": "object", "required": ["__component"], "propertyNames": NO_PROTO_KEY, "properties": {"__component": {
             "type": "string", **({"enum": list(attr["components"])} if attr.get("components") else {})}}}},
         filterable=False),
     # Answered only when populated (``document_schema``); requests connect by documentId.
@@ -379,12 +384,13 @@ def component_schemas(types: list[ContentTypeSchema], rest: dict[str, Any]) -> S
         name = ct.component
         out[f"{name}Document"] = document_schema(ct, by_uid)
         out[f"{name}Input"] = input_schema(ct)
-        # Strapi reads ``data`` and ignores other top-level keys of the body.
-        out[f"{name}Request"] = {"type": "object", "required": ["data"],
+        # Strapi reads ``data`` and ignores other top-level keys of the body, but its JSON parser
+        # (secure-json-parse) refuses a ``__proto__`` key: not a valid body.
+        out[f"{name}Request"] = {"type": "object", "required": ["data"], "propertyNames": NO_PROTO_KEY,
                                  "properties": {"data": _ref("schemas", f"{name}Input")}}
         if required_on_create(ct):
             out[f"{name}CreateInput"] = input_schema(ct, creating=True)
-            out[f"{name}CreateRequest"] = {"type": "object", "required": ["data"],
+            out[f"{name}CreateRequest"] = {"type": "object", "required": ["data"], "propertyNames": NO_PROTO_KEY,
                                            "properties": {"data": _ref("schemas", f"{name}CreateInput")}}
         out[f"{name}EntryResponse"] = {
             "type": "object", "required": ["data", "meta"], "additionalProperties": False,
