@@ -101,7 +101,7 @@ def build_component_tables(metadata: sa.MetaData, types: dict[str, ContentType],
         for name, attr in component.scalar_attributes().items():
             component.columns[name] = snake(name)
             columns.append(sa.Column(snake(name), column_type(attr)))
-        component.table = sa.Table(component.collection_name, metadata, *columns)
+        component.table = sa.Table(component.collection_name, metadata, *columns, sqlite_autoincrement=True)
     for owner in [*types.values(), *components.values()]:
         if not component_attributes(owner):
             continue
@@ -116,6 +116,7 @@ def build_component_tables(metadata: sa.MetaData, types: dict[str, ContentType],
             sa.Column("component_type", sa.String(255)),
             sa.Column("field", sa.String(255)),
             sa.Column("order", sa.Float),
+            sqlite_autoincrement=True,
         )
 
 

@@ -163,7 +163,8 @@ def build_tables(metadata: sa.MetaData, types: dict[str, ContentType]) -> None:
         for name, col in (("createdAt", "created_at"), ("updatedAt", "updated_at"), ("publishedAt", "published_at")):
             ct.columns[name] = col
             columns.append(sa.Column(col, sa.DateTime, nullable=True))
-        ct.table = sa.Table(ct.collection_name, metadata, *columns)
+        # AUTOINCREMENT on SQLite, as knex's increments(): a deleted row's id is never given again.
+        ct.table = sa.Table(ct.collection_name, metadata, *columns, sqlite_autoincrement=True)
     for ct in types.values():
         for name, attr in ct.relation_attributes().items():
             if attr.get("mappedBy"):
@@ -180,6 +181,7 @@ def build_tables(metadata: sa.MetaData, types: dict[str, ContentType]) -> None:
                 sa.Column("ord", sa.Float),
                 # The owner's position in the target's list (the inverse side of a bidirectional relation).
                 sa.Column("inv_ord", sa.Float),
+                sqlite_autoincrement=True,
             )
             ct.links[name] = link
     for ct in types.values():

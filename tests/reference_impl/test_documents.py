@@ -256,3 +256,15 @@ async def test_lifecycle_hooks_run_inside_the_document_middlewares(make_app: App
                                         "afterFindMany": lambda e: log(strapi, "after")})
         await strapi.documents(ARTICLE).findMany()
         assert logged(strapi) == ["docmw:in", "before", "after", "docmw:out"]
+
+
+async def test_a_deleted_rows_id_is_never_given_again(make_app: AppFactory) -> None:
+    """Ids only grow, as with knex's increments() (AUTOINCREMENT on SQLite, a sequence on PostgreSQL):
+    a client that deleted id N must not find another entry at id N."""
+    async with make_app() as app:
+        docs = app.strapi.documents(TAG)
+        first = await docs.create({"data": {"label": "first"}})
+        last = await docs.create({"data": {"label": "last"}})
+        await docs.delete({"documentId": last["documentId"]})
+        again = await docs.create({"data": {"label": "again"}})
+        assert again["id"] > last["id"] > first["id"]
