@@ -4,7 +4,8 @@
 # Run as root on a fresh Debian machine:   eval "$(bash scripts/ci-postgres.sh)"
 # It prints one line, `export CONFORMANCE_PG_URL=...`, on stdout (everything else goes to stderr),
 # so the tests parametrized over SQLite and PostgreSQL run their PostgreSQL half too.
-# Idempotent: a second run reuses the installed server, the running cluster and the role.
+# Idempotent: a second run reuses the installed server, the running cluster and the role; the
+# database is made afresh.
 set -euo pipefail
 
 PG_USER="${PG_USER:-conformance}"
@@ -44,9 +45,10 @@ if [ "$(psql_admin -c "SELECT 1 FROM pg_roles WHERE rolname = '$PG_USER'")" != "
   log "creating role $PG_USER"
   psql_admin -c "CREATE ROLE \"$PG_USER\" LOGIN PASSWORD '$PG_PASSWORD'" >&2
 fi
-if [ "$(psql_admin -c "SELECT 1 FROM pg_database WHERE datname = '$PG_DB'")" != "1" ]; then
-  log "creating database $PG_DB"
-  psql_admin -c "CREATE DATABASE \"$PG_DB\" OWNER \"$PG_USER\"" >&2
-fi
+# A fresh database every time: tables left by an earlier run of an older schema would be reused
+# as they are (the reference creates missing tables only, as it has no migrations).
+log "creating database $PG_DB afresh"
+psql_admin -c "DROP DATABASE IF EXISTS \"$PG_DB\" WITH (FORCE)" >&2
+psql_admin -c "CREATE DATABASE \"$PG_DB\" OWNER \"$PG_USER\"" >&2
 
 echo "export CONFORMANCE_PG_URL=postgresql+psycopg://$PG_USER:$PG_PASSWORD@127.0.0.1:$port/$PG_DB"
