@@ -105,16 +105,7 @@ class Manifest:
     @classmethod
     def load(cls, path: Path, known_ids: Iterable[str] | None = None) -> Manifest:
         """Read and check ``path``; with ``known_ids`` (the catalogue), an unknown id is an error."""
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError as exc:
-            raise ExpectationError(f"{path}: no such file") from exc
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ExpectationError(f"{path}: cannot read: {exc}") from exc
-        try:
-            raw = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise ExpectationError(f"{path}: not valid TOML: {exc}") from exc
+        text, raw = read_toml(path)
         unknown = set(raw) - {*SECTIONS, "target"}
         if unknown:
             raise ExpectationError(f"{path}: unknown section(s) {sorted(unknown)}")
@@ -164,6 +155,20 @@ class Manifest:
             return Verdict("failed", f"{scenario_id} is expected to fail with {entry.message!r}… "
                                      f"but failed with: {message}")
         return Verdict("expected_failure", f"{'known flaky' if flaky else 'expected failure'}: {entry.reason}")
+
+
+def read_toml(path: Path, error: type[Exception] = ExpectationError) -> tuple[str, dict[str, Any]]:
+    """A manifest's text and parsed TOML; a missing, unreadable or invalid file is one-line ``error``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise error(f"{path}: no such file") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise error(f"{path}: cannot read: {exc}") from exc
+    try:
+        return text, tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise error(f"{path}: not valid TOML: {exc}") from exc
 
 
 def check_table(item: Any, where: str, allowed: set[str], required: tuple[str, ...],

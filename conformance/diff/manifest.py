@@ -21,13 +21,12 @@ on: the entry is reported as not seen, as an expectation entry for an unselected
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from ..manifests import ExpectationError, check_table, entry_lines
+from ..manifests import ExpectationError, check_table, entry_lines, read_toml
 from .compare import Group, Signature
 
 SECTION = "divergence"
@@ -66,16 +65,7 @@ class DiffManifest:
 
     @classmethod
     def load(cls, path: Path) -> DiffManifest:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError as exc:
-            raise DiffManifestError(f"{path}: no such file") from exc
-        except (OSError, UnicodeDecodeError) as exc:
-            raise DiffManifestError(f"{path}: cannot read: {exc}") from exc
-        try:
-            raw = tomllib.loads(text)
-        except tomllib.TOMLDecodeError as exc:
-            raise DiffManifestError(f"{path}: not valid TOML: {exc}") from exc
+        text, raw = read_toml(path, DiffManifestError)
         unknown = set(raw) - {SECTION, "cases"}
         if unknown:
             raise DiffManifestError(f"{path}: unknown key(s) or section(s) {sorted(unknown)}")
