@@ -206,6 +206,15 @@ def relation_targets(prefix: str = "/api") -> dict[str, dict[str, tuple[str, boo
     return out
 
 
+def always_published(prefix: str = "/api") -> set[str]:
+    """Collection paths of the fixture's types without draft & publish: every document is published,
+    whether or not an answer shows ``publishedAt`` (a drawn ``fields`` leaves it out)."""
+    from ..openapi import load_content_types
+
+    return {f"{prefix}/{ct.singular if ct.single else ct.plural}" for ct in load_content_types()
+            if not ct.draft_and_publish}
+
+
 def unique_attributes(prefix: str = "/api") -> dict[str, list[str]]:
     """Per collection path of the fixture's content types: the attributes whose values must be
     unique (``unique: true`` and every uid)."""
@@ -237,8 +246,11 @@ class Runner:
         self._success = {op.label: {int(s) for s in _success_statuses(op.definition.raw)} for op in self.operations}
         # documentIds the target created or listed, per collection path: stateless cases on
         # ``/{id}`` operations use them every other case, so reads, updates and deletes of a
-        # document that exists are fuzzed without the stateful phase.
+        # document that exists are fuzzed without the stateful phase. ``_published`` holds those
+        # known to be published, the only ones a valid relation may name.
         self._documents: dict[str, list[str]] = {}
+        self._published: dict[str, list[str]] = {}
+        self._always_published = always_published()
         # Operations whose authentication ignored_auth confirmed once (it re-sends two requests).
         self._auth_confirmed: set[str] = set()
         route_checks_through(schema, ClientTransport(client, self.base_url, schema.transport))
@@ -280,24 +292,30 @@ class Runner:
         collection = path[: -len("/{id}")] if path.endswith("/{id}") else path
         if case.method.upper() == "DELETE":
             gone = case.path_parameters.get("id") if case.path_parameters else None
-            pool = self._documents.get(collection, [])
-            if gone in pool:
-                pool.remove(gone)
+            for pools in (self._documents, self._published):
+                pool = pools.get(collection, [])
+                if gone in pool:
+                    pool.remove(gone)
             return
         try:
             data = response.json().get("data")
         except (ValueError, AttributeError):
             return
-        entries = data if isinstance(data, list) else [data]
-        # Published documents only: a relation from a published document to a draft-only one is a
-        # 400 like an unknown documentId (answers without ``publishedAt`` prove nothing either way).
-        ids = [e["documentId"] for e in entries
-               if isinstance(e, dict) and isinstance(e.get("documentId"), str) and e.get("publishedAt")]
+        entries = [e for e in (data if isinstance(data, list) else [data])
+                   if isinstance(e, dict) and isinstance(e.get("documentId"), str)]
         pool = self._documents.setdefault(collection, [])
-        pool.extend(i for i in ids if i not in pool)
+        pool.extend(e["documentId"] for e in entries if e["documentId"] not in pool)
+        # A relation from a published document to a draft-only one is a 400 like an unknown
+        # documentId: only documents known to be published go to the relations' pool.
+        always = collection in self._always_published
+        published = self._published.setdefault(collection, [])
+        published.extend(e["documentId"] for e in entries
+                         if (always or e.get("publishedAt")) and e["documentId"] not in published)
 
     def existing_document(self, path: str) -> str | None:
-        pool = self._documents.get(path[: -len("/{id}")] if path.endswith("/{id}") else "", [])
+        """A document of the operation's collection that exists (a draft will do for its path)."""
+        collection = path[: -len("/{id}")] if path.endswith("/{id}") else ""
+        pool = self._published.get(collection) or self._documents.get(collection, [])
         return pool[-1] if pool else None
 
     def checks_for(self, case: Case, checks: list[Any]) -> list[Any]:
@@ -337,7 +355,7 @@ class Runner:
             value = data.get(name)
             if value is None:
                 continue
-            pool = self._documents.get(target, [])
+            pool = self._published.get(target, [])
             if many:
                 data[name] = pool[-len(value):] if isinstance(value, list) and value else []
             else:
