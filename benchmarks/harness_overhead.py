@@ -24,6 +24,7 @@ import argparse
 import json
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -46,23 +47,33 @@ def budget_s(scenarios: int) -> float:
     return round(BUDGET_FIXED_S + BUDGET_PER_SCENARIO_S * scenarios, 3)
 
 
+def _children_cpu_s() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def _process(extra: list[str], runs: int) -> dict[str, Any]:
     times: list[float] = []
+    cpu: list[float] = []
     scenarios = 0
     loads: list[float] = []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as tmp:
             loads.append(round(os.getloadavg()[0], 2))
-            started = time.perf_counter()
+            started, cpu_before = time.perf_counter(), _children_cpu_s()
             code = subprocess.call([sys.executable, "-m", "conformance", "run", "--report-dir", tmp, *extra],
                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
             times.append(time.perf_counter() - started)
+            # user + system CPU of the run and its children (xdist workers): moves less than wall time
+            # on a shared machine
+            cpu.append(_children_cpu_s() - cpu_before)
             if code != 0:
                 raise SystemExit(f"conformance run {' '.join(extra)} exited {code}: the figures need a passing run")
             scenarios = json.loads((Path(tmp) / "report.json").read_text())["summary"]["total"]
     median = statistics.median(times)
     return {"args": extra, "runs": runs, "scenarios": scenarios, "median_s": round(median, 2),
-            "min_s": round(min(times), 2), "max_s": round(max(times), 2), "budget_s": budget_s(scenarios),
+            "min_s": round(min(times), 2), "max_s": round(max(times), 2), "median_cpu_s": round(statistics.median(cpu), 2),
+            "budget_s": budget_s(scenarios),
             "within_budget": median <= budget_s(scenarios), "load_average_1m": loads}
 
 
@@ -147,7 +158,7 @@ def measure(runs: int, workers: str | None) -> dict[str, Any]:
 def summary_lines(result: dict[str, Any]) -> list[str]:
     lines = []
     for name, p in result["processes"].items():
-        lines.append(f"{name:<16} {p['scenarios']:>4} scenarios  median {p['median_s']} s "
+        lines.append(f"{name:<16} {p['scenarios']:>4} scenarios  median {p['median_s']} s, {p['median_cpu_s']} CPU s "
                      f"(budget {p['budget_s']} s, load {p['load_average_1m']})")
     b = result["breakdown"]
     lines.append(f"observed serial run: {b['total_s']} s = start-up {b['startup_s']} s + scenarios "

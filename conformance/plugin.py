@@ -118,8 +118,43 @@ def _datatables_without_deepcopy() -> None:
     Step.render_datatable = staticmethod(render_datatable)  # type: ignore[method-assign]
 
 
+def _memoise_step_signatures() -> None:
+    """pytest-bdd reads every step function's signature twice per step it runs (``inspect.signature``,
+    once directly and once for its required arguments): a step function's signature never changes,
+    so each is read once per process."""
+    bdd_scenario = importlib.import_module("pytest_bdd.scenario")
+    signature, required = getattr(bdd_scenario, "signature", None), getattr(bdd_scenario, "get_required_args", None)
+    if signature is None or required is None or getattr(signature, "conformance_memo", False):
+        return
+    signatures: dict[Any, Any] = {}
+    arguments: dict[Any, list[str]] = {}
+
+    def memo_signature(func: Any) -> Any:
+        try:
+            found = signatures.get(func)
+        except TypeError:  # an unhashable callable: not remembered
+            return signature(func)
+        if found is None:
+            found = signatures[func] = signature(func)
+        return found
+
+    def memo_required(func: Any) -> list[str]:
+        try:
+            found = arguments.get(func)
+        except TypeError:
+            return required(func)
+        if found is None:
+            found = arguments[func] = required(func)
+        return list(found)
+
+    memo_signature.conformance_memo = True  # type: ignore[attr-defined]
+    bdd_scenario.signature = memo_signature  # type: ignore[attr-defined]
+    bdd_scenario.get_required_args = memo_required  # type: ignore[attr-defined]
+
+
 _memoise_step_lookup()
 _datatables_without_deepcopy()
+_memoise_step_signatures()
 
 
 def pytest_configure(config: pytest.Config) -> None:

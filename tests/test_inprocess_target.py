@@ -73,3 +73,24 @@ def test_quiesce_waits_for_pending_work_and_says_when_it_cannot(target: Referenc
     _later(target, 3.0, late)
     assert target.quiesce(0.05) is False  # still busy when the time is up
     assert target.quiesce(10.0) is True and late.is_set()
+
+
+def test_a_caller_gets_the_loop_back_from_the_pump_without_waiting_for_its_slice(
+        target: ReferenceTarget, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The pump runs pending work in slices, holding the loop; a request arriving meanwhile asks it to
+    stop and goes first instead of waiting for a delivery that may take seconds."""
+    import conformance.targets.reference as reference
+
+    monkeypatch.setattr(reference, "PUMP_SLICE_S", 30.0)  # one slice would hold the loop until the task ends
+    loop = target._loop
+    assert loop is not None
+    done = threading.Event()
+    _later(target, 3.0, done)
+    deadline = time.monotonic() + 10
+    while loop._interrupt is None and time.monotonic() < deadline:  # the pump has taken the loop
+        time.sleep(0.005)
+    assert loop._interrupt is not None, "the pump never started a slice"
+    started = time.monotonic()
+    assert target.http.get("/api/articles").status_code == 200
+    assert time.monotonic() - started < 1.5 and not done.is_set()  # served before the 3 s task ended
+    assert target.quiesce(10.0) and done.is_set()

@@ -29,6 +29,13 @@ T = TypeVar("T")
 # left the loop alone for PUMP_IDLE_S.
 PUMP_SLICE_S = 0.01
 PUMP_IDLE_S = 0.02
+# How often a caller waiting for the loop asks the pump again to end its slice.
+PUMP_INTERRUPT_S = 0.001
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 class _Loop:
@@ -49,6 +56,7 @@ class _Loop:
         self._work = threading.Event()
         self._last_use = time.monotonic()
         self._closing = False
+        self._interrupt: asyncio.Future[None] | None = None  # ends the pump's current slice early
         self._pump = threading.Thread(target=self._pump_loop, name="reference-pump", daemon=True)
         self._pump.start()
         # Time inside the app (requests, their background work, settling), for benchmarks/harness_overhead.py.
@@ -61,46 +69,66 @@ class _Loop:
         # asyncio keeps cancelled timers until their time comes: only live ones count
         return any(not h.cancelled() for h in getattr(self.loop, "_scheduled", ()))
 
-    async def _settle(self, timeout_s: float) -> bool:
-        """Run until no other task and no live timer is left (True) or ``timeout_s`` passed (False)."""
+    async def _settle(self, timeout_s: float, interruptible: bool = False) -> bool:
+        """Run until no other task and no live timer is left (True) or ``timeout_s`` passed (False).
+        ``interruptible`` (the pump's slices): also stop, False, as soon as a caller wants the loop."""
         loop = self.loop
         deadline = loop.time() + timeout_s
         me = asyncio.current_task()
-        while True:
-            tasks = [t for t in asyncio.all_tasks(loop) if t is not me]
-            timers = [h for h in getattr(loop, "_scheduled", ()) if not h.cancelled()]
-            remaining = deadline - loop.time()
-            if not tasks and not timers:
-                return True
-            if remaining <= 0:
-                return False
-            if tasks:
-                await asyncio.wait(tasks, timeout=remaining)
-            else:
-                await asyncio.sleep(min(remaining, max(0.0, min(h.when() for h in timers) - loop.time())))
+        interrupt = loop.create_future()
+        if interruptible:
+            self._interrupt = interrupt
+        try:
+            while True:
+                tasks = [t for t in asyncio.all_tasks(loop) if t is not me]
+                timers = [h for h in getattr(loop, "_scheduled", ()) if not h.cancelled()]
+                remaining = deadline - loop.time()
+                if not tasks and not timers:
+                    return True
+                if remaining <= 0 or interrupt.done():
+                    return False
+                if tasks:
+                    await asyncio.wait([*tasks, interrupt], timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+                else:
+                    await asyncio.wait([interrupt], timeout=min(remaining, max(0.0, min(h.when() for h in timers) - loop.time())))
+        finally:
+            self._interrupt = None
+
+    def _acquire(self) -> None:
+        """Take the loop; when the pump has it, ask it to stop its slice now (it would otherwise
+        hold the loop for the rest of it, waiting on a delivery, while the caller waits)."""
+        while not self._lock.acquire(timeout=PUMP_INTERRUPT_S):
+            interrupt = self._interrupt
+            if interrupt is not None:
+                try:
+                    self.loop.call_soon_threadsafe(_resolve, interrupt)
+                except RuntimeError:  # the loop closed meanwhile
+                    pass
 
     def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        with self._lock:
-            started, cpu = time.perf_counter(), time.process_time()
-            try:
-                result = self.loop.run_until_complete(coro)
-                if self._pending():
-                    self._work.set()
-            finally:
-                self.busy_s += time.perf_counter() - started
-                self.busy_cpu_s += time.process_time() - cpu
-                self._last_use = time.monotonic()
+        self._acquire()
+        started, cpu = time.perf_counter(), time.process_time()
+        try:
+            result = self.loop.run_until_complete(coro)
+            if self._pending():
+                self._work.set()
+        finally:
+            self.busy_s += time.perf_counter() - started
+            self.busy_cpu_s += time.process_time() - cpu
+            self._last_use = time.monotonic()
+            self._lock.release()
         return result
 
     def settle(self, timeout_s: float) -> bool:
-        with self._lock:
-            started, cpu = time.perf_counter(), time.process_time()
-            try:
-                return self.loop.run_until_complete(self._settle(timeout_s))
-            finally:
-                self.busy_s += time.perf_counter() - started
-                self.busy_cpu_s += time.process_time() - cpu
-                self._last_use = time.monotonic()
+        self._acquire()
+        started, cpu = time.perf_counter(), time.process_time()
+        try:
+            return self.loop.run_until_complete(self._settle(timeout_s))
+        finally:
+            self.busy_s += time.perf_counter() - started
+            self.busy_cpu_s += time.process_time() - cpu
+            self._last_use = time.monotonic()
+            self._lock.release()
 
     def _pump_loop(self) -> None:
         while True:
@@ -116,7 +144,7 @@ class _Loop:
             with self._lock:
                 if self._closing or self.loop.is_closed():
                     return
-                idle = self.loop.run_until_complete(self._settle(PUMP_SLICE_S))
+                idle = self.loop.run_until_complete(self._settle(PUMP_SLICE_S, interruptible=True))
             if idle:
                 self._work.clear()
             else:

@@ -4,6 +4,8 @@ never on rollback, and without delaying the response."""
 from __future__ import annotations
 
 import asyncio
+import json
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -158,3 +160,113 @@ def test_unknown_events_are_rejected() -> None:
 
     with pytest.raises(ValidationError, match="Webhook event entry.nope is not supported"):
         WebhookRunner().create_webhook("x", "http://127.0.0.1:9", ["entry.nope"])
+
+
+class _CountingHandler(BaseHTTPRequestHandler):
+    """Records each delivery and the client port it came from; closes after each answer when told."""
+
+    server: Any
+    protocol_version = "HTTP/1.1"
+
+    def do_POST(self) -> None:
+        body = self.rfile.read(int(self.headers.get("content-length") or 0))
+        self.server.seen.append((self.client_address[1], self.headers.get("x-strapi-event"), body))
+        self.send_response(self.server.status)
+        self.send_header("content-length", "0")
+        if self.server.close_each:
+            self.send_header("connection", "close")
+        self.close_connection = self.server.close_each or self.server.drop_each
+        self.end_headers()
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return None
+
+
+@pytest.fixture
+def counting_server() -> Iterator[Any]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _CountingHandler)
+    server.daemon_threads = True
+    server.seen = []  # type: ignore[attr-defined]
+    server.status = 204  # type: ignore[attr-defined]
+    server.close_each = False  # type: ignore[attr-defined]
+    server.drop_each = False  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+async def _deliver_all(url: str, count: int) -> Any:
+    from reference_impl.webhooks import WebhookRunner
+
+    runner = WebhookRunner()
+    runner.create_webhook("h", url, ["entry.create"], {"X-Own": "1"})
+    for i in range(count):  # one after the other: each may reuse the connection the last one left
+        runner("entry.create", {"model": "tag", "entry": {"documentId": f"d{i}"}})
+        while runner.pending:
+            await asyncio.sleep(0.001)
+    await runner.aclose()
+    return runner.stats
+
+
+async def test_plain_http_deliveries_reuse_one_connection(counting_server: Any) -> None:
+    url = f"http://127.0.0.1:{counting_server.server_address[1]}/hooks?x=1"
+    stats = await _deliver_all(url, 5)
+    assert (stats.delivered, stats.failed, stats.rejected) == (5, 0, 0)
+    seen = counting_server.seen
+    assert [event for _, event, _ in seen] == ["entry.create"] * 5
+    assert [json.loads(body)["entry"]["documentId"] for _, _, body in seen] == [f"d{i}" for i in range(5)]
+    assert len({port for port, _, _ in seen}) == 1  # kept alive: one connection for all five
+
+
+async def test_a_receiver_closing_each_connection_still_gets_every_delivery(counting_server: Any) -> None:
+    counting_server.close_each = True
+    counting_server.status = 500
+    stats = await _deliver_all(f"http://127.0.0.1:{counting_server.server_address[1]}/hooks", 4)
+    assert (stats.delivered, stats.failed, stats.rejected) == (4, 0, 4)  # answered 500: counted, not retried
+    assert len(counting_server.seen) == 4
+    assert len({port for port, _, _ in counting_server.seen}) == 4  # a new connection each time
+
+
+async def test_a_connection_the_receiver_dropped_while_idle_is_not_reused(counting_server: Any) -> None:
+    counting_server.drop_each = True  # closes after each answer without saying so (no Connection: close)
+    url = f"http://127.0.0.1:{counting_server.server_address[1]}/hooks"
+    for _ in range(3):
+        stats = await _deliver_all(url, 4)
+        assert (stats.delivered, stats.failed) == (4, 0)
+    assert len(counting_server.seen) == 12
+
+
+async def test_an_idle_connection_closed_by_the_peer_is_seen_before_the_loop_reads_it() -> None:
+    from reference_impl.webhooks import _Connection
+
+    closed = threading.Event()
+
+    def close_at_once(sock: Any) -> None:
+        sock.close()
+        closed.set()
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    threading.Thread(target=lambda: close_at_once(listener.accept()[0]), daemon=True).start()
+    conn = _Connection(*await asyncio.open_connection("127.0.0.1", listener.getsockname()[1]))
+    try:
+        assert closed.wait(5)
+        time.sleep(0.05)  # the FIN is in; the event loop has not run since, so the stream has no EOF yet
+        assert not conn.reader.at_eof()
+        assert not conn.reusable
+    finally:
+        conn.close()
+        listener.close()
+
+
+def test_an_http_proxy_in_the_environment_is_honoured(monkeypatch: pytest.MonkeyPatch) -> None:
+    from reference_impl.webhooks import _proxied
+
+    for name in ("http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY", "no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    assert not _proxied("http://hooks.example/x")
+    monkeypatch.setenv("http_proxy", "http://proxy.example:3128")
+    assert _proxied("http://hooks.example/x")  # posted through httpx, which goes by the proxy
+    monkeypatch.setenv("no_proxy", "hooks.example")
+    assert not _proxied("http://hooks.example/x")
