@@ -66,7 +66,8 @@ def iso(value: Any) -> Any:
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _STR_LEAF, _INT_LEAF = "s", "i"
 _INT_SENTINEL_BASE = 7_000_000_000_000_000_000
-_STR_SENTINEL_MARK = "\x00leaf"
+# No NUL in it: filter texts with NUL are refused (where._text), which would leave every string shape uncached.
+_STR_SENTINEL_MARK = "\ue000leaf"
 _CACHE_SIZE = 512
 _IDLE_CONNECTIONS = 4
 _MISSING: Any = object()
@@ -99,7 +100,7 @@ def _with_sentinels(value: Any, sentinels: list[Any]) -> Any:
     if kind is str or (kind is int and _INT64_MIN <= value <= _INT64_MAX):
         i = len(sentinels)
         # A string no cast, case change, trim or LIKE escaping leaves as it is.
-        sentinel: Any = f" %_\\Ab{_STR_SENTINEL_MARK}{i}\x00 " if kind is str else _INT_SENTINEL_BASE + i
+        sentinel: Any = f" %_\\Ab{_STR_SENTINEL_MARK}{i}\ue000 " if kind is str else _INT_SENTINEL_BASE + i
         sentinels.append(sentinel)
         return sentinel
     if kind is dict:

@@ -35,6 +35,9 @@ async def test_one_statement_shape_serves_every_value(make_app: AppFactory) -> N
         assert await query.count({"where": {"title": {"$ne": "T1"}}}) == 2
         cached = [k for k, v in app.strapi.db.statements.items() if v is not None and k[0] == "find"]
         assert cached, "the reads above should have cached their statements"
+        # String leaves too (documentId, title): their sentinel must pass every check a text value passes.
+        assert [k for k in cached if "('documentId', 's')" in repr(k)], "findOne by documentId was not cached"
+        assert [k for k in cached if "('title', 's')" in repr(k)], "a filter on a text attribute was not cached"
 
 
 async def test_values_that_change_the_sql_are_part_of_the_shape(make_app: AppFactory) -> None:
