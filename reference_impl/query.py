@@ -71,6 +71,7 @@ _STR_SENTINEL_MARK = "\ue000leaf"
 _CACHE_SIZE = 512
 _IDLE_CONNECTIONS = 4
 _MISSING: Any = object()
+_PG_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: no transaction open on the connection
 
 
 class _Unshapeable(Exception):
@@ -80,6 +81,8 @@ class _Unshapeable(Exception):
 def _shape(value: Any, leaves: list[Any]) -> Any:
     kind = type(value)
     if kind is str:
+        if "\x00" in value:
+            raise _Unshapeable  # refused by the builder (where._text), which the cached statement would skip
         leaves.append(value)
         return _STR_LEAF
     if kind is int and _INT64_MIN <= value <= _INT64_MAX:
@@ -196,17 +199,22 @@ class DirectSelect:
         for name, process in self.bind_processors.items():
             params[name] = process(params[name])
         args: Any = tuple(params[n] for n in self.positions) if self.positions is not None else params
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        dbapi = conn.connection.dbapi_connection
+        processors = self.result_processors
+        autocommit = _read_outside_transaction(dbapi)
+        cursor = dbapi.cursor()  # type: ignore[union-attr]
         try:
             cursor.execute(self.sql, args)
             rows: list[Any] = list(cursor.fetchall())
-            description = cursor.description
+            if processors is None:
+                # Read once: psycopg builds the description's column objects anew at each access.
+                processors = self.result_processors = tuple(
+                    t._cached_result_processor(self.dialect, d[1])
+                    for t, d in zip(self.types, cursor.description, strict=True))
         finally:
             cursor.close()
-        processors = self.result_processors
-        if processors is None:
-            processors = self.result_processors = tuple(
-                t._cached_result_processor(self.dialect, d[1]) for t, d in zip(self.types, description, strict=True))
+            if autocommit:
+                dbapi.autocommit = False  # type: ignore[union-attr]
         converted = [(i, p) for i, p in enumerate(processors) if p is not None]
         if converted:
             out = []
@@ -218,6 +226,20 @@ class DirectSelect:
                 out.append(values)
             rows = out
         return Rows(self.keys, rows)
+
+
+def _read_outside_transaction(dbapi: Any) -> bool:
+    """On psycopg, a SELECT that would open the transaction runs in autocommit instead (returns True:
+    the caller turns autocommit off again after it). BEGIN is then sent by the first write only, and
+    a transaction that only read ends with no COMMIT (psycopg sends none for an idle connection):
+    one round trip per read action instead of three. The answers are the same: at READ COMMITTED
+    each statement takes its own snapshot inside a transaction or not, and SQLite (pysqlite) also
+    begins its transactions at the first write."""
+    info = getattr(dbapi, "info", None)
+    if info is None or getattr(dbapi, "autocommit", True) or info.transaction_status != _PG_IDLE:
+        return False
+    dbapi.autocommit = True
+    return True
 
 
 def _slots(stmt: Any, dialect: Any, sentinels: list[Any]) -> tuple[tuple[str, int], ...] | None:
