@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import itertools
 import json
 import os
+import re
+import weakref
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 from typing import Any
@@ -175,7 +178,8 @@ class DirectSelect:
     small query itself; what it does for these statements is done here: the same SQL, the bound
     values through the column types' bind processors, the rows through their result processors."""
 
-    __slots__ = ("sql", "positions", "static", "bind_processors", "keys", "types", "result_processors", "dialect")
+    __slots__ = ("sql", "positions", "static", "bind_processors", "keys", "types", "result_processors", "dialect",
+                 "pg")
 
     def __init__(self, compiled: Any, dialect: Any) -> None:
         self.sql: str = compiled.string
@@ -186,6 +190,7 @@ class DirectSelect:
         self.types = tuple(rc[3] for rc in compiled._result_columns)
         self.result_processors: tuple[tuple[int, Callable[[Any], Any]], ...] | None = None  # (column, processor)
         self.dialect = dialect
+        self.pg = _PgStatement.of(compiled, dialect)
 
     @staticmethod
     def eligible(stmt: Any, compiled: Any) -> bool:
@@ -202,6 +207,10 @@ class DirectSelect:
         args: Any = tuple(params[n] for n in self.positions) if self.positions is not None else params
         dbapi = conn.connection.dbapi_connection
         processors = self.result_processors
+        if self.pg is not None and processors is not None:
+            loaded = self.pg.run(dbapi, params)
+            if loaded is not None:
+                return Rows(self.keys, self._convert(loaded, processors), converted=True)
         autocommit = _read_outside_transaction(dbapi)
         cursor = dbapi.cursor()  # type: ignore[union-attr]
         try:
@@ -215,16 +224,91 @@ class DirectSelect:
             cursor.close()
             if autocommit:
                 dbapi.autocommit = False  # type: ignore[union-attr]
-        if processors:
-            out = []
-            for row in rows:
-                values = list(row)
-                for i, process in processors:
-                    if values[i] is not None:
-                        values[i] = process(values[i])
-                out.append(values)
-            rows = out
-        return Rows(self.keys, rows, converted=True)
+        return Rows(self.keys, self._convert(rows, processors), converted=True)
+
+    @staticmethod
+    def _convert(rows: list[Any], processors: tuple[tuple[int, Callable[[Any], Any]], ...]) -> list[Any]:
+        if not processors:
+            return rows
+        out = []
+        for row in rows:
+            values = list(row)
+            for i, process in processors:
+                if values[i] is not None:
+                    values[i] = process(values[i])
+            out.append(values)
+        return out
+
+
+_PG_PARAM = re.compile(r"%\(([^)]+)\)s|%%")
+_PG_NAMES = itertools.count()
+
+
+class _PgStatement:
+    """A cached SELECT run on PostgreSQL through libpq's own blocking call (``exec_prepared`` on
+    psycopg's ``pgconn``), its rows loaded by psycopg's Transformer: the same statement, parameters
+    and values as through a psycopg cursor, which waits for the answer in a poll loop of its own and
+    costs about twice the CPU and wall time per statement. Prepared once per connection and per
+    parameter types (as psycopg keys its own prepared statements). Only outside a transaction (a
+    read action, or the reads before a write's first statement): psycopg deallocates every prepared
+    statement after a ROLLBACK, and a statement found missing is prepared again, which inside a
+    transaction would have aborted it. Any other state (a transaction, a pipeline) returns None:
+    the caller runs the statement the usual way."""
+
+    __slots__ = ("sql", "names", "prefix", "prepared")
+
+    def __init__(self, sql: bytes, names: tuple[str, ...]) -> None:
+        self.sql = sql
+        self.names = names
+        self.prefix = f"_ref{next(_PG_NAMES)}_"
+        # psycopg connection -> parameter types -> prepared statement name
+        self.prepared: weakref.WeakKeyDictionary[Any, dict[tuple[int, ...], bytes]] = weakref.WeakKeyDictionary()
+
+    @classmethod
+    def of(cls, compiled: Any, dialect: Any) -> _PgStatement | None:
+        if dialect.name != "postgresql" or dialect.driver != "psycopg" or compiled.escaped_bind_names:
+            return None
+        names: list[str] = []
+
+        def number(match: re.Match[str]) -> str:
+            if match.group(0) == "%%":
+                return "%"
+            name = match.group(1)
+            if name not in names:
+                names.append(name)
+            return f"${names.index(name) + 1}"
+
+        return cls(_PG_PARAM.sub(number, compiled.string).encode(), tuple(names))
+
+    def run(self, dbapi: Any, params: dict[str, Any]) -> list[Any] | None:
+        from psycopg import errors, pq
+        from psycopg.adapt import PyFormat, Transformer
+
+        pgconn = getattr(dbapi, "pgconn", None)
+        if pgconn is None or getattr(dbapi, "_pipeline", None) is not None or \
+                pgconn.transaction_status != pq.TransactionStatus.IDLE:
+            return None
+        tx = Transformer(dbapi)
+        values = tx.dump_sequence([params[n] for n in self.names], [PyFormat.TEXT] * len(self.names))
+        types = tuple(tx.types or ())
+        by_types = self.prepared.setdefault(dbapi, {})
+        for attempt in (1, 2):
+            name = by_types.get(types)
+            if name is None:
+                name = f"{self.prefix}{len(by_types)}".encode()
+                result = pgconn.prepare(name, self.sql, types)
+                if result.status != pq.ExecStatus.COMMAND_OK:
+                    raise errors.error_from_result(result, dbapi.info.encoding)
+                by_types[types] = name
+            result = pgconn.exec_prepared(name, values)
+            if result.status == pq.ExecStatus.TUPLES_OK:
+                tx.set_pgresult(result)
+                return tx.load_rows(0, result.ntuples, tuple)
+            error = errors.error_from_result(result, dbapi.info.encoding)
+            if attempt == 2 or not isinstance(error, errors.InvalidSqlStatementName):
+                raise error
+            by_types.clear()  # deallocated by psycopg (after a ROLLBACK): prepared again
+        return None
 
 
 def _result_processor(type_: Any, dialect: Any, coltype: Any) -> Callable[[Any], Any] | None:

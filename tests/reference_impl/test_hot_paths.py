@@ -142,3 +142,25 @@ async def test_direct_selects_answer_what_sqlalchemy_answers(make_app: AppFactor
         assert process is not None
         assert process("2024-03-06 13:42:05.098765") == iso(datetime(2024, 3, 6, 13, 42, 5, 98765))
         assert process("2024-03-06 13:42:05") == iso(datetime(2024, 3, 6, 13, 42, 5))
+
+
+async def test_postgresql_reads_survive_psycopg_dropping_prepared_statements(make_app: AppFactory, db_url: str) -> None:
+    """On PostgreSQL a read outside a transaction runs through libpq's prepared statements; psycopg
+    deallocates every prepared statement after a ROLLBACK, and the next read prepares it again."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+    async with make_app() as app:
+        docs = app.strapi.documents(ARTICLE)
+        made = await docs.create({"data": {"title": "kept"}, "status": "published"})
+        for _ in range(2):  # the first read caches the statement, the second prepares it
+            assert (await docs.findOne({"documentId": made["documentId"]}))["title"] == "kept"
+        direct = [v.direct.pg for v in app.strapi.db.statements.values()
+                  if v is not None and v.direct is not None and v.direct.pg is not None]
+        assert any(len(pg.prepared) for pg in direct), "no read went through a prepared statement"
+        with pytest.raises(RuntimeError):
+            async with app.strapi.db.transaction():
+                await docs.create({"data": {"title": "rolled back"}})
+                raise RuntimeError("boom")  # ROLLBACK: psycopg sends DEALLOCATE ALL
+        for _ in range(2):
+            assert (await docs.findOne({"documentId": made["documentId"]}))["title"] == "kept"
+        assert [e["title"] for e in await docs.findMany({})] == ["kept"]
