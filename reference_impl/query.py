@@ -242,6 +242,10 @@ class DirectSelect:
 
 _PG_PARAM = re.compile(r"%\(([^)]+)\)s|%%")
 _PG_NAMES = itertools.count()
+# Statements this module prepared on each psycopg connection: past the limit (statements of shapes
+# dropped from the cache stay prepared on the server), reads take psycopg's cursor instead.
+_PG_PREPARED: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+_PG_PREPARED_LIMIT = 2 * _CACHE_SIZE
 
 
 class _PgStatement:
@@ -295,6 +299,10 @@ class _PgStatement:
         for attempt in (1, 2):
             name = by_types.get(types)
             if name is None:
+                count = _PG_PREPARED.get(dbapi, 0)
+                if count >= _PG_PREPARED_LIMIT:
+                    return None
+                _PG_PREPARED[dbapi] = count + 1
                 name = f"{self.prefix}{len(by_types)}".encode()
                 result = pgconn.prepare(name, self.sql, types)
                 if result.status != pq.ExecStatus.COMMAND_OK:

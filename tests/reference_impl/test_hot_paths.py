@@ -164,3 +164,23 @@ async def test_postgresql_reads_survive_psycopg_dropping_prepared_statements(mak
         for _ in range(2):
             assert (await docs.findOne({"documentId": made["documentId"]}))["title"] == "kept"
         assert [e["title"] for e in await docs.findMany({})] == ["kept"]
+
+
+async def test_postgresql_prepared_statements_are_bounded_per_connection(
+        make_app: AppFactory, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the limit a connection prepares nothing more: new shapes are read through psycopg."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+    from reference_impl import query as query_module
+
+    monkeypatch.setattr(query_module, "_PG_PREPARED_LIMIT", 1)
+    async with make_app() as app:
+        docs = app.strapi.documents(ARTICLE)
+        await docs.create({"data": {"title": "a"}, "status": "published"})
+        for params in ({}, {"filters": {"title": "a"}}, {"filters": {"title": {"$ne": "b"}}}, {"sort": "title"}):
+            for _ in range(2):
+                assert [e["title"] for e in await docs.findMany(params)] == ["a"]
+        prepared = [len(names) for v in app.strapi.db.statements.values() if v is not None and v.direct is not None
+                    and v.direct.pg is not None for names in v.direct.pg.prepared.values()]
+        assert sum(prepared) <= len(query_module._PG_PREPARED), prepared
+        assert max(query_module._PG_PREPARED.values()) == 1
