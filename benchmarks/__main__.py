@@ -373,6 +373,7 @@ def run_all(args: argparse.Namespace) -> int:
     if not {"throughput", "memory"} <= skip:
         servers: list[Server] = []
         schema: PostgresSchema | None = None
+        base_schema: PostgresSchema | None = None
         tmp = Path(tempfile.mkdtemp(prefix="bench-"))
         try:
             print("starting servers", file=sys.stderr)
@@ -387,6 +388,10 @@ def run_all(args: argparse.Namespace) -> int:
             if pg_url:
                 schema = PostgresSchema(pg_url)
                 servers.append(start_reference("reference-postgresql", schema.url, "postgresql"))
+                if args.baseline:  # before/after on PostgreSQL too, in the same rounds
+                    base_schema = PostgresSchema(pg_url)
+                    servers.append(start_reference(f"reference@{args.baseline}-postgresql", base_schema.url,
+                                                   "postgresql", tree=export_baseline(args.baseline, tmp)))
             if args.strapi.lower() != "none":
                 servers.append(start_strapi(args.strapi))
             for server in servers:
@@ -404,6 +409,9 @@ def run_all(args: argparse.Namespace) -> int:
                                      for s in servers if s.name.startswith("reference")}
                 if args.baseline:
                     payload["ratios_to_baseline"] = ratios(summary, "reference-sqlite", f"reference@{args.baseline}")
+                    if base_schema is not None:
+                        payload["ratios_to_baseline_postgresql"] = ratios(
+                            summary, "reference-postgresql", f"reference@{args.baseline}-postgresql")
                 for scenario, by_server in summary.items():
                     for server in servers:
                         figures = by_server[server.name]
@@ -425,8 +433,9 @@ def run_all(args: argparse.Namespace) -> int:
                     server.stop()
                 except Exception as exc:  # noqa: BLE001 - stop the others anyway
                     print(f"stopping {server.name}: {exc}", file=sys.stderr)
-            if schema is not None:
-                schema.drop()
+            for pg_schema in (schema, base_schema):
+                if pg_schema is not None:
+                    pg_schema.drop()
             shutil.rmtree(tmp, ignore_errors=True)
 
     m = header["machine"]

@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import itertools
 import json
 import os
+import re
+import weakref
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, time
 from typing import Any
@@ -66,10 +69,12 @@ def iso(value: Any) -> Any:
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _STR_LEAF, _INT_LEAF = "s", "i"
 _INT_SENTINEL_BASE = 7_000_000_000_000_000_000
-_STR_SENTINEL_MARK = "\x00leaf"
+# No NUL in it: filter texts with NUL are refused (where._text), which would leave every string shape uncached.
+_STR_SENTINEL_MARK = "\ue000leaf"
 _CACHE_SIZE = 512
 _IDLE_CONNECTIONS = 4
 _MISSING: Any = object()
+_PG_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: no transaction open on the connection
 
 
 class _Unshapeable(Exception):
@@ -79,6 +84,8 @@ class _Unshapeable(Exception):
 def _shape(value: Any, leaves: list[Any]) -> Any:
     kind = type(value)
     if kind is str:
+        if "\x00" in value:
+            raise _Unshapeable  # refused by the builder (where._text), which the cached statement would skip
         leaves.append(value)
         return _STR_LEAF
     if kind is int and _INT64_MIN <= value <= _INT64_MAX:
@@ -99,7 +106,7 @@ def _with_sentinels(value: Any, sentinels: list[Any]) -> Any:
     if kind is str or (kind is int and _INT64_MIN <= value <= _INT64_MAX):
         i = len(sentinels)
         # A string no cast, case change, trim or LIKE escaping leaves as it is.
-        sentinel: Any = f" %_\\Ab{_STR_SENTINEL_MARK}{i}\x00 " if kind is str else _INT_SENTINEL_BASE + i
+        sentinel: Any = f" %_\\Ab{_STR_SENTINEL_MARK}{i}\ue000 " if kind is str else _INT_SENTINEL_BASE + i
         sentinels.append(sentinel)
         return sentinel
     if kind is dict:
@@ -150,11 +157,12 @@ class CachedStatement:
 class Rows:
     """What ``DirectSelect.run`` returns: the result's keys and its rows, as a Result gives them."""
 
-    __slots__ = ("_keys", "_rows")
+    __slots__ = ("_keys", "_rows", "converted")
 
-    def __init__(self, keys: tuple[str, ...], rows: list[Any]) -> None:
+    def __init__(self, keys: tuple[str, ...], rows: list[Any], converted: bool = False) -> None:
         self._keys = keys
         self._rows = rows
+        self.converted = converted  # dates and big integers already as entries show them
 
     def keys(self) -> tuple[str, ...]:
         return self._keys
@@ -170,7 +178,8 @@ class DirectSelect:
     small query itself; what it does for these statements is done here: the same SQL, the bound
     values through the column types' bind processors, the rows through their result processors."""
 
-    __slots__ = ("sql", "positions", "static", "bind_processors", "keys", "types", "result_processors", "dialect")
+    __slots__ = ("sql", "positions", "static", "bind_processors", "keys", "types", "result_processors", "dialect",
+                 "pg")
 
     def __init__(self, compiled: Any, dialect: Any) -> None:
         self.sql: str = compiled.string
@@ -179,8 +188,9 @@ class DirectSelect:
         self.bind_processors = dict(compiled._bind_processors)
         self.keys = tuple(rc[0] for rc in compiled._result_columns)
         self.types = tuple(rc[3] for rc in compiled._result_columns)
-        self.result_processors: tuple[Any, ...] | None = None
+        self.result_processors: tuple[tuple[int, Callable[[Any], Any]], ...] | None = None  # (column, processor)
         self.dialect = dialect
+        self.pg = _PgStatement.of(compiled, dialect)
 
     @staticmethod
     def eligible(stmt: Any, compiled: Any) -> bool:
@@ -195,28 +205,155 @@ class DirectSelect:
         for name, process in self.bind_processors.items():
             params[name] = process(params[name])
         args: Any = tuple(params[n] for n in self.positions) if self.positions is not None else params
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        dbapi = conn.connection.dbapi_connection
+        processors = self.result_processors
+        if self.pg is not None and processors is not None:
+            loaded = self.pg.run(dbapi, params)
+            if loaded is not None:
+                return Rows(self.keys, self._convert(loaded, processors), converted=True)
+        autocommit = _read_outside_transaction(dbapi)
+        cursor = dbapi.cursor()  # type: ignore[union-attr]
         try:
             cursor.execute(self.sql, args)
             rows: list[Any] = list(cursor.fetchall())
-            description = cursor.description
+            if processors is None:
+                # Read once: psycopg builds the description's column objects anew at each access.
+                found = (_result_processor(t, self.dialect, d[1]) for t, d in zip(self.types, cursor.description, strict=True))
+                processors = self.result_processors = tuple((i, p) for i, p in enumerate(found) if p is not None)
         finally:
             cursor.close()
-        processors = self.result_processors
-        if processors is None:
-            processors = self.result_processors = tuple(
-                t._cached_result_processor(self.dialect, d[1]) for t, d in zip(self.types, description, strict=True))
-        converted = [(i, p) for i, p in enumerate(processors) if p is not None]
-        if converted:
-            out = []
-            for row in rows:
-                values = list(row)
-                for i, process in converted:
-                    if values[i] is not None:
-                        values[i] = process(values[i])
-                out.append(values)
-            rows = out
-        return Rows(self.keys, rows)
+            if autocommit:
+                dbapi.autocommit = False  # type: ignore[union-attr]
+        return Rows(self.keys, self._convert(rows, processors), converted=True)
+
+    @staticmethod
+    def _convert(rows: list[Any], processors: tuple[tuple[int, Callable[[Any], Any]], ...]) -> list[Any]:
+        if not processors:
+            return rows
+        out = []
+        for row in rows:
+            values = list(row)
+            for i, process in processors:
+                if values[i] is not None:
+                    values[i] = process(values[i])
+            out.append(values)
+        return out
+
+
+_PG_PARAM = re.compile(r"%\(([^)]+)\)s|%%")
+_PG_NAMES = itertools.count()
+# Statements this module prepared on each psycopg connection: past the limit (statements of shapes
+# dropped from the cache stay prepared on the server), reads take psycopg's cursor instead.
+_PG_PREPARED: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
+_PG_PREPARED_LIMIT = 2 * _CACHE_SIZE
+
+
+class _PgStatement:
+    """A cached SELECT run on PostgreSQL through libpq's own blocking call (``exec_prepared`` on
+    psycopg's ``pgconn``), its rows loaded by psycopg's Transformer: the same statement, parameters
+    and values as through a psycopg cursor, which waits for the answer in a poll loop of its own and
+    costs about twice the CPU and wall time per statement. Prepared once per connection and per
+    parameter types (as psycopg keys its own prepared statements). Only outside a transaction (a
+    read action, or the reads before a write's first statement): psycopg deallocates every prepared
+    statement after a ROLLBACK, and a statement found missing is prepared again, which inside a
+    transaction would have aborted it. Any other state (a transaction, a pipeline) returns None:
+    the caller runs the statement the usual way."""
+
+    __slots__ = ("sql", "names", "prefix", "prepared")
+
+    def __init__(self, sql: bytes, names: tuple[str, ...]) -> None:
+        self.sql = sql
+        self.names = names
+        self.prefix = f"_ref{next(_PG_NAMES)}_"
+        # psycopg connection -> parameter types -> prepared statement name
+        self.prepared: weakref.WeakKeyDictionary[Any, dict[tuple[int, ...], bytes]] = weakref.WeakKeyDictionary()
+
+    @classmethod
+    def of(cls, compiled: Any, dialect: Any) -> _PgStatement | None:
+        if dialect.name != "postgresql" or dialect.driver != "psycopg" or compiled.escaped_bind_names:
+            return None
+        names: list[str] = []
+
+        def number(match: re.Match[str]) -> str:
+            if match.group(0) == "%%":
+                return "%"
+            name = match.group(1)
+            if name not in names:
+                names.append(name)
+            return f"${names.index(name) + 1}"
+
+        return cls(_PG_PARAM.sub(number, compiled.string).encode(), tuple(names))
+
+    def run(self, dbapi: Any, params: dict[str, Any]) -> list[Any] | None:
+        from psycopg import errors, pq
+        from psycopg.adapt import PyFormat, Transformer
+
+        pgconn = getattr(dbapi, "pgconn", None)
+        if pgconn is None or getattr(dbapi, "_pipeline", None) is not None or \
+                pgconn.transaction_status != pq.TransactionStatus.IDLE:
+            return None
+        tx = Transformer(dbapi)
+        values = tx.dump_sequence([params[n] for n in self.names], [PyFormat.TEXT] * len(self.names))
+        types = tuple(tx.types or ())
+        by_types = self.prepared.setdefault(dbapi, {})
+        for attempt in (1, 2):
+            name = by_types.get(types)
+            if name is None:
+                count = _PG_PREPARED.get(dbapi, 0)
+                if count >= _PG_PREPARED_LIMIT:
+                    return None
+                _PG_PREPARED[dbapi] = count + 1
+                name = f"{self.prefix}{len(by_types)}".encode()
+                result = pgconn.prepare(name, self.sql, types)
+                if result.status != pq.ExecStatus.COMMAND_OK:
+                    raise errors.error_from_result(result, dbapi.info.encoding)
+                by_types[types] = name
+            result = pgconn.exec_prepared(name, values)
+            if result.status == pq.ExecStatus.TUPLES_OK:
+                tx.set_pgresult(result)
+                return tx.load_rows(0, result.ntuples, tuple)
+            error = errors.error_from_result(result, dbapi.info.encoding)
+            if attempt == 2 or not isinstance(error, errors.InvalidSqlStatementName):
+                raise error
+            by_types.clear()  # deallocated by psycopg (after a ROLLBACK): prepared again
+        return None
+
+
+def _result_processor(type_: Any, dialect: Any, coltype: Any) -> Callable[[Any], Any] | None:
+    """A column's result processor that also gives the value as an entry shows it (``column_value``
+    for dates, times and big integers), so that ``_entries`` has nothing left to convert.
+
+    SQLite DATETIME text (``2024-03-06 13:42:05.098123``, as SQLAlchemy stores every value) becomes
+    Strapi's ISO text by slicing, without a datetime parsed to be formatted again: that was most of
+    the cost of a list's rows. Any other text takes the long way."""
+    parse = type_._cached_result_processor(dialect, coltype)
+    if not isinstance(type_, (sa.DateTime, sa.Date, sa.Time, sa.BigInteger)):
+        return parse  # type: ignore[no-any-return]
+    if dialect.name == "sqlite" and isinstance(type_, sa.DateTime):
+
+        def sqlite_datetime(value: Any) -> Any:
+            if type(value) is str and len(value) == 26 and value[10] == " " and value[19] == ".":
+                return f"{value[:10]}T{value[11:23]}Z"  # milliseconds truncated, as iso() does
+            return column_value(parse(value) if parse is not None else value)
+
+        return sqlite_datetime
+    if parse is None:
+        return column_value
+    return lambda value: column_value(parse(value))
+
+
+def _read_outside_transaction(dbapi: Any) -> bool:
+    """On psycopg, a SELECT that would open the transaction runs in autocommit instead (returns True:
+    the caller turns autocommit off again after it). BEGIN is then sent by the first write only, and
+    a transaction that only read ends with no COMMIT (psycopg sends none for an idle connection):
+    one round trip per read action instead of three. The answers are the same: at READ COMMITTED
+    each statement takes its own snapshot inside a transaction or not, and SQLite (pysqlite) also
+    begins its transactions at the first write."""
+    info = getattr(dbapi, "info", None)
+    if info is None or getattr(dbapi, "autocommit", True) or info.transaction_status != _PG_IDLE:
+        return False
+    dbapi.autocommit = True
+    return True
 
 
 def _slots(stmt: Any, dialect: Any, sentinels: list[Any]) -> tuple[tuple[str, int], ...] | None:
@@ -480,6 +617,13 @@ class Transaction:
         return False
 
 
+def _empty_write(value: Any) -> bool:
+    """A relation value that leaves a row without links unchanged (None, [], an empty RelationWrite)."""
+    if isinstance(value, RelationWrite):
+        return not value.set and not value.connect
+    return value is None or value == []
+
+
 class EntityQuery:
     """``strapi.db.query(uid)``: one content type's queries, each wrapped in its lifecycle hooks."""
 
@@ -549,7 +693,7 @@ class EntityQuery:
             plan = self._plans[keys] = (attrs, dated)
         attrs, dated = plan
         rows = result.all()
-        if not dated:
+        if not dated or getattr(result, "converted", False):
             return [dict(zip(attrs, row, strict=True)) for row in rows]
         entries = []
         for row in rows:
@@ -648,7 +792,8 @@ class EntityQuery:
             inserted = result.inserted_primary_key
             assert inserted is not None
             row_id = inserted[0]
-            self._write_links(conn, row_id, relations)
+            # A new row has no links yet: an empty ``set``/``connect`` has nothing to write (no read either).
+            self._write_links(conn, row_id, {k: v for k, v in relations.items() if not _empty_write(v)})
             cmps.write(conn, self.db, self.ct, row_id, self._component_values(params.get("data") or {}))
         # Strapi's entity manager reads the row back: a nested findOne with its own hooks.
         return await self.findOne({"where": {"id": row_id}, "select": params.get("select"),

@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import datetime
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from sqlalchemy.dialects import sqlite
 
 from reference_impl.app import dumps
 from reference_impl.documents import new_document_id
+from reference_impl.query import CachedStatement, _result_processor, iso
 
 from .conftest import AppFactory
 
@@ -35,6 +39,9 @@ async def test_one_statement_shape_serves_every_value(make_app: AppFactory) -> N
         assert await query.count({"where": {"title": {"$ne": "T1"}}}) == 2
         cached = [k for k, v in app.strapi.db.statements.items() if v is not None and k[0] == "find"]
         assert cached, "the reads above should have cached their statements"
+        # String leaves too (documentId, title): their sentinel must pass every check a text value passes.
+        assert [k for k in cached if "('documentId', 's')" in repr(k)], "findOne by documentId was not cached"
+        assert [k for k in cached if "('title', 's')" in repr(k)], "a filter on a text attribute was not cached"
 
 
 async def test_values_that_change_the_sql_are_part_of_the_shape(make_app: AppFactory) -> None:
@@ -106,3 +113,74 @@ def test_document_ids_are_24_lowercase_alphanumerics_starting_with_a_letter() ->
 def test_response_bodies_are_the_standard_librarys_json(body: Any) -> None:
     expected = json.dumps(body, separators=(",", ":"), ensure_ascii=False, default=str).encode()
     assert dumps(body) == expected
+
+
+async def test_direct_selects_answer_what_sqlalchemy_answers(make_app: AppFactory) -> None:
+    """Cached SELECTs run on the DB-API cursor, their values converted as entries show them (SQLite
+    DATETIME text sliced to ISO): the same entries as SQLAlchemy's own execution of the statement."""
+    async with make_app() as app:
+        docs = app.strapi.documents(ARTICLE)
+        for title, publish in (("one", "2024-03-06T13:42:05.098Z"), ("two", None), ("three", "1999-12-31T23:59:59.999Z")):
+            await docs.create({"data": {"title": title, "publishDate": publish}, "status": "published"})
+        db = app.strapi.db
+        query = db.query(ARTICLE)
+        for params in ({"where": {"publishedAt": {"$notNull": True}}}, {"where": {"title": "two"}}):
+            await query.findMany(params)  # caches the shape
+            key, leaves = query._shape_key("find", params["where"], None, None, None, None)
+            stmt, bound = db.cached(key, leaves, lambda _: None)
+            assert isinstance(stmt, CachedStatement) and stmt.direct is not None
+            async with db.transaction():
+                with db.connection() as conn:
+                    direct = query._entries(stmt.direct.run(conn, bound))
+                    slow = query._entries(conn.execute(stmt.stmt, bound))
+            assert direct == slow and direct
+            assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", e["createdAt"]) for e in direct)
+        # Draft and published row: both read back as written.
+        assert {e["publishDate"] for e in await query.findMany({"where": {"title": "one"}})} == {"2024-03-06T13:42:05.098Z"}
+        # Text SQLite holds in another form (written by hand) takes the long way, with the same result.
+        process = _result_processor(sa.DateTime(), sqlite.dialect(), None)
+        assert process is not None
+        assert process("2024-03-06 13:42:05.098765") == iso(datetime(2024, 3, 6, 13, 42, 5, 98765))
+        assert process("2024-03-06 13:42:05") == iso(datetime(2024, 3, 6, 13, 42, 5))
+
+
+async def test_postgresql_reads_survive_psycopg_dropping_prepared_statements(make_app: AppFactory, db_url: str) -> None:
+    """On PostgreSQL a read outside a transaction runs through libpq's prepared statements; psycopg
+    deallocates every prepared statement after a ROLLBACK, and the next read prepares it again."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+    async with make_app() as app:
+        docs = app.strapi.documents(ARTICLE)
+        made = await docs.create({"data": {"title": "kept"}, "status": "published"})
+        for _ in range(2):  # the first read caches the statement, the second prepares it
+            assert (await docs.findOne({"documentId": made["documentId"]}))["title"] == "kept"
+        direct = [v.direct.pg for v in app.strapi.db.statements.values()
+                  if v is not None and v.direct is not None and v.direct.pg is not None]
+        assert any(len(pg.prepared) for pg in direct), "no read went through a prepared statement"
+        with pytest.raises(RuntimeError):
+            async with app.strapi.db.transaction():
+                await docs.create({"data": {"title": "rolled back"}})
+                raise RuntimeError("boom")  # ROLLBACK: psycopg sends DEALLOCATE ALL
+        for _ in range(2):
+            assert (await docs.findOne({"documentId": made["documentId"]}))["title"] == "kept"
+        assert [e["title"] for e in await docs.findMany({})] == ["kept"]
+
+
+async def test_postgresql_prepared_statements_are_bounded_per_connection(
+        make_app: AppFactory, db_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past the limit a connection prepares nothing more: new shapes are read through psycopg."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+    from reference_impl import query as query_module
+
+    monkeypatch.setattr(query_module, "_PG_PREPARED_LIMIT", 1)
+    async with make_app() as app:
+        docs = app.strapi.documents(ARTICLE)
+        await docs.create({"data": {"title": "a"}, "status": "published"})
+        for params in ({}, {"filters": {"title": "a"}}, {"filters": {"title": {"$ne": "b"}}}, {"sort": "title"}):
+            for _ in range(2):
+                assert [e["title"] for e in await docs.findMany(params)] == ["a"]
+        prepared = [len(names) for v in app.strapi.db.statements.values() if v is not None and v.direct is not None
+                    and v.direct.pg is not None for names in v.direct.pg.prepared.values()]
+        assert sum(prepared) <= len(query_module._PG_PREPARED), prepared
+        assert max(query_module._PG_PREPARED.values()) == 1
