@@ -234,6 +234,45 @@ def _webhooks(p: _Probe) -> str:
                         f"{latency * 1000:.0f} ms after the write")
 
 
+def _webhooks_idle(p: _Probe) -> str:
+    """A write, then the idle endpoint: once it says idle, the write's delivery must already be at the
+    receiver (read without waiting), and the count of deliveries sent must have grown."""
+    from .targets.http import IDLE_PATH, webhooks_idle
+
+    if not p.events_url:
+        raise _Unverifiable("no webhook receiver in this run: the target was started outside the harness")
+    _create_article(p)
+    document = (p.article or {}).get("documentId")
+    if not isinstance(document, str):
+        raise ProbeFailed("the probe article has no documentId to update")
+    before = webhooks_idle(p.client, p.webhook_timeout_s)  # the earlier probes' deliveries first
+    if before is None or before.get("idle") is not True or not isinstance(before.get("sent"), int):
+        raise ProbeFailed(f"GET {IDLE_PATH} did not answer 200 with idle true and a count sent: {before}")
+    events = feed(p.events_url)
+    index = events.seen
+    for earlier in events.after(index):
+        index = max(index, int(earlier.get("index", index)) + 1)
+    started = time.monotonic()
+    response = p.send("PUT", f"/api/articles/{document}", json={"data": {"title": "conformance probe (idle)"}})
+    if not 200 <= response.status_code < 300:
+        raise ProbeFailed(f"updating the probe article: PUT /api/articles/{document} answered {_seen(response)}")
+    after = webhooks_idle(p.client, p.webhook_timeout_s)
+    waited = time.monotonic() - started
+    if after is None or after.get("idle") is not True:
+        raise ProbeFailed(f"GET {IDLE_PATH} after a write did not answer idle within {p.webhook_timeout_s:.0f} s: {after}")
+    arrived = [d for d in events.after(index)
+               if isinstance(d.get("body"), dict) and isinstance(d["body"].get("entry"), dict)
+               and d["body"]["entry"].get("batch") == p.batch and d["body"].get("event") == "entry.update"]
+    if not arrived:
+        raise ProbeFailed(f"GET {IDLE_PATH} answered idle but the probe article's entry.update delivery "
+                          "had not reached the receiver")
+    sent = after.get("sent")
+    if not isinstance(sent, int) or sent <= before["sent"]:
+        raise ProbeFailed(f"GET {IDLE_PATH} counted {before['sent']} deliveries sent before the write and {sent} after")
+    return (f"idle {waited * 1000:.0f} ms after a write, its entry.update delivery already at the receiver "
+            f"({sent - before['sent']} sent meanwhile)")
+
+
 class _Unverifiable(Exception):
     """The harness cannot check this capability in this run; not the target's fault."""
 
@@ -248,7 +287,8 @@ PROBES: dict[str, Callable[[_Probe], str]] = {
     "draft-and-publish": _draft_and_publish,
     "documents-endpoint": _documents_endpoint,
     "i18n": _i18n,
-    "webhooks": _webhooks,  # last: it waits for the deliveries the earlier writes caused
+    "webhooks": _webhooks,  # after the writes: it waits for the deliveries they caused
+    "webhooks-idle": _webhooks_idle,
 }
 
 

@@ -214,6 +214,41 @@ async function run(s) {
            data: ctx.request.body, ...seen };
 }
 
+// Webhook idleness, counted on stand-ins for Strapi's database (commit callbacks) and webhook runner
+// (its worker queue): a write's event is queued 20 ms after the commit, as Strapi reads the entry back first.
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+async function idleAnswers() {
+  const queue = {
+    running: 0, queue: [], concurrency: 5,
+    enqueue(p) { if (this.running < this.concurrency) { this.running += 1; this.execute(p); } else this.queue.unshift(p); },
+    pop() { const p = this.queue.pop(); if (p) this.execute(p); else this.running -= 1; },
+    async execute(p) { try { await this.worker(p); } finally { this.pop(); } },
+  };
+  const runner = { queue, run: (delivery) => delivery };
+  queue.worker = (delivery) => runner.run(delivery);
+  const fake = {
+    db: { async transaction(cb) { const done = []; await cb({ onCommit: (f) => done.push(f) }); done.forEach((f) => f()); } },
+    get: (name) => { if (name === 'webhookRunner') return runner; throw new Error(name); },
+  };
+  const ctl = c.conformanceController({ strapi: fake });
+  const ask = (wait) => ctl.webhooksIdle({ query: { wait }, badRequest: (m) => `400 ${m}`, notFound: (m) => `404 ${m}` });
+  const write = (delivery) => fake.db.transaction(async ({ onCommit }) => {
+    onCommit(async () => { await sleep(20); queue.enqueue(delivery); });
+  });
+  const out = { uninstalled: await ask('1') };
+  c.installWebhookCounting(fake);
+  out.rest = await ask('1');
+  for (const wait of ['soon', '-1', 'nan', 'Infinity']) out[`wait ${wait}`] = await ask(wait);
+  await write(sleep(50));
+  out.slow = await ask('2');
+  let release;
+  await write(new Promise((resolve) => { release = resolve; }));
+  out.stuck = await ask('0.1');
+  release();
+  out.released = await ask('2');
+  return out;
+}
+
 (async () => {
   const scenarios = JSON.parse(require('fs').readFileSync(0, 'utf8'));
   const out = { behaviour: {}, files: {} };
@@ -226,6 +261,7 @@ async function run(s) {
     const ctx = { request: { body: { uid: 'api::article.article', action } }, badRequest: (m) => `400 ${m}` };
     out.documents[action] = await c.conformanceController({ strapi: fake }).documents(ctx);
   }
+  out.idle = await idleAnswers();
   out.lifecycles = { file: Object.keys(require(src('api/article/content-types/article/lifecycles'))),
                      subscriber: Object.keys(c.lifecycleHooks('subscriber')) };
   out.articleRoutes = require(src('api/article/routes/article'));
@@ -344,6 +380,68 @@ def test_same_document_actions_callable(js: dict[str, Any]) -> None:
     assert python == js["documents"]
     assert python["clone"] == {"result": "called clone"}
     assert python["findById"].startswith("400 ")
+
+
+# -- webhook idleness: the same answers to the same deliveries --------------------------------------------
+class _Answered:
+    status_code = 204
+
+
+class _Receiver:
+    """Stands for the webhook receiver: a delivery is answered once its gate opens."""
+
+    def __init__(self) -> None:
+        self.gates: list[asyncio.Event] = []
+
+    async def post(self, url: str, **kwargs: Any) -> _Answered:
+        await self.gates.pop(0).wait()
+        return _Answered()
+
+
+async def _python_idle() -> dict[str, Any]:
+    from reference_impl.webhooks import WebhookRunner
+
+    runner = WebhookRunner()
+    runner.create_webhook("w", "http://receiver.invalid/hooks", ["entry.create"])
+    receiver = _Receiver()
+    runner._plain = receiver  # type: ignore[assignment]
+    ctl = components.ConformanceController(SimpleNamespace(webhook_runner=runner))
+
+    async def ask(wait: str) -> Any:
+        answered: list[str] = []
+        ctx = SimpleNamespace(query={"wait": wait}, bad_request=lambda m: answered.append(f"400 {m}"))
+        result = await ctl.webhooksIdle(ctx)
+        return answered[0] if answered else result
+
+    def write(gate: asyncio.Event) -> None:
+        receiver.gates.append(gate)
+        runner("entry.create", {"entry": {"documentId": f"d{len(receiver.gates)}"}})
+
+    out: dict[str, Any] = {"uninstalled": "404 webhook deliveries are not counted on this Strapi",
+                           "rest": await ask("1")}
+    for wait in ("soon", "-1", "nan", "Infinity"):
+        out[f"wait {wait}"] = await ask(wait)
+    slow = asyncio.Event()
+    asyncio.get_running_loop().call_later(0.07, slow.set)
+    write(slow)
+    out["slow"] = await ask("2")
+    stuck = asyncio.Event()
+    write(stuck)
+    out["stuck"] = await ask("0.1")
+    stuck.set()
+    out["released"] = await ask("2")
+    return out
+
+
+@needs_node
+def test_same_webhook_idle_answers(js: dict[str, Any]) -> None:
+    """The reference has no other way of delivering, so it always counts; Strapi counts where the
+    fixture could install its counting, and says so with a 404 elsewhere."""
+    python = asyncio.run(_python_idle())
+    assert python == js["idle"]
+    assert python["slow"] == {"idle": True, "pending": 0, "sent": 1}
+    assert python["stuck"] == {"idle": False, "pending": 1, "sent": 1}
+    assert python["released"] == {"idle": True, "pending": 0, "sent": 2}
 
 
 # -- routes, middlewares, lifecycles, webhooks ---------------------------------------------------------------
