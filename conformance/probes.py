@@ -199,6 +199,29 @@ def _documents_endpoint(p: _Probe) -> str:
     return "POST /api/conformance/documents answered a findMany result"
 
 
+def _seed(p: _Probe) -> str:
+    # Two authors in one request: both listed afterwards, in the order sent, with the ids answered.
+    names = ["conformance probe 1", "conformance probe 2"]
+    response = p.send("POST", "/api/conformance/seed", json={
+        "uid": "api::author.author", "entries": [{"data": {"name": n, "batch": p.batch}} for n in names]})
+    body = _json(response)
+    results = body.get("results") if isinstance(body, dict) else None
+    if (response.status_code != 200 or not isinstance(results, list) or len(results) != len(names)
+            or not all(isinstance(r, dict) and isinstance(r.get("documentId"), str) for r in results)):
+        raise ProbeFailed(f"POST /api/conformance/seed (2 authors) answered {_seen(response)}, not 200 with "
+                          "2 results with a documentId")
+    listed = p.send("GET", f"/api/authors?filters[batch][$eq]={p.batch}&sort=id:asc")
+    found = _json(listed)
+    data = found.get("data") if isinstance(found, dict) else None
+    seen = [(a.get("documentId"), a.get("name")) for a in data if isinstance(a, dict)] if isinstance(data, list) else None
+    if seen != [(r["documentId"], n) for r, n in zip(results, names, strict=True)]:
+        raise ProbeFailed(f"after POST /api/conformance/seed, GET /api/authors listed {_seen(listed)}, not the "
+                          "2 authors in the order sent")
+    for r in results:
+        p.send("DELETE", f"/api/authors/{r['documentId']}")
+    return "2 authors created in one request, listed in the order sent"
+
+
 def _delete_article(p: _Probe) -> None:
     """Best effort: the probe article carries its own batch, so a leftover disturbs no scenario."""
     if p.article and isinstance(p.article.get("documentId"), str) and not p.deleted_at:
@@ -227,7 +250,10 @@ def _webhooks(p: _Probe) -> str:
             body = delivery.get("body")
             body = body if isinstance(body, dict) else {}
             entry = body.get("entry")
-            if isinstance(entry, dict) and entry.get("batch") == p.batch:
+            # The probe article's own delivery: other probes' writes carry the probe batch too, and
+            # were made before the article (their deliveries would give a latency of zero).
+            if isinstance(entry, dict) and entry.get("batch") == p.batch and (
+                    entry.get("documentId") == p.article.get("documentId") if p.article else True):
                 latency = max(0.0, float(delivery.get("received_at") or time.time()) - p.created_at)
                 p.info.webhook_latency_s = latency
                 return (f"the probe article's {body.get('event')} delivery arrived "
@@ -287,6 +313,7 @@ PROBES: dict[str, Callable[[_Probe], str]] = {
     "draft-and-publish": _draft_and_publish,
     "documents-endpoint": _documents_endpoint,
     "i18n": _i18n,
+    "seed": _seed,
     "webhooks": _webhooks,  # after the writes: it waits for the deliveries they caused
     "webhooks-idle": _webhooks_idle,
 }

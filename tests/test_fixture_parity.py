@@ -249,6 +249,22 @@ async function idleAnswers() {
   return out;
 }
 
+// Seeding: what the endpoint answers and which service calls it makes, for each body.
+async function seedAnswers(bodies) {
+  const out = [];
+  for (const body of bodies) {
+    const calls = [];
+    const fake = {
+      contentTypes: { 'api::article.article': { kind: 'collectionType' }, 'api::homepage.homepage': { kind: 'singleType' },
+                      'plugin::upload.file': { kind: 'collectionType' } },
+      service: (uid) => ({ create: async (params) => { calls.push([uid, params]); return { id: calls.length, documentId: `d${calls.length}`, secret: 's' }; } }),
+    };
+    const ctx = { request: { body }, badRequest: (m) => `400 ${m}` };
+    out.push({ answer: await c.conformanceController({ strapi: fake }).seed(ctx), calls });
+  }
+  return out;
+}
+
 (async () => {
   const scenarios = JSON.parse(require('fs').readFileSync(0, 'utf8'));
   const out = { behaviour: {}, files: {} };
@@ -262,6 +278,7 @@ async function idleAnswers() {
     out.documents[action] = await c.conformanceController({ strapi: fake }).documents(ctx);
   }
   out.idle = await idleAnswers();
+  out.seed = await seedAnswers(JSON.parse(process.argv[4]));
   out.lifecycles = { file: Object.keys(require(src('api/article/content-types/article/lifecycles'))),
                      subscriber: Object.keys(c.lifecycleHooks('subscriber')) };
   out.articleRoutes = require(src('api/article/routes/article'));
@@ -282,7 +299,7 @@ def js(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     project = write_project(root / "project", "5.54.0", None)
     runner = root / "runner.js"
     runner.write_text(JS_RUNNER, encoding="utf-8")
-    done = subprocess.run([NODE, str(runner), str(project), json.dumps(DOCUMENT_CALLS)], input=json.dumps(scenarios()), capture_output=True,
+    done = subprocess.run([NODE, str(runner), str(project), json.dumps(DOCUMENT_CALLS), json.dumps(SEED_BODIES)], input=json.dumps(scenarios()), capture_output=True,
                           text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     return dict(json.loads(done.stdout))
@@ -442,6 +459,52 @@ def test_same_webhook_idle_answers(js: dict[str, Any]) -> None:
     assert python["slow"] == {"idle": True, "pending": 0, "sent": 1}
     assert python["stuck"] == {"idle": False, "pending": 1, "sent": 1}
     assert python["released"] == {"idle": True, "pending": 0, "sent": 2}
+
+
+# -- seeding: the same checks, the same service calls --------------------------------------------------------
+_ARTICLE = "api::article.article"
+SEED_BODIES: list[Any] = [
+    {"uid": _ARTICLE, "entries": [{"data": {"title": "a"}}, {"data": {"title": "b"}, "status": "draft"},
+                                  {"data": {"title": "c"}, "status": "published"}, {"data": {}, "status": None}]},
+    {"uid": "api::nothing.nothing", "entries": [{"data": {}}]},
+    {"uid": "plugin::upload.file", "entries": [{"data": {}}]},
+    {"uid": "api::homepage.homepage", "entries": [{"data": {}}]},
+    {"uid": _ARTICLE},
+    {"uid": _ARTICLE, "entries": []},
+    {"uid": _ARTICLE, "entries": [{"data": {}}] * (facts.SEED_MAX_ENTRIES + 1)},
+    {"uid": _ARTICLE, "entries": [{"data": "title"}]},
+    {"uid": _ARTICLE, "entries": [{"data": {}, "status": "modified"}]},
+    {"uid": _ARTICLE, "entries": {"data": {}}},
+    ["not", "an", "object"],
+]
+
+
+async def _python_seed(body: Any) -> dict[str, Any]:
+    calls: list[list[Any]] = []
+
+    async def create(uid: str, params: dict[str, Any]) -> dict[str, Any]:
+        calls.append([uid, params])
+        return {"id": len(calls), "documentId": f"d{len(calls)}", "secret": "s"}
+
+    types = {_ARTICLE: SimpleNamespace(is_single=False), "api::homepage.homepage": SimpleNamespace(is_single=True),
+             "plugin::upload.file": SimpleNamespace(is_single=False)}
+    strapi = SimpleNamespace(content_types=types,
+                             service=lambda uid: SimpleNamespace(create=lambda params: create(uid, params)))
+    answered: list[str] = []
+    ctx = SimpleNamespace(request_body=body, bad_request=lambda m: answered.append(f"400 {m}"))
+    result = await components.ConformanceController(strapi).seed(ctx)
+    return {"answer": answered[0] if answered else result, "calls": calls}
+
+
+@needs_node
+def test_same_seed_answers_and_service_calls(js: dict[str, Any]) -> None:
+    python = [asyncio.run(_python_seed(body)) for body in SEED_BODIES]
+    assert python == js["seed"]
+    assert python[0]["answer"] == {"results": [{"id": i, "documentId": f"d{i}"} for i in range(1, 5)]}
+    assert [params for _, params in python[0]["calls"]] == [
+        {"data": {"title": "a"}}, {"data": {"title": "b"}, "status": "draft"},
+        {"data": {"title": "c"}, "status": "published"}, {"data": {}}]
+    assert all(p["answer"].startswith("400 ") and p["calls"] == [] for p in python[1:])
 
 
 # -- routes, middlewares, lifecycles, webhooks ---------------------------------------------------------------
