@@ -96,7 +96,7 @@ def test_the_probe_proves_the_capability(reference: ReferenceTarget, receiver: W
     info = probes.verify(reference.http, discover(reference.http, "reference", "reference", "in-process"),
                          receiver.events_url)
     assert IDLE_CAPABILITY in info.capabilities
-    assert "its entry.update delivery already at the receiver" in info.probes[IDLE_CAPABILITY]
+    assert "delivery already at the receiver" in info.probes[IDLE_CAPABILITY]
 
 
 @pytest.mark.usefixtures("slow_deliveries")  # else the delivery may win the race against the answer
@@ -107,7 +107,7 @@ def test_an_idle_endpoint_that_does_not_wait_is_refused(reference: ReferenceTarg
 
     monkeypatch.setattr(WebhookRunner, "wait_idle", at_once)
     with pytest.raises(TargetError, match=r"webhooks-idle \(GET /api/conformance/webhooks/idle answered idle but "
-                                          r"the probe article's entry.update delivery had not reached the receiver\)"):
+                                          r"the probe author's delivery had not reached the receiver\)"):
         probes.verify(reference.http, discover(reference.http, "reference", "reference", "in-process"),
                       receiver.events_url)
 
