@@ -1,7 +1,8 @@
 """Every benchmark in one command, the reference implementation side by side with real Strapi.
 
     python -m benchmarks all [--strapi 5.54.0|none] [--seconds 5] [--rounds 3] [--connections 16]
-                             [--postgres URL] [--baseline GITREV] [--skip inprocess,suite,fuzz,throughput,memory]
+                             [--postgres URL] [--baseline GITREV]
+                             [--skip inprocess,suite,fuzz,strapi-suite,throughput,memory]
 
 - ``inprocess``: CPU milliseconds per request of the reference implementation itself (no network).
 - ``throughput``: requests per second over real HTTP (wrk, one process per server, loopback) for
@@ -17,6 +18,8 @@
 - ``suite``: wall time of ``conformance run`` against the in-process reference (serial, ``--workers 2``, one
   scenario) and the harness' overhead per scenario (``benchmarks/harness_overhead.py``).
 - ``fuzz``: cases per second of ``conformance fuzz`` against it (``benchmarks/fuzz_speed.py``, one run).
+- ``strapi-suite``: the catalogue against a running real Strapi, start-up apart, serially and with
+  ``--workers 2`` (``benchmarks/strapi_suite.py``; skipped with ``--strapi none``).
 
 Figures go to ``reports/bench/*.json``; a summary table is printed at the end.
 """
@@ -315,7 +318,7 @@ def write(name: str, payload: dict[str, Any], out_dir: Path) -> Path:
 
 def run_all(args: argparse.Namespace) -> int:
     skip = {s.strip() for s in (args.skip or "").split(",") if s.strip()}
-    unknown = skip - {"inprocess", "throughput", "memory", "suite", "fuzz"}
+    unknown = skip - {"inprocess", "throughput", "memory", "suite", "fuzz", "strapi-suite"}
     if unknown:
         raise BenchError(f"--skip: unknown benchmark(s) {', '.join(sorted(unknown))}")
     if "throughput" not in skip and shutil.which("wrk") is None:
@@ -369,6 +372,24 @@ def run_all(args: argparse.Namespace) -> int:
         for situation in json.loads(fuzz_out.read_text())["results"]["all"]["situations"]:
             table.append((f"fuzz cases/s ({situation['situation']})", f"{situation['median_cases_per_s']} cases/s",
                           f"{situation['median_cases_per_cpu_s']} cases/CPU-s", "", ""))
+
+    if "strapi-suite" not in skip and args.strapi.lower() != "none":
+        print(f"strapi-suite: the catalogue against a running Strapi {args.strapi} (benchmarks/strapi_suite.py)",
+              file=sys.stderr)
+        from benchmarks import strapi_suite as strapi_suite_bench
+        from conformance.targets.base import TargetError
+
+        try:
+            strapi_suite = strapi_suite_bench.measure(args.strapi, 1, "2")
+        except (strapi_suite_bench.BenchError, TargetError) as exc:
+            raise BenchError(f"strapi-suite: {exc}") from exc
+        write("strapi-suite.json", {**header, **strapi_suite}, out_dir)
+        table.append((f"conformance run against a running Strapi {args.strapi} (serial)",
+                      f"{strapi_suite['serial']['median_s']} s", f"start-up {strapi_suite['startup']['wall_s']} s apart",
+                      f"goal < {strapi_suite['serial']['goal_s']} s", ""))
+        if "workers_2" in strapi_suite:
+            table.append((f"conformance run against a running Strapi {args.strapi} (--workers 2)",
+                          f"{strapi_suite['workers_2']['median_s']} s", "", "", ""))
 
     if not {"throughput", "memory"} <= skip:
         servers: list[Server] = []
@@ -465,7 +486,8 @@ def main(argv: list[str] | None = None) -> int:
                        help="also measure the reference implementation of this git revision (before/after)")
     every.add_argument("--inprocess-requests", type=int, default=2000)
     every.add_argument("--suite-runs", type=int, default=3, help="runs of each conformance run timing (median)")
-    every.add_argument("--skip", default="", help="comma-separated: inprocess, suite, fuzz, throughput, memory")
+    every.add_argument("--skip", default="",
+                       help="comma-separated: inprocess, suite, fuzz, strapi-suite, throughput, memory")
     every.add_argument("--out-dir", default=str(OUT_DIR))
     args = parser.parse_args(argv)
     args.argv = argv

@@ -199,6 +199,32 @@ def _documents_endpoint(p: _Probe) -> str:
     return "POST /api/conformance/documents answered a findMany result"
 
 
+def _seed(p: _Probe) -> str:
+    # Two authors in one request, each read back by its documentId (findOne: a filter or sort bug is
+    # for the scenarios to judge, not a reason to stop the run).
+    names = ["conformance probe 1", "conformance probe 2"]
+    response = p.send("POST", "/api/conformance/seed", json={
+        "uid": "api::author.author", "entries": [{"data": {"name": n, "batch": p.batch}} for n in names]})
+    body = _json(response)
+    results = body.get("results") if isinstance(body, dict) else None
+    if (response.status_code != 200 or not isinstance(results, list) or len(results) != len(names)
+            or not all(isinstance(r, dict) and isinstance(r.get("documentId"), str) for r in results)):
+        raise ProbeFailed(f"POST /api/conformance/seed (2 authors) answered {_seen(response)}, not 200 with "
+                          "2 results with a documentId")
+    try:
+        for result, name in zip(results, names, strict=True):
+            read = p.send("GET", f"/api/authors/{result['documentId']}")
+            answer = _json(read)
+            data = answer.get("data") if isinstance(answer, dict) else None
+            if read.status_code != 200 or not isinstance(data, dict) or data.get("name") != name:
+                raise ProbeFailed(f"after POST /api/conformance/seed, GET /api/authors/{result['documentId']} "
+                                  f"answered {_seen(read)}, not the author {name!r}")
+    finally:
+        for result in results:
+            p.send("DELETE", f"/api/authors/{result['documentId']}")
+    return "2 authors created in one request, each read back"
+
+
 def _delete_article(p: _Probe) -> None:
     """Best effort: the probe article carries its own batch, so a leftover disturbs no scenario."""
     if p.article and isinstance(p.article.get("documentId"), str) and not p.deleted_at:
@@ -227,11 +253,59 @@ def _webhooks(p: _Probe) -> str:
             body = delivery.get("body")
             body = body if isinstance(body, dict) else {}
             entry = body.get("entry")
-            if isinstance(entry, dict) and entry.get("batch") == p.batch:
+            # The probe article's own delivery: other probes' writes carry the probe batch too, and
+            # were made before the article (their deliveries would give a latency of zero).
+            if isinstance(entry, dict) and entry.get("batch") == p.batch and (
+                    entry.get("documentId") == p.article.get("documentId") if p.article else True):
                 latency = max(0.0, float(delivery.get("received_at") or time.time()) - p.created_at)
                 p.info.webhook_latency_s = latency
                 return (f"the probe article's {body.get('event')} delivery arrived "
                         f"{latency * 1000:.0f} ms after the write")
+
+
+def _webhooks_idle(p: _Probe) -> str:
+    """A write, then the idle endpoint: once it says idle, the write's delivery must already be at the
+    receiver (read without waiting), and the count of deliveries sent must have grown. The write is
+    an author's create, the plainest there is (no draft and publish, no relation set)."""
+    from .targets.http import IDLE_PATH, webhooks_idle
+
+    if not p.events_url:
+        raise _Unverifiable("no webhook receiver in this run: the target was started outside the harness")
+    before = webhooks_idle(p.client, p.webhook_timeout_s)  # the earlier probes' deliveries first
+    if before is None or before.get("idle") is not True or not isinstance(before.get("sent"), int):
+        raise ProbeFailed(f"GET {IDLE_PATH} did not answer 200 with idle true and a count sent: {before}")
+    events = feed(p.events_url)
+    index = events.seen
+    for earlier in events.after(index):
+        index = max(index, int(earlier.get("index", index)) + 1)
+    started = time.monotonic()
+    response = p.send("POST", "/api/authors", json={"data": {"name": "conformance probe (idle)", "batch": p.batch}})
+    answer = _json(response)
+    created = answer.get("data") if isinstance(answer, dict) else None
+    if not 200 <= response.status_code < 300 or not isinstance(created, dict):
+        raise ProbeFailed(f"creating an author: POST /api/authors answered {_seen(response)}")
+    document = created.get("documentId")
+    try:
+        after = webhooks_idle(p.client, p.webhook_timeout_s)
+        waited = time.monotonic() - started
+        if after is None or after.get("idle") is not True:
+            raise ProbeFailed(f"GET {IDLE_PATH} after a write did not answer idle within "
+                              f"{p.webhook_timeout_s:.0f} s: {after}")
+        arrived = [d for d in events.after(index)
+                   if isinstance(d.get("body"), dict) and isinstance(d["body"].get("entry"), dict)
+                   and d["body"]["entry"].get("batch") == p.batch and d["body"]["entry"].get("documentId") == document]
+        if not arrived:
+            raise ProbeFailed(f"GET {IDLE_PATH} answered idle but the probe author's delivery had not reached "
+                              "the receiver")
+        sent = after.get("sent")
+        if not isinstance(sent, int) or sent <= before["sent"]:
+            raise ProbeFailed(f"GET {IDLE_PATH} counted {before['sent']} deliveries sent before the write and "
+                              f"{sent} after")
+    finally:
+        if isinstance(document, str):
+            p.send("DELETE", f"/api/authors/{document}")
+    return (f"idle {waited * 1000:.0f} ms after a write, its {arrived[0]['body'].get('event')} delivery already "
+            f"at the receiver ({sent - before['sent']} sent meanwhile)")
 
 
 class _Unverifiable(Exception):
@@ -248,7 +322,9 @@ PROBES: dict[str, Callable[[_Probe], str]] = {
     "draft-and-publish": _draft_and_publish,
     "documents-endpoint": _documents_endpoint,
     "i18n": _i18n,
-    "webhooks": _webhooks,  # last: it waits for the deliveries the earlier writes caused
+    "seed": _seed,
+    "webhooks": _webhooks,  # after the writes: it waits for the deliveries they caused
+    "webhooks-idle": _webhooks_idle,
 }
 
 

@@ -229,6 +229,23 @@ class WebhookRunner:
     def pending(self) -> int:
         return len(self._tasks)
 
+    @property
+    def sent(self) -> int:
+        """Deliveries finished: answered by their receiver (any status) or failed."""
+        return self.stats.delivered + self.stats.failed
+
+    async def wait_idle(self, timeout_s: float) -> bool:
+        """True once no delivery is pending (events are turned into deliveries at commit, so every
+        delivery the writes so far cause has then finished); False if some still are after ``timeout_s``."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while self._tasks:
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            await asyncio.wait(set(self._tasks), timeout=remaining)
+        return True
+
     def __call__(self, event: str, info: dict[str, Any]) -> None:
         targets = [w for w in self.webhooks if w.is_enabled and event in w.events]
         if not targets:

@@ -214,6 +214,57 @@ async function run(s) {
            data: ctx.request.body, ...seen };
 }
 
+// Webhook idleness, counted on stand-ins for Strapi's database (commit callbacks) and webhook runner
+// (its worker queue): a write's event is queued 20 ms after the commit, as Strapi reads the entry back first.
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+async function idleAnswers() {
+  const queue = {
+    running: 0, queue: [], concurrency: 5,
+    enqueue(p) { if (this.running < this.concurrency) { this.running += 1; this.execute(p); } else this.queue.unshift(p); },
+    pop() { const p = this.queue.pop(); if (p) this.execute(p); else this.running -= 1; },
+    async execute(p) { try { await this.worker(p); } finally { this.pop(); } },
+  };
+  const runner = { queue, run: (delivery) => delivery };
+  queue.worker = (delivery) => runner.run(delivery);
+  const fake = {
+    db: { async transaction(cb) { const done = []; await cb({ onCommit: (f) => done.push(f) }); done.forEach((f) => f()); } },
+    get: (name) => { if (name === 'webhookRunner') return runner; throw new Error(name); },
+  };
+  const ctl = c.conformanceController({ strapi: fake });
+  const ask = (wait) => ctl.webhooksIdle({ query: { wait }, badRequest: (m) => `400 ${m}`, notFound: (m) => `404 ${m}` });
+  const write = (delivery) => fake.db.transaction(async ({ onCommit }) => {
+    onCommit(async () => { await sleep(20); queue.enqueue(delivery); });
+  });
+  const out = { uninstalled: await ask('1') };
+  c.installWebhookCounting(fake);
+  out.rest = await ask('1');
+  for (const wait of ['soon', '-1', 'nan', 'Infinity']) out[`wait ${wait}`] = await ask(wait);
+  await write(sleep(50));
+  out.slow = await ask('2');
+  let release;
+  await write(new Promise((resolve) => { release = resolve; }));
+  out.stuck = await ask('0.1');
+  release();
+  out.released = await ask('2');
+  return out;
+}
+
+// Seeding: what the endpoint answers and which service calls it makes, for each body.
+async function seedAnswers(bodies) {
+  const out = [];
+  for (const body of bodies) {
+    const calls = [];
+    const fake = {
+      contentTypes: { 'api::article.article': { kind: 'collectionType' }, 'api::homepage.homepage': { kind: 'singleType' },
+                      'plugin::upload.file': { kind: 'collectionType' } },
+      service: (uid) => ({ create: async (params) => { calls.push([uid, params]); return { id: calls.length, documentId: `d${calls.length}`, secret: 's' }; } }),
+    };
+    const ctx = { request: { body }, badRequest: (m) => `400 ${m}` };
+    out.push({ answer: await c.conformanceController({ strapi: fake }).seed(ctx), calls });
+  }
+  return out;
+}
+
 (async () => {
   const scenarios = JSON.parse(require('fs').readFileSync(0, 'utf8'));
   const out = { behaviour: {}, files: {} };
@@ -226,6 +277,8 @@ async function run(s) {
     const ctx = { request: { body: { uid: 'api::article.article', action } }, badRequest: (m) => `400 ${m}` };
     out.documents[action] = await c.conformanceController({ strapi: fake }).documents(ctx);
   }
+  out.idle = await idleAnswers();
+  out.seed = await seedAnswers(JSON.parse(process.argv[4]));
   out.lifecycles = { file: Object.keys(require(src('api/article/content-types/article/lifecycles'))),
                      subscriber: Object.keys(c.lifecycleHooks('subscriber')) };
   out.articleRoutes = require(src('api/article/routes/article'));
@@ -246,7 +299,7 @@ def js(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     project = write_project(root / "project", "5.54.0", None)
     runner = root / "runner.js"
     runner.write_text(JS_RUNNER, encoding="utf-8")
-    done = subprocess.run([NODE, str(runner), str(project), json.dumps(DOCUMENT_CALLS)], input=json.dumps(scenarios()), capture_output=True,
+    done = subprocess.run([NODE, str(runner), str(project), json.dumps(DOCUMENT_CALLS), json.dumps(SEED_BODIES)], input=json.dumps(scenarios()), capture_output=True,
                           text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     return dict(json.loads(done.stdout))
@@ -344,6 +397,114 @@ def test_same_document_actions_callable(js: dict[str, Any]) -> None:
     assert python == js["documents"]
     assert python["clone"] == {"result": "called clone"}
     assert python["findById"].startswith("400 ")
+
+
+# -- webhook idleness: the same answers to the same deliveries --------------------------------------------
+class _Answered:
+    status_code = 204
+
+
+class _Receiver:
+    """Stands for the webhook receiver: a delivery is answered once its gate opens."""
+
+    def __init__(self) -> None:
+        self.gates: list[asyncio.Event] = []
+
+    async def post(self, url: str, **kwargs: Any) -> _Answered:
+        await self.gates.pop(0).wait()
+        return _Answered()
+
+
+async def _python_idle() -> dict[str, Any]:
+    from reference_impl.webhooks import WebhookRunner
+
+    runner = WebhookRunner()
+    runner.create_webhook("w", "http://receiver.invalid/hooks", ["entry.create"])
+    receiver = _Receiver()
+    runner._plain = receiver  # type: ignore[assignment]
+    ctl = components.ConformanceController(SimpleNamespace(webhook_runner=runner))
+
+    async def ask(wait: str) -> Any:
+        answered: list[str] = []
+        ctx = SimpleNamespace(query={"wait": wait}, bad_request=lambda m: answered.append(f"400 {m}"))
+        result = await ctl.webhooksIdle(ctx)
+        return answered[0] if answered else result
+
+    def write(gate: asyncio.Event) -> None:
+        receiver.gates.append(gate)
+        runner("entry.create", {"entry": {"documentId": f"d{len(receiver.gates)}"}})
+
+    out: dict[str, Any] = {"uninstalled": "404 webhook deliveries are not counted on this Strapi",
+                           "rest": await ask("1")}
+    for wait in ("soon", "-1", "nan", "Infinity"):
+        out[f"wait {wait}"] = await ask(wait)
+    slow = asyncio.Event()
+    asyncio.get_running_loop().call_later(0.07, slow.set)
+    write(slow)
+    out["slow"] = await ask("2")
+    stuck = asyncio.Event()
+    write(stuck)
+    out["stuck"] = await ask("0.1")
+    stuck.set()
+    out["released"] = await ask("2")
+    return out
+
+
+@needs_node
+def test_same_webhook_idle_answers(js: dict[str, Any]) -> None:
+    """The reference has no other way of delivering, so it always counts; Strapi counts where the
+    fixture could install its counting, and says so with a 404 elsewhere."""
+    python = asyncio.run(_python_idle())
+    assert python == js["idle"]
+    assert python["slow"] == {"idle": True, "pending": 0, "sent": 1}
+    assert python["stuck"] == {"idle": False, "pending": 1, "sent": 1}
+    assert python["released"] == {"idle": True, "pending": 0, "sent": 2}
+
+
+# -- seeding: the same checks, the same service calls --------------------------------------------------------
+_ARTICLE = "api::article.article"
+SEED_BODIES: list[Any] = [
+    {"uid": _ARTICLE, "entries": [{"data": {"title": "a"}}, {"data": {"title": "b"}, "status": "draft"},
+                                  {"data": {"title": "c"}, "status": "published"}, {"data": {}, "status": None}]},
+    {"uid": "api::nothing.nothing", "entries": [{"data": {}}]},
+    {"uid": "plugin::upload.file", "entries": [{"data": {}}]},
+    {"uid": "api::homepage.homepage", "entries": [{"data": {}}]},
+    {"uid": _ARTICLE},
+    {"uid": _ARTICLE, "entries": []},
+    {"uid": _ARTICLE, "entries": [{"data": {}}] * (facts.SEED_MAX_ENTRIES + 1)},
+    {"uid": _ARTICLE, "entries": [{"data": "title"}]},
+    {"uid": _ARTICLE, "entries": [{"data": {}, "status": "modified"}]},
+    {"uid": _ARTICLE, "entries": {"data": {}}},
+    ["not", "an", "object"],
+]
+
+
+async def _python_seed(body: Any) -> dict[str, Any]:
+    calls: list[list[Any]] = []
+
+    async def create(uid: str, params: dict[str, Any]) -> dict[str, Any]:
+        calls.append([uid, params])
+        return {"id": len(calls), "documentId": f"d{len(calls)}", "secret": "s"}
+
+    types = {_ARTICLE: SimpleNamespace(is_single=False), "api::homepage.homepage": SimpleNamespace(is_single=True),
+             "plugin::upload.file": SimpleNamespace(is_single=False)}
+    strapi = SimpleNamespace(content_types=types,
+                             service=lambda uid: SimpleNamespace(create=lambda params: create(uid, params)))
+    answered: list[str] = []
+    ctx = SimpleNamespace(request_body=body, bad_request=lambda m: answered.append(f"400 {m}"))
+    result = await components.ConformanceController(strapi).seed(ctx)
+    return {"answer": answered[0] if answered else result, "calls": calls}
+
+
+@needs_node
+def test_same_seed_answers_and_service_calls(js: dict[str, Any]) -> None:
+    python = [asyncio.run(_python_seed(body)) for body in SEED_BODIES]
+    assert python == js["seed"]
+    assert python[0]["answer"] == {"results": [{"id": i, "documentId": f"d{i}"} for i in range(1, 5)]}
+    assert [params for _, params in python[0]["calls"]] == [
+        {"data": {"title": "a"}}, {"data": {"title": "b"}, "status": "draft"},
+        {"data": {"title": "c"}, "status": "published"}, {"data": {}}]
+    assert all(p["answer"].startswith("400 ") and p["calls"] == [] for p in python[1:])
 
 
 # -- routes, middlewares, lifecycles, webhooks ---------------------------------------------------------------

@@ -200,7 +200,7 @@ def test_fixture_json_keeps_the_python_names() -> None:
     assert expected_public == fixture.PUBLIC_ACTIONS
     assert fixture.PROTOCOL_VERSION == "1"
     assert fixture.INSTRUMENTED_UID == "api::article.article"
-    assert "trace" in fixture.CAPABILITIES and len(fixture.CAPABILITIES) == 10
+    assert "trace" in fixture.CAPABILITIES and len(fixture.CAPABILITIES) == 12
     assert set(fixture.TOKEN_NAMES) == {"full-access", "read-only"} == set(fixture.FIXTURE_TOKENS)
     assert fixture.WEBHOOK_URL_ENV == "CONFORMANCE_WEBHOOK_URL"
     assert set(fixture.WEBHOOK_EVENTS) == {"entry.create", "entry.update", "entry.delete", "entry.publish",

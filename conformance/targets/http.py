@@ -29,6 +29,8 @@ from ..trace import TRACE_HEADER
 from .base import Target, TargetError, TargetInfo, make_client
 
 INFO_PATH = "/api/conformance/info"
+IDLE_PATH = "/api/conformance/webhooks/idle"
+IDLE_CAPABILITY = "webhooks-idle"
 BLACK_BOX_DEFAULT = frozenset({"content-types"})
 MAX_BODY_ENV = "CONFORMANCE_MAX_RESPONSE_BYTES"
 DEFAULT_MAX_BODY = 10 * 1024 * 1024
@@ -151,6 +153,23 @@ def guarded_client(base_url: str, timeout: float = 10.0) -> httpx.Client:
     return make_client(base_url, timeout=timeout, transport=GuardedTransport(inner, max_body_bytes()))
 
 
+def webhooks_idle(client: httpx.Client, timeout_s: float) -> dict[str, Any] | None:
+    """``GET /api/conformance/webhooks/idle?wait=S``: the target's answer once every webhook delivery
+    its writes so far cause has been answered (``idle`` true), or ``timeout_s`` passed (``idle``
+    false); None when it gave no such answer (the caller then waits a window instead)."""
+    try:
+        response = client.get(IDLE_PATH, params={"wait": f"{timeout_s:.3f}"}, timeout=timeout_s + 5.0)
+    except httpx.HTTPError:
+        return None
+    try:
+        body = response.json() if response.status_code == 200 else None
+    except ValueError:
+        return None
+    if not isinstance(body, dict) or not isinstance(body.get("idle"), bool):
+        return None
+    return body
+
+
 def _snippet(response: httpx.Response, limit: int = 120) -> str:
     text = " ".join(response.text.split())
     return text if len(text) <= limit else text[:limit] + "…"
@@ -221,3 +240,12 @@ class HttpTarget(Target):
 
     def client(self, timeout: float = 10.0) -> httpx.Client:
         return guarded_client(self.base_url, timeout=timeout)
+
+    def quiesce(self, timeout_s: float) -> bool:
+        """True once the target says every webhook delivery its writes so far cause has been answered
+        by the receiver (its ``webhooks-idle`` capability, proven by a probe); False when it cannot
+        say so: then the webhook steps wait a window after the write instead."""
+        if IDLE_CAPABILITY not in self.info.capabilities:
+            return False
+        answer = webhooks_idle(self.http, timeout_s)
+        return answer is not None and answer["idle"] is True

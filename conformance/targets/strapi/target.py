@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import atexit
 import json
+import os
 import shutil
 import tempfile
 import time
@@ -26,6 +27,19 @@ from .server import Launched, free_port, is_strapi_process, launch, pid_alive, s
 
 STATE_NAME = "server.json"
 UP_PROJECT = "up-project"
+# How the fixture project's SQLite commits (config/database.js of the template): "wal", the default,
+# write-ahead log with synchronous=NORMAL as the reference implementation has it; "strapi", Strapi's
+# own rollback journal with synchronous=FULL (several fsyncs per commit).
+SQLITE_JOURNAL_ENV = "CONFORMANCE_SQLITE_JOURNAL"
+SQLITE_JOURNALS = ("wal", "strapi")
+
+
+def sqlite_journal() -> str:
+    """The journal the started Strapi uses; a value outside SQLITE_JOURNALS is a TargetError."""
+    value = os.environ.get(SQLITE_JOURNAL_ENV, "").strip().lower() or SQLITE_JOURNALS[0]
+    if value not in SQLITE_JOURNALS:
+        raise TargetError(f"{SQLITE_JOURNAL_ENV}={value!r}: expected one of {', '.join(SQLITE_JOURNALS)}")
+    return value
 
 
 def _start_server(version: str, project: Path, port: int | None, webhook_url: str | None,
@@ -33,6 +47,7 @@ def _start_server(version: str, project: Path, port: int | None, webhook_url: st
                   source: Path | None = None) -> tuple[Launched, OwnProject | None]:
     """Install if needed, write ``project`` (a copy of ``source`` with the fixture added, when
     given), launch, wait for /_health; the server is stopped on failure."""
+    journal = sqlite_journal()  # a bad value stops before anything is installed or written
     vdir = installer.install(version, root, progress)
     port = port or free_port()
     own = None
@@ -44,7 +59,7 @@ def _start_server(version: str, project: Path, port: int | None, webhook_url: st
     else:
         write_project(project, version, vdir / "node_modules", port=port)
     progress(f"[strapi {version}] starting on port {port} (project {project})")
-    launched = launch(project, port, webhook_url=webhook_url)
+    launched = launch(project, port, webhook_url=webhook_url, extra_env={SQLITE_JOURNAL_ENV: journal})
     try:
         seconds = wait_healthy(launched, timeout=startup_timeout)
     except BaseException:  # Ctrl-C included: never leave a server behind

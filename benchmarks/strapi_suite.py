@@ -1,0 +1,236 @@
+"""The catalogue against an already running real Strapi: start-up apart, then the scenarios.
+
+    python benchmarks/strapi_suite.py [--strapi-version 5.54.0] [--runs 1] [--workers 2]
+                                      [--out reports/bench/strapi-suite.json]
+
+Strapi (the fixture project, from the cache), the webhook receiver and the capability probes are
+started once, as ``conformance run --target strapi`` does, and timed apart (``startup``). The
+catalogue then runs ``--runs`` times against that one server, serially and with ``--workers``
+(``--workers ''`` skips it), each a whole pytest session (collection, every scenario, reports),
+inside this process, with the target's expectation manifest.
+
+The first serial run is observed: the time spent inside requests to Strapi (set-up writes apart
+from the requests under test), in webhook steps (waiting for deliveries) and the rest (the
+harness), with the count of requests; and the CPU seconds Strapi itself used during the run. On a
+shared machine the load average is recorded with every figure: compare figures of one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "reports" / "bench" / "strapi-suite.json"
+GOAL_S = 10.0
+
+
+class BenchError(Exception):
+    """The benchmark could not run (Strapi did not start, a run did not pass): a one-line reason."""
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU time of a process (Linux), None where /proc is missing."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return sum(int(f) for f in fields[11:13]) / os.sysconf("SC_CLK_TCK")
+
+
+class _Split:
+    """Wall time of the catalogue split into requests (set-up / under test), webhook waits, the rest."""
+
+    def __init__(self) -> None:
+        self.seconds = {"setup_requests": 0.0, "main_requests": 0.0, "webhook_steps": 0.0}
+        self.counts = {"setup_requests": 0, "main_requests": 0, "webhook_steps": 0}
+
+    def add(self, what: str, seconds: float) -> None:
+        self.seconds[what] += seconds
+        self.counts[what] += 1
+
+    @contextmanager
+    def installed(self) -> Iterator[None]:
+        from conformance import world as world_mod
+        from conformance.steps import webhooks as webhook_steps
+
+        request, collect = world_mod.World.request, webhook_steps._collect
+
+        def timed_request(world: Any, *args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return request(world, *args, **kwargs)
+            finally:
+                self.add("main_requests" if kwargs.get("main", True) else "setup_requests",
+                         time.perf_counter() - started)
+
+        def timed_collect(*args: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            try:
+                return collect(*args, **kwargs)
+            finally:
+                self.add("webhook_steps", time.perf_counter() - started)
+
+        world_mod.World.request = timed_request  # type: ignore[method-assign,assignment]
+        webhook_steps._collect = timed_collect
+        try:
+            yield
+        finally:
+            world_mod.World.request = request  # type: ignore[method-assign]
+            webhook_steps._collect = collect
+
+
+def _run_catalogue(pytest_args: Callable[[Path, str | None], list[str]], workers: str | None,
+                   strapi_pid: int | None, split: _Split | None = None) -> dict[str, Any]:
+    import pytest
+
+    with tempfile.TemporaryDirectory() as tmp:
+        load = round(os.getloadavg()[0], 2)
+        cpu_before = cpu_seconds(strapi_pid)
+        started = time.perf_counter()
+        if split is not None:
+            with split.installed():
+                code = pytest.main(pytest_args(Path(tmp), workers))
+        else:
+            code = pytest.main(pytest_args(Path(tmp), workers))
+        wall = time.perf_counter() - started
+        cpu_after = cpu_seconds(strapi_pid)
+        report_path = Path(tmp) / "report.json"
+        if not report_path.is_file():
+            raise BenchError(f"the catalogue run (workers {workers or 1}) wrote no report (pytest exit {code})")
+        report = json.loads(report_path.read_text(encoding="utf-8"))
+    summary = report["summary"]
+    if report["verdict"] != "conformant":
+        raise BenchError(f"the catalogue run (workers {workers or 1}) was {report['verdict']}: {summary}")
+    result: dict[str, Any] = {
+        "workers": int(workers) if workers else 1, "wall_s": round(wall, 3), "load_average_1m": load,
+        "scenarios": summary["total"], "passed": summary["passed"],
+        "expected_failures": summary["expected_failures"],
+        "strapi_cpu_s": round(cpu_after - cpu_before, 2) if cpu_before is not None and cpu_after is not None else None,
+    }
+    slowest = sorted(report["scenarios"], key=lambda s: -float(s["duration_s"]))[:10]
+    result["slowest"] = [{"id": s["id"], "duration_s": s["duration_s"]} for s in slowest]
+    if split is not None:
+        inside = sum(split.seconds.values())
+        result["split_s"] = {k: round(v, 3) for k, v in split.seconds.items()}
+        result["split_s"]["harness_and_pytest"] = round(wall - inside, 3)
+        result["counts"] = dict(split.counts)
+        requests = split.counts["setup_requests"] + split.counts["main_requests"]
+        if requests:
+            per = (split.seconds["setup_requests"] + split.seconds["main_requests"]) / requests
+            result["mean_request_ms"] = round(1000 * per, 2)
+    return result
+
+
+def measure(version: str, runs: int, workers: str | None) -> dict[str, Any]:
+    sys.path.insert(0, str(ROOT))
+    from conformance import cli
+    from conformance.strapi_commands import manifest_for
+    from conformance.targets.launch import launch
+
+    args = argparse.Namespace(target=f"strapi:{version}", strapi_version=None, capability=None, database=None,
+                           project=None, process_command=None, ready_url=None, workers=workers, verbose=False,
+                           tags=None, id=None, expectations=None, profile=None, trace=False)
+    load = round(os.getloadavg()[0], 2)
+    started = time.perf_counter()
+    launched = launch(args)  # install (cached), start, discover, probe: what a running server has behind it
+    startup = time.perf_counter() - started
+    try:
+        target = launched.target
+        pid = target.pid if target is not None else None
+        manifest = manifest_for(launched.report_name)
+        if manifest is not None:
+            args.expectations = str(manifest)
+
+        def pytest_args(report_dir: Path, n: str | None) -> list[str]:
+            args.workers = n
+            return cli._pytest_args(args, launched.pytest_options, report_dir)
+
+        serial = [_run_catalogue(pytest_args, None, pid, _Split() if i == 0 else None) for i in range(runs)]
+        parallel = [_run_catalogue(pytest_args, workers, pid) for _ in range(runs)] if workers else []
+    finally:
+        launched.stop()
+
+    def figures(results: list[dict[str, Any]]) -> dict[str, Any]:
+        walls = [r["wall_s"] for r in results]
+        return {"median_s": round(statistics.median(walls), 3), "min_s": min(walls), "max_s": max(walls),
+                "goal_s": GOAL_S, "within_goal": statistics.median(walls) < GOAL_S, "runs": results}
+
+    out: dict[str, Any] = {
+        "command": " ".join(["python benchmarks/strapi_suite.py", "--strapi-version", version, "--runs", str(runs),
+                             "--workers", workers or "''"]),
+        "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "system": platform.system()},
+        "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        "strapi": version,
+        "startup": {"wall_s": round(startup, 3), "load_average_1m": load,
+                    "what": "install check, fixture project, Strapi start, discovery, capability probes"},
+        "serial": figures(serial),
+    }
+    if parallel:
+        out[f"workers_{workers}"] = figures(parallel)
+    return out
+
+
+def summary_lines(result: dict[str, Any]) -> list[str]:
+    lines = [f"Strapi {result['strapi']}: start-up {result['startup']['wall_s']} s (apart, "
+             f"load {result['startup']['load_average_1m']})"]
+    for name in ("serial", *[k for k in result if k.startswith("workers_")]):
+        f = result[name]
+        first = f["runs"][0]
+        lines.append(f"catalogue {name:<10} {first['scenarios']} scenarios  median {f['median_s']} s "
+                     f"(goal < {f['goal_s']} s; load {first['load_average_1m']}; Strapi CPU {first['strapi_cpu_s']} s)")
+    first = result["serial"]["runs"][0]
+    if "split_s" in first:
+        s, c = first["split_s"], first["counts"]
+        lines.append(f"serial split: set-up requests {s['setup_requests']} s ({c['setup_requests']}), requests under "
+                     f"test {s['main_requests']} s ({c['main_requests']}), webhook steps {s['webhook_steps']} s "
+                     f"({c['webhook_steps']}), harness and pytest {s['harness_and_pytest']} s; "
+                     f"mean request {first.get('mean_request_ms')} ms")
+    return lines
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--strapi-version", default=None, help="default: the suite's default Strapi version")
+    parser.add_argument("--runs", type=int, default=1, help="catalogue runs per mode (median)")
+    parser.add_argument("--workers", default="2", help="also time --workers N against the same server ('' to skip)")
+    parser.add_argument("--out", default=str(OUT))
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        print("strapi_suite: --runs must be at least 1", file=sys.stderr)
+        return 2
+    if args.workers and not args.workers.isdigit():
+        print(f"strapi_suite: --workers {args.workers!r}: a number of workers, or '' to skip", file=sys.stderr)
+        return 2
+    sys.path.insert(0, str(ROOT))
+    from conformance.targets.base import TargetError
+    from conformance.targets.strapi import DEFAULT_VERSION
+
+    try:
+        result = measure(args.strapi_version or DEFAULT_VERSION, args.runs, args.workers or None)
+    except (BenchError, TargetError) as exc:
+        print(f"strapi_suite: {exc}", file=sys.stderr)
+        return 2
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=2) + "\n")
+    for line in summary_lines(result):
+        print(line)
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
