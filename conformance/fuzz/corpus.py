@@ -23,7 +23,7 @@ from typing import Any
 import hypothesis
 import schemathesis
 
-CORPUS_FORMAT = 3  # 3: strings drawn without NUL (fuzz/command.py load_schema)
+CORPUS_FORMAT = 4  # 4: metadata settled before a case is stored (thaw takes it as validated)
 
 
 def default_directory() -> Path:
@@ -39,8 +39,10 @@ def freeze(case: Any) -> bytes:
     """The case as drawn, without its operation (which holds the whole schema).
 
     Slot by slot: ``Case.__setattr__`` reads other slots, so pickle's own restore of a slotted
-    object (one ``setattr`` after another) fails on it.
+    object (one ``setattr`` after another) fails on it. Its metadata is settled first (revalidated
+    if anything changed since it was drawn), so that ``thaw`` can take the containers as validated.
     """
+    _ = case.meta
     state = {name: getattr(case, name) for name in _slots(type(case))
              if name != "operation" and hasattr(case, name)}
     return pickle.dumps((type(case), state), protocol=pickle.HIGHEST_PROTOCOL)
@@ -52,6 +54,10 @@ def thaw(blob: bytes, operation: Any) -> Any:
     for name, value in state.items():
         object.__setattr__(case, name, value)
     object.__setattr__(case, "operation", operation)
+    # The hashes that tell schemathesis a container changed since it was validated are string
+    # hashes, salted per process: recomputed here, or every reused case would be revalidated
+    # against its schemas (a third of a reused case's time) to the same verdict it was stored with.
+    case._sync_validated_hashes()
     return case
 
 

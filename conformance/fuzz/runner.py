@@ -25,7 +25,7 @@ import httpx
 import hypothesis
 import schemathesis
 from hypothesis import HealthCheck
-from schemathesis import Case, GenerationMode
+from schemathesis import Case, GenerationMode, Response
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.core.parameters import ParameterLocation
@@ -267,7 +267,7 @@ class Runner:
                                    phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
                                    stateful_step_count=self.options.stateful_steps)
 
-    def exchange(self, case: Case, phase: str) -> httpx.Response | None:
+    def exchange(self, case: Case, phase: str) -> Response | None:
         label = case.operation.label
         # The case is final: its metadata (valid or not, what was negated) is settled once here, if
         # the runner's substitutions touched it, instead of re-hashing every part on each of the
@@ -287,7 +287,7 @@ class Runner:
             self._remember(case, response)
         return response
 
-    def _remember(self, case: Case, response: httpx.Response) -> None:
+    def _remember(self, case: Case, response: Response) -> None:
         path = case.operation.path
         collection = path[: -len("/{id}")] if path.endswith("/{id}") else path
         if case.method.upper() == "DELETE":
@@ -361,7 +361,7 @@ class Runner:
             else:
                 data[name] = pool[-1] if pool else None
 
-    def validate(self, case: Case, response: httpx.Response, phase: str, checks: list[Any],
+    def validate(self, case: Case, response: Response, phase: str, checks: list[Any],
                  recorder: Any = None) -> None:
         checks = self.checks_for(case, checks)
         failed: list[Failure] = []
@@ -500,7 +500,7 @@ class Runner:
                 if response is None:
                     # The target stopped answering: end this scenario, the failure is recorded.
                     raise _ScenarioAborted()
-                return schemathesis.Response.from_any(response)
+                return response
 
             def validate_response(self, response: Any, case: Case, additional_checks: Any = None,
                                   **kwargs: Any) -> None:

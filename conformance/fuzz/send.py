@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import timedelta
 from typing import Any
 
 import httpx
 import requests
-from schemathesis import Case
+from schemathesis import Case, Response
 
 # Only what ``requests.Request`` accepts; schemathesis adds transport options (timeouts, ...) we ignore.
 REQUEST_KEYS = ("method", "url", "headers", "files", "data", "params", "json", "cookies")
@@ -26,8 +25,13 @@ def prepare(case: Case, base_url: str, headers: dict[str, str]) -> requests.Prep
     return requests.Request(**{k: v for k, v in kwargs.items() if k in REQUEST_KEYS}).prepare()
 
 
-def send(client: httpx.Client, case: Case, base_url: str, headers: dict[str, str]) -> httpx.Response:
-    """Send ``case`` and read the whole answer; transport errors propagate (httpx.TransportError)."""
+def send(client: httpx.Client, case: Case, base_url: str, headers: dict[str, str]) -> Response:
+    """Send ``case`` and read the whole answer; transport errors propagate (httpx.TransportError).
+
+    The answer comes back as schemathesis' own ``Response``, built from the request prepared here:
+    handed an httpx response, schemathesis' checks would rebuild and re-encode the request through
+    ``requests`` for every case (more time than the in-process reference takes to answer it).
+    """
     request = prepare(case, base_url, headers)
     body = request.body.encode() if isinstance(request.body, str) else request.body
     content = body if isinstance(body, bytes) or body is None else b""
@@ -35,10 +39,12 @@ def send(client: httpx.Client, case: Case, base_url: str, headers: dict[str, str
     started = time.perf_counter()
     response = client.request(str(request.method), str(request.url), headers=headers_out, content=content)
     response.close()
-    if not hasattr(response, "_elapsed"):
-        # Answers built in process arrive already read, so httpx never times them; schemathesis reads it.
-        response.elapsed = timedelta(seconds=time.perf_counter() - started)
-    return response
+    elapsed = time.perf_counter() - started
+    return Response(status_code=response.status_code,
+                    headers={key: [value] for key, value in response.headers.items()},
+                    content=response.content, request=request, elapsed=elapsed, verify=True,
+                    message=response.reason_phrase, encoding=response.encoding,
+                    http_version=response.http_version)
 
 
 def curl_line(case: Case, base_url: str, headers: dict[str, str]) -> str:
@@ -65,10 +71,8 @@ class ClientTransport:
         self._inner = inner
 
     def send(self, case: Case, *, session: Any = None, **kwargs: Any) -> Any:
-        from schemathesis import Response
-
         headers = {k: v for k, v in (kwargs.get("headers") or {}).items()}
-        return Response.from_any(send(self._client, case, self._base_url, headers))
+        return send(self._client, case, self._base_url, headers)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
