@@ -146,7 +146,9 @@ def run_diff(args: Any) -> int:
                 infos = list(pool.map(_start, targets))
             versions = {"a": infos[0].version, "b": infos[1].version}
             run_id = uuid.uuid4().hex[:8]
-            clients = [t.client(timeout=60.0) for t in targets]
+            from ..fuzz.send import direct_client
+
+            clients = [direct_client(t, timeout=60.0) for t in targets]
             for client in clients:
                 stack.callback(client.close)
             worlds = [World("A", clients[0], infos[0].tokens.get("full-access"), rules, run_id),
