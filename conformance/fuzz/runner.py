@@ -548,7 +548,9 @@ class Runner:
             for step in scenario:
                 case = thaw(step.case, operations[step.operation])
                 parent = answered.get(step.parent) if step.parent is not None else None
-                for container, name, expression in step.links if parent is not None else ():
+                for container, name, expression in step.links:
+                    if parent is None:
+                        break
                     try:
                         value = expressions.evaluate(expression, parent)
                     except Exception:  # noqa: BLE001 (as the state machine: an unusable link keeps the drawn value)
