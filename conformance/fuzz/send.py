@@ -140,9 +140,14 @@ class AppClient(httpx.Client):
 
 
 def direct_client(target: Any, timeout: float) -> httpx.Client:
-    """An ``AppClient`` for a started in-process target that exposes its ASGI app, else its own client."""
-    app = getattr(target, "app", None) if getattr(target, "in_process", False) else None
-    return AppClient(app, "http://reference.invalid", timeout) if app is not None else target.client(timeout=timeout)
+    """An ``AppClient`` for the started in-process reference implementation, else the target's own
+    client (a target class with a client of its own, a test's altered reference say, keeps it)."""
+    from ..targets.reference import ReferenceTarget
+
+    if isinstance(target, ReferenceTarget) and type(target).client is ReferenceTarget.client \
+            and target.app is not None:
+        return AppClient(target.app, "http://reference.invalid", timeout)
+    return target.client(timeout=timeout)
 
 
 async def _call_app(app: Any, scope: dict[str, Any], body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
