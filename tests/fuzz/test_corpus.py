@@ -109,3 +109,27 @@ def test_stateful_scenarios_are_replayed_with_the_links_taken_from_the_new_answe
 def test_stateful_scenarios_of_another_seed_are_drawn_afresh(tmp_path: Path) -> None:
     _stateful(tmp_path, _Store("alpha-"))
     assert _stateful(tmp_path, _Store("alpha-"), seed=2) == "drawn"
+
+
+class _Undying(_Store):
+    """A broken target: DELETE answers 204 but the document stays readable."""
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "DELETE" and request.url.path.rsplit("/", 1)[1] in self.documents:
+            self.sent.append(f"DELETE {request.url.path}")
+            return httpx.Response(204)
+        return super().answer(request)
+
+
+def test_a_replayed_scenario_still_finds_a_use_after_free(tmp_path: Path) -> None:
+    def run(store: _Store) -> tuple[str, set[str]]:
+        document = build_document([THING], [])
+        client = httpx.Client(transport=httpx.MockTransport(store.answer), base_url="http://x.invalid")
+        options = FuzzOptions(seed=3, max_examples=25, phases=("stateful",), corpus=Corpus(tmp_path, document, 3, 25))
+        result = Runner(load_schema(document), client, "http://x.invalid", {}, options).run()
+        return result.corpus, {f.check for f in result.failures}
+
+    drawn, found = run(_Store("alpha-"))
+    assert drawn == "drawn" and "use_after_free" not in found
+    reused, found = run(_Undying("beta-"))
+    assert reused == "reused" and "use_after_free" in found
