@@ -30,7 +30,8 @@ from typing import Any
 import hypothesis
 import schemathesis
 
-CORPUS_FORMAT = 4  # 4: metadata settled before a case is stored (thaw takes it as validated)
+CORPUS_FORMAT = 5  # 3: strings drawn without NUL (fuzz/command.py load_schema); 4: metadata hashes rebased;
+# 5: stateful scenarios stored too
 
 
 def default_directory() -> Path:
@@ -42,29 +43,47 @@ def _slots(cls: type) -> list[str]:
     return [name for klass in cls.__mro__ for name in getattr(klass, "__slots__", ())]
 
 
+def _current_hashes(case: Any) -> dict[Any, int]:
+    meta = getattr(case, "_meta", None)
+    if meta is None:
+        return {}
+    return {location: case._hash_container(case.get_container(location)) for location in meta.components}
+
+
 def freeze(case: Any) -> bytes:
     """The case as drawn, without its operation (which holds the whole schema).
 
     Slot by slot: ``Case.__setattr__`` reads other slots, so pickle's own restore of a slotted
-    object (one ``setattr`` after another) fails on it. Its metadata is settled first (revalidated
-    if anything changed since it was drawn), so that ``thaw`` can take the containers as validated.
+    object (one ``setattr`` after another) fails on it. The metadata's change-tracking hashes are
+    Python ``hash()`` values, which differ from process to process (hash randomisation): what is
+    kept is whether each one matched its component when drawn, and ``thaw`` rebases them.
     """
-    _ = case.meta
     state = {name: getattr(case, name) for name in _slots(type(case))
              if name != "operation" and hasattr(case, name)}
-    return pickle.dumps((type(case), state), protocol=pickle.HIGHEST_PROTOCOL)
+    meta = getattr(case, "_meta", None)
+    current = _current_hashes(case)
+    matched = {location: (meta._last_validated_hashes.get(location) == value,
+                          meta._initial_hashes.get(location) == value)
+               for location, value in current.items()} if meta is not None else {}
+    return pickle.dumps((type(case), state, matched), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def thaw(blob: bytes, operation: Any) -> Any:
-    cls, state = pickle.loads(blob)
+    cls, state, matched = pickle.loads(blob)
     case = object.__new__(cls)
     for name, value in state.items():
         object.__setattr__(case, name, value)
     object.__setattr__(case, "operation", operation)
-    # The hashes that tell schemathesis a container changed since it was validated are string
-    # hashes, salted per process: recomputed here, or every reused case would be revalidated
-    # against its schemas (a third of a reused case's time) to the same verdict it was stored with.
-    case._sync_validated_hashes()
+    meta = getattr(case, "_meta", None)
+    if meta is not None:
+        # Without this every component of a replayed case looks modified, is revalidated, and a
+        # positive case the schema does not strictly hold (a drawn format) turns negative.
+        for location, value in _current_hashes(case).items():
+            last, initial = matched.get(location, (False, False))
+            if last:
+                meta._last_validated_hashes[location] = value
+            if initial:
+                meta._initial_hashes[location] = value
     return case
 
 
