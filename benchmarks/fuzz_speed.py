@@ -1,7 +1,8 @@
-"""Fuzzing speed against the in-process reference implementation, written to reports/bench/fuzz.json.
+"""Fuzzing and differential speed against the in-process reference implementation, written to
+reports/bench/fuzz.json.
 
-    python benchmarks/fuzz_speed.py [--runs 2] [--max-examples 20] [--out reports/bench/fuzz.json]
-                                    [--label after] [--checkout DIR]
+    python benchmarks/fuzz_speed.py [--runs 2] [--max-examples 20] [--diff-cases 1000]
+                                    [--out reports/bench/fuzz.json] [--label after] [--checkout DIR]
 
 Each run is a whole ``conformance fuzz --target reference`` process (every phase, default seed);
 the figures come from its summary.json: cases, wall time of the phases, CPU time of the process over
@@ -11,7 +12,11 @@ them (the in-process target included) and cases per second; the whole process' w
 - ``cold``: an empty corpus directory, every stateless case drawn by hypothesis;
 - ``warm``: the same directory again, the stateless cases read back (what every later run, and a
   run against another target with the same document and seed, does);
-- ``warm-stateless``: the same, stateless phase only.
+- ``warm-stateless``: the same, stateless phase only;
+- ``diff-cold`` and ``diff-warm``: ``conformance diff --target reference --against reference`` (three
+  in-process references in one process: the candidate, and the oracle twice to learn noise) with an
+  empty plan cache, then with the plan cached; a case is one compared request, sent three times.
+  Figures come from its summary.json (the replay's wall and CPU time); ``--diff-cases 0`` skips it.
 
 The machine is shared and noisy: the load average at each run is recorded, and cases per CPU
 second is the figure that load disturbs least. ``--checkout DIR`` measures another checkout of the
@@ -62,6 +67,29 @@ def fuzz(checkout: Path, report: Path, corpus: Path | None, max_examples: int, p
             "load_average_1m": round(load, 2)}
 
 
+def diff(checkout: Path, report: Path, cache_home: Path, cases: int) -> dict[str, Any]:
+    command = [sys.executable, "-m", "conformance.cli", "diff", "--target", "reference", "--against", "reference",
+               "--no-manifest", "--cases", str(cases), "--report-dir", str(report)]
+    env = {**os.environ, "PYTHONPATH": str(checkout), "XDG_CACHE_HOME": str(cache_home)}
+    load = os.getloadavg()[0]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    code = subprocess.call(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=checkout, env=env)
+    process_wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    process_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    summary = json.loads((report / "summary.json").read_text())
+    total, wall, cpu = summary["cases"], summary["replay_s"], summary.get("replay_cpu_s")
+    return {"exit": code, "cases": total, "requests": 3 * total, "wall_s": wall, "cpu_s": cpu,
+            "cases_per_s": round(total / wall, 1) if wall else None,
+            "cases_per_cpu_s": round(total / cpu, 1) if cpu else None,
+            "requests_per_cpu_s": round(3 * total / cpu, 1) if cpu else None,
+            "process_wall_s": round(process_wall, 2), "process_cpu_s": round(process_cpu, 2),
+            "process_cases_per_cpu_s": round(total / process_cpu, 1) if process_cpu else None,
+            "plan": summary.get("plan"), "agreement_percent": summary.get("agreement_percent"),
+            "load_average_1m": round(load, 2)}
+
+
 def situation(name: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
     def median(key: str) -> float | None:
         values = [r[key] for r in runs if r.get(key) is not None]
@@ -71,9 +99,10 @@ def situation(name: str, runs: list[dict[str, Any]]) -> dict[str, Any]:
             "median_cases_per_cpu_s": median("cases_per_cpu_s")}
 
 
-def measure(checkout: Path, runs: int, max_examples: int) -> list[dict[str, Any]]:
+def measure(checkout: Path, runs: int, max_examples: int, diff_cases: int) -> list[dict[str, Any]]:
     has_corpus = (checkout / "conformance" / "fuzz" / "corpus.py").is_file()
-    cold, warm, stateless = [], [], []
+    has_diff = diff_cases > 0 and (checkout / "conformance" / "diff" / "plan.py").is_file()
+    cold, warm, stateless, diff_cold, diff_warm = [], [], [], [], []
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as tmp:
             corpus = Path(tmp) / "corpus" if has_corpus else None
@@ -81,9 +110,14 @@ def measure(checkout: Path, runs: int, max_examples: int) -> list[dict[str, Any]
             if has_corpus:
                 warm.append(fuzz(checkout, Path(tmp) / "warm", corpus, max_examples, None))
                 stateless.append(fuzz(checkout, Path(tmp) / "stateless", corpus, max_examples, "stateless"))
+            if has_diff:
+                diff_cold.append(diff(checkout, Path(tmp) / "diff-cold", Path(tmp) / "cache", diff_cases))
+                diff_warm.append(diff(checkout, Path(tmp) / "diff-warm", Path(tmp) / "cache", diff_cases))
     out = [situation("cold", cold)]
     if has_corpus:
         out += [situation("warm", warm), situation("warm-stateless", stateless)]
+    if has_diff:
+        out += [situation("diff-cold", diff_cold), situation("diff-warm", diff_warm)]
     return out
 
 
@@ -91,6 +125,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--max-examples", type=int, default=20)
+    parser.add_argument("--diff-cases", type=int, default=1000, help="cases of the diff runs (0: no diff runs)")
     parser.add_argument("--label", default="current")
     parser.add_argument("--checkout", default=str(REPO), help="the project checkout to measure (default: this one)")
     parser.add_argument("--out", default=str(REPO / "reports" / "bench" / "fuzz.json"))
@@ -104,10 +139,11 @@ def main() -> int:
     out = Path(args.out)
     previous = json.loads(out.read_text()) if out.is_file() else {}
     results = previous.get("results", {})
-    results[args.label] = {"commit": commit, "max_examples": args.max_examples,
+    results[args.label] = {"commit": commit, "max_examples": args.max_examples, "diff_cases": args.diff_cases,
                            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-                           "situations": measure(checkout, args.runs, args.max_examples)}
-    payload = {"benchmark": "conformance fuzz --target reference (all phases, default seed)",
+                           "situations": measure(checkout, args.runs, args.max_examples, args.diff_cases)}
+    payload = {"benchmark": "conformance fuzz --target reference (all phases, default seed) and conformance diff "
+                            "--target reference --against reference (default seed)",
                "command": "python benchmarks/fuzz_speed.py",
                "machine": {"python": platform.python_version(), "cpus": os.cpu_count(),
                            "platform": platform.platform()},

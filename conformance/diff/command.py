@@ -94,6 +94,7 @@ class Run:
     stale: bool
     only: list[int] | None
     command: str
+    replay_cpu_s: float = 0.0
 
     def replay_line(self, sequence: int) -> str:
         parts = ["conformance", "diff", "--target", self.a.cli, "--against", self.b.cli, "--seed", str(self.plan.seed),
@@ -145,16 +146,20 @@ def run_diff(args: Any) -> int:
                 infos = list(pool.map(_start, targets))
             versions = {"a": infos[0].version, "b": infos[1].version}
             run_id = uuid.uuid4().hex[:8]
-            clients = [t.client(timeout=60.0) for t in targets]
+            from ..fuzz.send import direct_client
+
+            clients = [direct_client(t, timeout=60.0) for t in targets]
             for client in clients:
                 stack.callback(client.close)
             worlds = [World("A", clients[0], infos[0].tokens.get("full-access"), rules, run_id),
                       World("B", clients[1], infos[1].tokens.get("full-access"), rules, run_id)]
             second = 2 if oracle_runs == "separate" else 1  # each instance has tokens of its own
             b2 = World("C", clients[second], infos[second].tokens.get("full-access"), rules, run_id)
-            replay_started = time.perf_counter()
+            replay_started, replay_cpu = time.perf_counter(), time.process_time()
             answers = _replay(plan, worlds[0], worlds[1], b2, oracle_runs, set(only) if only else None)
             replay_s = time.perf_counter() - replay_started
+            # This process' CPU time over the replay: every in-process target's work included.
+            replay_cpu_s = time.process_time() - replay_cpu
     except (TargetError, DiffError, DiffManifestError) as exc:
         print(f"conformance: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -168,7 +173,7 @@ def run_diff(args: Any) -> int:
         # A replay of chosen sequences, or a run smaller than the manifest's, cannot prove an entry stale.
         stale = bool(unmatched) and only is None and plan.cases >= manifest.cases
     run = Run(a, b, plan, comparison, time.perf_counter() - started, replay_s, reused, oracle_runs, versions, rules,
-              manifest, unmatched, stale, only, _command_line(args, a, b))
+              manifest, unmatched, stale, only, _command_line(args, a, b), replay_cpu_s)
     folder = Path(args.report_dir) if args.report_dir else reports_root() / "diff" / f"{a.report_name}-vs-{b.report_name}"
     if only is not None and not args.report_dir:
         folder = folder / "replay"

@@ -54,6 +54,7 @@ def summary(run: Run) -> dict[str, Any]:
         "stale_entries": [e.id for e in run.unmatched] if run.stale else [],
         "unseen_entries": [] if run.stale else [e.id for e in run.unmatched],
         "duration_s": round(run.duration_s, 1), "replay_s": round(run.replay_s, 1),
+        "replay_cpu_s": round(run.replay_cpu_s, 2),
         "cases_per_second": round(c.total / run.replay_s, 1) if run.replay_s else None,
         "plan": "cache" if run.plan_reused else "drawn", "command": run.command,
         "line": summary_line(run),

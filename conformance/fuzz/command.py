@@ -125,9 +125,11 @@ def started_target(args: Any) -> Iterator[tuple[Target, TargetInfo, str, str, st
 
 
 def fuzz_client(target: Target) -> httpx.Client:
-    """The target's client (for the in-process reference implementation, one that calls the app in
-    this thread, without a socket or a thread switch)."""
-    return target.client(timeout=30.0)
+    """The target's client; for the in-process reference implementation, one that hands each case to
+    the app directly (send.AppClient: no socket, no thread switch, no httpx request machinery)."""
+    from .send import direct_client
+
+    return direct_client(target, timeout=30.0)
 
 
 @contextmanager

@@ -1,4 +1,4 @@
-"""The stateless phase's cases, kept between runs.
+"""The drawn cases of the stateless and stateful phases, kept between runs.
 
 Drawing a case costs far more than sending it (schemathesis builds and negates the query and body
 schemas through hypothesis: about 10 ms a case, the in-process reference answers in 1-3 ms). With a
@@ -9,6 +9,12 @@ mode and the versions of schemathesis and hypothesis; any change draws afresh.
 
 Cases are stored as drawn (before the runner points them at documents that exist), pickled without
 their operation, under the user's cache directory (``$XDG_CACHE_HOME/conformance/fuzz-corpus``).
+
+The stateful phase's scenarios are kept the same way, step by step: each step's case as the state
+machine drew it, with the values its OpenAPI link took from an earlier answer kept symbolic (which
+step answered, and the link's runtime expression, ``$response.body#/data/documentId``), so that a
+replay against any target fills in the documents that target created. Drawing a scenario costs
+about 100 ms a step (hypothesis' rule machinery), replaying it the price of the requests.
 """
 
 from __future__ import annotations
@@ -17,13 +23,15 @@ import hashlib
 import json
 import os
 import pickle
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import hypothesis
 import schemathesis
 
-CORPUS_FORMAT = 4  # 3: strings drawn without NUL (fuzz/command.py load_schema); 4: metadata hashes rebased
+CORPUS_FORMAT = 5  # 3: strings drawn without NUL (fuzz/command.py load_schema); 4: metadata hashes rebased;
+# 5: stateful scenarios stored too
 
 
 def default_directory() -> Path:
@@ -79,8 +87,19 @@ def thaw(blob: bytes, operation: Any) -> Any:
     return case
 
 
+@dataclass(frozen=True)
+class StoredStep:
+    """One step of a stateful scenario: its case as drawn, and where its link values came from."""
+
+    operation: str  # the operation's label: "GET /api/articles/{id}"
+    case: bytes  # freeze(case), the link values of the run that drew it included
+    parent: str | None  # id of the step whose answer the link read (None: a scenario's first step)
+    links: tuple[tuple[str, str, str], ...]  # (container, parameter, runtime expression) filled by the link
+    applied: bool  # the link filled in at least one value
+
+
 class Corpus:
-    """Stored stateless cases for one document, seed and number of examples."""
+    """Stored cases for one document, seed and number of examples."""
 
     def __init__(self, directory: Path, document: dict[str, Any], seed: int, max_examples: int) -> None:
         self.directory = directory
@@ -96,23 +115,46 @@ class Corpus:
 
     def load(self, operation: Any, mode: str) -> list[Any] | None:
         """The stored cases of ``operation`` in ``mode``, in the order they were drawn, or None."""
-        path = self._path(operation.label, mode)
-        try:
-            blobs = pickle.loads(path.read_bytes())
-            cases = [thaw(blob, operation) for blob in blobs]
-        except FileNotFoundError:
+        blobs = self._read(self._path(operation.label, mode))
+        if blobs is None:
             return None
+        try:
+            cases = [thaw(blob, operation) for blob in blobs]
         except Exception:  # noqa: BLE001 (a corpus from another environment: draw again)
             return None
         self.reused += 1
         return cases
 
     def store(self, operation: Any, mode: str, blobs: list[bytes]) -> None:
-        path = self._path(operation.label, mode)
+        self._write(self._path(operation.label, mode), blobs)
+
+    def _stateful_path(self, steps: int) -> Path:
+        return self._path("stateful", f"scenarios of at most {steps} steps")
+
+    def load_scenarios(self, steps: int) -> list[list[StoredStep]] | None:
+        """The stateful phase's scenarios (``stateful_step_count`` ``steps``), or None."""
+        scenarios = self._read(self._stateful_path(steps))
+        if not isinstance(scenarios, list) or not all(isinstance(s, list) for s in scenarios):
+            return None
+        self.reused += 1
+        return scenarios
+
+    def store_scenarios(self, steps: int, scenarios: list[list[StoredStep]]) -> None:
+        self._write(self._stateful_path(steps), scenarios)
+
+    def _read(self, path: Path) -> Any:
+        try:
+            return pickle.loads(path.read_bytes())
+        except FileNotFoundError:
+            return None
+        except Exception:  # noqa: BLE001 (a corpus from another environment: draw again)
+            return None
+
+    def _write(self, path: Path, value: Any) -> None:
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             tmp = path.with_suffix(f".{os.getpid()}.tmp")
-            tmp.write_bytes(pickle.dumps(blobs, protocol=pickle.HIGHEST_PROTOCOL))
+            tmp.write_bytes(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
             tmp.replace(path)
         except OSError:
             return  # no cache directory: the next run draws again

@@ -25,7 +25,7 @@ import httpx
 import hypothesis
 import schemathesis
 from hypothesis import HealthCheck
-from schemathesis import Case, GenerationMode
+from schemathesis import Case, GenerationMode, Response
 from schemathesis.checks import not_a_server_error
 from schemathesis.core.failures import Failure, FailureGroup
 from schemathesis.core.parameters import ParameterLocation
@@ -40,7 +40,7 @@ from schemathesis.specs.openapi.checks import (
     use_after_free,
 )
 
-from .corpus import Corpus, freeze
+from .corpus import Corpus, StoredStep, freeze, thaw
 from .options import PHASES
 from .send import ClientTransport, curl_line, route_checks_through, send, transport_kwargs
 
@@ -267,7 +267,7 @@ class Runner:
                                    phases=[hypothesis.Phase.explicit, hypothesis.Phase.generate],
                                    stateful_step_count=self.options.stateful_steps)
 
-    def exchange(self, case: Case, phase: str) -> httpx.Response | None:
+    def exchange(self, case: Case, phase: str) -> Response | None:
         label = case.operation.label
         # The case is final: its metadata (valid or not, what was negated) is settled once here, if
         # the runner's substitutions touched it, instead of re-hashing every part on each of the
@@ -287,7 +287,7 @@ class Runner:
             self._remember(case, response)
         return response
 
-    def _remember(self, case: Case, response: httpx.Response) -> None:
+    def _remember(self, case: Case, response: Response) -> None:
         path = case.operation.path
         collection = path[: -len("/{id}")] if path.endswith("/{id}") else path
         if case.method.upper() == "DELETE":
@@ -361,7 +361,7 @@ class Runner:
             else:
                 data[name] = pool[-1] if pool else None
 
-    def validate(self, case: Case, response: httpx.Response, phase: str, checks: list[Any],
+    def validate(self, case: Case, response: Response, phase: str, checks: list[Any],
                  recorder: Any = None) -> None:
         checks = self.checks_for(case, checks)
         failed: list[Failure] = []
@@ -414,7 +414,7 @@ class Runner:
             self.result.phase_durations[phase] = round(time.perf_counter() - phase_started, 3)
         self.result.duration_s = time.perf_counter() - started
         self.result.cpu_s = time.process_time() - cpu
-        if self.corpus is not None and "stateless" in self.options.phases:
+        if self.corpus is not None and any(p in OPERATION_PHASES for p in self.options.phases):
             used = (self.corpus.reused > 0, self.corpus.drawn > 0)
             self.result.corpus = {(True, False): "reused", (False, True): "drawn"}.get(used, "mixed")
         return self.result
@@ -490,17 +490,32 @@ class Runner:
             self.validate(case, response, "stateless", STATELESS_CHECKS)
 
     def stateful(self) -> None:
+        scenarios = self.corpus.load_scenarios(self.options.stateful_steps) if self.corpus is not None else None
+        if scenarios is not None:
+            self._replay_scenarios(scenarios)
+            return
         runner = self
         machine = self.schema.as_state_machine()
+        recorded: list[list[StoredStep]] | None = [] if self.corpus is not None else None
 
         class Recording(machine):  # type: ignore[misc, valid-type]
+            def __init__(self) -> None:
+                if recorded is not None:  # one instance per scenario
+                    recorded.append([])
+                super().__init__()
+
+            def step(self, input: Any) -> Any:
+                if recorded is not None:
+                    recorded[-1].append(stored_step(input))
+                return super().step(input)
+
             def call(self, case: Case, **kwargs: Any) -> Any:
                 runner.valid_relations(case)
                 response = runner.exchange(case, "stateful")
                 if response is None:
                     # The target stopped answering: end this scenario, the failure is recorded.
                     raise _ScenarioAborted()
-                return schemathesis.Response.from_any(response)
+                return response
 
             def validate_response(self, response: Any, case: Case, additional_checks: Any = None,
                                   **kwargs: Any) -> None:
@@ -511,9 +526,46 @@ class Runner:
         try:
             Recording.run(settings=self.settings(self.options.max_examples))
         except _ScenarioAborted:
-            pass
+            return
         except Exception as exc:  # noqa: BLE001
             self.result.errors.append(f"stateful: {type(exc).__name__}: {exc}")
+            return
+        if self.corpus is not None and recorded is not None:
+            self.corpus.store_scenarios(self.options.stateful_steps, [steps for steps in recorded if steps])
+
+    def _replay_scenarios(self, scenarios: list[list[StoredStep]]) -> None:
+        """The stored scenarios, step by step as the state machine ran them: each link value taken
+        again from the answer this target gave, each step checked with its scenario's record."""
+        from schemathesis.engine.recorder import ScenarioRecorder
+        from schemathesis.generation.stateful import STATEFUL_TESTS_LABEL
+        from schemathesis.generation.stateful.state_machine import StepOutput
+        from schemathesis.specs.openapi import expressions
+
+        operations = {op.label: op for op in self.operations}
+        for scenario in scenarios:
+            recorder = ScenarioRecorder(label=STATEFUL_TESTS_LABEL, config=self.schema.config.output)
+            answered: dict[str, StepOutput] = {}
+            for step in scenario:
+                case = thaw(step.case, operations[step.operation])
+                parent = answered.get(step.parent) if step.parent is not None else None
+                for container, name, expression in step.links:
+                    if parent is None:
+                        break
+                    try:
+                        value = expressions.evaluate(expression, parent)
+                    except Exception:  # noqa: BLE001 (as the state machine: an unusable link keeps the drawn value)
+                        continue
+                    if value is not None and isinstance(value, (str, int, float, bool)):
+                        setattr(case, container, {**(getattr(case, container) or {}), name: value})
+                recorder.record_case(case=case, parent_id=step.parent if parent is not None else None,
+                                     is_transition_applied=step.applied)
+                self.valid_relations(case)
+                response = self.exchange(case, "stateful")
+                if response is None:
+                    return  # the target stopped answering: the failure is recorded
+                recorder.record_response(case_id=case.id, response=response)
+                answered[case.id] = StepOutput(response, case)
+                self.validate(case, response, "stateful", STATEFUL_CHECKS, recorder=recorder)
 
     def methods(self) -> None:
         document = self.schema.raw_schema
@@ -546,6 +598,20 @@ class Runner:
             self.record("methods", label, "unsupported_method", "405 without the documented methods in Allow",
                         f"Allow: {response.headers.get('allow')!r}; documented: {', '.join(sorted(documented))}",
                         405, None, curl)
+
+
+def stored_step(input: Any) -> StoredStep:
+    """A state machine step (schemathesis' ``StepInput``) as the corpus keeps it: the values its link
+    filled in named by the link's expression, to be taken again from the replayed answer."""
+    transition = input.transition
+    links = []
+    for location, name in input.applied_parameters if transition is not None else ():
+        extracted = transition.parameters.get(location.container_name, {}).get(name) if name else None
+        if extracted is not None and isinstance(extracted.definition, str):
+            links.append((location.container_name, name, extracted.definition))
+    return StoredStep(input.case.operation.label, freeze(input.case),
+                      transition.parent_id if transition is not None else None, tuple(links),
+                      bool(input.applied_parameters))
 
 
 class _ScenarioAborted(Exception):

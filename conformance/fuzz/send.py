@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import timedelta
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import httpx
 import requests
-from schemathesis import Case
+from schemathesis import Case, Response
 
 # Only what ``requests.Request`` accepts; schemathesis adds transport options (timeouts, ...) we ignore.
 REQUEST_KEYS = ("method", "url", "headers", "files", "data", "params", "json", "cookies")
@@ -26,8 +26,13 @@ def prepare(case: Case, base_url: str, headers: dict[str, str]) -> requests.Prep
     return requests.Request(**{k: v for k, v in kwargs.items() if k in REQUEST_KEYS}).prepare()
 
 
-def send(client: httpx.Client, case: Case, base_url: str, headers: dict[str, str]) -> httpx.Response:
-    """Send ``case`` and read the whole answer; transport errors propagate (httpx.TransportError)."""
+def send(client: httpx.Client, case: Case, base_url: str, headers: dict[str, str]) -> Response:
+    """Send ``case`` and read the whole answer; transport errors propagate (httpx.TransportError).
+
+    The answer comes back as schemathesis' own ``Response``, built from the request prepared here:
+    handed an httpx response, schemathesis' checks would rebuild and re-encode the request through
+    ``requests`` for every case (more time than the in-process reference takes to answer it).
+    """
     request = prepare(case, base_url, headers)
     body = request.body.encode() if isinstance(request.body, str) else request.body
     content = body if isinstance(body, bytes) or body is None else b""
@@ -35,10 +40,12 @@ def send(client: httpx.Client, case: Case, base_url: str, headers: dict[str, str
     started = time.perf_counter()
     response = client.request(str(request.method), str(request.url), headers=headers_out, content=content)
     response.close()
-    if not hasattr(response, "_elapsed"):
-        # Answers built in process arrive already read, so httpx never times them; schemathesis reads it.
-        response.elapsed = timedelta(seconds=time.perf_counter() - started)
-    return response
+    elapsed = time.perf_counter() - started
+    return Response(status_code=response.status_code,
+                    headers={key: [value] for key, value in response.headers.items()},
+                    content=response.content, request=request, elapsed=elapsed, verify=True,
+                    message=response.reason_phrase, encoding=response.encoding,
+                    http_version=response.http_version)
 
 
 def curl_line(case: Case, base_url: str, headers: dict[str, str]) -> str:
@@ -65,10 +72,8 @@ class ClientTransport:
         self._inner = inner
 
     def send(self, case: Case, *, session: Any = None, **kwargs: Any) -> Any:
-        from schemathesis import Response
-
         headers = {k: v for k, v in (kwargs.get("headers") or {}).items()}
-        return Response.from_any(send(self._client, case, self._base_url, headers))
+        return send(self._client, case, self._base_url, headers)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._inner, name)
@@ -78,6 +83,96 @@ def route_checks_through(schema: Any, transport: ClientTransport) -> None:
     """Make ``schema.transport`` (a read-only property of schemathesis' schema classes) answer ``transport``."""
     cls = type(schema)
     schema.__class__ = type(cls.__name__, (cls,), {"__slots__": (), "transport": property(lambda _self: transport)})
+
+
+class AppClient(httpx.Client):
+    """An httpx client for an in-process ASGI app whose ``request(method, url, headers=, content=)``
+    hands the request to the app directly, on a private event loop in the calling thread.
+
+    Through httpx, each request's URL is parsed and re-validated character by character, cookies are
+    extracted and a Request and a Response are built: as much CPU again as a quarter of what the
+    reference implementation takes to answer a fuzz case. The app gets the very scope httpx would
+    give it (tests/fuzz/test_send.py): the URL as given (already encoded), httpx's default headers,
+    ``host`` and ``content-length``. Other calls (``send``, streams, other options) take httpx's path.
+    The fuzzer and the diff send one request at a time per app, and the reference implementation
+    keeps no state bound to an event loop.
+    """
+
+    def __init__(self, app: Any, base_url: str, timeout: float = 30.0) -> None:
+        super().__init__(base_url=base_url, timeout=timeout, transport=InProcessTransport(app), verify=False)
+        self._app = app
+        self._app_loop = asyncio.new_event_loop()
+        parts = urlsplit(base_url)
+        self._origin = f"{parts.scheme}://{parts.netloc}"
+        self._scheme = parts.scheme
+        self._server = (parts.hostname or "", parts.port)
+        self._defaults = {k.lower(): v for k, v in self.headers.items()}
+        self._defaults["host"] = parts.netloc
+
+    def request(self, method: str, url: Any, *, content: Any = None, headers: Any = None,  # type: ignore[override]
+                **kwargs: Any) -> httpx.Response:
+        if kwargs or not isinstance(url, str) or not url.isascii() or not (content is None or isinstance(content, bytes)) \
+                or not (headers is None or isinstance(headers, dict)):
+            return super().request(method, url, content=content, headers=headers, **kwargs)
+        if url.startswith("/"):
+            url = self._origin + url
+        parts = urlsplit(url)
+        out = dict(self._defaults)
+        if content or method.upper() in ("POST", "PUT", "PATCH"):  # as httpx.Request sets it
+            out["content-length"] = str(len(content or b""))
+        for name, value in (headers or {}).items():
+            out[name.lower()] = value
+        path = parts.path or "/"
+        scope = {
+            "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method.upper(),
+            "scheme": parts.scheme or self._scheme, "path": unquote(path), "raw_path": path.encode("ascii"),
+            "query_string": parts.query.encode("ascii"), "root_path": "",
+            "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in out.items()],
+            "client": ("127.0.0.1", 123), "server": self._server,
+        }
+        status, raw, body = self._app_loop.run_until_complete(_call_app(self._app, scope, content or b""))
+        return httpx.Response(status, headers=raw, content=body)
+
+    def close(self) -> None:
+        super().close()
+        if not self._app_loop.is_closed():
+            self._app_loop.close()
+
+
+def direct_client(target: Any, timeout: float) -> httpx.Client:
+    """An ``AppClient`` for the started in-process reference implementation, else the target's own
+    client (a target class with a client of its own, a test's altered reference say, keeps it)."""
+    from ..targets.reference import ReferenceTarget
+
+    if isinstance(target, ReferenceTarget) and type(target).client is ReferenceTarget.client \
+            and target.app is not None:
+        return AppClient(target.app, "http://reference.invalid", timeout)
+    return target.client(timeout=timeout)
+
+
+async def _call_app(app: Any, scope: dict[str, Any], body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    sent_body = False
+    status = 500
+    headers: list[tuple[bytes, bytes]] = []
+    chunks: list[bytes] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent_body
+        if sent_body:
+            return {"type": "http.disconnect"}
+        sent_body = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status, headers
+        if message["type"] == "http.response.start":
+            status = message["status"]
+            headers = list(message.get("headers") or [])
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, headers, b"".join(chunks)
 
 
 class InProcessTransport(httpx.BaseTransport):

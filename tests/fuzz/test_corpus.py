@@ -51,6 +51,91 @@ def test_another_seed_or_document_draws_afresh(tmp_path: Path) -> None:
     assert _run(tmp_path, document=document)[1] == "drawn"
 
 
+class _Store:
+    """A target that keeps documents: creates answer 201 with a documentId of its own (``prefix``),
+    reads, updates and deletes of a known document 200, of any other 404; everything else 400."""
+
+    def __init__(self, prefix: str) -> None:
+        self.prefix = prefix
+        self.documents: set[str] = set()
+        self.sent: list[str] = []
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        path = request.url.path
+        self.sent.append(f"{request.method} {path}")
+        if request.method == "POST" and path == "/api/things":
+            document = f"{self.prefix}{len(self.documents) + 1}"
+            self.documents.add(document)
+            return httpx.Response(201, json={"data": {"id": 1, "documentId": document, "name": "x", "size": 1},
+                                             "meta": {}})
+        if path.startswith("/api/things/") and request.method in ("GET", "PUT", "DELETE"):
+            document = path.rsplit("/", 1)[1]
+            if document not in self.documents:
+                return httpx.Response(404, json={"data": None, "error": {"status": 404, "name": "NotFoundError",
+                                                                          "message": "Not Found", "details": {}}})
+            if request.method == "DELETE":
+                self.documents.discard(document)
+                return httpx.Response(204)
+            return httpx.Response(200, json={"data": {"id": 1, "documentId": document, "name": "x", "size": 1},
+                                             "meta": {}})
+        return httpx.Response(400, json={"data": None, "error": {"status": 400, "name": "ValidationError",
+                                                                  "message": "x", "details": {}}})
+
+
+def _stateful(directory: Path, store: _Store, seed: int = 1) -> str:
+    document = build_document([THING], [])
+    client = httpx.Client(transport=httpx.MockTransport(store.answer), base_url="http://x.invalid")
+    options = FuzzOptions(seed=seed, max_examples=8, phases=("stateful",), corpus=Corpus(directory, document, seed, 8))
+    result = Runner(load_schema(document), client, "http://x.invalid", {}, options).run()
+    assert not result.errors
+    return result.corpus
+
+
+def _symbolic(sent: list[str], prefix: str) -> list[str]:
+    return [line.replace(prefix, "DOC-") for line in sent]
+
+
+def test_stateful_scenarios_are_replayed_with_the_links_taken_from_the_new_answers(tmp_path: Path) -> None:
+    first = _Store("alpha-")
+    assert _stateful(tmp_path, first) == "drawn"
+    # The scenarios followed links: some step read or changed a document a create made.
+    assert any(line.split(" ")[1].startswith("/api/things/alpha-") for line in first.sent)
+    second = _Store("beta-")
+    assert _stateful(tmp_path, second) == "reused"
+    # The same steps, each link filled with the document this target created, never the other's.
+    assert _symbolic(second.sent, "beta-") == _symbolic(first.sent, "alpha-")
+    assert not any("alpha-" in line for line in second.sent)
+
+
+def test_stateful_scenarios_of_another_seed_are_drawn_afresh(tmp_path: Path) -> None:
+    _stateful(tmp_path, _Store("alpha-"))
+    assert _stateful(tmp_path, _Store("alpha-"), seed=2) == "drawn"
+
+
+class _Undying(_Store):
+    """A broken target: DELETE answers 204 but the document stays readable."""
+
+    def answer(self, request: httpx.Request) -> httpx.Response:
+        if request.method == "DELETE" and request.url.path.rsplit("/", 1)[1] in self.documents:
+            self.sent.append(f"DELETE {request.url.path}")
+            return httpx.Response(204)
+        return super().answer(request)
+
+
+def test_a_replayed_scenario_still_finds_a_use_after_free(tmp_path: Path) -> None:
+    def run(store: _Store) -> tuple[str, set[str]]:
+        document = build_document([THING], [])
+        client = httpx.Client(transport=httpx.MockTransport(store.answer), base_url="http://x.invalid")
+        options = FuzzOptions(seed=3, max_examples=25, phases=("stateful",), corpus=Corpus(tmp_path, document, 3, 25))
+        result = Runner(load_schema(document), client, "http://x.invalid", {}, options).run()
+        return result.corpus, {f.check for f in result.failures}
+
+    drawn, found = run(_Store("alpha-"))
+    assert drawn == "drawn" and "use_after_free" not in found
+    reused, found = run(_Undying("beta-"))
+    assert reused == "reused" and "use_after_free" in found
+
+
 _REPLAY = """
 import json, sys
 from pathlib import Path
