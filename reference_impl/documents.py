@@ -295,7 +295,8 @@ class DocumentRepository:
     # -- writes ------------------------------------------------------------------------------------
     async def create(self, params: dict[str, Any]) -> Any:
         # Relations are resolved first, as in Strapi: a missing target is reported before any value.
-        resolved = await self._resolved(params.get("data"), ("id", "documentId"), not self.ct.draft_and_publish)
+        resolved = await self._resolved(params.get("data"), ("id", "documentId", "publishedAt"),
+                                       not self.ct.draft_and_publish)
         data = await self._validate_values(resolved, True)
         data["documentId"] = new_document_id()
         return await self._create_rows(data, params)

@@ -19,7 +19,7 @@ import functools
 import json
 import math
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from typing import Any
@@ -286,9 +286,12 @@ async def validate_entity(ct: ContentType, data: Any, creating: bool, is_taken: 
         raise yup_error([Failure([], message, None)])
     failures: list[Failure] = []
     out = dict(data)
+    # ``locale`` in a body is dropped (the query's ``locale`` chooses); on a type without i18n Strapi's
+    # validator still reads it as a string attribute.
+    locale = out.pop("locale", None)
     unique = set(unique_attributes(ct))
     for name, attr in ct.attributes.items():
-        value = data.get(name, _MISSING)
+        value = out.get(name, _MISSING) if name != "locale" else _MISSING
         if value is _MISSING:
             # Drafts may be incomplete: required applies to types without draft and publish.
             if creating and attr.get("required") and not ct.draft_and_publish:
@@ -300,9 +303,84 @@ async def validate_entity(ct: ContentType, data: Any, creating: bool, is_taken: 
             out[name] = cast
             if name in unique and cast not in (None, "") and await is_taken(name, cast):
                 failures.append(Failure([name], "This attribute must be unique", cast))
+    if locale is not None and not isinstance(locale, str) and "locale" not in ct.attributes:
+        failures.append(Failure(["locale"], type_error("locale", "string", locale), locale))
     if failures:
         raise yup_error(failures)
     return out
+
+
+# -- the content API's input validation (keys) ---------------------------------------------------------
+# Attributes every Strapi model has that the content API refuses in a body, naming the key as the path.
+RESTRICTED_BODY_KEYS = frozenset({"createdAt", "updatedAt", "createdBy", "updatedBy", "localizations"})
+# Keys Strapi takes and drops: the Document Service sets them from the query (``status``, ``locale``).
+IGNORED_BODY_KEYS = frozenset({"publishedAt", "locale"})
+# Keys of a relation or media value that name no attribute of the target: the write's operations.
+RELATION_OPERATIONS = frozenset({"connect", "disconnect", "set", "options", "__component"})
+# What an entry of any type holds besides its schema's attributes (a related entry may name them).
+SYSTEM_KEYS = frozenset({"id", "documentId", "createdAt", "updatedAt", "publishedAt", "createdBy", "updatedBy",
+                         "locale", "localizations"})
+# A component entry may name its row (``id``), and Strapi lets ``documentId`` through too.
+COMPONENT_KEYS = frozenset({"id", "documentId"})
+
+
+def invalid_key(key: str, path: str | None) -> ValidationError:
+    """Strapi's ``throwInvalidKey`` for a body: the message names the path when it is not the key itself."""
+    where = f" at {path}" if path and path != key else ""
+    return ValidationError(f"Invalid key {key}{where}", {"key": key, "path": path, "source": "body"})
+
+
+def check_body_keys(ct: ContentType, data: dict[str, Any], types: Mapping[str, ContentType],
+                    components: Mapping[str, ContentType]) -> None:
+    """Strapi's content API input validation of ``data``'s keys, depth first in the body's order: a key
+    naming no attribute is a 400 "Invalid key", inside components, dynamic zone entries and related
+    entries too (``path`` is the attribute path there, without list indexes)."""
+    for key, value in data.items():
+        if key in ("id", "documentId"):
+            raise ValidationError(f"Invalid key {key}", {"key": key, "source": "body"})
+        if key in RESTRICTED_BODY_KEYS:
+            raise invalid_key(key, key)
+        if key in IGNORED_BODY_KEYS:
+            continue
+        attr = ct.attributes.get(key)
+        if attr is None:
+            raise invalid_key(key, None)
+        _check_nested_keys(attr, value, key, types, components)
+
+
+def _entries(value: Any) -> list[dict[str, Any]]:
+    return [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, dict)]
+
+
+def _check_nested_keys(attr: dict[str, Any], value: Any, path: str, types: Mapping[str, ContentType],
+                       components: Mapping[str, ContentType]) -> None:
+    kind = attr.get("type")
+    if kind == "component" and attr.get("component") in components:
+        for entry in _entries(value):
+            _check_component_keys(components[attr["component"]], entry, path, types, components)
+    elif kind == "dynamiczone":
+        for entry in _entries(value):
+            uid = entry.get("__component")
+            # An entry without a known component is the entity validator's to refuse.
+            if isinstance(uid, str) and uid in components:
+                _check_component_keys(components[uid], entry, path, types, components, ("__component",))
+    elif kind in ("relation", "media") and attr.get("target") in types:
+        allowed = types[attr["target"]].attributes.keys() | SYSTEM_KEYS | RELATION_OPERATIONS
+        for entry in _entries(value):
+            for key in entry:
+                if key not in allowed:
+                    raise invalid_key(key, path)
+
+
+def _check_component_keys(comp: ContentType, entry: dict[str, Any], path: str, types: Mapping[str, ContentType],
+                          components: Mapping[str, ContentType], extra: tuple[str, ...] = ()) -> None:
+    for key, value in entry.items():
+        if key in COMPONENT_KEYS or key in extra:
+            continue
+        attr = comp.attributes.get(key)
+        if attr is None:
+            raise invalid_key(key, path)
+        _check_nested_keys(attr, value, f"{path}.{key}", types, components)
 
 
 # -- the Query Engine's parsers ------------------------------------------------------------------------
