@@ -171,6 +171,17 @@ def yup_error(failures: list[Failure]) -> ValidationError:
     return ValidationError(message, {"errors": [f.as_json() for f in failures]})
 
 
+def with_failures(error: ValidationError, failures: list[Failure]) -> ValidationError:
+    """A ``YupValidationError`` with ``failures`` appended (the relation checks run after the
+    attributes' in Strapi's entity validator); any other error as it is."""
+    errors = error.details.get("errors") if isinstance(error.details, dict) else None
+    if not failures or not isinstance(errors, list):
+        return error
+    items = [*errors, *(f.as_json() for f in failures)]
+    message = items[0]["message"] if len(items) == 1 else f"{len(items)} errors occurred"
+    return ValidationError(message, {"errors": items})
+
+
 UniqueCheck = Callable[[str, Any], Awaitable[bool]]
 
 
