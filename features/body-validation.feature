@@ -1,0 +1,142 @@
+Feature: Validation of request bodies: keys, relations and the order of the checks
+  Before the Document Service runs, the content API validates the keys of the body's `data`: a key
+  that names no attribute is a 400 ValidationError "Invalid key <key>", inside components, dynamic
+  zone entries and related entries too, where `details.path` is the attribute's path (without list
+  indexes) and the message says "at <path>". Attributes Strapi itself writes (`createdAt`,
+  `updatedAt`, `createdBy`, `updatedBy`, `localizations`) are refused with their own name as the
+  path; `publishedAt` and `locale` are taken and dropped (`status` and `locale` in the query
+  choose). A relation named by a documentId that does not exist is refused at once, in the order
+  of the body; ids and other values go to the entity validator, which counts the ones that name
+  no entry next to the attributes' failures. An update of a document that does not exist answers
+  404 before any value is validated. The documentation is silent on these details: real Strapi
+  5.54.0 is the authority (found by `conformance diff`).
+
+  @id:BV-001 @must @doc:cms/api/rest
+  Scenario: An unknown key inside a component answers 400 with the component's path
+    When I POST "/api/pages" with:
+      """
+      {"data": {"batch": "{batch}", "seo": {"metaTitle": "a", "nope": 1}}}
+      """
+    Then the error is 400 ValidationError "Invalid key nope at seo"
+    And the error details are {"key": "nope", "path": "seo", "source": "body"}
+
+  @id:BV-002 @must @doc:cms/api/rest
+  Scenario: An unknown key in a nested component names the whole path, without list indexes
+    When I POST "/api/pages" with:
+      """
+      {"data": {"batch": "{batch}", "blocks": [{"__component": "blocks.quote", "text": "q"},
+                                                {"__component": "blocks.hero", "cta": {"label": "x", "nope": 1}}]}}
+      """
+    Then the error is 400 ValidationError "Invalid key nope at blocks.cta"
+    And the error details are {"key": "nope", "path": "blocks.cta", "source": "body"}
+
+  @id:BV-003 @must @doc:cms/api/rest
+  Scenario: A dynamic zone entry takes __component and its component's attributes only
+    When I POST "/api/pages" with:
+      """
+      {"data": {"batch": "{batch}", "links": [{"label": "a"}],
+                "blocks": [{"__component": "blocks.quote", "text": "q", "heading": "not a quote's"}]}}
+      """
+    Then the error is 400 ValidationError "Invalid key heading at blocks"
+    And the error details are {"key": "heading", "path": "blocks", "source": "body"}
+
+  @id:BV-004 @must @doc:cms/api/rest/relations
+  Scenario: A related entry may only name the target's attributes
+    Given the players:
+      | alias | name |
+      | P1    | Ann  |
+    When I POST "/api/teams" with:
+      """
+      {"data": {"batch": "{batch}", "players": [{"documentId": "{P1}", "nope": 1}]}}
+      """
+    Then the error is 400 ValidationError "Invalid key nope at players"
+    And the error details are {"key": "nope", "path": "players", "source": "body"}
+
+  @id:BV-005 @must @doc:cms/api/rest
+  Scenario: A timestamp Strapi writes itself is refused with its name as the path
+    When I POST "/api/articles" with:
+      """
+      {"data": {"batch": "{batch}", "createdAt": "2020-01-01T00:00:00.000Z"}}
+      """
+    Then the error is 400 ValidationError "Invalid key createdAt"
+    And the error details are {"key": "createdAt", "path": "createdAt", "source": "body"}
+
+  @id:BV-006 @must @doc:cms/api/rest
+  Scenario: An attribute the type does not have is refused without a path
+    When I PUT "/api/authors/nosuchdocument" with:
+      """
+      {"data": {"batch": "{batch}", "nope": 1}}
+      """
+    Then the error is 400 ValidationError "Invalid key nope"
+    And the error details are {"key": "nope", "path": null, "source": "body"}
+
+  @id:BV-007 @must @doc:cms/api/rest/status
+  Scenario: publishedAt in the body is dropped: status decides
+    When I POST "/api/articles?status=draft" with:
+      """
+      {"data": {"batch": "{batch}", "title": "Draft", "publishedAt": "2020-01-01T00:00:00.000Z"}}
+      """
+    Then the status is 201
+    And the JSON at "data.publishedAt" is null
+
+  @id:BV-008 @should @doc:cms/backend-customization/models
+  Scenario: An integer attribute holds integers past 32 bits
+    When I POST "/api/articles" with:
+      """
+      {"data": {"batch": "{batch}", "views": 1099511627776}}
+      """
+    Then the status is 201
+    And the JSON at "data.views" is exactly 1099511627776
+
+  @id:BV-009 @must @doc:cms/api/rest/relations
+  Scenario: Missing related documentIds are reported in the order of the body
+    When I POST "/api/teams" with:
+      """
+      {"data": {"batch": "{batch}", "fans": ["nope-fan"], "players": ["nope-player"]}}
+      """
+    Then the error is 400 ValidationError "Document with id \"nope-fan\", locale \"null\" not found"
+    And the error details are {}
+
+  @id:BV-010 @must @doc:cms/error-handling
+  Scenario: Ids that name no entry are counted by the entity validator, with the values' failures
+    When I POST "/api/teams" with:
+      """
+      {"data": {"batch": 5, "captain": 999999, "players": [999998, 999997]}}
+      """
+    Then the status is 400
+    And the body is exactly:
+      """
+      {"data": null, "error": {"status": 400, "name": "ValidationError", "message": "2 errors occurred",
+       "details": {"errors": [
+         {"path": ["batch"], "name": "ValidationError", "value": 5,
+          "message": "batch must be a `string` type, but the final value was: `5`."},
+         {"path": [], "name": "ValidationError",
+          "message": "3 relation(s) of type api::player.player associated with this entity do not exist",
+          "value": {"batch": 5, "captain": {"set": [{"id": 999999}]},
+                    "players": {"set": [{"id": 999998}, {"id": 999997}]}, "publishedAt": "<string>"}}]}}}
+      """
+
+  @id:BV-011 @must @doc:cms/error-handling
+  Scenario: An empty documentId is "Invalid relations"
+    When I POST "/api/teams" with:
+      """
+      {"data": {"batch": "{batch}", "captain": ""}}
+      """
+    Then the error is 400 ValidationError "Invalid relations"
+    And the error details are {"errors": [{"path": [], "message": "Invalid relations", "name": "ValidationError", "value": {"batch": "{batch}", "captain": {"set": [{"documentId": ""}]}, "publishedAt": "<string>"}}]}
+
+  @id:BV-012 @must @doc:cms/api/rest
+  Scenario: An update of a document that does not exist answers 404 before its values are validated
+    When I PUT "/api/products/nosuchdocument" with:
+      """
+      {"data": {"batch": "{batch}", "stock": "many"}}
+      """
+    Then the error is 404 NotFoundError "Not Found"
+
+  @id:BV-013 @should @doc:cms/api/rest
+  Scenario: locale in the body of a type without i18n is still read as a text
+    When I POST "/api/articles" with:
+      """
+      {"data": {"batch": "{batch}", "locale": 5}}
+      """
+    Then the error is 400 ValidationError "locale must be a `string` type, but the final value was: `5`."
