@@ -140,3 +140,18 @@ Feature: Validation of request bodies: keys, relations and the order of the chec
       {"data": {"batch": "{batch}", "locale": 5}}
       """
     Then the error is 400 ValidationError "locale must be a `string` type, but the final value was: `5`."
+
+  @id:BV-014 @should @doc:cms/backend-customization/models
+  Scenario: A datetime is kept to the millisecond, truncated toward 1970 as a JavaScript Date is
+    When I POST "/api/articles" with:
+      """
+      {"data": {"batch": "{batch}", "publishDate": "1631-09-02T00:10:13.899977+04:57"}}
+      """
+    Then the status is 201
+    And the JSON at "data.publishDate" is exactly "1631-09-01T19:13:13.900Z"
+    When I POST "/api/articles" with:
+      """
+      {"data": {"batch": "{batch}", "publishDate": "2024-06-18T10:00:00.123999Z"}}
+      """
+    Then the status is 201
+    And the JSON at "data.publishDate" is exactly "2024-06-18T10:00:00.123Z"

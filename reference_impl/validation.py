@@ -21,7 +21,7 @@ import math
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from .errors import ValidationError
@@ -427,18 +427,31 @@ def parse_time(value: Any) -> time:
     return time(int(hours), int(minutes), int(seconds), int((millis or "0").ljust(3, "0")) * 1000)
 
 
+_EPOCH = datetime(1970, 1, 1)
+
+
+def _to_millisecond(value: datetime) -> datetime:
+    """A JavaScript Date holds whole milliseconds since the epoch, truncated toward zero: before 1970
+    a sub-millisecond part rounds up to the next millisecond (``...13.899977`` in 1631 is ``13.900``)."""
+    extra = value.microsecond % 1000
+    if not extra:
+        return value
+    value = value.replace(microsecond=value.microsecond - extra)
+    return value + timedelta(milliseconds=1) if value < _EPOCH else value
+
+
 def parse_datetime(value: Any) -> datetime:
     """A datetime attribute's value: a timestamp in milliseconds or an ISO date, kept as naive UTC."""
     if isinstance(value, datetime):
         return value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
     try:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return datetime.fromtimestamp(value / 1000, UTC).replace(tzinfo=None)
+            return _to_millisecond(datetime.fromtimestamp(value / 1000, UTC).replace(tzinfo=None))
         if isinstance(value, str):
             if re.fullmatch(r"-?\d+", value.strip()):
                 return datetime.fromtimestamp(int(value) / 1000, UTC).replace(tzinfo=None)
             parsed = _iso(value)
-            return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
+            return _to_millisecond(parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed)
     except (ValueError, OverflowError, OSError):
         pass
     raise ValidationError(INVALID_DATETIME)
