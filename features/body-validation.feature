@@ -155,3 +155,25 @@ Feature: Validation of request bodies: keys, relations and the order of the chec
       """
     Then the status is 201
     And the JSON at "data.publishDate" is exactly "2024-06-18T10:00:00.123Z"
+
+  @id:BV-015 @must @doc:cms/api/rest/relations
+  Scenario: A type without draft and publish relates to every version of a document that has them
+    Given the authors:
+      | alias | name |
+      | A     | Ann  |
+    And the articles:
+      | alias | title | status    |
+      | D     | Draft | draft     |
+      | E     | Both  | published |
+    When I PUT "/api/authors/{A}?populate[articles][fields][0]=title" with:
+      """
+      {"data": {"articles": ["{D}", "{E}"]}}
+      """
+    Then the status is 200
+    And the "title" of "data.articles" are, in order: Both
+    When I POST "/api/authors?populate=articles" with:
+      """
+      {"data": {"batch": "{batch}", "name": "Bob", "articles": ["{D}"]}}
+      """
+    Then the status is 201
+    And "data.articles" has 0 items

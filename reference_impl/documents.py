@@ -276,18 +276,41 @@ class DocumentRepository:
             attr = attributes[name]
             target = self.strapi.content_types[attr["target"]]
 
-            async def resolve(ref: Any, target: ContentType = target) -> int | None:
+            # A type without draft and publish relates to every version of a document that has them.
+            every_version = target.draft_and_publish and not self.ct.draft_and_publish
+
+            async def resolve(ref: Any, target: ContentType = target, every_version: bool = every_version) -> int | None:
                 key = "id" if isinstance(ref, int) else "documentId"
                 where: dict[str, Any] = {key: ref}
-                if target.draft_and_publish:
+                if target.draft_and_publish and not every_version:
                     where["publishedAt"] = {"$notNull": True} if published else {"$null": True}
                 row = await self.strapi.db.query(target.uid).findOne({"where": where, "select": ["id"]})
                 return None if row is None else int(row["id"])
 
-            out[name] = await relations.parse(
+            write = await relations.parse(
                 data[name], resolve, lambda ref: ValidationError(f"Document with id \"{ref}\", locale \"null\" not found"),
                 i18n.DEFAULT_LOCALE)
+            out[name] = await self._with_versions(target, write) if every_version else write
         return out
+
+    async def _with_versions(self, target: ContentType, write: relations.RelationWrite) -> relations.RelationWrite:
+        """A write naming one version of each document, extended to the document's other version."""
+        query = self.strapi.db.query(target.uid)
+
+        async def versions(row_id: int) -> list[int]:
+            row = await query.findOne({"where": {"id": row_id}, "select": ["documentId"]})
+            if row is None:
+                return [row_id]
+            rows = await query.findMany({"where": {"documentId": row["documentId"]}, "select": ["id"],
+                                         "orderBy": [{"id": "asc"}]})
+            return [row_id, *(int(r["id"]) for r in rows if int(r["id"]) != row_id)]
+
+        if write.set is not None:
+            write.set = [v for row_id in write.set for v in await versions(row_id)]
+        write.disconnect = [v for row_id in write.disconnect for v in await versions(row_id)]
+        write.connect = [(v, position if v == row_id else None)
+                         for row_id, position in write.connect for v in await versions(row_id)]
+        return write
 
     def _emit(self, event: str, entry: Any) -> None:
         if entry is None:
