@@ -177,3 +177,12 @@ Feature: Validation of request bodies: keys, relations and the order of the chec
       """
     Then the status is 201
     And "data.articles" has 0 items
+
+  @id:BV-016 @must @doc:cms/error-handling
+  Scenario: A repeatable component or a dynamic zone sent as null is no list
+    When I POST "/api/pages" with:
+      """
+      {"data": {"batch": "{batch}", "seo": null, "links": null, "blocks": null}}
+      """
+    Then the error is 400 ValidationError "2 errors occurred"
+    And the error details are {"errors": [{"path": ["links"], "message": "links must be a `array` type, but the final value was: `null`.", "name": "ValidationError", "value": null}, {"path": ["blocks"], "message": "blocks must be a `array` type, but the final value was: `null`.", "name": "ValidationError", "value": null}]}

@@ -246,6 +246,9 @@ def check_attribute(name: str, attr: dict[str, Any], value: Any) -> tuple[Any, l
     """One attribute's value → (the value yup casts it to, its failures), unique aside."""
     kind = attr.get("type")
     required = bool(attr.get("required"))
+    if (kind == "dynamiczone" or (kind == "component" and attr.get("repeatable"))) and not isinstance(value, list):
+        # yup's array(): null is no list either (a single component may be null).
+        return value, [Failure([name], type_error(name, "array", value), value)]
     if value is None:
         if required and kind in STRING_KINDS:
             return value, [Failure([name], type_error(name, "string", None), None)]
