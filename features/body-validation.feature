@@ -70,7 +70,7 @@ Feature: Validation of request bodies: keys, relations and the order of the chec
     Then the error is 400 ValidationError "Invalid key nope"
     And the error details are {"key": "nope", "path": null, "source": "body"}
 
-  @id:BV-007 @must @doc:cms/api/rest/status
+  @id:BV-007 @must @needs:draft-and-publish @doc:cms/api/rest/status
   Scenario: publishedAt in the body is dropped: status decides
     When I POST "/api/articles?status=draft" with:
       """
@@ -156,7 +156,7 @@ Feature: Validation of request bodies: keys, relations and the order of the chec
     Then the status is 201
     And the JSON at "data.publishDate" is exactly "2024-06-18T10:00:00.123Z"
 
-  @id:BV-015 @must @doc:cms/api/rest/relations
+  @id:BV-015 @must @needs:draft-and-publish @doc:cms/api/rest/relations
   Scenario: A type without draft and publish relates to every version of a document that has them
     Given the authors:
       | alias | name |
