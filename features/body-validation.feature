@@ -186,3 +186,32 @@ Feature: Validation of request bodies: keys, relations and the order of the chec
       """
     Then the error is 400 ValidationError "2 errors occurred"
     And the error details are {"errors": [{"path": ["links"], "message": "links must be a `array` type, but the final value was: `null`.", "name": "ValidationError", "value": null}, {"path": ["blocks"], "message": "blocks must be a `array` type, but the final value was: `null`.", "name": "ValidationError", "value": null}]}
+
+  @id:BV-017 @must @doc:cms/error-handling
+  Scenario: The data a relation failure reports holds the values as the validator cast them
+    When I POST "/api/articles" with:
+      """
+      {"data": {"rating": "", "tags": 999999, "views": "7", "featured": "true"}}
+      """
+    Then the status is 400
+    And the body is exactly:
+      """
+      {"data": null, "error": {"status": 400, "name": "ValidationError", "message": "2 errors occurred",
+       "details": {"errors": [
+         {"path": ["rating"], "name": "ValidationError", "value": null,
+          "message": "rating must be a `number` type, but the final value was: `NaN` (cast from the value `\"\"`)."},
+         {"path": [], "name": "ValidationError",
+          "message": "1 relation(s) of type api::tag.tag associated with this entity do not exist",
+          "value": {"rating": null, "tags": {"set": [{"id": 999999}]}, "views": 7, "featured": true,
+                    "publishedAt": null}}]}}}
+      """
+
+  @id:BV-018 @should @doc:cms/api/rest/relations
+  Scenario: A relation value that names no entry is no change: an object without ids, false in a list
+    When I POST "/api/teams?populate=*" with:
+      """
+      {"data": {"batch": "{batch}", "captain": {}, "players": [false]}}
+      """
+    Then the status is 201
+    And the JSON at "data.captain" is null
+    And "data.players" has 0 items

@@ -20,7 +20,7 @@ from .errors import ValidationError
 from .query import iso
 from .rest import sanitize_output
 from .schema import ContentType
-from .validation import Failure, validate_entity, with_failures, yup_error
+from .validation import Failure, shown_value, validate_entity, with_failures, yup_error
 
 if TYPE_CHECKING:
     from .layers import QueryEngine
@@ -250,7 +250,8 @@ class DocumentRepository:
         invalid = any(write.invalid for write in writes.values())
         if not invalid and not missing:
             return []
-        shown = {k: (v.shown if isinstance(v, relations.RelationWrite) else v) for k, v in data.items()}
+        shown = {k: (v.shown if isinstance(v, relations.RelationWrite) else shown_value(self.ct.attributes.get(k), v))
+                 for k, v in data.items()}
         shown["publishedAt"] = None if self.ct.draft_and_publish else iso(now())
         for name, attr in self.ct.attributes.items():
             if name not in shown and (attr.get("type") == "dynamiczone" or

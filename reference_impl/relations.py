@@ -104,8 +104,14 @@ async def parse(value: Any, resolve: Resolver, not_found: Callable[[Any], Except
         row = await resolve(int(value))
         write.missing, write.shown, write.set = int(row is None), value, [] if row is None else [row]
         return write
+    if isinstance(value, dict) and not ({"set", "connect", "disconnect", "id", "documentId"} & value.keys()):
+        write.shown = value  # names nothing: the relation is left as it is
+        return write
     if not isinstance(value, dict) or not ({"set", "connect", "disconnect"} & value.keys()):
-        shown = [s for s in [await item(ref) for ref in _refs(value)] if s is not None]
+        # In a list, what is neither a text, a number nor an object is dropped (``[false]`` names nothing).
+        refs = [ref for ref in _refs(value) if not isinstance(value, list) or
+                (isinstance(ref, (str, int, float, dict)) and not isinstance(ref, bool))]
+        shown = [s for s in [await item(ref) for ref in refs] if s is not None]
         write.set, write.shown = found, {"set": shown}
         return write
     if "set" in value:

@@ -285,6 +285,18 @@ def check_attribute(name: str, attr: dict[str, Any], value: Any) -> tuple[Any, l
     return value, []
 
 
+def shown_value(attr: dict[str, Any] | None, value: Any) -> Any:
+    """A value as yup's cast leaves it in the data the relation checks report (a number that is
+    none is NaN, which JSON writes as null)."""
+    kind = (attr or {}).get("type")
+    if kind in NUMBER_KINDS and isinstance(value, str):
+        number = to_number(value)
+        return None if isinstance(number, float) and math.isnan(number) else number
+    if kind == "boolean" and value is not None:
+        return to_boolean(value)
+    return value
+
+
 def unique_attributes(ct: ContentType) -> list[str]:
     """Attributes whose values must be unique: ``unique: true`` ones and every uid."""
     return [k for k, a in ct.attributes.items() if a.get("unique") or a.get("type") == "uid"]
