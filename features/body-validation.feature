@@ -215,3 +215,12 @@ Feature: Validation of request bodies: keys, relations and the order of the chec
     Then the status is 201
     And the JSON at "data.captain" is null
     And "data.players" has 0 items
+
+  @id:BV-019 @should @doc:cms/backend-customization/models
+  Scenario: A json attribute holding a boolean answers the boolean
+    When I POST "/api/articles" with:
+      """
+      {"data": {"batch": "{batch}", "meta": true}}
+      """
+    Then the status is 201
+    And the JSON at "data.meta" is exactly true
