@@ -224,3 +224,11 @@ Feature: Validation of request bodies: keys, relations and the order of the chec
       """
     Then the status is 201
     And the JSON at "data.meta" is exactly true
+
+  @id:BV-020 @should @doc:cms/api/rest/relations
+  Scenario: A text that starts like a number names an id, not a documentId
+    When I POST "/api/teams" with:
+      """
+      {"data": {"batch": "{batch}", "fans": ["3:x", "nope-fan"]}}
+      """
+    Then the error is 400 ValidationError "Document with id \"nope-fan\", locale \"null\" not found"

@@ -16,6 +16,7 @@ away from its previous owner; one-way relations never do.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,6 +58,26 @@ def _refs(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+# A text that JavaScript's parseInt reads a number from is an id for Strapi 5.54.0 ("5", "07", "3:x").
+_LOOKS_NUMERIC = re.compile(r"^\s*[+-]?\d")
+
+
+def _as_id(key: Any) -> int | None:
+    """The row id a reference names, as the database compares it (``"07"`` is 7); None for none."""
+    if isinstance(key, bool):
+        return None
+    if isinstance(key, str):
+        try:
+            key = float(key.strip())
+        except ValueError:
+            return None
+    if isinstance(key, float):
+        if not key.is_integer():
+            return None
+        key = int(key)
+    return key if isinstance(key, int) and abs(key) < 2**63 else None
+
+
 def _ref_key(ref: Any) -> Any:
     return ref.get("documentId", ref.get("id")) if isinstance(ref, dict) else ref
 
@@ -75,7 +96,8 @@ async def parse(value: Any, resolve: Resolver, not_found: Callable[[Any], Except
     async def item(ref: Any, strict: bool = True) -> dict[str, Any] | None:
         """One reference → what the validator shows of it; its row id joins ``found``."""
         key = _ref_key(ref)
-        by_id = isinstance(ref, (int, float)) or (isinstance(ref, dict) and "documentId" not in ref)
+        by_id = isinstance(ref, (int, float)) or (isinstance(ref, dict) and "documentId" not in ref) \
+            or (isinstance(ref, str) and _LOOKS_NUMERIC.match(ref) is not None)
         if key is None:
             return None
         if not by_id and key == "":
@@ -87,7 +109,8 @@ async def parse(value: Any, resolve: Resolver, not_found: Callable[[Any], Except
                 raise not_found(key)
             found.append(row)
             return {"id": row}
-        row = await resolve(key) if isinstance(key, int) and not isinstance(key, bool) and abs(key) < 2**63 else None
+        number = _as_id(key)
+        row = await resolve(number) if number is not None else None
         if row is None:
             # An id naming no row: the validator counts it (a disconnect of one is simply nothing).
             write.missing += 1 if strict else 0
