@@ -167,10 +167,10 @@ async def parse(value: Any, resolve: Resolver, not_found: Callable[[Any], Except
                 # Strapi's message shows the position with the locale its transform added.
                 resolved["locale"] = default_locale
         before = len(found)
-        shown = await item(ref)
-        if shown is None:
+        entry = await item(ref)
+        if entry is None:
             continue
-        connect_shown.append({**shown, "position": resolved} if resolved is not None else shown)
+        connect_shown.append({**entry, "position": resolved} if resolved is not None else entry)
         if len(found) > before:
             write.connect.append((found[-1], resolved))
     if "connect" in value:
