@@ -232,3 +232,11 @@ Feature: Validation of request bodies: keys, relations and the order of the chec
       {"data": {"batch": "{batch}", "fans": ["3:x", "nope-fan"]}}
       """
     Then the error is 400 ValidationError "Document with id \"nope-fan\", locale \"null\" not found"
+
+  @id:BV-021 @should @doc:cms/error-handling
+  Scenario: A number past 2^53 is printed in a message as JavaScript prints the double it reads
+    When I POST "/api/authors" with:
+      """
+      {"data": {"batch": "{batch}", "email": 58119921722032544}}
+      """
+    Then the error is 400 ValidationError "email must be a `string` type, but the final value was: `58119921722032540`."

@@ -22,6 +22,7 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from .errors import ValidationError
@@ -53,8 +54,14 @@ def js_number(value: float | int) -> str:
         if math.isinf(value):
             return "Infinity" if value > 0 else "-Infinity"
         if value.is_integer() and abs(value) < 1e21:
-            return "-0" if value == 0 and math.copysign(1, value) < 0 else str(int(value))
+            if value == 0 and math.copysign(1, value) < 0:
+                return "-0"
+            # The shortest digits that read back as the number, padded with zeros (5.811992172203254e+16
+            # is 58119921722032540, not the 58119921722032544 the double holds exactly).
+            return format(Decimal(repr(value)).to_integral_value(), "f")
         return repr(value).replace("e-0", "e-").replace("e+0", "e+")
+    if abs(value) > 2**53 and abs(value) < 10**21:
+        return js_number(float(value))  # a JSON integer past 2^53 is a double in JavaScript
     return str(value)
 
 
