@@ -240,3 +240,17 @@ Feature: Validation of request bodies: keys, relations and the order of the chec
       {"data": {"batch": "{batch}", "email": 58119921722032544}}
       """
     Then the error is 400 ValidationError "email must be a `string` type, but the final value was: `58119921722032540`."
+
+  @id:BV-022 @should @needs:draft-and-publish @doc:cms/api/rest/status
+  Scenario: A status other than published reads drafts in nested relations too
+    Given the authors:
+      | alias | name |
+      | X     | Ann  |
+    And the articles:
+      | alias | title | author |
+      | D     | One   | X      |
+    When I GET "/api/articles/{D}?status=nonsense&populate[author][populate][articles][fields][0]=title"
+    Then the status is 200
+    And the JSON at "data.publishedAt" is null
+    And "data.author.articles" has 1 item
+    And the JSON at "data.author.articles.0.title" is "One"

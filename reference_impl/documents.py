@@ -213,7 +213,8 @@ class DocumentRepository:
             out["offset"] = int(start)
         if limit is not None and int(limit) >= 0:
             out["limit"] = int(limit)
-        out["status"] = params.get("status", "draft")  # the Document Service's default, also for populate
+        # The Document Service's default, also for populate: any status but "published" reads the drafts.
+        out["status"] = "published" if params.get("status") == "published" else "draft"
         return out
 
     async def _validate_values(self, data: Any, creating: bool, document_id: Any = None) -> dict[str, Any]:
