@@ -14,12 +14,13 @@ from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from . import i18n, relations, upload
+from . import i18n, relations
 from .compose import compose
 from .errors import ValidationError
+from .query import iso
 from .rest import sanitize_output
 from .schema import ContentType
-from .validation import validate_entity
+from .validation import Failure, shown_value, validate_entity, with_failures, yup_error
 
 if TYPE_CHECKING:
     from .layers import QueryEngine
@@ -212,11 +213,13 @@ class DocumentRepository:
             out["offset"] = int(start)
         if limit is not None and int(limit) >= 0:
             out["limit"] = int(limit)
-        out["status"] = params.get("status", "draft")  # the Document Service's default, also for populate
+        # The Document Service's default, also for populate: any status but "published" reads the drafts.
+        out["status"] = "published" if params.get("status") == "published" else "draft"
         return out
 
     async def _validate_values(self, data: Any, creating: bool, document_id: Any = None) -> dict[str, Any]:
-        """Strapi's entity validator (types, constraints, unique): the data cast, or a 400."""
+        """Strapi's entity validator (types, constraints, unique, then the relations that name no
+        entry): the data cast, or a 400 listing every failure."""
 
         async def is_taken(name: str, value: Any) -> bool:
             where: dict[str, Any] = {name: value}
@@ -226,7 +229,39 @@ class DocumentRepository:
                 where["publishedAt"] = {"$null": True}  # writes go to drafts: compared with other drafts
             return await self.query.findOne({"where": where, "select": ["id"]}) is not None
 
-        return await validate_entity(self.ct, data, creating, is_taken)
+        failures = self._relation_failures(data) if isinstance(data, dict) else []
+        try:
+            out = await validate_entity(self.ct, data, creating, is_taken)
+        except ValidationError as error:
+            raise with_failures(error, failures) from None
+        if failures:
+            raise yup_error(failures)
+        return out
+
+    def _relation_failures(self, data: dict[str, Any]) -> list[Failure]:
+        """The entity validator's relation checks: an empty documentId is "Invalid relations", else
+        the ids naming no entry are counted per target type; the failure's value is the data as the
+        validator saw it (relations as written, ``publishedAt`` set, empty component lists added)."""
+        writes = {k: v for k, v in data.items() if isinstance(v, relations.RelationWrite)}
+        missing: dict[str, int] = {}
+        for name, write in writes.items():
+            if write.missing:
+                uid = self.ct.attributes[name]["target"]
+                missing[uid] = missing.get(uid, 0) + write.missing
+        invalid = any(write.invalid for write in writes.values())
+        if not invalid and not missing:
+            return []
+        shown = {k: (v.shown if isinstance(v, relations.RelationWrite) else shown_value(self.ct.attributes.get(k), v))
+                 for k, v in data.items()}
+        shown["publishedAt"] = None if self.ct.draft_and_publish else iso(now())
+        for name, attr in self.ct.attributes.items():
+            if name not in shown and (attr.get("type") == "dynamiczone" or
+                                      (attr.get("type") == "component" and attr.get("repeatable"))):
+                shown[name] = []
+        if invalid:
+            return [Failure([], "Invalid relations", shown)]
+        return [Failure([], f"{count} relation(s) of type {uid} associated with this entity do not exist", shown)
+                for uid, count in missing.items()]
 
     async def _resolved(self, data: Any, drop: tuple[str, ...], published: bool) -> Any:
         """The data without the keys the Document Service sets, its relations as row ids."""
@@ -234,39 +269,50 @@ class DocumentRepository:
         return await self._resolve_relations(data, published) if isinstance(data, dict) else data
 
     async def _resolve_relations(self, data: dict[str, Any], published: bool) -> dict[str, Any]:
-        """Turn relation values given as documentIds (or ids, bare, in lists, or as ``{connect,
-        disconnect, set}`` with positions) into :class:`~.relations.RelationWrite` on row ids."""
+        """Turn relation and media values given as documentIds (or ids, bare, in lists, or as ``{connect,
+        disconnect, set}`` with positions) into :class:`~.relations.RelationWrite` on row ids, in the
+        body's order (the first documentId naming no entry is the one reported, as on Strapi)."""
         out = dict(data)
-        for name, attr in self.ct.relation_attributes().items():
-            if name not in data:
-                continue
+        attributes = self.ct.relation_attributes()
+        for name in [k for k in data if k in attributes]:
+            attr = attributes[name]
             target = self.strapi.content_types[attr["target"]]
 
-            async def resolve(ref: Any, target: ContentType = target) -> int | None:
+            # A type without draft and publish relates to every version of a document that has them.
+            every_version = target.draft_and_publish and not self.ct.draft_and_publish
+
+            async def resolve(ref: Any, target: ContentType = target, every_version: bool = every_version) -> int | None:
                 key = "id" if isinstance(ref, int) else "documentId"
                 where: dict[str, Any] = {key: ref}
-                if target.draft_and_publish:
+                if target.draft_and_publish and not every_version:
                     where["publishedAt"] = {"$notNull": True} if published else {"$null": True}
                 row = await self.strapi.db.query(target.uid).findOne({"where": where, "select": ["id"]})
                 return None if row is None else int(row["id"])
 
-            if attr.get("type") == "media":
-                out[name] = await self._resolve_media(data[name], resolve)
-                continue
-            out[name] = await relations.parse(
+            write = await relations.parse(
                 data[name], resolve, lambda ref: ValidationError(f"Document with id \"{ref}\", locale \"null\" not found"),
                 i18n.DEFAULT_LOCALE)
+            out[name] = await self._with_versions(target, write) if every_version else write
         return out
 
-    @staticmethod
-    async def _resolve_media(value: Any, resolve: Callable[[Any], Awaitable[int | None]]) -> relations.RelationWrite:
-        """Media is written by file id; every missing file is counted in one error, as Strapi does."""
-        refs = [ref.get("id") if isinstance(ref, dict) else ref for ref in (value if isinstance(value, list) else [value]) if ref is not None]
-        found = [await resolve(ref) for ref in dict.fromkeys(refs)]
-        missing = sum(1 for row_id in found if row_id is None)
-        if missing:
-            raise upload.missing_files_error(missing)
-        return relations.RelationWrite(set=[row_id for row_id in found if row_id is not None])
+    async def _with_versions(self, target: ContentType, write: relations.RelationWrite) -> relations.RelationWrite:
+        """A write naming one version of each document, extended to the document's other version."""
+        query = self.strapi.db.query(target.uid)
+
+        async def versions(row_id: int) -> list[int]:
+            row = await query.findOne({"where": {"id": row_id}, "select": ["documentId"]})
+            if row is None:
+                return [row_id]
+            rows = await query.findMany({"where": {"documentId": row["documentId"]}, "select": ["id"],
+                                         "orderBy": [{"id": "asc"}]})
+            return [row_id, *(int(r["id"]) for r in rows if int(r["id"]) != row_id)]
+
+        if write.set is not None:
+            write.set = [v for row_id in write.set for v in await versions(row_id)]
+        write.disconnect = [v for row_id in write.disconnect for v in await versions(row_id)]
+        write.connect = [(v, position if v == row_id else None)
+                         for row_id, position in write.connect for v in await versions(row_id)]
+        return write
 
     def _emit(self, event: str, entry: Any) -> None:
         if entry is None:
@@ -295,7 +341,8 @@ class DocumentRepository:
     # -- writes ------------------------------------------------------------------------------------
     async def create(self, params: dict[str, Any]) -> Any:
         # Relations are resolved first, as in Strapi: a missing target is reported before any value.
-        resolved = await self._resolved(params.get("data"), ("id", "documentId"), not self.ct.draft_and_publish)
+        resolved = await self._resolved(params.get("data"), ("id", "documentId", "publishedAt"),
+                                       not self.ct.draft_and_publish)
         data = await self._validate_values(resolved, True)
         data["documentId"] = new_document_id()
         return await self._create_rows(data, params)
@@ -321,19 +368,22 @@ class DocumentRepository:
 
     async def update(self, params: dict[str, Any]) -> Any:
         document_id = params.get("documentId")
+        # As in Strapi 5.54.0: documentIds are looked up first, then the document (a missing one is a
+        # 404 before any value is validated), then the entity validator runs.
         resolved = await self._resolved(params.get("data"), ("id", "documentId", "publishedAt"), False)
-        data = await self._validate_values(resolved, False, document_id)
         locale = i18n.write_locale(self.ct, params)
         where: dict[str, Any] = {"documentId": document_id}
         if self.ct.draft_and_publish:
             where["publishedAt"] = {"$null": True}
         if locale is not None:
-            data.pop("locale", None)
             where["locale"] = locale
         existing = await self.query.findOne({"where": where, "select": ["id"]})
+        if existing is None and locale is None:
+            return None
+        data = await self._validate_values(resolved, False, document_id)
+        if locale is not None:
+            data.pop("locale", None)
         if existing is None:
-            if locale is None:
-                return None
             return await self._create_locale(document_id, data, params)
         entry = await self.query.update(
             {"where": {"id": existing["id"]}, "data": data, **self._shape(params)}

@@ -16,6 +16,7 @@ away from its previous owner; one-way relations never do.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,11 @@ class RelationWrite:
     set: list[int] | None = None
     connect: list[tuple[int, Position | None]] = field(default_factory=list)
     disconnect: list[int] = field(default_factory=list)
+    # What Strapi's entity validator sees of the value (documentIds turned into ids), how many of its
+    # ids name no row, and whether it names an empty documentId ("Invalid relations").
+    shown: Any = None
+    missing: int = 0
+    invalid: bool = False
 
 
 def is_many(attr: dict[str, Any]) -> bool:
@@ -52,6 +58,26 @@ def _refs(value: Any) -> list[Any]:
     return value if isinstance(value, list) else [value]
 
 
+# A text that JavaScript's parseInt reads a number from is an id for Strapi 5.54.0 ("5", "07", "3:x").
+_LOOKS_NUMERIC = re.compile(r"^\s*[+-]?\d")
+
+
+def _as_id(key: Any) -> int | None:
+    """The row id a reference names, as the database compares it (``"07"`` is 7); None for none."""
+    if isinstance(key, bool):
+        return None
+    if isinstance(key, str):
+        try:
+            key = float(key.strip())
+        except ValueError:
+            return None
+    if isinstance(key, float):
+        if not key.is_integer():
+            return None
+        key = int(key)
+    return key if isinstance(key, int) and abs(key) < 2**63 else None
+
+
 def _ref_key(ref: Any) -> Any:
     return ref.get("documentId", ref.get("id")) if isinstance(ref, dict) else ref
 
@@ -61,21 +87,66 @@ async def parse(value: Any, resolve: Resolver, not_found: Callable[[Any], Except
     """A relation value from a request body → a :class:`RelationWrite` on row ids.
 
     A bare reference or a list of references is a ``set``; an object takes ``set``, or ``connect``
-    and ``disconnect`` (``set`` wins over the two when all are sent, as on Strapi)."""
-
-    async def row_id(ref: Any) -> int:
-        found = await resolve(_ref_key(ref))
-        if found is None:
-            raise not_found(_ref_key(ref))
-        return found
-
-    if not isinstance(value, dict) or not ({"set", "connect", "disconnect"} & value.keys()):
-        return RelationWrite(set=[await row_id(ref) for ref in _refs(value)])
-    if "set" in value:
-        return RelationWrite(set=[await row_id(ref) for ref in _refs(value["set"])])
+    and ``disconnect`` (``set`` wins over the two when all are sent, as on Strapi).  As in Strapi 5.54.0,
+    a documentId is looked up at once (a missing one is ``not_found``), while ids, values that are no
+    reference (``true``) and an empty documentId are left to the entity validator: they are counted
+    in ``missing`` / ``invalid``; ``null`` and objects naming neither an id nor a documentId are dropped."""
     write = RelationWrite()
-    for ref in _refs(value.get("disconnect")):
-        write.disconnect.append(await row_id(ref))
+
+    async def item(ref: Any, strict: bool = True) -> dict[str, Any] | None:
+        """One reference → what the validator shows of it; its row id joins ``found``."""
+        key = _ref_key(ref)
+        by_id = isinstance(ref, (int, float)) or (isinstance(ref, dict) and "documentId" not in ref) \
+            or (isinstance(ref, str) and _LOOKS_NUMERIC.match(ref) is not None)
+        if key is None:
+            return None
+        if not by_id and key == "":
+            write.invalid = True
+            return {"documentId": ""}
+        if not by_id and isinstance(key, str):
+            row = await resolve(key)
+            if row is None:
+                raise not_found(key)
+            found.append(row)
+            return {"id": row}
+        number = _as_id(key)
+        row = await resolve(number) if number is not None else None
+        if row is None:
+            # An id naming no row: the validator counts it (a disconnect of one is simply nothing).
+            write.missing += 1 if strict else 0
+            return {"id": key}
+        found.append(row)
+        return {"id": row}
+
+    found: list[int] = []
+    if value is None:
+        write.set = []
+        return write
+    if isinstance(value, bool):
+        # The database reads a boolean as the id 1 or 0 (Strapi 5.54.0 on SQLite): shown as sent.
+        row = await resolve(int(value))
+        write.missing, write.shown, write.set = int(row is None), value, [] if row is None else [row]
+        return write
+    if isinstance(value, dict) and not ({"set", "connect", "disconnect", "id", "documentId"} & value.keys()):
+        write.shown = value  # names nothing: the relation is left as it is
+        return write
+    if not isinstance(value, dict) or not ({"set", "connect", "disconnect"} & value.keys()):
+        # In a list, what is neither a text, a number nor an object is dropped (``[false]`` names nothing).
+        refs = [ref for ref in _refs(value) if not isinstance(value, list) or
+                (isinstance(ref, (str, int, float, dict)) and not isinstance(ref, bool))]
+        shown = [s for s in [await item(ref) for ref in refs] if s is not None]
+        write.set, write.shown = found, {"set": shown}
+        return write
+    if "set" in value:
+        shown = [s for s in [await item(ref) for ref in _refs(value["set"])] if s is not None]
+        write.set, write.shown = found, {"set": shown}
+        return write
+    write.shown = {}
+    if "disconnect" in value:
+        write.shown["disconnect"] = [s for s in [await item(ref, strict=False) for ref in _refs(value["disconnect"])]
+                                     if s is not None]
+        write.disconnect, found = found, []
+    connect_shown: list[Any] = []
     for ref in _refs(value.get("connect")):
         position = ref.get("position") if isinstance(ref, dict) else None
         resolved: Position | None = None
@@ -85,11 +156,25 @@ async def parse(value: Any, resolve: Resolver, not_found: Callable[[Any], Except
                 if key not in position:
                     continue
                 target = position[key]
-                resolved[key] = await row_id(target) if key in ("before", "after") else target
+                if key in ("before", "after"):
+                    adjacent = await resolve(_ref_key(target))
+                    if adjacent is None:
+                        raise not_found(_ref_key(target))
+                    resolved[key] = adjacent
+                else:
+                    resolved[key] = target
             if default_locale is not None:
                 # Strapi's message shows the position with the locale its transform added.
                 resolved["locale"] = default_locale
-        write.connect.append((await row_id(ref), resolved))
+        before = len(found)
+        entry = await item(ref)
+        if entry is None:
+            continue
+        connect_shown.append({**entry, "position": resolved} if resolved is not None else entry)
+        if len(found) > before:
+            write.connect.append((found[-1], resolved))
+    if "connect" in value:
+        write.shown["connect"] = connect_shown
     return write
 
 

@@ -14,7 +14,7 @@ from typing import Any
 
 from .errors import PaginationError, ValidationError
 from .schema import ContentType
-from .validation import js_number, to_number
+from .validation import IGNORED_BODY_KEYS, check_body_keys, js_number, to_number
 from .where import OPERATORS
 
 STRICT_QUERY_KEYS = frozenset(
@@ -40,7 +40,7 @@ TRUE_VALUES = ("t", "1", "true", True)
 # Attribute types stored in a varchar(255) column (see schema.column_type).
 SHORT_TEXT = ("string", "email", "uid", "enumeration", "password")
 MAX_STRING_LENGTH = 255
-INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 MAX_SAFE_INTEGER = 2**53 - 1
 FALSE_VALUES = ("f", "0", "false", False)
 
@@ -221,12 +221,10 @@ class RestParams:
     def validate_input(self, ct: ContentType, data: Any) -> None:
         if not isinstance(data, dict):
             return  # an array: the entity validator refuses it (reference_impl/validation.py)
-        for key in data:
-            if key in ("id", "documentId"):
-                raise ValidationError(f"Invalid key {key}", {"key": key, "source": "body"})
-            if key not in ct.attributes:
-                raise _invalid(key, None, "body")
-            value = data[key]
+        check_body_keys(ct, data, self.types, self.components)
+        for key, value in data.items():
+            if key not in ct.attributes or key in IGNORED_BODY_KEYS:
+                continue
             if _has_nul(value):
                 # PostgreSQL can store no NUL in text nor JSON: refused on every database.
                 raise ValidationError("Invalid value: text cannot contain NUL (\\u0000) characters",
@@ -241,9 +239,10 @@ class RestParams:
                     number = int(value)
                 except ValueError:
                     continue  # not a number: the cast says so
-                if not INT32_MIN <= number <= INT32_MAX:
-                    # An integer column is 32 bits in PostgreSQL (as in Strapi); SQLite would take more.
-                    raise ValidationError(f"{key} must be an integer between {INT32_MIN} and {INT32_MAX}",
+                if not INT64_MIN <= number <= INT64_MAX:
+                    # Strapi on SQLite stores integers past 32 bits (a 64-bit column): so does the
+                    # reference, on every database (schema.column_type); past 64 bits no column holds it.
+                    raise ValidationError(f"{key} must be an integer between {INT64_MIN} and {INT64_MAX}",
                                           {"key": key, "path": key, "source": "body"})
 
     # -- conversion -----------------------------------------------------------------------------------

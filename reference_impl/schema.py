@@ -54,8 +54,9 @@ def snake(name: str) -> str:
 
 def column_type(attr: dict[str, Any]) -> sa.types.TypeEngine[Any]:
     kind = attr["type"]
-    if kind in ("integer",):
-        return sa.Integer()
+    if kind == "integer":
+        # 64 bits on PostgreSQL too (SQLite's INTEGER is): Strapi on SQLite keeps integers past 32 bits.
+        return sa.Integer().with_variant(sa.BigInteger(), "postgresql")
     if kind == "biginteger":
         return sa.BigInteger()
     if kind in ("float",):

@@ -19,9 +19,10 @@ import functools
 import json
 import math
 import re
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from .errors import ValidationError
@@ -53,8 +54,14 @@ def js_number(value: float | int) -> str:
         if math.isinf(value):
             return "Infinity" if value > 0 else "-Infinity"
         if value.is_integer() and abs(value) < 1e21:
-            return "-0" if value == 0 and math.copysign(1, value) < 0 else str(int(value))
+            if value == 0 and math.copysign(1, value) < 0:
+                return "-0"
+            # The shortest digits that read back as the number, padded with zeros (5.811992172203254e+16
+            # is 58119921722032540, not the 58119921722032544 the double holds exactly).
+            return format(Decimal(repr(value)).to_integral_value(), "f")
         return repr(value).replace("e-0", "e-").replace("e+0", "e+")
+    if abs(value) > 2**53 and abs(value) < 10**21:
+        return js_number(float(value))  # a JSON integer past 2^53 is a double in JavaScript
     return str(value)
 
 
@@ -171,6 +178,17 @@ def yup_error(failures: list[Failure]) -> ValidationError:
     return ValidationError(message, {"errors": [f.as_json() for f in failures]})
 
 
+def with_failures(error: ValidationError, failures: list[Failure]) -> ValidationError:
+    """A ``YupValidationError`` with ``failures`` appended (the relation checks run after the
+    attributes' in Strapi's entity validator); any other error as it is."""
+    errors = error.details.get("errors") if isinstance(error.details, dict) else None
+    if not failures or not isinstance(errors, list):
+        return error
+    items = [*errors, *(f.as_json() for f in failures)]
+    message = items[0]["message"] if len(items) == 1 else f"{len(items)} errors occurred"
+    return ValidationError(message, {"errors": items})
+
+
 UniqueCheck = Callable[[str, Any], Awaitable[bool]]
 
 
@@ -235,6 +253,9 @@ def check_attribute(name: str, attr: dict[str, Any], value: Any) -> tuple[Any, l
     """One attribute's value → (the value yup casts it to, its failures), unique aside."""
     kind = attr.get("type")
     required = bool(attr.get("required"))
+    if (kind == "dynamiczone" or (kind == "component" and attr.get("repeatable"))) and not isinstance(value, list):
+        # yup's array(): null is no list either (a single component may be null).
+        return value, [Failure([name], type_error(name, "array", value), value)]
     if value is None:
         if required and kind in STRING_KINDS:
             return value, [Failure([name], type_error(name, "string", None), None)]
@@ -271,6 +292,18 @@ def check_attribute(name: str, attr: dict[str, Any], value: Any) -> tuple[Any, l
     return value, []
 
 
+def shown_value(attr: dict[str, Any] | None, value: Any) -> Any:
+    """A value as yup's cast leaves it in the data the relation checks report (a number that is
+    none is NaN, which JSON writes as null)."""
+    kind = (attr or {}).get("type")
+    if kind in NUMBER_KINDS and isinstance(value, str):
+        number = to_number(value)
+        return None if isinstance(number, float) and math.isnan(number) else number
+    if kind == "boolean" and value is not None:
+        return to_boolean(value)
+    return value
+
+
 def unique_attributes(ct: ContentType) -> list[str]:
     """Attributes whose values must be unique: ``unique: true`` ones and every uid."""
     return [k for k, a in ct.attributes.items() if a.get("unique") or a.get("type") == "uid"]
@@ -286,9 +319,12 @@ async def validate_entity(ct: ContentType, data: Any, creating: bool, is_taken: 
         raise yup_error([Failure([], message, None)])
     failures: list[Failure] = []
     out = dict(data)
+    # ``locale`` in a body is dropped (the query's ``locale`` chooses); on a type without i18n Strapi's
+    # validator still reads it as a string attribute.
+    locale = out.pop("locale", None)
     unique = set(unique_attributes(ct))
     for name, attr in ct.attributes.items():
-        value = data.get(name, _MISSING)
+        value = out.get(name, _MISSING) if name != "locale" else _MISSING
         if value is _MISSING:
             # Drafts may be incomplete: required applies to types without draft and publish.
             if creating and attr.get("required") and not ct.draft_and_publish:
@@ -300,9 +336,84 @@ async def validate_entity(ct: ContentType, data: Any, creating: bool, is_taken: 
             out[name] = cast
             if name in unique and cast not in (None, "") and await is_taken(name, cast):
                 failures.append(Failure([name], "This attribute must be unique", cast))
+    if locale is not None and not isinstance(locale, str) and "locale" not in ct.attributes:
+        failures.append(Failure(["locale"], type_error("locale", "string", locale), locale))
     if failures:
         raise yup_error(failures)
     return out
+
+
+# -- the content API's input validation (keys) ---------------------------------------------------------
+# Attributes every Strapi model has that the content API refuses in a body, naming the key as the path.
+RESTRICTED_BODY_KEYS = frozenset({"createdAt", "updatedAt", "createdBy", "updatedBy", "localizations"})
+# Keys Strapi takes and drops: the Document Service sets them from the query (``status``, ``locale``).
+IGNORED_BODY_KEYS = frozenset({"publishedAt", "locale"})
+# Keys of a relation or media value that name no attribute of the target: the write's operations.
+RELATION_OPERATIONS = frozenset({"connect", "disconnect", "set", "options", "__component"})
+# What an entry of any type holds besides its schema's attributes (a related entry may name them).
+SYSTEM_KEYS = frozenset({"id", "documentId", "createdAt", "updatedAt", "publishedAt", "createdBy", "updatedBy",
+                         "locale", "localizations"})
+# A component entry may name its row (``id``), and Strapi lets ``documentId`` through too.
+COMPONENT_KEYS = frozenset({"id", "documentId"})
+
+
+def invalid_key(key: str, path: str | None) -> ValidationError:
+    """Strapi's ``throwInvalidKey`` for a body: the message names the path when it is not the key itself."""
+    where = f" at {path}" if path and path != key else ""
+    return ValidationError(f"Invalid key {key}{where}", {"key": key, "path": path, "source": "body"})
+
+
+def check_body_keys(ct: ContentType, data: dict[str, Any], types: Mapping[str, ContentType],
+                    components: Mapping[str, ContentType]) -> None:
+    """Strapi's content API input validation of ``data``'s keys, depth first in the body's order: a key
+    naming no attribute is a 400 "Invalid key", inside components, dynamic zone entries and related
+    entries too (``path`` is the attribute path there, without list indexes)."""
+    for key, value in data.items():
+        if key in ("id", "documentId"):
+            raise ValidationError(f"Invalid key {key}", {"key": key, "source": "body"})
+        if key in RESTRICTED_BODY_KEYS:
+            raise invalid_key(key, key)
+        if key in IGNORED_BODY_KEYS:
+            continue
+        attr = ct.attributes.get(key)
+        if attr is None:
+            raise invalid_key(key, None)
+        _check_nested_keys(attr, value, key, types, components)
+
+
+def _entries(value: Any) -> list[dict[str, Any]]:
+    return [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, dict)]
+
+
+def _check_nested_keys(attr: dict[str, Any], value: Any, path: str, types: Mapping[str, ContentType],
+                       components: Mapping[str, ContentType]) -> None:
+    kind = attr.get("type")
+    if kind == "component" and attr.get("component") in components:
+        for entry in _entries(value):
+            _check_component_keys(components[attr["component"]], entry, path, types, components)
+    elif kind == "dynamiczone":
+        for entry in _entries(value):
+            uid = entry.get("__component")
+            # An entry without a known component is the entity validator's to refuse.
+            if isinstance(uid, str) and uid in components:
+                _check_component_keys(components[uid], entry, path, types, components, ("__component",))
+    elif kind in ("relation", "media") and attr.get("target") in types:
+        allowed = types[attr["target"]].attributes.keys() | SYSTEM_KEYS | RELATION_OPERATIONS
+        for entry in _entries(value):
+            for key in entry:
+                if key not in allowed:
+                    raise invalid_key(key, path)
+
+
+def _check_component_keys(comp: ContentType, entry: dict[str, Any], path: str, types: Mapping[str, ContentType],
+                          components: Mapping[str, ContentType], extra: tuple[str, ...] = ()) -> None:
+    for key, value in entry.items():
+        if key in COMPONENT_KEYS or key in extra:
+            continue
+        attr = comp.attributes.get(key)
+        if attr is None:
+            raise invalid_key(key, path)
+        _check_nested_keys(attr, value, f"{path}.{key}", types, components)
 
 
 # -- the Query Engine's parsers ------------------------------------------------------------------------
@@ -338,18 +449,31 @@ def parse_time(value: Any) -> time:
     return time(int(hours), int(minutes), int(seconds), int((millis or "0").ljust(3, "0")) * 1000)
 
 
+_EPOCH = datetime(1970, 1, 1)
+
+
+def _to_millisecond(value: datetime) -> datetime:
+    """A JavaScript Date holds whole milliseconds since the epoch, truncated toward zero: before 1970
+    a sub-millisecond part rounds up to the next millisecond (``...13.899977`` in 1631 is ``13.900``)."""
+    extra = value.microsecond % 1000
+    if not extra:
+        return value
+    value = value.replace(microsecond=value.microsecond - extra)
+    return value + timedelta(milliseconds=1) if value < _EPOCH else value
+
+
 def parse_datetime(value: Any) -> datetime:
     """A datetime attribute's value: a timestamp in milliseconds or an ISO date, kept as naive UTC."""
     if isinstance(value, datetime):
         return value.replace(tzinfo=None) if value.tzinfo is None else value.astimezone(UTC).replace(tzinfo=None)
     try:
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return datetime.fromtimestamp(value / 1000, UTC).replace(tzinfo=None)
+            return _to_millisecond(datetime.fromtimestamp(value / 1000, UTC).replace(tzinfo=None))
         if isinstance(value, str):
             if re.fullmatch(r"-?\d+", value.strip()):
                 return datetime.fromtimestamp(int(value) / 1000, UTC).replace(tzinfo=None)
             parsed = _iso(value)
-            return parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed
+            return _to_millisecond(parsed.astimezone(UTC).replace(tzinfo=None) if parsed.tzinfo else parsed)
     except (ValueError, OverflowError, OSError):
         pass
     raise ValidationError(INVALID_DATETIME)
