@@ -1,0 +1,51 @@
+Feature: Query validation and filter values
+  What the REST API does with query strings a client gets slightly wrong: which filter values it
+  accepts and how it reads them, which invalid key it names first, and in which order an action
+  checks its query and the document it addresses. The documentation lists the operators and the
+  parameters; where it says nothing about a value, Strapi 5.54.0 (with its default database,
+  SQLite) is the authority, found by `conformance diff` against it.
+
+  Background:
+    Given the articles:
+      | alias | title     | views | rating | featured | category |
+      | A     | Alpha     | 10    | 4.5    | true     | news     |
+      | B     | beta      | 20    | 3.0    | false    | tech     |
+      | C     | Gamma ray | 30    |        | true     | tech     |
+
+  @id:QV-001 @should @doc:cms/api/rest/filters
+  Scenario: $null and $notNull read the boolean words, and any other value as JavaScript's truthiness
+    When I GET "/api/articles?filters[batch][$eq]={batch}&sort=views:asc&filters[rating][$null]="
+    Then the status is 200
+    And the "title" of "data" are, in order: Alpha, beta
+    When I GET "/api/articles?filters[batch][$eq]={batch}&sort=views:asc&filters[rating][$null]=yes"
+    Then the status is 200
+    And the "title" of "data" are, in order: Gamma ray
+    When I GET "/api/articles?filters[batch][$eq]={batch}&sort=views:asc&filters[rating][$notNull]=null"
+    Then the status is 200
+    And the "title" of "data" are, in order: Alpha, beta
+
+  @id:QV-002 @should @doc:cms/api/rest/filters
+  Scenario: A boolean attribute compared with a value that is no boolean word reads it as JavaScript's truthiness
+    When I GET "/api/articles?filters[batch][$eq]={batch}&sort=views:asc&filters[featured][$eq]=yes"
+    Then the status is 200
+    And the "title" of "data" are, in order: Alpha, Gamma ray
+    When I GET "/api/articles?filters[batch][$eq]={batch}&sort=views:asc&filters[featured]="
+    Then the status is 200
+    And the "title" of "data" are, in order: beta
+
+  @id:QV-003 @should @doc:cms/api/rest/filters
+  Scenario: An id compared with a text that is no number matches no entry, and the query is not refused
+    When I GET "/api/articles?filters[batch][$eq]={batch}&filters[id][$eq]=abc"
+    Then the status is 200
+    And "data" has 0 items
+    When I GET "/api/articles/{A}?filters[id][$in][0]=abc"
+    Then the error is 404 NotFoundError "Not Found"
+
+  @id:QV-004 @should @doc:cms/api/rest/filters
+  Scenario: A list given to an operator that takes one value matches when any of its items does
+    When I GET "/api/articles?filters[batch][$eq]={batch}&sort=views:asc&filters[title][$eq][0]=Alpha&filters[title][$eq][1]=beta"
+    Then the status is 200
+    And the "title" of "data" are, in order: Alpha, beta
+    When I GET "/api/articles?filters[batch][$eq]={batch}&sort=views:asc&filters[title][$containsi][0]=RAY&filters[title][$containsi][1]=ALP"
+    Then the status is 200
+    And the "title" of "data" are, in order: Alpha, Gamma ray
