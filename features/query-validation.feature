@@ -49,3 +49,21 @@ Feature: Query validation and filter values
     When I GET "/api/articles?filters[batch][$eq]={batch}&sort=views:asc&filters[title][$containsi][0]=RAY&filters[title][$containsi][1]=ALP"
     Then the status is 200
     And the "title" of "data" are, in order: Alpha, Gamma ray
+
+  @id:QV-005 @should @doc:cms/api/rest/filters
+  Scenario: The invalid key in filters is named at the attribute path, without the logical operators around it
+    When I GET "/api/articles?filters[$and][0][title][nope]=x"
+    Then the error is 400 ValidationError "Invalid key nope at title"
+    And the error details are {"key": "nope", "path": "title", "source": "query", "param": "filters"}
+    When I GET "/api/articles?filters[id][nope]=x"
+    Then the error is 400 ValidationError "Invalid key nope"
+
+  @id:QV-006 @should @doc:cms/api/rest/filters
+  Scenario: An unknown key anywhere in filters is named before a private attribute met earlier
+    When I GET "/api/articles?filters[secret][$eq]=1&filters[nope]=2"
+    Then the error is 400 ValidationError "Invalid key nope"
+
+  @id:QV-007 @should @doc:cms/api/rest/filters
+  Scenario: Keys that are integers are checked first, in increasing order, as a JavaScript object lists them
+    When I GET "/api/articles?filters[title][zz]=1&filters[title][7]=2&filters[title][3]=3"
+    Then the error is 400 ValidationError "Invalid key 3 at title"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from .errors import PaginationError, ValidationError
@@ -43,6 +43,35 @@ MAX_STRING_LENGTH = 255
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 MAX_SAFE_INTEGER = 2**53 - 1
 FALSE_VALUES = ("f", "0", "false", False)
+
+
+# What Strapi's schema of a content type holds besides its own attributes (see _filter_attribute).
+_TIMESTAMPS = ("createdAt", "updatedAt", "publishedAt")
+_TIMESTAMP_ATTRIBUTE: dict[str, Any] = {"type": "datetime"}
+_ADMIN_USER = "admin::user"
+_ADMIN_USER_FIELDS = ("createdBy", "updatedBy")
+_ADMIN_USER_ATTRIBUTE: dict[str, Any] = {"type": "relation", "relation": "oneToOne", "target": _ADMIN_USER,
+                                         "private": True}
+# Strapi's operators (``isOperator``, case-sensitive): the filters' operators and $jsonSupersetOf.
+_QUERY_OPERATORS = frozenset({*OPERATORS, "$jsonSupersetOf"})
+_MAX_INDEX = 2**32 - 2
+
+
+def is_operator(key: str) -> bool:
+    return key in _QUERY_OPERATORS
+
+
+def _is_index(key: str) -> bool:
+    return key.isdigit() and key.isascii() and (key == "0" or key[0] != "0") and int(key) <= _MAX_INDEX
+
+
+def js_keys(obj: dict[str, Any]) -> list[str]:
+    """A JavaScript object's key order: array-index keys first, ascending, then the others as inserted."""
+    keys = list(obj)
+    indices = [k for k in keys if isinstance(k, str) and _is_index(k)]
+    if not indices:
+        return keys
+    return sorted(indices, key=int) + [k for k in keys if k not in set(indices)]
 
 
 # Attribute types ``populate`` accepts.
@@ -128,47 +157,66 @@ class RestParams:
         if "populate" in query:
             self._validate_populate(ct, query["populate"], [])
 
+    # Strapi's filter validators, in the order its validateFilters pipes them: each walks the whole
+    # filters tree, so an unknown key anywhere is named before a dynamic zone, a password or a
+    # private attribute elsewhere.
+    _FILTER_CHECKS: tuple[str, ...] = ("unknown", "dynamiczone", "password", "private")
+
     def _validate_filters(self, ct: ContentType, filters: Any, path: list[str]) -> None:
+        visits = list(self._filter_visits(ct, filters, _parent(path)))
+        for check in self._FILTER_CHECKS:
+            for key, attr, at in visits:
+                if check == "unknown":
+                    bad = attr is None and key not in ("id", "documentId") and not is_operator(key)
+                elif check == "private":
+                    bad = attr is not None and bool(attr.get("private"))
+                else:
+                    bad = attr is not None and attr.get("type") == check
+                if bad:
+                    raise _invalid(key, at, "query", "filters")
+
+    def _filter_attribute(self, ct: ContentType, key: str) -> dict[str, Any] | None:
+        """The attribute ``key`` names in Strapi's schema of ``ct``: its own attributes, the system
+        timestamps, and the admin users who created and last updated it (private); ``id`` and
+        ``documentId`` are no attributes there."""
+        attr = ct.attributes.get(key)
+        if attr is not None or ct.uid not in self.types:
+            return attr
+        if key in _TIMESTAMPS:
+            return _TIMESTAMP_ATTRIBUTE
+        return _ADMIN_USER_ATTRIBUTE if key in _ADMIN_USER_FIELDS else None
+
+    def _filter_visits(self, ct: ContentType, filters: Any, at: str | None) -> Iterator[tuple[str, Any, str | None]]:
+        """(key, attribute, attribute path) for every key of ``filters``, in the order Strapi's
+        query-filters traversal visits them: JavaScript's key order (integer keys first), the path
+        naming attributes only (not operators, ids or list positions)."""
         if isinstance(filters, list):
             for item in filters:
-                self._validate_filters(ct, item, path)
+                yield from self._filter_visits(ct, item, at)
             return
         if not isinstance(filters, dict):
             return
-        for key, value in filters.items():
-            here = [*path, key]
-            if key in ("$and", "$or"):
-                for item in _as_list(value) if not isinstance(value, dict) else list(value.values()):
-                    self._validate_filters(ct, item, here)
-            elif key == "$not":
-                self._validate_filters(ct, value, here)
-            elif key.startswith("$"):
-                if key not in OPERATORS:
-                    raise _invalid(key, _parent(path), "query", "filters")
-                if isinstance(value, (dict, list)):
-                    self._validate_filters(ct, value, here)
-            elif key in ct.readable_fields():
-                self._validate_operators(value, here)
-            elif ct.attributes.get(key, {}).get("type") in ("relation", "component") and not ct.is_private(key):
-                target = self._target(ct, key)
-                if isinstance(value, dict):
-                    self._validate_filters(target, value, here)
-            elif ct.is_private(key) or ct.attributes.get(key, {}).get("type") == "dynamiczone":
-                # A dynamic zone cannot be filtered on: Strapi names its path, as for a private field.
-                raise _invalid(key, ".".join(here), "query", "filters")
-            else:
-                raise _invalid(key, _parent(path), "query", "filters")
-
-    def _validate_operators(self, value: Any, path: list[str]) -> None:
-        if isinstance(value, list):
-            return
-        if isinstance(value, dict):
-            for op, inner in value.items():
-                if op not in OPERATORS:
-                    raise _invalid(op, _parent(path), "query", "filters")
-                if op in ("$and", "$or", "$not") and isinstance(inner, (dict, list)):
-                    for item in inner if isinstance(inner, list) else [inner]:
-                        self._validate_operators(item, [*path, op])
+        for key in js_keys(filters):
+            value = filters[key]
+            attr = self._filter_attribute(ct, key)
+            here = at if attr is None else (key if at is None else f"{at}.{key}")
+            yield key, attr, here
+            if value is None:
+                continue
+            kind = attr.get("type") if attr is not None else None
+            if attr is None:
+                # An operator's operand is walked only when it looks like filters (an operator or an
+                # attribute among its keys); $not always holds filters.
+                if is_operator(key) and key != "$not" and isinstance(value, dict) and not any(
+                        is_operator(k) or self._filter_attribute(ct, k) is not None for k in value):
+                    continue
+                yield from self._filter_visits(ct, value, here)
+            elif kind in ("relation", "media", "component"):
+                if attr.get("target") == _ADMIN_USER or kind == "relation" and str(attr.get("relation", "")).startswith("morph"):
+                    continue
+                yield from self._filter_visits(self._target(ct, key), value, here)
+            elif kind != "dynamiczone" and isinstance(value, dict):
+                yield from self._filter_visits(ct, value, here)
 
     def _validate_sort(self, ct: ContentType, sort: Any) -> None:
         for field, _direction in self.sort_items(sort):
