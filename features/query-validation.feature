@@ -67,3 +67,13 @@ Feature: Query validation and filter values
   Scenario: Keys that are integers are checked first, in increasing order, as a JavaScript object lists them
     When I GET "/api/articles?filters[title][zz]=1&filters[title][7]=2&filters[title][3]=3"
     Then the error is 400 ValidationError "Invalid key 3 at title"
+
+  @id:QV-008 @should @doc:cms/api/rest/filters
+  Scenario: An operator whose operand is an object of unknown keys is dropped from the filters, not refused
+    When I GET "/api/articles?filters[batch][$eq]={batch}&sort=views:asc&filters[title][$eq][nope]=x"
+    Then the status is 200
+    And the "title" of "data" are, in order: Alpha, beta, Gamma ray
+    When I DELETE "/api/articles/{B}?filters[views][$lt][nope]=1"
+    Then the status is 204
+    When I GET "/api/articles?filters[batch][$eq]={batch}&sort=views:asc"
+    Then the "title" of "data" are, in order: Alpha, Gamma ray

@@ -15,7 +15,7 @@ from typing import Any
 from .errors import PaginationError, ValidationError
 from .schema import ContentType
 from .validation import js_number, to_number
-from .where import OPERATORS
+from .where import OPERATORS, loose_boolean
 
 STRICT_QUERY_KEYS = frozenset(
     {
@@ -358,7 +358,9 @@ class RestParams:
         """Document Service params (REST-shaped) → Query Engine params: where, select, orderBy, populate."""
         out: dict[str, Any] = {}
         if params.get("filters"):
-            out["where"] = params["filters"]
+            where = self.convert_filters(ct, params["filters"])
+            if where:
+                out["where"] = where
         if params.get("sort"):
             # A field sorted on twice is ordered by its first mention: the repeats change nothing,
             # and databases cap the terms of an ORDER BY (SQLite: 2,000).
@@ -372,6 +374,36 @@ class RestParams:
                 out["select"] = fields
         if params.get("populate"):
             out["populate"] = self.populate_params(ct, params["populate"])
+        return out
+
+    def convert_filters(self, ct: ContentType, filters: Any) -> Any:
+        """REST filters → Query Engine where, as Strapi's ``convertAndSanitizeFilters`` does it: keys
+        that are neither operators nor attributes are dropped (validation has refused them where it
+        walks; it does not walk an operator's operand unless it looks like filters), dynamic zones
+        and passwords too, ``$null``/``$notNull`` operands become booleans, and objects or lists left
+        empty are dropped."""
+        if isinstance(filters, list):
+            items = [self.convert_filters(ct, item) for item in filters]
+            return [item for item in items if not (isinstance(item, dict) and not item)]
+        if not isinstance(filters, dict):
+            return filters
+        out: dict[str, Any] = {}
+        for key, value in filters.items():
+            attr = self._filter_attribute(ct, key)
+            if attr is None and not is_operator(key) and key not in ("id", "documentId"):
+                continue
+            kind = attr.get("type") if attr is not None else None
+            if kind in ("dynamiczone", "password"):
+                continue
+            if kind in ("relation", "media", "component") and attr is not None and attr.get("target") != _ADMIN_USER:
+                value = self.convert_filters(self._target(ct, key), value)
+            elif attr is not None or isinstance(value, (dict, list)):
+                value = self.convert_filters(ct, value) if key not in ("$null", "$notNull") else loose_boolean(value)
+            elif key in ("$null", "$notNull"):
+                value = loose_boolean(value)
+            if isinstance(value, dict) and not value:
+                continue
+            out[key] = value
         return out
 
     # -- pagination -------------------------------------------------------------------------------------
