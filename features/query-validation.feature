@@ -77,3 +77,8 @@ Feature: Query validation and filter values
     Then the status is 204
     When I GET "/api/articles?filters[batch][$eq]={batch}&sort=views:asc"
     Then the "title" of "data" are, in order: Alpha, Gamma ray
+
+  @id:QV-009 @should @doc:cms/api/rest/filters
+  Scenario: A $between operand that is no date is refused for its value before its shape
+    When I GET "/api/articles?filters[createdAt][$between]=abc"
+    Then the error is 400 ValidationError "Invalid format, expected a timestamp or an ISO date"

@@ -323,14 +323,14 @@ class WhereBuilder:
             values = [_bind(attr_type, _operand(attr_type, v)) for v in _as_list(value)]
             return col.in_(values) if op == "$in" else col.not_in(values)
         if op == "$between":
-            bounds = _as_list(value) if isinstance(value, (list, dict)) else []
-            if len(bounds) != 2:
-                # knex's whereBetween wants an array of two values (Strapi answers 500 otherwise).
+            # Each bound is cast first (a date that does not parse is Strapi's 400), then the shape is
+            # checked: knex's whereBetween wants an array of two values (Strapi answers 500 otherwise).
+            bounds = [_bind(attr_type, _operand(attr_type, v)) for v in _as_list(value)]
+            if not isinstance(value, (list, dict)) or len(bounds) != 2:
                 raise ValidationError("Invalid value for $between: expected an array of two values")
-            low, high = bounds
             # Two comparisons rather than BETWEEN: PostgreSQL cannot parse BETWEEN between binds
             # that carry the column's COLLATE "C".
-            low, high = (_bind(attr_type, _operand(attr_type, v)) for v in (low, high))
+            low, high = bounds
             if low is None or high is None:
                 return sa.false()  # BETWEEN NULL matches no row
             if isinstance(low, bool) or isinstance(high, bool):
