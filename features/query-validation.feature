@@ -82,3 +82,43 @@ Feature: Query validation and filter values
   Scenario: A $between operand that is no date is refused for its value before its shape
     When I GET "/api/articles?filters[createdAt][$between]=abc"
     Then the error is 400 ValidationError "Invalid format, expected a timestamp or an ISO date"
+
+  @id:QV-010 @should @doc:cms/api/rest/populate-select
+  Scenario: A key under a populated relation that is no populate parameter is named at the relation
+    When I GET "/api/articles?populate[author][nope]=1"
+    Then the error is 400 ValidationError "Invalid key nope at author"
+    And the error details are {"key": "nope", "path": "author", "source": "query", "param": "populate"}
+    When I GET "/api/articles?populate[author]=x"
+    Then the error is 400 ValidationError "Invalid key x at author"
+    When I GET "/api/articles?populate[author][count]=x"
+    Then the error is 400 ValidationError "Invalid key count at author"
+
+  @id:QV-011 @should @doc:cms/api/rest/populate-select
+  Scenario: What the filters, sort or fields of a populated relation refuse is reported as the populate parameter's
+    When I GET "/api/articles?populate[author][filters][nope]=1"
+    Then the error is 400 ValidationError "Invalid key nope"
+    And the error details are {"key": "nope", "path": null, "source": "query", "param": "populate"}
+    When I GET "/api/articles?populate[author][sort]=nope"
+    Then the error is 400 ValidationError "Invalid key nope"
+
+  @id:QV-012 @should @doc:cms/api/rest/populate-select
+  Scenario: fields names an unknown attribute before a private one, and a relation by its path
+    When I GET "/api/articles?fields[0]=secret&fields[1]=nope"
+    Then the error is 400 ValidationError "Invalid key nope"
+    When I GET "/api/articles?fields[0]=author"
+    Then the error is 400 ValidationError "Invalid key author"
+    And the error details are {"key": "author", "path": "author", "source": "query", "param": "fields"}
+
+  @id:QV-013 @should @doc:cms/api/rest/populate-select
+  Scenario: populate takes dot paths to populate a relation of a relation
+    Given the authors:
+      | alias | name |
+      | X     | Ann  |
+    And the articles:
+      | alias | title  | author |
+      | P     | Linked | X      |
+    When I GET "/api/authors/{X}?populate=articles.author"
+    Then the status is 200
+    And the JSON at "data.articles.0.author.name" is "Ann"
+    When I GET "/api/authors/{X}?populate=articles.nope"
+    Then the error is 400 ValidationError "Invalid key nope at articles.nope"

@@ -74,6 +74,35 @@ def js_keys(obj: dict[str, Any]) -> list[str]:
     return sorted(indices, key=int) + [k for k in keys if k not in set(indices)]
 
 
+_BOOLEAN_WORDS = ("true", "t", "1", "false", "f", "0")
+
+
+def _boolean_like(value: Any) -> bool:
+    """Strapi's ``isBooleanLike``: a boolean, or one of the boolean words (or 1, 0)."""
+    return isinstance(value, bool) or isinstance(value, (str, int)) and str(value) in _BOOLEAN_WORDS
+
+
+def _is_dot_populate(populate: Any) -> bool:
+    """A populate given as dot paths: a string other than ``*``, or a list of strings."""
+    if isinstance(populate, str):
+        return populate != "*"
+    return isinstance(populate, list) and bool(populate) and all(isinstance(p, str) for p in populate)
+
+
+def _paths_to_object(populate: str | list[str]) -> dict[str, Any]:
+    """``["author.articles", "tags"]`` → ``{"author": {"populate": {"articles": True}}, "tags": True}``."""
+    out: dict[str, Any] = {}
+    for path in populate if isinstance(populate, list) else [populate]:
+        node = out
+        keys = path.split(".")
+        for key in keys[:-1]:
+            if not isinstance(node.get(key), dict):
+                node[key] = {"populate": {}}
+            node = node[key]["populate"]
+        node[keys[-1]] = True
+    return out
+
+
 # Attribute types ``populate`` accepts.
 POPULATABLE = ("relation", "media", "component", "dynamiczone")
 
@@ -150,12 +179,12 @@ class RestParams:
             self._validate_filters(ct, query["filters"], [])
         if "sort" in query:
             self._validate_sort(ct, query["sort"])
-        if "fields" in query:
-            for name in _as_list(query["fields"]):
-                if name != "*" and (name not in ct.readable_fields()):
-                    raise _invalid(str(name), None, "query", "fields")
-        if "populate" in query:
-            self._validate_populate(ct, query["populate"], [])
+        if query.get("fields"):
+            self._validate_fields(ct, query["fields"])
+        populate = query.get("populate")
+        if populate and populate != "*":
+            self._validate_populate(ct, populate, [])
+            self._check_fragments(ct, populate)
 
     # Strapi's filter validators, in the order its validateFilters pipes them: each walks the whole
     # filters tree, so an unknown key anywhere is named before a dynamic zone, a password or a
@@ -223,42 +252,161 @@ class RestParams:
             if field not in ct.readable_fields():
                 raise _invalid(field, field if ct.is_private(field) else None, "query", "sort")
 
-    def _validate_populate(self, ct: ContentType, populate: Any, path: list[str]) -> None:
-        if populate in ("*", True, "true") or populate is None:
-            return
-        if isinstance(populate, (str, list)):
-            for name in _as_list(populate):
-                if name == "*":
-                    continue
-                if ct.attributes.get(name, {}).get("type") not in POPULATABLE:
-                    raise _invalid(name, ".".join([*path, name]), "query", "populate")
-            return
-        if isinstance(populate, dict):
-            for name, sub in populate.items():
-                kind = ct.attributes.get(name, {}).get("type")
-                if kind not in POPULATABLE:
-                    raise _invalid(name, ".".join([*path, name]), "query", "populate")
-                if kind == "dynamiczone":
-                    self._validate_fragments(ct, name, sub, path)
-                    continue
-                target = self._target(ct, name)
-                if isinstance(sub, dict):
-                    if "populate" in sub:
-                        self._validate_populate(target, sub["populate"], [*path, name])
-                    if "fields" in sub:
-                        for f in _as_list(sub["fields"]):
-                            if f not in target.readable_fields():
-                                raise _invalid(str(f), None, "query", "populate")
-                    if "filters" in sub:
-                        self._validate_filters(target, sub["filters"], [*path, name])
+    def _validate_fields(self, ct: ContentType, fields: Any, param: str = "fields") -> None:
+        """Strapi's fields validators, one pass each over every name: scalar attributes only, then
+        no private, then no password attribute; the path is the name when it is an attribute."""
+        if isinstance(fields, str):
+            names = [f.strip() for f in fields.split(",")] if "," in fields else [fields.strip()]
+        elif isinstance(fields, list) and all(isinstance(f, str) for f in fields):
+            names = [n.strip() for f in fields for n in (f.split(",") if "," in f else [f])]
+        else:
+            return  # not names: converting the query refuses it
+        names = [n for n in names if n != "*"]
+        for check in ("scalar", "private", "password"):
+            for name in names:
+                attr = self._filter_attribute(ct, name)
+                if check == "scalar":
+                    bad = name not in ("id", "documentId") and (attr is None or attr.get("type") in POPULATABLE)
+                elif check == "private":
+                    bad = attr is not None and bool(attr.get("private"))
+                else:
+                    bad = attr is not None and attr.get("type") == "password"
+                if bad:
+                    raise _invalid(name, name if attr is not None else None, "query", param)
 
-    def _validate_fragments(self, ct: ContentType, name: str, sub: Any, path: list[str]) -> None:
+    def _validate_populate(self, ct: ContentType, populate: Any, path: list[str]) -> None:
+        """Strapi's validatePopulate: dot paths (``author.articles``) segment by segment, or the object
+        form walked as its query-populate traversal walks it; then no private attribute. Whatever
+        fails inside (nested filters, sort and fields too) is reported as the populate parameter's."""
+        try:
+            self._populate_check(ct, populate, _parent(path), _parent(path))
+        except ValidationError as exc:
+            if isinstance(exc.details, dict):
+                exc.details["source"], exc.details["param"] = "query", "populate"
+            raise
+
+    def _populate_check(self, ct: ContentType, populate: Any, raw: str | None, at: str | None) -> None:
+        if _is_dot_populate(populate):
+            for dotted in (populate if isinstance(populate, list) else [populate]):
+                for item in (s.strip() for s in dotted.split(",")):
+                    if item:
+                        self._populate_dot_path(ct, [p.strip() for p in item.split(".") if p.strip()], "")
+            self._populate_walk(ct, _paths_to_object(populate), raw, at, None, self._populate_private)
+            return
+        self._populate_walk(ct, populate, raw, at, None, self._populate_visit)
+        self._populate_walk(ct, populate, raw, at, None, self._populate_private)
+
+    def _populate_dot_path(self, ct: ContentType, segments: list[str], prefix: str) -> None:
+        if not segments:
+            return
+        head, tail = segments[0], segments[1:]
+        full = f"{prefix}.{head}" if prefix else head
+        attr = self._filter_attribute(ct, head)
+        if attr is None or attr.get("type") not in POPULATABLE or (tail and attr.get("type") == "media") \
+                or attr.get("target") == _ADMIN_USER and tail:
+            raise _invalid(head, full, "query", "populate")
+        if not tail:
+            return
+        if attr.get("type") == "dynamiczone":
+            nxt = tail[0]
+            if not any(nxt in self.components[uid].attributes for uid in attr.get("components", []) if uid in self.components):
+                raise _invalid(nxt, f"{full}.{nxt}", "query", "populate")
+            return
+        self._populate_dot_path(self._target(ct, head), tail, full)
+
+    def _populate_walk(self, ct: ContentType | None, value: Any, raw: str | None, at: str | None,
+                       parent: dict[str, Any] | None, visit: Any) -> None:
+        """Strapi's query-populate traversal: a string or a list of strings is read as dot paths, keys
+        in JavaScript's order, ``sort``/``filters``/``fields`` left to the visitor, relations, media
+        and components walked into their target's schema, a dynamic zone only through ``on``."""
+        if isinstance(value, str) and value != "*" or isinstance(value, list) and all(isinstance(v, str) for v in value):
+            value = _paths_to_object(value)
+        if value == "*":
+            items: list[tuple[str, Any]] = [("", "*")]
+        elif isinstance(value, dict):
+            items = [(k, value[k]) for k in js_keys(value)]
+        elif isinstance(value, list):
+            items = [(str(i), v) for i, v in enumerate(value)]
+        else:
+            return
+        for key, sub in items:
+            attr = self._filter_attribute(ct, key) if ct is not None else None
+            key_raw = key if raw is None else f"{raw}.{key}"
+            key_at = at if attr is None else (key if at is None else f"{at}.{key}")
+            visit(ct, key, sub, attr, key_raw, key_at, parent)
+            if key in ("sort", "filters", "fields") and (attr is None or parent is not None) or sub is None:
+                continue
+            kind = attr.get("type") if attr is not None else None
+            if attr is None and key == "populate":
+                self._populate_walk(ct, sub, key_raw, key_at, None, visit)
+            elif attr is None and key == "on" and isinstance(sub, dict):
+                for uid in sub:
+                    self._populate_walk(self.components.get(uid) or self.types.get(uid), sub[uid],
+                                        f"{key_raw}[{uid}]", key_at, parent, visit)
+            elif kind in ("relation", "media", "component") and attr is not None and attr.get("target") != _ADMIN_USER:
+                self._populate_walk(self._target(ct, key), sub, key_raw, key_at, attr, visit)
+            elif kind == "dynamiczone" and isinstance(sub, dict) and sub.get("on"):
+                self._populate_walk(ct, {"on": sub["on"]}, key_raw, key_at, attr, visit)
+
+    def _populate_visit(self, ct: ContentType | None, key: str, value: Any, attr: dict[str, Any] | None,
+                        raw: str, at: str | None, parent: dict[str, Any] | None) -> None:
+        """Strapi's main populate visitor (validators.validatePopulate)."""
+        if parent is None and attr is not None:
+            if attr.get("type") not in POPULATABLE:
+                raise _invalid(key, raw, "query", "populate")
+            return
+        if key == "on":
+            if not isinstance(value, (dict, list)):
+                raise _invalid(key, raw, "query", "populate")
+            for uid in (js_keys(value) if isinstance(value, dict) else [str(i) for i in range(len(value))]):
+                if uid not in self.components and uid not in self.types:
+                    raise _invalid(uid, f"{raw}.{uid}", "query", "populate")
+            return
+        if key == "" and value == "*" or _boolean_like(key):
+            return
+        if key == "count":
+            if _boolean_like(value):
+                return
+            raise _invalid(key, at, "query", "populate")
+        assert ct is not None
+        if key == "sort":
+            self._validate_sort(ct, value)
+        elif key == "filters":
+            self._validate_filters(ct, value, [])
+        elif key == "fields":
+            self._validate_fields(ct, value)
+        elif key == "populate":
+            self._populate_check(ct, value, raw, at)
+        else:
+            raise _invalid(key, at, "query", "populate")
+
+    @staticmethod
+    def _populate_private(ct: ContentType | None, key: str, value: Any, attr: dict[str, Any] | None,
+                          raw: str, at: str | None, parent: dict[str, Any] | None) -> None:
+        if attr is not None and attr.get("private"):
+            raise _invalid(key, at, "query", "populate")
+
+    def _check_fragments(self, ct: ContentType, populate: Any) -> None:
+        """A dynamic zone is populated whole, or per component with ``on``: anything else is refused
+        when Strapi converts the query (after validation)."""
+        if not isinstance(populate, dict):
+            return
+        for name, sub in populate.items():
+            attr = ct.attributes.get(name)
+            if attr is None or attr.get("type") not in POPULATABLE:
+                continue
+            if attr.get("type") == "dynamiczone":
+                self._validate_fragments(ct, name, sub)
+            elif isinstance(sub, dict) and attr.get("type") in ("relation", "media", "component"):
+                self._check_fragments(self._target(ct, name), sub.get("populate"))
+
+    def _validate_fragments(self, ct: ContentType, name: str, sub: Any) -> None:
         """A dynamic zone is populated whole, with ``populate``, or per component with ``on``."""
         if isinstance(sub, dict) and ("on" in sub or "populate" in sub):
             # A fragment for a component the zone does not hold selects nothing (Strapi answers 200).
             for uid, fragment in (sub.get("on") or {}).items() if isinstance(sub.get("on"), dict) else []:
-                if uid in self.components and isinstance(fragment, dict) and "populate" in fragment:
-                    self._validate_populate(self.components[uid], fragment["populate"], [*path, name, "on", uid])
+                if uid in self.components and isinstance(fragment, dict):
+                    self._check_fragments(self.components[uid], fragment.get("populate"))
             return
         if sub in (True, "true"):
             return
@@ -321,6 +469,8 @@ class RestParams:
             names = _as_list(populate)
             if "*" in names:
                 return {name: True for name in _populatable_names(ct)}
+            if any("." in str(name) for name in names):
+                return self.populate_params(ct, _paths_to_object([str(name) for name in names]))
             return {name: True for name in self._populatable(ct, names)}
         out: dict[str, Any] = {}
         for name, sub in (populate or {}).items():
