@@ -122,3 +122,20 @@ Feature: Query validation and filter values
     And the JSON at "data.articles.0.author.name" is "Ann"
     When I GET "/api/authors/{X}?populate=articles.nope"
     Then the error is 400 ValidationError "Invalid key nope at articles.nope"
+
+  @id:QV-014 @should @doc:cms/api/rest/sort-pagination
+  Scenario: sort is checked for its keys with the other parameters, and for its direction only after them
+    When I GET "/api/articles?sort=title:sideways&fields[0]=nosuchfield"
+    Then the error is 400 ValidationError "Invalid key nosuchfield"
+    When I GET "/api/articles?sort=title:sideways"
+    Then the error is 400 ValidationError "Invalid order. order can only be one of asc|desc|ASC|DESC"
+
+  @id:QV-015 @should @doc:cms/api/rest/sort-pagination
+  Scenario: sort names an unknown field before a private one, and a relation given no field by its path
+    When I GET "/api/articles?sort=secret,nope"
+    Then the error is 400 ValidationError "Invalid key nope"
+    When I GET "/api/articles?sort=author"
+    Then the error is 400 ValidationError "Invalid key author"
+    And the error details are {"key": "author", "path": "author", "source": "query", "param": "sort"}
+    When I GET "/api/articles?sort=author:asc"
+    Then the error is 400 ValidationError "Invalid key asc at author"

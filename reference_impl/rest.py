@@ -74,6 +74,38 @@ def js_keys(obj: dict[str, Any]) -> list[str]:
     return sorted(indices, key=int) + [k for k in keys if k not in set(indices)]
 
 
+def _js_empty(value: Any) -> bool:
+    """lodash's ``isEmpty``: no value, an empty text, list or object, and any number or boolean."""
+    if isinstance(value, (str, list, dict)):
+        return len(value) == 0
+    return True
+
+
+def _recompose_sort(parts: list[str]) -> str | None:
+    """The rest of a ``a.b:asc`` sort after its first name, as Strapi's sort traversal rebuilds it."""
+    if not parts:
+        return None
+    out = ""
+    for part in parts:
+        if not part:
+            continue
+        out = part if out == "" else f"{out}:{part}" if part.lower() in ("asc", "desc") else f"{out}.{part}"
+    return out
+
+
+def _has_sort(sort: Any) -> bool:
+    """Strapi's ``hasSort``: whether a sort holds a field to order on (``sort[]`` is ``[null]``)."""
+    if sort is None:
+        return False
+    if isinstance(sort, str):
+        return any(seg.strip() and seg.strip().split(":")[0].strip() for seg in sort.split(","))
+    if isinstance(sort, list):
+        return any(_has_sort(item) for item in sort if isinstance(item, (str, dict)))
+    if isinstance(sort, dict):
+        return any(isinstance(v, str) and len(v) > 0 or isinstance(v, dict) and _has_sort(v) for v in sort.values())
+    return False
+
+
 _BOOLEAN_WORDS = ("true", "t", "1", "false", "f", "0")
 
 
@@ -247,10 +279,59 @@ class RestParams:
             elif kind != "dynamiczone" and isinstance(value, dict):
                 yield from self._filter_visits(ct, value, here)
 
+    _SORT_CHECKS: tuple[str, ...] = ("unknown", "dynamiczone", "password", "private", "empty")
+
     def _validate_sort(self, ct: ContentType, sort: Any) -> None:
-        for field, _direction in self.sort_items(sort):
-            if field not in ct.readable_fields():
-                raise _invalid(field, field if ct.is_private(field) else None, "query", "sort")
+        """Strapi's sort validators, one pass each over the query-sort traversal: unknown keys,
+        dynamic zones, passwords, private attributes, then a relation or component given no field.
+        The direction is not looked at here: converting the query refuses a bad one, later."""
+        visits = list(self._sort_visits(ct, sort, None))
+        for check in self._SORT_CHECKS:
+            for key, attr, at, value, schema in visits:
+                if check == "unknown":
+                    bad = attr is None and key not in ("id", "documentId") and not (
+                        key == "status" and schema.draft_and_publish)
+                elif check == "private":
+                    bad = attr is not None and bool(attr.get("private"))
+                elif check == "empty":
+                    bad = key not in ("id", "documentId") and (attr is None or attr.get("type") in POPULATABLE) \
+                        and _js_empty(value)
+                else:
+                    bad = attr is not None and attr.get("type") == check
+                if bad:
+                    raise _invalid(key, at, "query", "sort")
+
+    def _sort_visits(self, ct: ContentType, sort: Any, at: str | None) -> Iterator[tuple[str, Any, str | None, Any, ContentType]]:
+        """(key, attribute, path, value, schema) in the order Strapi's query-sort traversal visits them."""
+        if isinstance(sort, list) and not _has_sort(sort):
+            return
+        if isinstance(sort, str) and len(sort.split(",")) > 1:
+            for part in sort.split(","):
+                yield from self._sort_visits(ct, part.strip(), at)
+            return
+        if isinstance(sort, list) and (all(isinstance(v, str) for v in sort) or all(isinstance(v, (dict, list)) for v in sort)):
+            for part in sort:
+                yield from self._sort_visits(ct, part, at)
+            return
+        if isinstance(sort, str):
+            tokens = [t for piece in sort.strip().split(".") for t in piece.split(":")]
+            if not tokens or not tokens[0]:
+                return
+            items: list[tuple[str, Any]] = [(tokens[0], _recompose_sort(tokens[1:]))]
+        elif isinstance(sort, dict):
+            items = [(k, sort[k]) for k in js_keys(sort)]
+        elif isinstance(sort, list):
+            items = [(str(i), v) for i, v in enumerate(sort)]
+        else:
+            return
+        for key, value in items:
+            attr = self._filter_attribute(ct, key)
+            here = at if attr is None else (key if at is None else f"{at}.{key}")
+            yield key, attr, here, value, ct
+            kind = attr.get("type") if attr is not None else None
+            if kind in ("relation", "media", "component") and attr is not None and attr.get("target") != _ADMIN_USER \
+                    and not str(attr.get("relation", "")).lower().startswith("morph"):
+                yield from self._sort_visits(self._target(ct, key), value, here)
 
     def _validate_fields(self, ct: ContentType, fields: Any, param: str = "fields") -> None:
         """Strapi's fields validators, one pass each over every name: scalar attributes only, then
@@ -448,11 +529,16 @@ class RestParams:
         items: list[tuple[str, str]] = []
         if isinstance(sort, dict):
             for field, direction in sort.items():
-                items.append((field, str(direction)))
+                if isinstance(direction, dict):  # a relation's field: {"author": {"name": "asc"}}
+                    items.extend((f"{field}.{f}", d) for f, d in RestParams.sort_items(direction))
+                elif direction not in ("", None):  # no order given: no sort (Strapi's hasSort)
+                    items.append((field, str(direction)))
         else:
             for part in _as_list(sort):
                 if isinstance(part, dict):
                     items.extend(RestParams.sort_items(part))
+                    continue
+                if part is None:
                     continue
                 field, _, direction = str(part).partition(":")
                 items.append((field.strip(), direction.strip() or "asc"))
@@ -516,8 +602,11 @@ class RestParams:
             # and databases cap the terms of an ORDER BY (SQLite: 2,000).
             order: dict[str, str] = {}
             for field, direction in self.sort_items(params["sort"]):
-                order.setdefault(field, direction.lower())
-            out["orderBy"] = [{f: d} for f, d in order.items()]
+                # A relation's field ("author.name") has no column here: not ordered on (Strapi joins).
+                if field in ct.columns:
+                    order.setdefault(field, direction.lower())
+            if order:
+                out["orderBy"] = [{f: d} for f, d in order.items()]
         if params.get("fields"):
             fields = list(dict.fromkeys(f for f in _as_list(params["fields"]) if f != "*"))
             if fields:
