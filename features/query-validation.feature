@@ -139,3 +139,12 @@ Feature: Query validation and filter values
     And the error details are {"key": "author", "path": "author", "source": "query", "param": "sort"}
     When I GET "/api/articles?sort=author:asc"
     Then the error is 400 ValidationError "Invalid key asc at author"
+
+  @id:QV-016 @should @doc:cms/api/rest/filters
+  Scenario: An integer attribute is compared with any number, a decimal one or in exponent notation too
+    When I GET "/api/articles?filters[batch][$eq]={batch}&sort=views:asc&filters[views][$gte]=15.5"
+    Then the status is 200
+    And the "title" of "data" are, in order: beta, Gamma ray
+    When I GET "/api/articles?filters[batch][$eq]={batch}&sort=views:asc&filters[views][$eq]=1e1"
+    Then the status is 200
+    And the "title" of "data" are, in order: Alpha

@@ -204,7 +204,7 @@ class RestParams:
     # -- validation ---------------------------------------------------------------------------------
     def validate_query(self, ct: ContentType, query: dict[str, Any]) -> None:
         if self.strict:
-            for key in query:
+            for key in js_keys(query):
                 if key not in STRICT_QUERY_KEYS:
                     raise ValidationError(f"Invalid key {key}", {"key": key, "path": None, "source": "query", "param": key})
         if "filters" in query:

@@ -7,6 +7,7 @@ so that a match on several related rows never duplicates the parent row.
 
 from __future__ import annotations
 
+import math
 import re
 import reprlib
 from collections.abc import Mapping
@@ -17,7 +18,7 @@ from sqlalchemy.sql.elements import Grouping
 
 from .errors import ValidationError
 from .schema import ContentType, link_columns
-from .validation import PARSERS
+from .validation import PARSERS, to_number
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement
@@ -81,6 +82,13 @@ def _operand(attr_type: str, value: Any) -> Any:
     the boolean words or else JavaScript's truthiness (``BooleanField.toDB``); other types as written."""
     if attr_type == "boolean" and not isinstance(value, (dict, list)):
         return None if value is None else loose_boolean(value)
+    if attr_type in ("integer", "float", "decimal") and isinstance(value, str):
+        # NumberField.toDB: JavaScript's Number() of the text, any finite number (-1.1 for an integer
+        # too); what is no number Strapi fails on with a 500, the reference refuses with a 400.
+        number = to_number(value)
+        if not math.isfinite(number):
+            raise ValidationError(f"Invalid value {reprlib.repr(value)} for a {attr_type} attribute")
+        return float(number) if isinstance(number, int) and not INT64_MIN <= number <= INT64_MAX else number
     return cast_value(attr_type, value)
 
 
