@@ -148,3 +148,10 @@ Feature: Query validation and filter values
     When I GET "/api/articles?filters[batch][$eq]={batch}&sort=views:asc&filters[views][$eq]=1e1"
     Then the status is 200
     And the "title" of "data" are, in order: Alpha
+
+  @id:QV-017 @should @doc:cms/api/rest/filters
+  Scenario: filters that are no object and fields that are no names are refused with Strapi's messages
+    When I GET "/api/articles?filters=abc"
+    Then the error is 400 ValidationError "The filters parameter must be an object or an array"
+    When I GET "/api/articles?fields[a]=title"
+    Then the error is 400 ValidationError "Invalid fields parameter. Expected a string or an array of strings"

@@ -594,6 +594,8 @@ class RestParams:
         """Document Service params (REST-shaped) → Query Engine params: where, select, orderBy, populate."""
         out: dict[str, Any] = {}
         if params.get("filters"):
+            if not isinstance(params["filters"], (dict, list)):
+                raise ValidationError("The filters parameter must be an object or an array")
             where = self.convert_filters(ct, params["filters"])
             if where:
                 out["where"] = where
@@ -608,6 +610,9 @@ class RestParams:
             if order:
                 out["orderBy"] = [{f: d} for f, d in order.items()]
         if params.get("fields"):
+            if not (isinstance(params["fields"], str) or isinstance(params["fields"], list)
+                    and all(isinstance(f, str) for f in params["fields"])):
+                raise ValidationError("Invalid fields parameter. Expected a string or an array of strings")
             fields = list(dict.fromkeys(f for f in _as_list(params["fields"]) if f != "*"))
             if fields:
                 out["select"] = fields
