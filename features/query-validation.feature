@@ -155,3 +155,13 @@ Feature: Query validation and filter values
     Then the error is 400 ValidationError "The filters parameter must be an object or an array"
     When I GET "/api/articles?fields[a]=title"
     Then the error is 400 ValidationError "Invalid fields parameter. Expected a string or an array of strings"
+
+  @id:QV-018 @should @doc:cms/api/rest/filters
+  Scenario: Every filter value is cast before any condition applies: a date that does not parse is named before a $between of the wrong shape
+    When I GET "/api/articles?filters[title][$between][0]=a&filters[createdAt][$lt]=abc"
+    Then the error is 400 ValidationError "Invalid format, expected a timestamp or an ISO date"
+
+  @id:QV-019 @should @doc:cms/api/rest/sort-pagination
+  Scenario: A bad sort direction is named before a page that is no number
+    When I GET "/api/articles?sort=title:sideways&pagination[page]=x"
+    Then the error is 400 ValidationError "Invalid order. order can only be one of asc|desc|ASC|DESC"

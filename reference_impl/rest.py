@@ -653,6 +653,16 @@ class RestParams:
     # -- pagination -------------------------------------------------------------------------------------
     def pagination(self, query: dict[str, Any]) -> tuple[dict[str, Any], bool, bool]:
         """Returns (start/limit info, is_paged, with_count) from ``pagination[...]``."""
+        try:
+            return self._pagination(query)
+        except ValidationError as exc:
+            # Strapi converts the start and limit with the rest of the query, after the sort: a bad
+            # sort direction is named first.
+            if exc.message.startswith("convert") and _has_sort(query.get("sort")):
+                self.sort_items(query["sort"])
+            raise
+
+    def _pagination(self, query: dict[str, Any]) -> tuple[dict[str, Any], bool, bool]:
         raw = query.get("pagination") or {}
         if not isinstance(raw, dict):
             raw = {}

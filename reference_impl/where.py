@@ -7,6 +7,7 @@ so that a match on several related rows never duplicates the parent row.
 
 from __future__ import annotations
 
+import contextvars
 import math
 import re
 import reprlib
@@ -210,6 +211,18 @@ def _like_pattern(pattern: str) -> str:
     return pattern
 
 
+# Errors Strapi's Query Engine meets only when it applies the conditions, after casting every value.
+_deferred: contextvars.ContextVar[list[ValidationError] | None] = contextvars.ContextVar("where_deferred", default=None)
+
+
+def _defer(error: ValidationError) -> ColumnElement[bool]:
+    pending = _deferred.get()
+    if pending is None:
+        raise error
+    pending.append(error)
+    return sa.false()
+
+
 class WhereBuilder:
     """Builds conditions for one content type; ``types`` resolves relation targets."""
 
@@ -218,6 +231,20 @@ class WhereBuilder:
         self.components: Mapping[str, ContentType] = {}  # set by the Database (reference_impl.components)
 
     def build(self, ct: ContentType, table: Any, where: Any) -> ColumnElement[bool]:
+        """The condition of ``where``. Every value is cast before any is applied, as in Strapi's Query
+        Engine (processWhere, then applyWhere): a value that does not cast is named before a
+        $between of the wrong shape met earlier."""
+        token = _deferred.set([])
+        try:
+            condition = self._build(ct, table, where)
+            deferred = _deferred.get()
+        finally:
+            _deferred.reset(token)
+        if deferred:
+            raise deferred[0]
+        return condition
+
+    def _build(self, ct: ContentType, table: Any, where: Any) -> ColumnElement[bool]:
         if not where:
             return sa.true()
         if not isinstance(where, dict):
@@ -225,12 +252,12 @@ class WhereBuilder:
         clauses: list[ColumnElement[bool]] = []
         for key, value in where.items():
             if key == "$and":
-                parts = [self.build(ct, table, v) for v in _as_list(value)]
+                parts = [self._build(ct, table, v) for v in _as_list(value)]
                 clauses.append(_all(parts) if parts else sa.true())
             elif key == "$or":
-                clauses.append(_any([self.build(ct, table, v) for v in _as_list(value)]))
+                clauses.append(_any([self._build(ct, table, v) for v in _as_list(value)]))
             elif key == "$not":
-                clauses.append(sa.not_(self.build(ct, table, value)))
+                clauses.append(sa.not_(self._build(ct, table, value)))
             elif key in ct.columns:
                 attr_type = "id" if key == "id" else ct.attributes.get(key, {}).get("type", "datetime")
                 if key == "documentId":
@@ -256,7 +283,7 @@ class WhereBuilder:
             sa.select(sa.literal(1))
             .select_from(link.join(alias, link.c[target_col] == alias.c.id))
             .where(link.c[own_col] == table.c.id)
-            .where(self.build(target, alias, value))
+            .where(self._build(target, alias, value))
         )
         return sa.exists(sub)
 
@@ -272,7 +299,7 @@ class WhereBuilder:
             sa.select(sa.literal(1))
             .select_from(join.join(alias, join.c.cmp_id == alias.c.id))
             .where(join.c.entity_id == table.c.id, join.c.field == key)
-            .where(self.build(component, alias, value))
+            .where(self._build(component, alias, value))
         )
         return sa.exists(sub)
 
@@ -294,7 +321,7 @@ class WhereBuilder:
         if op == "$between":
             bounds = _as_list(value) if isinstance(value, (list, dict)) else []
             if len(bounds) != 2:
-                raise ValidationError("Invalid value for $between: expected an array of two values")
+                return _defer(ValidationError("Invalid value for $between: expected an array of two values"))
             low, high = (_id_operand(v) for v in bounds)
             if low is None or high is None:
                 return sa.false()
@@ -335,7 +362,7 @@ class WhereBuilder:
             # checked: knex's whereBetween wants an array of two values (Strapi answers 500 otherwise).
             bounds = [_bind(attr_type, _operand(attr_type, v)) for v in _as_list(value)]
             if not isinstance(value, (list, dict)) or len(bounds) != 2:
-                raise ValidationError("Invalid value for $between: expected an array of two values")
+                return _defer(ValidationError("Invalid value for $between: expected an array of two values"))
             # Two comparisons rather than BETWEEN: PostgreSQL cannot parse BETWEEN between binds
             # that carry the column's COLLATE "C".
             low, high = bounds
