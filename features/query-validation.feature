@@ -165,3 +165,10 @@ Feature: Query validation and filter values
   Scenario: A bad sort direction is named before a page that is no number
     When I GET "/api/articles?sort=title:sideways&pagination[page]=x"
     Then the error is 400 ValidationError "Invalid order. order can only be one of asc|desc|ASC|DESC"
+
+  @id:QV-020 @should @doc:cms/api/rest/filters
+  Scenario: A filter value its attribute cannot hold is a client error, not a server error
+    When I GET "/api/articles?filters[views][$eq]=abc"
+    Then the error is 400 ValidationError, whatever its message
+    When I GET "/api/articles?filters[views][$between][0]=1&filters[views][$between][1]=2&filters[views][$between][2]=3"
+    Then the error is 400 ValidationError, whatever its message
