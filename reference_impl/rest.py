@@ -424,7 +424,8 @@ class RestParams:
                 for uid in sub:
                     self._populate_walk(self.components.get(uid) or self.types.get(uid), sub[uid],
                                         f"{key_raw}[{uid}]", key_at, parent, visit)
-            elif kind in ("relation", "media", "component") and attr is not None and attr.get("target") != _ADMIN_USER:
+            elif kind in ("relation", "media", "component") and ct is not None and attr is not None \
+                    and attr.get("target") != _ADMIN_USER:
                 self._populate_walk(self._target(ct, key), sub, key_raw, key_at, attr, visit)
             elif kind == "dynamiczone" and isinstance(sub, dict) and sub.get("on"):
                 self._populate_walk(ct, {"on": sub["on"]}, key_raw, key_at, attr, visit)
