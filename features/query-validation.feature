@@ -172,3 +172,11 @@ Feature: Query validation and filter values
     Then the error is 400 ValidationError, whatever its message
     When I GET "/api/articles?filters[views][$between][0]=1&filters[views][$between][1]=2&filters[views][$between][2]=3"
     Then the error is 400 ValidationError, whatever its message
+
+  @id:QV-021 @should @doc:cms/api/rest/populate-select
+  Scenario: Names in fields are trimmed of white space as JavaScript trims it, not of control characters
+    When I GET "/api/articles/{A}?fields=%20title%0A"
+    Then the status is 200
+    And the JSON at "data.title" is "Alpha"
+    When I GET "/api/articles/{A}?fields=title%1D"
+    Then the error is 400 ValidationError, whatever its message

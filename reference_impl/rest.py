@@ -36,6 +36,9 @@ STRICT_QUERY_KEYS = frozenset(
         "ordering",
     }
 )
+# What JavaScript's String.prototype.trim removes (lodash's trim too): not the control characters
+# \x1c-\x1f nor \x85, which Python's str.strip() also removes.
+JS_SPACE = "\t\n\v\f\r \xa0\ufeff\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 TRUE_VALUES = ("t", "1", "true", True)
 # Attribute types stored in a varchar(255) column (see schema.column_type).
 SHORT_TEXT = ("string", "email", "uid", "enumeration", "password")
@@ -98,7 +101,7 @@ def _has_sort(sort: Any) -> bool:
     if sort is None:
         return False
     if isinstance(sort, str):
-        return any(seg.strip() and seg.strip().split(":")[0].strip() for seg in sort.split(","))
+        return any(seg.strip(JS_SPACE) and seg.strip(JS_SPACE).split(":")[0].strip(JS_SPACE) for seg in sort.split(","))
     if isinstance(sort, list):
         return any(_has_sort(item) for item in sort if isinstance(item, (str, dict)))
     if isinstance(sort, dict):
@@ -178,7 +181,7 @@ def _as_list(value: Any) -> list[Any]:
     if isinstance(value, dict):
         return list(value.values())
     if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
+        return [v.strip(JS_SPACE) for v in value.split(",") if v.strip(JS_SPACE)]
     return [value]
 
 
@@ -307,14 +310,14 @@ class RestParams:
             return
         if isinstance(sort, str) and len(sort.split(",")) > 1:
             for part in sort.split(","):
-                yield from self._sort_visits(ct, part.strip(), at)
+                yield from self._sort_visits(ct, part.strip(JS_SPACE), at)
             return
         if isinstance(sort, list) and (all(isinstance(v, str) for v in sort) or all(isinstance(v, (dict, list)) for v in sort)):
             for part in sort:
                 yield from self._sort_visits(ct, part, at)
             return
         if isinstance(sort, str):
-            tokens = [t for piece in sort.strip().split(".") for t in piece.split(":")]
+            tokens = [t for piece in sort.strip(JS_SPACE).split(".") for t in piece.split(":")]
             if not tokens or not tokens[0]:
                 return
             items: list[tuple[str, Any]] = [(tokens[0], _recompose_sort(tokens[1:]))]
@@ -337,9 +340,9 @@ class RestParams:
         """Strapi's fields validators, one pass each over every name: scalar attributes only, then
         no private, then no password attribute; the path is the name when it is an attribute."""
         if isinstance(fields, str):
-            names = [f.strip() for f in fields.split(",")] if "," in fields else [fields.strip()]
+            names = [f.strip(JS_SPACE) for f in fields.split(",")] if "," in fields else [fields.strip(JS_SPACE)]
         elif isinstance(fields, list) and all(isinstance(f, str) for f in fields):
-            names = [n.strip() for f in fields for n in (f.split(",") if "," in f else [f])]
+            names = [n.strip(JS_SPACE) for f in fields for n in (f.split(",") if "," in f else [f])]
         else:
             return  # not names: converting the query refuses it
         names = [n for n in names if n != "*"]
@@ -369,9 +372,9 @@ class RestParams:
     def _populate_check(self, ct: ContentType, populate: Any, raw: str | None, at: str | None) -> None:
         if _is_dot_populate(populate):
             for dotted in (populate if isinstance(populate, list) else [populate]):
-                for item in (s.strip() for s in dotted.split(",")):
+                for item in (s.strip(JS_SPACE) for s in dotted.split(",")):
                     if item:
-                        self._populate_dot_path(ct, [p.strip() for p in item.split(".") if p.strip()], "")
+                        self._populate_dot_path(ct, [p.strip(JS_SPACE) for p in item.split(".") if p.strip(JS_SPACE)], "")
             self._populate_walk(ct, _paths_to_object(populate), raw, at, None, self._populate_private)
             return
         self._populate_walk(ct, populate, raw, at, None, self._populate_visit)
@@ -542,7 +545,7 @@ class RestParams:
                 if part is None:
                     continue
                 field, _, direction = str(part).partition(":")
-                items.append((field.strip(), direction.strip() or "asc"))
+                items.append((field.strip(JS_SPACE), direction.strip(JS_SPACE) or "asc"))
         for _field, direction in items:
             if direction.lower() not in ("asc", "desc"):
                 raise ValidationError("Invalid order. order can only be one of asc|desc|ASC|DESC")
