@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from .errors import PaginationError, ValidationError
 from .schema import ContentType
 from .validation import IGNORED_BODY_KEYS, check_body_keys, js_number, to_number
-from .where import OPERATORS
+from .where import OPERATORS, loose_boolean
 
 STRICT_QUERY_KEYS = frozenset(
     {
@@ -36,6 +36,9 @@ STRICT_QUERY_KEYS = frozenset(
         "ordering",
     }
 )
+# What JavaScript's String.prototype.trim removes (lodash's trim too): not the control characters
+# \x1c-\x1f nor \x85, which Python's str.strip() also removes.
+JS_SPACE = "\t\n\v\f\r \xa0\ufeff\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
 TRUE_VALUES = ("t", "1", "true", True)
 # Attribute types stored in a varchar(255) column (see schema.column_type).
 SHORT_TEXT = ("string", "email", "uid", "enumeration", "password")
@@ -43,6 +46,96 @@ MAX_STRING_LENGTH = 255
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 MAX_SAFE_INTEGER = 2**53 - 1
 FALSE_VALUES = ("f", "0", "false", False)
+
+
+# What Strapi's schema of a content type holds besides its own attributes (see _filter_attribute).
+_TIMESTAMPS = ("createdAt", "updatedAt", "publishedAt")
+_TIMESTAMP_ATTRIBUTE: dict[str, Any] = {"type": "datetime"}
+_ADMIN_USER = "admin::user"
+_ADMIN_USER_FIELDS = ("createdBy", "updatedBy")
+_ADMIN_USER_ATTRIBUTE: dict[str, Any] = {"type": "relation", "relation": "oneToOne", "target": _ADMIN_USER,
+                                         "private": True}
+# Strapi's operators (``isOperator``, case-sensitive): the filters' operators and $jsonSupersetOf.
+_QUERY_OPERATORS = frozenset({*OPERATORS, "$jsonSupersetOf"})
+_MAX_INDEX = 2**32 - 2
+
+
+def is_operator(key: str) -> bool:
+    return key in _QUERY_OPERATORS
+
+
+def _is_index(key: str) -> bool:
+    return key.isdigit() and key.isascii() and (key == "0" or key[0] != "0") and int(key) <= _MAX_INDEX
+
+
+def js_keys(obj: dict[str, Any]) -> list[str]:
+    """A JavaScript object's key order: array-index keys first, ascending, then the others as inserted."""
+    keys = list(obj)
+    indices = [k for k in keys if isinstance(k, str) and _is_index(k)]
+    if not indices:
+        return keys
+    return sorted(indices, key=int) + [k for k in keys if k not in set(indices)]
+
+
+def _js_empty(value: Any) -> bool:
+    """lodash's ``isEmpty``: no value, an empty text, list or object, and any number or boolean."""
+    if isinstance(value, (str, list, dict)):
+        return len(value) == 0
+    return True
+
+
+def _recompose_sort(parts: list[str]) -> str | None:
+    """The rest of a ``a.b:asc`` sort after its first name, as Strapi's sort traversal rebuilds it."""
+    if not parts:
+        return None
+    out = ""
+    for part in parts:
+        if not part:
+            continue
+        out = part if out == "" else f"{out}:{part}" if part.lower() in ("asc", "desc") else f"{out}.{part}"
+    return out
+
+
+def _has_sort(sort: Any) -> bool:
+    """Strapi's ``hasSort``: whether a sort holds a field to order on (``sort[]`` is ``[null]``)."""
+    if sort is None:
+        return False
+    if isinstance(sort, str):
+        return any(seg.strip(JS_SPACE) and seg.strip(JS_SPACE).split(":")[0].strip(JS_SPACE) for seg in sort.split(","))
+    if isinstance(sort, list):
+        return any(_has_sort(item) for item in sort if isinstance(item, (str, dict)))
+    if isinstance(sort, dict):
+        return any(isinstance(v, str) and len(v) > 0 or isinstance(v, dict) and _has_sort(v) for v in sort.values())
+    return False
+
+
+_BOOLEAN_WORDS = ("true", "t", "1", "false", "f", "0")
+
+
+def _boolean_like(value: Any) -> bool:
+    """Strapi's ``isBooleanLike``: a boolean, or one of the boolean words (or 1, 0)."""
+    return isinstance(value, bool) or isinstance(value, (str, int)) and str(value) in _BOOLEAN_WORDS
+
+
+def _is_dot_populate(populate: Any) -> bool:
+    """A populate given as dot paths: a string other than ``*``, or a list of strings."""
+    if isinstance(populate, str):
+        return populate != "*"
+    return isinstance(populate, list) and bool(populate) and all(isinstance(p, str) for p in populate)
+
+
+def _paths_to_object(populate: str | list[str]) -> dict[str, Any]:
+    """``["author.articles", "tags"]`` → ``{"author": {"populate": {"articles": True}}, "tags": True}``."""
+    out: dict[str, Any] = {}
+    for path in populate if isinstance(populate, list) else [populate]:
+        node = out
+        keys = path.split(".")
+        for key in keys[:-1]:
+            if not isinstance(node.get(key), dict):
+                node[key] = {"populate": {}}
+            node = node[key]["populate"]
+        node[keys[-1]] = True
+    return out
 
 
 # Attribute types ``populate`` accepts.
@@ -88,7 +181,7 @@ def _as_list(value: Any) -> list[Any]:
     if isinstance(value, dict):
         return list(value.values())
     if isinstance(value, str):
-        return [v.strip() for v in value.split(",") if v.strip()]
+        return [v.strip(JS_SPACE) for v in value.split(",") if v.strip(JS_SPACE)]
     return [value]
 
 
@@ -114,103 +207,291 @@ class RestParams:
     # -- validation ---------------------------------------------------------------------------------
     def validate_query(self, ct: ContentType, query: dict[str, Any]) -> None:
         if self.strict:
-            for key in query:
+            for key in js_keys(query):
                 if key not in STRICT_QUERY_KEYS:
                     raise ValidationError(f"Invalid key {key}", {"key": key, "path": None, "source": "query", "param": key})
         if "filters" in query:
             self._validate_filters(ct, query["filters"], [])
         if "sort" in query:
             self._validate_sort(ct, query["sort"])
-        if "fields" in query:
-            for name in _as_list(query["fields"]):
-                if name != "*" and (name not in ct.readable_fields()):
-                    raise _invalid(str(name), None, "query", "fields")
-        if "populate" in query:
-            self._validate_populate(ct, query["populate"], [])
+        if query.get("fields"):
+            self._validate_fields(ct, query["fields"])
+        populate = query.get("populate")
+        if populate and populate != "*":
+            self._validate_populate(ct, populate, [])
+            self._check_fragments(ct, populate)
+
+    # Strapi's filter validators, in the order its validateFilters pipes them: each walks the whole
+    # filters tree, so an unknown key anywhere is named before a dynamic zone, a password or a
+    # private attribute elsewhere.
+    _FILTER_CHECKS: tuple[str, ...] = ("unknown", "dynamiczone", "password", "private")
 
     def _validate_filters(self, ct: ContentType, filters: Any, path: list[str]) -> None:
+        visits = list(self._filter_visits(ct, filters, _parent(path)))
+        for check in self._FILTER_CHECKS:
+            for key, attr, at in visits:
+                if check == "unknown":
+                    bad = attr is None and key not in ("id", "documentId") and not is_operator(key)
+                elif check == "private":
+                    bad = attr is not None and bool(attr.get("private"))
+                else:
+                    bad = attr is not None and attr.get("type") == check
+                if bad:
+                    raise _invalid(key, at, "query", "filters")
+
+    def _filter_attribute(self, ct: ContentType, key: str) -> dict[str, Any] | None:
+        """The attribute ``key`` names in Strapi's schema of ``ct``: its own attributes, the system
+        timestamps, and the admin users who created and last updated it (private); ``id`` and
+        ``documentId`` are no attributes there."""
+        attr = ct.attributes.get(key)
+        if attr is not None or ct.uid not in self.types:
+            return attr
+        if key in _TIMESTAMPS:
+            return _TIMESTAMP_ATTRIBUTE
+        return _ADMIN_USER_ATTRIBUTE if key in _ADMIN_USER_FIELDS else None
+
+    def _filter_visits(self, ct: ContentType, filters: Any, at: str | None) -> Iterator[tuple[str, Any, str | None]]:
+        """(key, attribute, attribute path) for every key of ``filters``, in the order Strapi's
+        query-filters traversal visits them: JavaScript's key order (integer keys first), the path
+        naming attributes only (not operators, ids or list positions)."""
         if isinstance(filters, list):
             for item in filters:
-                self._validate_filters(ct, item, path)
+                yield from self._filter_visits(ct, item, at)
             return
         if not isinstance(filters, dict):
             return
-        for key, value in filters.items():
-            here = [*path, key]
-            if key in ("$and", "$or"):
-                for item in _as_list(value) if not isinstance(value, dict) else list(value.values()):
-                    self._validate_filters(ct, item, here)
-            elif key == "$not":
-                self._validate_filters(ct, value, here)
-            elif key.startswith("$"):
-                if key not in OPERATORS:
-                    raise _invalid(key, _parent(path), "query", "filters")
-                if isinstance(value, (dict, list)):
-                    self._validate_filters(ct, value, here)
-            elif key in ct.readable_fields():
-                self._validate_operators(value, here)
-            elif ct.attributes.get(key, {}).get("type") in ("relation", "component") and not ct.is_private(key):
-                target = self._target(ct, key)
-                if isinstance(value, dict):
-                    self._validate_filters(target, value, here)
-            elif ct.is_private(key) or ct.attributes.get(key, {}).get("type") == "dynamiczone":
-                # A dynamic zone cannot be filtered on: Strapi names its path, as for a private field.
-                raise _invalid(key, ".".join(here), "query", "filters")
-            else:
-                raise _invalid(key, _parent(path), "query", "filters")
+        for key in js_keys(filters):
+            value = filters[key]
+            attr = self._filter_attribute(ct, key)
+            here = at if attr is None else (key if at is None else f"{at}.{key}")
+            yield key, attr, here
+            if value is None:
+                continue
+            kind = attr.get("type") if attr is not None else None
+            if attr is None:
+                # An operator's operand is walked only when it looks like filters (an operator or an
+                # attribute among its keys); $not always holds filters.
+                if is_operator(key) and key != "$not" and isinstance(value, dict) and not any(
+                        is_operator(k) or self._filter_attribute(ct, k) is not None for k in value):
+                    continue
+                yield from self._filter_visits(ct, value, here)
+            elif kind in ("relation", "media", "component"):
+                if attr.get("target") == _ADMIN_USER or kind == "relation" and str(attr.get("relation", "")).startswith("morph"):
+                    continue
+                yield from self._filter_visits(self._target(ct, key), value, here)
+            elif kind != "dynamiczone" and isinstance(value, dict):
+                yield from self._filter_visits(ct, value, here)
 
-    def _validate_operators(self, value: Any, path: list[str]) -> None:
-        if isinstance(value, list):
-            return
-        if isinstance(value, dict):
-            for op, inner in value.items():
-                if op not in OPERATORS:
-                    raise _invalid(op, _parent(path), "query", "filters")
-                if op in ("$and", "$or", "$not") and isinstance(inner, (dict, list)):
-                    for item in inner if isinstance(inner, list) else [inner]:
-                        self._validate_operators(item, [*path, op])
+    _SORT_CHECKS: tuple[str, ...] = ("unknown", "dynamiczone", "password", "private", "empty")
 
     def _validate_sort(self, ct: ContentType, sort: Any) -> None:
-        for field, _direction in self.sort_items(sort):
-            if field not in ct.readable_fields():
-                raise _invalid(field, field if ct.is_private(field) else None, "query", "sort")
+        """Strapi's sort validators, one pass each over the query-sort traversal: unknown keys,
+        dynamic zones, passwords, private attributes, then a relation or component given no field.
+        The direction is not looked at here: converting the query refuses a bad one, later."""
+        visits = list(self._sort_visits(ct, sort, None))
+        for check in self._SORT_CHECKS:
+            for key, attr, at, value, schema in visits:
+                if check == "unknown":
+                    bad = attr is None and key not in ("id", "documentId") and not (
+                        key == "status" and schema.draft_and_publish)
+                elif check == "private":
+                    bad = attr is not None and bool(attr.get("private"))
+                elif check == "empty":
+                    bad = key not in ("id", "documentId") and (attr is None or attr.get("type") in POPULATABLE) \
+                        and _js_empty(value)
+                else:
+                    bad = attr is not None and attr.get("type") == check
+                if bad:
+                    raise _invalid(key, at, "query", "sort")
+
+    def _sort_visits(self, ct: ContentType, sort: Any, at: str | None) -> Iterator[tuple[str, Any, str | None, Any, ContentType]]:
+        """(key, attribute, path, value, schema) in the order Strapi's query-sort traversal visits them."""
+        if isinstance(sort, list) and not _has_sort(sort):
+            return
+        if isinstance(sort, str) and len(sort.split(",")) > 1:
+            for part in sort.split(","):
+                yield from self._sort_visits(ct, part.strip(JS_SPACE), at)
+            return
+        if isinstance(sort, list) and (all(isinstance(v, str) for v in sort) or all(isinstance(v, (dict, list)) for v in sort)):
+            for part in sort:
+                yield from self._sort_visits(ct, part, at)
+            return
+        if isinstance(sort, str):
+            tokens = [t for piece in sort.strip(JS_SPACE).split(".") for t in piece.split(":")]
+            if not tokens or not tokens[0]:
+                return
+            items: list[tuple[str, Any]] = [(tokens[0], _recompose_sort(tokens[1:]))]
+        elif isinstance(sort, dict):
+            items = [(k, sort[k]) for k in js_keys(sort)]
+        elif isinstance(sort, list):
+            items = [(str(i), v) for i, v in enumerate(sort)]
+        else:
+            return
+        for key, value in items:
+            attr = self._filter_attribute(ct, key)
+            here = at if attr is None else (key if at is None else f"{at}.{key}")
+            yield key, attr, here, value, ct
+            kind = attr.get("type") if attr is not None else None
+            if kind in ("relation", "media", "component") and attr is not None and attr.get("target") != _ADMIN_USER \
+                    and not str(attr.get("relation", "")).lower().startswith("morph"):
+                yield from self._sort_visits(self._target(ct, key), value, here)
+
+    def _validate_fields(self, ct: ContentType, fields: Any, param: str = "fields") -> None:
+        """Strapi's fields validators, one pass each over every name: scalar attributes only, then
+        no private, then no password attribute; the path is the name when it is an attribute."""
+        if isinstance(fields, str):
+            names = [f.strip(JS_SPACE) for f in fields.split(",")] if "," in fields else [fields.strip(JS_SPACE)]
+        elif isinstance(fields, list) and all(isinstance(f, str) for f in fields):
+            names = [n.strip(JS_SPACE) for f in fields for n in (f.split(",") if "," in f else [f])]
+        else:
+            return  # not names: converting the query refuses it
+        names = [n for n in names if n != "*"]
+        for check in ("scalar", "private", "password"):
+            for name in names:
+                attr = self._filter_attribute(ct, name)
+                if check == "scalar":
+                    bad = name not in ("id", "documentId") and (attr is None or attr.get("type") in POPULATABLE)
+                elif check == "private":
+                    bad = attr is not None and bool(attr.get("private"))
+                else:
+                    bad = attr is not None and attr.get("type") == "password"
+                if bad:
+                    raise _invalid(name, name if attr is not None else None, "query", param)
 
     def _validate_populate(self, ct: ContentType, populate: Any, path: list[str]) -> None:
-        if populate in ("*", True, "true") or populate is None:
-            return
-        if isinstance(populate, (str, list)):
-            for name in _as_list(populate):
-                if name == "*":
-                    continue
-                if ct.attributes.get(name, {}).get("type") not in POPULATABLE:
-                    raise _invalid(name, ".".join([*path, name]), "query", "populate")
-            return
-        if isinstance(populate, dict):
-            for name, sub in populate.items():
-                kind = ct.attributes.get(name, {}).get("type")
-                if kind not in POPULATABLE:
-                    raise _invalid(name, ".".join([*path, name]), "query", "populate")
-                if kind == "dynamiczone":
-                    self._validate_fragments(ct, name, sub, path)
-                    continue
-                target = self._target(ct, name)
-                if isinstance(sub, dict):
-                    if "populate" in sub:
-                        self._validate_populate(target, sub["populate"], [*path, name])
-                    if "fields" in sub:
-                        for f in _as_list(sub["fields"]):
-                            if f not in target.readable_fields():
-                                raise _invalid(str(f), None, "query", "populate")
-                    if "filters" in sub:
-                        self._validate_filters(target, sub["filters"], [*path, name])
+        """Strapi's validatePopulate: dot paths (``author.articles``) segment by segment, or the object
+        form walked as its query-populate traversal walks it; then no private attribute. Whatever
+        fails inside (nested filters, sort and fields too) is reported as the populate parameter's."""
+        try:
+            self._populate_check(ct, populate, _parent(path), _parent(path))
+        except ValidationError as exc:
+            if isinstance(exc.details, dict):
+                exc.details["source"], exc.details["param"] = "query", "populate"
+            raise
 
-    def _validate_fragments(self, ct: ContentType, name: str, sub: Any, path: list[str]) -> None:
+    def _populate_check(self, ct: ContentType, populate: Any, raw: str | None, at: str | None) -> None:
+        if _is_dot_populate(populate):
+            for dotted in (populate if isinstance(populate, list) else [populate]):
+                for item in (s.strip(JS_SPACE) for s in dotted.split(",")):
+                    if item:
+                        self._populate_dot_path(ct, [p.strip(JS_SPACE) for p in item.split(".") if p.strip(JS_SPACE)], "")
+            self._populate_walk(ct, _paths_to_object(populate), raw, at, None, self._populate_private)
+            return
+        self._populate_walk(ct, populate, raw, at, None, self._populate_visit)
+        self._populate_walk(ct, populate, raw, at, None, self._populate_private)
+
+    def _populate_dot_path(self, ct: ContentType, segments: list[str], prefix: str) -> None:
+        if not segments:
+            return
+        head, tail = segments[0], segments[1:]
+        full = f"{prefix}.{head}" if prefix else head
+        attr = self._filter_attribute(ct, head)
+        if attr is None or attr.get("type") not in POPULATABLE or (tail and attr.get("type") == "media") \
+                or attr.get("target") == _ADMIN_USER and tail:
+            raise _invalid(head, full, "query", "populate")
+        if not tail:
+            return
+        if attr.get("type") == "dynamiczone":
+            nxt = tail[0]
+            if not any(nxt in self.components[uid].attributes for uid in attr.get("components", []) if uid in self.components):
+                raise _invalid(nxt, f"{full}.{nxt}", "query", "populate")
+            return
+        self._populate_dot_path(self._target(ct, head), tail, full)
+
+    def _populate_walk(self, ct: ContentType | None, value: Any, raw: str | None, at: str | None,
+                       parent: dict[str, Any] | None, visit: Any) -> None:
+        """Strapi's query-populate traversal: a string or a list of strings is read as dot paths, keys
+        in JavaScript's order, ``sort``/``filters``/``fields`` left to the visitor, relations, media
+        and components walked into their target's schema, a dynamic zone only through ``on``."""
+        if isinstance(value, str) and value != "*" or isinstance(value, list) and all(isinstance(v, str) for v in value):
+            value = _paths_to_object(value)
+        if value == "*":
+            items: list[tuple[str, Any]] = [("", "*")]
+        elif isinstance(value, dict):
+            items = [(k, value[k]) for k in js_keys(value)]
+        elif isinstance(value, list):
+            items = [(str(i), v) for i, v in enumerate(value)]
+        else:
+            return
+        for key, sub in items:
+            attr = self._filter_attribute(ct, key) if ct is not None else None
+            key_raw = key if raw is None else f"{raw}.{key}"
+            key_at = at if attr is None else (key if at is None else f"{at}.{key}")
+            visit(ct, key, sub, attr, key_raw, key_at, parent)
+            if key in ("sort", "filters", "fields") and (attr is None or parent is not None) or sub is None:
+                continue
+            kind = attr.get("type") if attr is not None else None
+            if attr is None and key == "populate":
+                self._populate_walk(ct, sub, key_raw, key_at, None, visit)
+            elif attr is None and key == "on" and isinstance(sub, dict):
+                for uid in sub:
+                    self._populate_walk(self.components.get(uid) or self.types.get(uid), sub[uid],
+                                        f"{key_raw}[{uid}]", key_at, parent, visit)
+            elif kind in ("relation", "media", "component") and ct is not None and attr is not None \
+                    and attr.get("target") != _ADMIN_USER:
+                self._populate_walk(self._target(ct, key), sub, key_raw, key_at, attr, visit)
+            elif kind == "dynamiczone" and isinstance(sub, dict) and sub.get("on"):
+                self._populate_walk(ct, {"on": sub["on"]}, key_raw, key_at, attr, visit)
+
+    def _populate_visit(self, ct: ContentType | None, key: str, value: Any, attr: dict[str, Any] | None,
+                        raw: str, at: str | None, parent: dict[str, Any] | None) -> None:
+        """Strapi's main populate visitor (validators.validatePopulate)."""
+        if parent is None and attr is not None:
+            if attr.get("type") not in POPULATABLE:
+                raise _invalid(key, raw, "query", "populate")
+            return
+        if key == "on":
+            if not isinstance(value, (dict, list)):
+                raise _invalid(key, raw, "query", "populate")
+            for uid in (js_keys(value) if isinstance(value, dict) else [str(i) for i in range(len(value))]):
+                if uid not in self.components and uid not in self.types:
+                    raise _invalid(uid, f"{raw}.{uid}", "query", "populate")
+            return
+        if key == "" and value == "*" or _boolean_like(key):
+            return
+        if key == "count":
+            if _boolean_like(value):
+                return
+            raise _invalid(key, at, "query", "populate")
+        assert ct is not None
+        if key == "sort":
+            self._validate_sort(ct, value)
+        elif key == "filters":
+            self._validate_filters(ct, value, [])
+        elif key == "fields":
+            self._validate_fields(ct, value)
+        elif key == "populate":
+            self._populate_check(ct, value, raw, at)
+        else:
+            raise _invalid(key, at, "query", "populate")
+
+    @staticmethod
+    def _populate_private(ct: ContentType | None, key: str, value: Any, attr: dict[str, Any] | None,
+                          raw: str, at: str | None, parent: dict[str, Any] | None) -> None:
+        if attr is not None and attr.get("private"):
+            raise _invalid(key, at, "query", "populate")
+
+    def _check_fragments(self, ct: ContentType, populate: Any) -> None:
+        """A dynamic zone is populated whole, or per component with ``on``: anything else is refused
+        when Strapi converts the query (after validation)."""
+        if not isinstance(populate, dict):
+            return
+        for name, sub in populate.items():
+            attr = ct.attributes.get(name)
+            if attr is None or attr.get("type") not in POPULATABLE:
+                continue
+            if attr.get("type") == "dynamiczone":
+                self._validate_fragments(ct, name, sub)
+            elif isinstance(sub, dict) and attr.get("type") in ("relation", "media", "component"):
+                self._check_fragments(self._target(ct, name), sub.get("populate"))
+
+    def _validate_fragments(self, ct: ContentType, name: str, sub: Any) -> None:
         """A dynamic zone is populated whole, with ``populate``, or per component with ``on``."""
         if isinstance(sub, dict) and ("on" in sub or "populate" in sub):
             # A fragment for a component the zone does not hold selects nothing (Strapi answers 200).
             for uid, fragment in (sub.get("on") or {}).items() if isinstance(sub.get("on"), dict) else []:
-                if uid in self.components and isinstance(fragment, dict) and "populate" in fragment:
-                    self._validate_populate(self.components[uid], fragment["populate"], [*path, name, "on", uid])
+                if uid in self.components and isinstance(fragment, dict):
+                    self._check_fragments(self.components[uid], fragment.get("populate"))
             return
         if sub in (True, "true"):
             return
@@ -251,14 +532,19 @@ class RestParams:
         items: list[tuple[str, str]] = []
         if isinstance(sort, dict):
             for field, direction in sort.items():
-                items.append((field, str(direction)))
+                if isinstance(direction, dict):  # a relation's field: {"author": {"name": "asc"}}
+                    items.extend((f"{field}.{f}", d) for f, d in RestParams.sort_items(direction))
+                elif direction not in ("", None):  # no order given: no sort (Strapi's hasSort)
+                    items.append((field, str(direction)))
         else:
             for part in _as_list(sort):
                 if isinstance(part, dict):
                     items.extend(RestParams.sort_items(part))
                     continue
+                if part is None:
+                    continue
                 field, _, direction = str(part).partition(":")
-                items.append((field.strip(), direction.strip() or "asc"))
+                items.append((field.strip(JS_SPACE), direction.strip(JS_SPACE) or "asc"))
         for _field, direction in items:
             if direction.lower() not in ("asc", "desc"):
                 raise ValidationError("Invalid order. order can only be one of asc|desc|ASC|DESC")
@@ -272,6 +558,8 @@ class RestParams:
             names = _as_list(populate)
             if "*" in names:
                 return {name: True for name in _populatable_names(ct)}
+            if any("." in str(name) for name in names):
+                return self.populate_params(ct, _paths_to_object([str(name) for name in names]))
             return {name: True for name in self._populatable(ct, names)}
         out: dict[str, Any] = {}
         for name, sub in (populate or {}).items():
@@ -309,15 +597,25 @@ class RestParams:
         """Document Service params (REST-shaped) → Query Engine params: where, select, orderBy, populate."""
         out: dict[str, Any] = {}
         if params.get("filters"):
-            out["where"] = params["filters"]
+            if not isinstance(params["filters"], (dict, list)):
+                raise ValidationError("The filters parameter must be an object or an array")
+            where = self.convert_filters(ct, params["filters"])
+            if where:
+                out["where"] = where
         if params.get("sort"):
             # A field sorted on twice is ordered by its first mention: the repeats change nothing,
             # and databases cap the terms of an ORDER BY (SQLite: 2,000).
             order: dict[str, str] = {}
             for field, direction in self.sort_items(params["sort"]):
-                order.setdefault(field, direction.lower())
-            out["orderBy"] = [{f: d} for f, d in order.items()]
+                # A relation's field ("author.name") has no column here: not ordered on (Strapi joins).
+                if field in ct.columns:
+                    order.setdefault(field, direction.lower())
+            if order:
+                out["orderBy"] = [{f: d} for f, d in order.items()]
         if params.get("fields"):
+            if not (isinstance(params["fields"], str) or isinstance(params["fields"], list)
+                    and all(isinstance(f, str) for f in params["fields"])):
+                raise ValidationError("Invalid fields parameter. Expected a string or an array of strings")
             fields = list(dict.fromkeys(f for f in _as_list(params["fields"]) if f != "*"))
             if fields:
                 out["select"] = fields
@@ -325,9 +623,49 @@ class RestParams:
             out["populate"] = self.populate_params(ct, params["populate"])
         return out
 
+    def convert_filters(self, ct: ContentType, filters: Any) -> Any:
+        """REST filters → Query Engine where, as Strapi's ``convertAndSanitizeFilters`` does it: keys
+        that are neither operators nor attributes are dropped (validation has refused them where it
+        walks; it does not walk an operator's operand unless it looks like filters), dynamic zones
+        and passwords too, ``$null``/``$notNull`` operands become booleans, and objects or lists left
+        empty are dropped."""
+        if isinstance(filters, list):
+            items = [self.convert_filters(ct, item) for item in filters]
+            return [item for item in items if not (isinstance(item, dict) and not item)]
+        if not isinstance(filters, dict):
+            return filters
+        out: dict[str, Any] = {}
+        for key, value in filters.items():
+            attr = self._filter_attribute(ct, key)
+            if attr is None and not is_operator(key) and key not in ("id", "documentId"):
+                continue
+            kind = attr.get("type") if attr is not None else None
+            if kind in ("dynamiczone", "password"):
+                continue
+            if kind in ("relation", "media", "component") and attr is not None and attr.get("target") != _ADMIN_USER:
+                value = self.convert_filters(self._target(ct, key), value)
+            elif attr is not None or isinstance(value, (dict, list)):
+                value = self.convert_filters(ct, value) if key not in ("$null", "$notNull") else loose_boolean(value)
+            elif key in ("$null", "$notNull"):
+                value = loose_boolean(value)
+            if isinstance(value, dict) and not value:
+                continue
+            out[key] = value
+        return out
+
     # -- pagination -------------------------------------------------------------------------------------
     def pagination(self, query: dict[str, Any]) -> tuple[dict[str, Any], bool, bool]:
         """Returns (start/limit info, is_paged, with_count) from ``pagination[...]``."""
+        try:
+            return self._pagination(query)
+        except ValidationError as exc:
+            # Strapi converts the start and limit with the rest of the query, after the sort: a bad
+            # sort direction is named first.
+            if exc.message.startswith("convert") and _has_sort(query.get("sort")):
+                self.sort_items(query["sort"])
+            raise
+
+    def _pagination(self, query: dict[str, Any]) -> tuple[dict[str, Any], bool, bool]:
         raw = query.get("pagination") or {}
         if not isinstance(raw, dict):
             raw = {}

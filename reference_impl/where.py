@@ -7,6 +7,9 @@ so that a match on several related rows never duplicates the parent row.
 
 from __future__ import annotations
 
+import contextvars
+import math
+import re
 import reprlib
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -16,7 +19,7 @@ from sqlalchemy.sql.elements import Grouping
 
 from .errors import ValidationError
 from .schema import ContentType, link_columns
-from .validation import PARSERS
+from .validation import PARSERS, to_number
 
 if TYPE_CHECKING:
     from sqlalchemy.sql.elements import ColumnElement
@@ -56,6 +59,56 @@ FLAT_TERMS = 64
 # pattern too complex"); every database gets the same 400.
 MAX_LIKE_PATTERN_BYTES = 50_000
 FALSE_STRINGS = ("false", "f", "0")
+# Operators whose operand is a list; any other operator given a list matches when one item does
+# (Strapi's Query Engine turns ``$gt: [1, 2]`` into ``> 1 OR > 2``).
+LIST_OPERATORS = ("$in", "$notIn", "$between")
+# A text SQLite reads as a number when compared with an integer column (numeric affinity).
+_NUMERIC_TEXT = re.compile(r"\s*[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?\s*")
+
+
+def loose_boolean(value: Any) -> bool:
+    """A ``$null`` / ``$notNull`` operand as Strapi reads it (``parseType`` with ``forceCast``): the
+    boolean words, else JavaScript's truthiness (``""`` is false, ``"null"``, lists and objects true)."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, (str, int)) and str(value).lower() in TRUE_STRINGS:
+        return True
+    if isinstance(value, (str, int)) and str(value).lower() in FALSE_STRINGS:
+        return False
+    return value not in ("", None)
+
+
+def _operand(attr_type: str, value: Any) -> Any:
+    """A filter operand cast as Strapi's Query Engine casts it: a boolean column takes any value,
+    the boolean words or else JavaScript's truthiness (``BooleanField.toDB``); other types as written."""
+    if attr_type == "boolean" and not isinstance(value, (dict, list)):
+        return None if value is None else loose_boolean(value)
+    if attr_type in ("integer", "float", "decimal") and isinstance(value, str):
+        # NumberField.toDB: JavaScript's Number() of the text, any finite number (-1.1 for an integer
+        # too); what is no number Strapi fails on with a 500, the reference refuses with a 400.
+        number = to_number(value)
+        if not math.isfinite(number):
+            raise ValidationError(f"Invalid value {reprlib.repr(value)} for a {attr_type} attribute")
+        return float(number) if isinstance(number, int) and not INT64_MIN <= number <= INT64_MAX else number
+    return cast_value(attr_type, value)
+
+
+class _Text(str):
+    """An id operand that is no number: Strapi binds it as it is (ids are not cast), and SQLite
+    orders any text after every number, so it equals no id and is greater than all of them."""
+
+
+def _id_operand(value: Any) -> Any:
+    if isinstance(value, (bool, dict, list)):
+        raise ValidationError(f"Invalid value {reprlib.repr(value)} for a id attribute")
+    if isinstance(value, (int, float)):
+        return value
+    text = _text(value)
+    if not _NUMERIC_TEXT.fullmatch(text):
+        return _Text(text)
+    number = float(text)
+    return cast_value("id", text.strip()) if number.is_integer() and "." not in text and "e" not in text.lower() \
+        else number
 
 
 def cast_value(attr_type: str, value: Any) -> Any:
@@ -158,6 +211,18 @@ def _like_pattern(pattern: str) -> str:
     return pattern
 
 
+# Errors Strapi's Query Engine meets only when it applies the conditions, after casting every value.
+_deferred: contextvars.ContextVar[list[ValidationError] | None] = contextvars.ContextVar("where_deferred", default=None)
+
+
+def _defer(error: ValidationError) -> ColumnElement[bool]:
+    pending = _deferred.get()
+    if pending is None:
+        raise error
+    pending.append(error)
+    return sa.false()
+
+
 class WhereBuilder:
     """Builds conditions for one content type; ``types`` resolves relation targets."""
 
@@ -166,6 +231,20 @@ class WhereBuilder:
         self.components: Mapping[str, ContentType] = {}  # set by the Database (reference_impl.components)
 
     def build(self, ct: ContentType, table: Any, where: Any) -> ColumnElement[bool]:
+        """The condition of ``where``. Every value is cast before any is applied, as in Strapi's Query
+        Engine (processWhere, then applyWhere): a value that does not cast is named before a
+        $between of the wrong shape met earlier."""
+        token = _deferred.set([])
+        try:
+            condition = self._build(ct, table, where)
+            deferred = _deferred.get()
+        finally:
+            _deferred.reset(token)
+        if deferred:
+            raise deferred[0]
+        return condition
+
+    def _build(self, ct: ContentType, table: Any, where: Any) -> ColumnElement[bool]:
         if not where:
             return sa.true()
         if not isinstance(where, dict):
@@ -173,12 +252,12 @@ class WhereBuilder:
         clauses: list[ColumnElement[bool]] = []
         for key, value in where.items():
             if key == "$and":
-                parts = [self.build(ct, table, v) for v in _as_list(value)]
+                parts = [self._build(ct, table, v) for v in _as_list(value)]
                 clauses.append(_all(parts) if parts else sa.true())
             elif key == "$or":
-                clauses.append(_any([self.build(ct, table, v) for v in _as_list(value)]))
+                clauses.append(_any([self._build(ct, table, v) for v in _as_list(value)]))
             elif key == "$not":
-                clauses.append(sa.not_(self.build(ct, table, value)))
+                clauses.append(sa.not_(self._build(ct, table, value)))
             elif key in ct.columns:
                 attr_type = "id" if key == "id" else ct.attributes.get(key, {}).get("type", "datetime")
                 if key == "documentId":
@@ -204,7 +283,7 @@ class WhereBuilder:
             sa.select(sa.literal(1))
             .select_from(link.join(alias, link.c[target_col] == alias.c.id))
             .where(link.c[own_col] == table.c.id)
-            .where(self.build(target, alias, value))
+            .where(self._build(target, alias, value))
         )
         return sa.exists(sub)
 
@@ -220,16 +299,44 @@ class WhereBuilder:
             sa.select(sa.literal(1))
             .select_from(join.join(alias, join.c.cmp_id == alias.c.id))
             .where(join.c.entity_id == table.c.id, join.c.field == key)
-            .where(self.build(component, alias, value))
+            .where(self._build(component, alias, value))
         )
         return sa.exists(sub)
 
     def _attribute(self, col: Any, attr_type: str, value: Any) -> ColumnElement[bool]:
         if isinstance(value, list):
-            return col.in_([_bind(attr_type, cast_value(attr_type, v)) for v in value])
+            return self._op(col, attr_type, "$in", value)
         if not isinstance(value, dict):
             return self._op(col, attr_type, "$eq", value)
         return _all([self._op(col, attr_type, op, v) for op, v in value.items()])
+
+    @staticmethod
+    def _id_op(col: Any, op: str, value: Any) -> ColumnElement[bool]:
+        """A comparison on ``id``, whose operands Strapi binds uncast: a text that is no number equals
+        no id and sorts after all of them, as SQLite (Strapi's default database) compares them."""
+        if op in ("$in", "$notIn"):
+            operands = [_id_operand(v) for v in _as_list(value)]
+            numbers = [_bind("id", v) for v in operands if v is not None and not isinstance(v, _Text)]
+            return col.in_(numbers) if op == "$in" else col.not_in(numbers)
+        if op == "$between":
+            bounds = _as_list(value) if isinstance(value, (list, dict)) else []
+            if len(bounds) != 2:
+                return _defer(ValidationError("Invalid value for $between: expected an array of two values"))
+            low, high = (_id_operand(v) for v in bounds)
+            if low is None or high is None:
+                return sa.false()
+            return sa.and_(WhereBuilder._id_op(col, "$gte", low), WhereBuilder._id_op(col, "$lte", high))
+        if isinstance(value, (dict, list)):
+            raise ValidationError(f"Invalid value for {op}")
+        operand = value if isinstance(value, _Text) else _id_operand(value)
+        if operand is None:
+            return col.is_(None) if op == "$eq" else col.is_not(None) if op == "$ne" else sa.false()
+        if isinstance(operand, _Text):
+            # Ids are never NULL: "less than a text" is every row, "equal to it" none.
+            return sa.true() if op in ("$ne", "$lt", "$lte") else sa.false()
+        operand = _bind("id", operand)
+        return {"$eq": col == operand, "$ne": col != operand, "$lt": col < operand, "$lte": col <= operand,
+                "$gt": col > operand, "$gte": col >= operand}[op]
 
     def _op(self, col: Any, attr_type: str, op: str, value: Any) -> ColumnElement[bool]:
         if op == "$and":
@@ -240,21 +347,25 @@ class WhereBuilder:
         if op == "$not":
             return sa.not_(self._attribute(col, attr_type, value))
         if op in ("$null", "$notNull"):
-            flag = cast_value("boolean", value)
+            flag = loose_boolean(value)
             want_null = flag if op == "$null" else not flag
             return col.is_(None) if want_null else col.is_not(None)
+        if isinstance(value, list) and op not in LIST_OPERATORS:
+            return _any([self._op(col, attr_type, op, v) for v in value])
+        if attr_type == "id" and op in ("$in", "$notIn", "$between", "$eq", "$ne", "$lt", "$lte", "$gt", "$gte"):
+            return self._id_op(col, op, value)
         if op in ("$in", "$notIn"):
-            values = [_bind(attr_type, cast_value(attr_type, v)) for v in _as_list(value)]
+            values = [_bind(attr_type, _operand(attr_type, v)) for v in _as_list(value)]
             return col.in_(values) if op == "$in" else col.not_in(values)
         if op == "$between":
-            bounds = _as_list(value) if isinstance(value, (list, dict)) else []
-            if len(bounds) != 2:
-                # knex's whereBetween wants an array of two values (Strapi answers 500 otherwise).
-                raise ValidationError("Invalid value for $between: expected an array of two values")
-            low, high = bounds
+            # Each bound is cast first (a date that does not parse is Strapi's 400), then the shape is
+            # checked: knex's whereBetween wants an array of two values (Strapi answers 500 otherwise).
+            bounds = [_bind(attr_type, _operand(attr_type, v)) for v in _as_list(value)]
+            if not isinstance(value, (list, dict)) or len(bounds) != 2:
+                return _defer(ValidationError("Invalid value for $between: expected an array of two values"))
             # Two comparisons rather than BETWEEN: PostgreSQL cannot parse BETWEEN between binds
             # that carry the column's COLLATE "C".
-            low, high = (_bind(attr_type, cast_value(attr_type, v)) for v in (low, high))
+            low, high = bounds
             if low is None or high is None:
                 return sa.false()  # BETWEEN NULL matches no row
             if isinstance(low, bool) or isinstance(high, bool):
@@ -265,7 +376,7 @@ class WhereBuilder:
         if isinstance(value, (dict, list)):
             raise ValidationError(f"Invalid value for {op}")
         if op in ("$eq", "$ne"):
-            cast = _bind(attr_type, cast_value(attr_type, value))
+            cast = _bind(attr_type, _operand(attr_type, value))
             if op == "$eq":
                 return col.is_(None) if cast is None else col == cast
             return col.is_not(None) if cast is None else col != cast
@@ -274,7 +385,7 @@ class WhereBuilder:
             cond = sa.func.lower(sa.cast(col, sa.String)) == text.lower()
             return cond if op == "$eqi" else sa.not_(cond)
         if op in ("$lt", "$lte", "$gt", "$gte"):
-            cast = _bind(attr_type, cast_value(attr_type, value))
+            cast = _bind(attr_type, _operand(attr_type, value))
             if isinstance(cast, bool):
                 # SQL orders booleans (false < true); SQLAlchemy only refuses the bare Python constant.
                 cast = sa.literal(cast, sa.Boolean())

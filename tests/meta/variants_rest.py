@@ -125,8 +125,8 @@ def _(mp: MP) -> None:
 @variant("boolean-filter-as-text", "rest filters", "a boolean filter compares the column with the text 'true'",
          kills="RP-027")
 def _(mp: MP) -> None:
-    @wrap(mp, where, "cast_value")
-    def cast_value(original: Any, attr_type: str, value: Any) -> Any:
+    @wrap(mp, where, "_operand")
+    def operand(original: Any, attr_type: str, value: Any) -> Any:
         return str(value) if attr_type == "boolean" and isinstance(value, str) else original(attr_type, value)
 
 
@@ -153,7 +153,7 @@ def _(mp: MP) -> None:
 
 @variant("op-or-as-and", "rest filters", "$or requires every condition", kills="RP-023")
 def _(mp: MP) -> None:
-    @wrap(mp, WhereBuilder, "build")
+    @wrap(mp, WhereBuilder, "_build")
     def build(original: Any, self: WhereBuilder, ct: ContentType, table: Any, where_: Any) -> Any:
         if isinstance(where_, dict) and "$or" in where_:
             where_ = {("$and" if k == "$or" else k): v for k, v in where_.items()}
@@ -162,7 +162,7 @@ def _(mp: MP) -> None:
 
 @variant("op-not-ignored", "rest filters", "$not is ignored: its condition applies as is", kills="RP-025 RP-030")
 def _(mp: MP) -> None:
-    @wrap(mp, WhereBuilder, "build")
+    @wrap(mp, WhereBuilder, "_build")
     def build(original_build: Any, self: WhereBuilder, ct: ContentType, table: Any, where_: Any) -> Any:
         if isinstance(where_, dict) and "$not" in where_:
             rest_ = {k: v for k, v in where_.items() if k != "$not"}
@@ -186,8 +186,8 @@ def _(mp: MP) -> None:
 @variant("boolean-filter-truthy-strings", "rest filters", "a boolean filter value 'false' means true (a non-empty string)",
          kills="RP-029")
 def _(mp: MP) -> None:
-    @wrap(mp, where, "cast_value")
-    def cast_value(original: Any, attr_type: str, value: Any) -> Any:
+    @wrap(mp, where, "_operand")
+    def operand(original: Any, attr_type: str, value: Any) -> Any:
         if attr_type == "boolean" and isinstance(value, str):
             return bool(value)
         return original(attr_type, value)
@@ -242,14 +242,9 @@ def _(mp: MP) -> None:
 def _(mp: MP) -> None:
     canonical = {op.lower(): op for op in where.OPERATORS}
 
-    def fold(value: Any) -> Any:
-        if isinstance(value, dict):
-            return {canonical.get(k.lower(), k) if k.startswith("$") else k: fold(v) for k, v in value.items()}
-        return value
-
-    @wrap(mp, RestParams, "_validate_operators")
-    def validate(original_validate: Any, self: RestParams, value: Any, path: list[str]) -> None:
-        original_validate(self, fold(value), path)
+    @wrap(mp, rest, "is_operator")
+    def is_operator(original_is_operator: Any, key: str) -> bool:
+        return bool(original_is_operator(canonical.get(key.lower(), key)))
 
     @wrap(mp, WhereBuilder, "_op")
     def op(original_op: Any, self: WhereBuilder, col: Any, attr_type: str, name: str, value: Any) -> Any:

@@ -62,7 +62,7 @@ async def test_values_that_change_the_sql_are_part_of_the_shape(make_app: AppFac
         # A value the builder rejects is rejected every time, cached shape or not.
         for _ in range(2):
             with pytest.raises(Exception, match="Invalid value"):
-                await query.count({"where": {"id": "not-a-number"}})
+                await query.count({"where": {"views": "not-a-number"}})
 
 
 async def test_populate_statements_take_each_requests_owners(make_app: AppFactory) -> None:
