@@ -15,6 +15,7 @@ changed, every release run and its outcome) and, when it exists, to the matrix
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import shutil
@@ -28,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .paths import reports_root
+from .targets.strapi.installer import is_installed
 
 PACKAGE = "@strapi/strapi"
 _RELEASE = re.compile(r"^5\.(\d+)\.(\d+)$")
@@ -90,11 +92,26 @@ class Bisection:
                 "runs": len(self.outcomes)}
 
 
-def bisect(scenario: str, versions: list[str], outcome_of: Callable[[str], str]) -> Bisection:
+def pick_middle(low: int, high: int, cost: Callable[[int], int] | None = None) -> int:
+    """The release to run between ``low`` and ``high`` (exclusive): the cheapest one, nearest the middle.
+
+    Any release strictly inside the range narrows it, so a release already run or already installed
+    (a run of about a minute) beats the exact middle when that one needs an install (several minutes
+    on a loaded machine): ``cost(index)`` ranks them, lower is cheaper; None is plain halving.
+    """
+    middle = (low + high) // 2
+    if cost is None:
+        return middle
+    return min(range(low + 1, high), key=lambda index: (cost(index), abs(index - middle), index))
+
+
+def bisect(scenario: str, versions: list[str], outcome_of: Callable[[str], str],
+           cost: Callable[[str], int] | None = None) -> Bisection:
     """The first release of ``versions`` (oldest first) whose outcome differs from the first one's.
 
     ``outcome_of(version)`` runs (or looks up) the scenario on a release. Binary search: it assumes a
-    single change in the range, and finds a change point if there are several.
+    single change in the range, and finds a change point if there are several. ``cost(version)``
+    (optional) steers each step to a cheap release inside the range (see ``pick_middle``).
     """
     if len(versions) < 2:
         raise BisectError("bisecting needs at least two releases")
@@ -111,7 +128,7 @@ def bisect(scenario: str, versions: list[str], outcome_of: Callable[[str], str])
         raise BisectError(f"{scenario}: {versions[0]} and {versions[-1]} agree ({before}): nothing to bisect")
     low, high = 0, len(versions) - 1  # outcome(low) == before, outcome(high) != before
     while high - low > 1:
-        middle = (low + high) // 2
+        middle = pick_middle(low, high, None if cost is None else lambda index: cost(versions[index]))
         if outcome(middle) == before:
             low = middle
         else:
@@ -139,7 +156,8 @@ def from_outcomes(scenario: str, versions: list[str], known: dict[str, str]) -> 
         return known[version]
 
     try:
-        return bisect(scenario, versions, lookup)
+        # Releases already run first: they take the range as far as it can go without a new run.
+        return bisect(scenario, versions, lookup, lambda version: 0 if version in known else 1)
     except _NotRun:
         partial = Bisection(scenario, versions[0], versions[-1])
         partial.outcomes = {v: known[v] for v in versions if v in known}
@@ -169,10 +187,16 @@ def run_release(version: str, ids: list[str]) -> dict[str, str]:
 
 
 def bisect_many(ids: list[str], versions: list[str], run: Callable[[str, list[str]], dict[str, str]],
-                done: Callable[[Bisection], None] | None = None) -> list[Bisection]:
+                done: Callable[[Bisection], None] | None = None,
+                cost: Callable[[str], int] | None = None) -> list[Bisection]:
     """Bisect each id; a release is run once for all of them (its outcomes are kept). ``done`` gets
-    each id's result as soon as it is known (a long bisection keeps what it found if stopped)."""
+    each id's result as soon as it is known (a long bisection keeps what it found if stopped).
+    ``cost(version)`` ranks releases not run yet (e.g. installed before not installed); a release
+    this call has run is free for the next ids."""
     seen: dict[str, dict[str, str]] = {}
+
+    def steer(version: str) -> int:
+        return 0 if version in seen else 1 + (cost(version) if cost is not None else 0)
 
     def outcome_of(scenario: str) -> Callable[[str], str]:
         def one(version: str) -> str:
@@ -183,7 +207,7 @@ def bisect_many(ids: list[str], versions: list[str], run: Callable[[str, list[st
 
     results = []
     for scenario in ids:
-        results.append(bisect(scenario, versions, outcome_of(scenario)))
+        results.append(bisect(scenario, versions, outcome_of(scenario), steer))
         if done is not None:
             done(results[-1])
     return results
@@ -265,7 +289,14 @@ def cmd_bisect(args: argparse.Namespace) -> int:
         def keep(result: Bisection) -> None:
             record([result], out)
 
-        results = bisect_many(args.id, versions, run, keep)
+        @functools.cache
+        def cost(version: str) -> int:
+            # Recorded for every id: no run; installed: a run; otherwise an install first (minutes).
+            if all(i in recorded.get(version, {}) for i in args.id):
+                return 0
+            return 1 if is_installed(version) else 2
+
+        results = bisect_many(args.id, versions, run, keep, cost)
     except BisectError as exc:
         print(f"conformance: {exc}", file=sys.stderr)
         return 2

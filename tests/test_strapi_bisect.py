@@ -107,3 +107,32 @@ def test_a_stopped_bisection_is_taken_as_far_as_the_releases_run_and_keeps_its_r
     out = tmp_path / "b.json"
     record([partial], out)
     assert drift_releases(out) == {"AU-018": f"{partial.candidates[0]} to {partial.candidates[1]}"}
+
+
+@pytest.mark.parametrize("change", range(1, len(VERSIONS)))
+def test_installed_releases_are_run_first_and_the_change_is_still_found(change: int) -> None:
+    installed = set(VERSIONS[::4]) | {VERSIONS[-1]}  # every fourth release is in the cache
+    calls: list[str] = []
+
+    def outcome(version: str) -> str:
+        calls.append(version)
+        return "passed" if VERSIONS.index(version) < change else "failed"
+
+    result = bisect("RP-090", VERSIONS, outcome, lambda v: 0 if v in installed else 1)
+    assert result.first_changed == VERSIONS[change] and result.last_unchanged == VERSIONS[change - 1]
+    assert len(calls) == len(set(calls))
+    # Releases to install: at most those inside the gap between two installed ones (3 here), so
+    # at most two installs (log2 of the gap), whatever the change.
+    assert len([v for v in calls if v not in installed]) <= 2
+    plain = bisect("RP-090", VERSIONS, lambda v: "passed" if VERSIONS.index(v) < change else "failed")
+    assert plain.first_changed == result.first_changed
+
+
+def test_the_cheapest_release_nearest_the_middle_is_picked() -> None:
+    from conformance.strapi_bisect import pick_middle
+
+    assert pick_middle(0, 10) == 5
+    assert pick_middle(0, 10, lambda i: 0 if i in (2, 9) else 1) == 2  # nearer the middle than 9
+    assert pick_middle(0, 10, lambda i: 0 if i == 9 else 1) == 9
+    assert pick_middle(0, 10, lambda i: 1) == 5
+    assert pick_middle(3, 5, lambda i: 1) == 4
