@@ -273,8 +273,31 @@ def annotate_matrix(matrix_json: Path, drift: dict[str, str]) -> bool:
     return True
 
 
+class _OverBudget(Exception):
+    """The next release to run is not installed and ``--max-installs`` is spent."""
+
+
+def progress(ids: list[str], versions: list[str], known: dict[str, dict[str, str]]) -> list[Bisection]:
+    """Each id as far as the releases run so far take it (``known``: release -> id -> outcome), every
+    run kept: what a stopped bisection records, and what a new run starts from."""
+    results = []
+    for scenario in ids:
+        outcomes = {v: known[v][scenario] for v in versions if scenario in known.get(v, {})}
+        ends = outcomes.get(versions[0]), outcomes.get(versions[-1])
+        if None in ends or ends[0] == ends[1]:
+            continue
+        result = from_outcomes(scenario, versions, outcomes)
+        result.outcomes = outcomes
+        results.append(result)
+    return results
+
+
 def cmd_bisect(args: argparse.Namespace) -> int:
     root = reports_root()
+    if args.max_installs is not None and args.max_installs < 0:
+        print("conformance: --max-installs must be 0 or more", file=sys.stderr)
+        return 2
+    installs = 0
     try:
         versions = releases_between(npm_versions(), args.good, args.bad)
         print(f"bisect {' '.join(args.id)}: {len(versions)} releases from {args.good} to {args.bad}", flush=True)
@@ -282,12 +305,20 @@ def cmd_bisect(args: argparse.Namespace) -> int:
         recorded = recorded_outcomes(out)
 
         def run(version: str, ids: list[str]) -> dict[str, str]:
+            nonlocal installs
             # A release already run for these ids (an earlier, perhaps stopped, bisection) is not run again.
             known = recorded.get(version, {})
-            return {i: known[i] for i in ids} if all(i in known for i in ids) else run_release(version, ids)
-
-        def keep(result: Bisection) -> None:
-            record([result], out)
+            if all(i in known for i in ids):
+                return {i: known[i] for i in ids}
+            if not is_installed(version):
+                if args.max_installs is not None and installs >= args.max_installs:
+                    raise _OverBudget(version)
+                installs += 1
+            outcomes = run_release(version, ids)
+            recorded.setdefault(version, {}).update(outcomes)
+            # Recorded after every run: a bisection stopped now keeps its range and its runs.
+            record(progress(ids, versions, recorded), out)
+            return outcomes
 
         @functools.cache
         def cost(version: str) -> int:
@@ -296,13 +327,23 @@ def cmd_bisect(args: argparse.Namespace) -> int:
                 return 0
             return 1 if is_installed(version) else 2
 
-        results = bisect_many(args.id, versions, run, keep, cost)
+        try:
+            bisect_many(args.id, versions, run, cost=cost)
+        except _OverBudget as stop:
+            print(f"stopped before installing Strapi {stop} (--max-installs {args.max_installs}): "
+                  f"the ranges narrowed so far are kept; run again to go on", flush=True)
+        results = progress(args.id, versions, recorded)
+        record(results, out)
     except BisectError as exc:
         print(f"conformance: {exc}", file=sys.stderr)
         return 2
     for result in results:
-        print(f"{result.id}: first changed in {result.first_changed} (last like {result.good}: "
-              f"{result.last_unchanged}; {len(result.outcomes)} releases run)")
+        if result.first_changed:
+            print(f"{result.id}: first changed in {result.first_changed} (last like {result.good}: "
+                  f"{result.last_unchanged}; {len(result.outcomes)} releases run)")
+        else:
+            first, last = result.candidates or ("?", "?")
+            print(f"{result.id}: changed in {first} to {last} (not finished; {len(result.outcomes)} releases run)")
     if annotate_matrix(root / "matrix.json", drift_releases(out)):
         print(f"wrote {out}; matrix rows annotated in {root / 'matrix.json'} and matrix.html")
     else:
@@ -316,4 +357,6 @@ def add_parser(actions: Any) -> None:
     bis.add_argument("--good", default=DEFAULT_GOOD, help=f"a release with the old outcome (default {DEFAULT_GOOD})")
     bis.add_argument("--bad", default=DEFAULT_BAD, help=f"a release with the new outcome (default {DEFAULT_BAD})")
     bis.add_argument("--out", default=None, help="default: reports/strapi-bisect.json")
+    bis.add_argument("--max-installs", type=int, default=None, metavar="N",
+                     help="install at most N releases not in the cache, then stop and keep the ranges narrowed")
     bis.set_defaults(func=cmd_bisect)

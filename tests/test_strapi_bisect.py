@@ -136,3 +136,39 @@ def test_the_cheapest_release_nearest_the_middle_is_picked() -> None:
     assert pick_middle(0, 10, lambda i: 0 if i == 9 else 1) == 9
     assert pick_middle(0, 10, lambda i: 1) == 5
     assert pick_middle(3, 5, lambda i: 1) == 4
+
+
+def test_max_installs_stops_the_bisection_keeps_its_range_and_a_new_run_resumes_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    import conformance.strapi_bisect as sb
+
+    change = VERSIONS.index("5.43.0")
+    installed = {"5.30.0", "5.54.0"}
+    runs: list[str] = []
+
+    def run_release(version: str, ids: list[str]) -> dict[str, str]:
+        runs.append(version)
+        installed.add(version)
+        return {i: "failed" if VERSIONS.index(version) < change else "passed" for i in ids}
+
+    monkeypatch.setattr(sb, "npm_versions", lambda: list(VERSIONS))
+    monkeypatch.setattr(sb, "run_release", run_release)
+    monkeypatch.setattr(sb, "is_installed", lambda version: version in installed)
+    monkeypatch.setattr(sb, "reports_root", lambda: tmp_path)
+    out = tmp_path / "strapi-bisect.json"
+    args = argparse.Namespace(id=["RP-090"], good="5.30.0", bad="5.54.0", out=str(out), max_installs=1)
+    assert sb.cmd_bisect(args) == 0
+    assert runs == ["5.30.0", "5.54.0", "5.42.0"]  # the ends, then one install
+    assert "stopped before installing" in capsys.readouterr().out
+    entry = json.loads(out.read_text(encoding="utf-8"))["bisections"][0]
+    assert entry["complete"] is False and entry["candidates"] == ["5.43.0", "5.54.0"]
+    assert entry["outcomes"] == {"5.30.0": "failed", "5.42.0": "failed", "5.54.0": "passed"}
+    assert drift_releases(out) == {"RP-090": "5.43.0 to 5.54.0"}
+    args.max_installs = None
+    assert sb.cmd_bisect(args) == 0
+    assert runs[:3] == ["5.30.0", "5.54.0", "5.42.0"] and len(runs) == len(set(runs))  # nothing run twice
+    assert drift_releases(out) == {"RP-090": "5.43.0"}
+    entry = json.loads(out.read_text(encoding="utf-8"))["bisections"][0]
+    assert entry["complete"] is True and set(runs) <= set(entry["outcomes"])
