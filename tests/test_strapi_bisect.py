@@ -172,3 +172,33 @@ def test_max_installs_stops_the_bisection_keeps_its_range_and_a_new_run_resumes_
     assert drift_releases(out) == {"RP-090": "5.43.0"}
     entry = json.loads(out.read_text(encoding="utf-8"))["bisections"][0]
     assert entry["complete"] is True and set(runs) <= set(entry["outcomes"])
+
+
+def _report(name: str, outcomes: dict[str, str]) -> dict[str, object]:
+    return {"target": {"name": name, "version": name.rpartition("-")[2]},
+            "summary": {"passed": 0, "failed": 0, "expected_failures": 0, "skipped": 0},
+            "scenarios": [{"id": i, "name": i, "feature": "f", "level": "must", "outcome": o}
+                          for i, o in outcomes.items()]}
+
+
+def test_a_row_that_drifts_between_releases_names_its_release_or_says_it_is_not_bisected(tmp_path: Path) -> None:
+    from conformance.report.matrix import build_matrix, undated_drifts
+
+    runs = {"reference": {"RP-001": "passed", "RP-012": "passed", "RP-090": "passed", "VA-033": "passed"},
+            "strapi-5.30.1": {"RP-001": "passed", "RP-012": "expected_failure", "RP-090": "expected_failure",
+                              "VA-033": "expected_failure"},
+            "strapi-5.54.0": {"RP-001": "passed", "RP-012": "expected_failure", "RP-090": "passed",
+                              "VA-033": "passed"}}
+    paths = []
+    for name, outcomes in runs.items():
+        paths.append(tmp_path / f"{name}.json")
+        paths[-1].write_text(json.dumps(_report(name, outcomes)), encoding="utf-8")
+    html = build_matrix(paths, tmp_path / "matrix.html", "t", {"RP-090": "5.37.0"})
+    data = json.loads(html.with_suffix(".json").read_text(encoding="utf-8"))
+    # RP-012 differs from the reference only: the same on every release, no drift.
+    assert {r["id"]: r["drifts"] for r in data["rows"]} == {
+        "RP-001": False, "RP-012": False, "RP-090": True, "VA-033": True}
+    assert undated_drifts(data) == ["VA-033"]
+    page = html.read_text(encoding="utf-8")
+    assert '<td class="drift">5.37.0</td>' in page and '<td class="drift">not bisected</td>' in page
+
