@@ -32,6 +32,7 @@ from .paths import reports_root
 from .targets.strapi.installer import is_installed
 
 PACKAGE = "@strapi/strapi"
+PLUGIN = "@strapi/plugin-users-permissions"  # installed at the same version as PACKAGE
 _RELEASE = re.compile(r"^5\.(\d+)\.(\d+)$")
 DEFAULT_GOOD, DEFAULT_BAD = "5.30.1", "5.54.0"
 
@@ -57,20 +58,32 @@ def releases_between(all_versions: list[str], good: str, bad: str) -> list[str]:
     return sorted(set(chosen), key=_key)
 
 
-def npm_versions() -> list[str]:
-    """Every published version of @strapi/strapi, as npm lists them."""
+def npm_versions(package: str = PACKAGE) -> list[str]:
+    """Every published version of ``package`` (default @strapi/strapi), as npm lists them."""
     npm = shutil.which("npm")
     if npm is None:
         raise BisectError("npm is not on PATH: bisecting Strapi releases needs npm")
     try:
-        out = subprocess.run([npm, "view", PACKAGE, "versions", "--json"], capture_output=True, text=True,
+        out = subprocess.run([npm, "view", package, "versions", "--json"], capture_output=True, text=True,
                              timeout=120, check=True).stdout
         versions = json.loads(out)
     except (subprocess.SubprocessError, ValueError) as exc:
-        raise BisectError(f"npm view {PACKAGE} versions failed: {exc}") from exc
+        raise BisectError(f"npm view {package} versions failed: {exc}") from exc
     if not isinstance(versions, list) or not all(isinstance(v, str) for v in versions):
-        raise BisectError(f"npm view {PACKAGE} versions did not answer a list of versions")
+        raise BisectError(f"npm view {package} versions did not answer a list of versions")
     return versions
+
+
+def installable(versions: list[str], plugin_versions: list[str], good: str, bad: str) -> tuple[list[str], list[str]]:
+    """``versions`` split into those the fixture can install and those it cannot: the fixture project
+    depends on PLUGIN at the release's own version, and a few releases never had theirs published
+    (5.37.0). Those are skipped, as `git bisect skip` does; the ends must be installable."""
+    published = set(plugin_versions)
+    skipped = [v for v in versions if v not in published]
+    for end, name in ((good, "--good"), (bad, "--bad")):
+        if end in skipped:
+            raise BisectError(f"{name} {end} cannot be installed: {PLUGIN} {end} was never published")
+    return [v for v in versions if v in published], skipped
 
 
 @dataclass
@@ -83,13 +96,14 @@ class Bisection:
     outcomes: dict[str, str] = field(default_factory=dict)  # every release run -> its outcome
     # A bisection stopped before the end: the first release that changed is one of these (oldest, newest).
     candidates: tuple[str, str] | None = None
+    skipped: list[str] = field(default_factory=list)  # releases in the range that cannot be installed
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "good": self.good, "bad": self.bad, "first_changed": self.first_changed,
                 "last_unchanged": self.last_unchanged, "complete": self.first_changed is not None,
                 "candidates": list(self.candidates) if self.candidates else None,
                 "outcomes": dict(sorted(self.outcomes.items(), key=lambda kv: _key(kv[0]))),
-                "runs": len(self.outcomes)}
+                "runs": len(self.outcomes), "skipped": self.skipped}
 
 
 def pick_middle(low: int, high: int, cost: Callable[[int], int] | None = None) -> int:
@@ -277,7 +291,8 @@ class _OverBudget(Exception):
     """The next release to run is not installed and ``--max-installs`` is spent."""
 
 
-def progress(ids: list[str], versions: list[str], known: dict[str, dict[str, str]]) -> list[Bisection]:
+def progress(ids: list[str], versions: list[str], known: dict[str, dict[str, str]],
+             skipped: list[str] | None = None) -> list[Bisection]:
     """Each id as far as the releases run so far take it (``known``: release -> id -> outcome), every
     run kept: what a stopped bisection records, and what a new run starts from."""
     results = []
@@ -287,7 +302,7 @@ def progress(ids: list[str], versions: list[str], known: dict[str, dict[str, str
         if None in ends or ends[0] == ends[1]:
             continue
         result = from_outcomes(scenario, versions, outcomes)
-        result.outcomes = outcomes
+        result.outcomes, result.skipped = outcomes, list(skipped or [])
         results.append(result)
     return results
 
@@ -299,8 +314,11 @@ def cmd_bisect(args: argparse.Namespace) -> int:
         return 2
     installs = 0
     try:
-        versions = releases_between(npm_versions(), args.good, args.bad)
+        versions, skipped = installable(releases_between(npm_versions(), args.good, args.bad),
+                                        npm_versions(PLUGIN), args.good, args.bad)
         print(f"bisect {' '.join(args.id)}: {len(versions)} releases from {args.good} to {args.bad}", flush=True)
+        if skipped:
+            print(f"skipped (their {PLUGIN} was never published): {', '.join(skipped)}", flush=True)
         out = Path(args.out) if args.out else root / "strapi-bisect.json"
         recorded = recorded_outcomes(out)
 
@@ -317,7 +335,7 @@ def cmd_bisect(args: argparse.Namespace) -> int:
             outcomes = run_release(version, ids)
             recorded.setdefault(version, {}).update(outcomes)
             # Recorded after every run: a bisection stopped now keeps its range and its runs.
-            record(progress(ids, versions, recorded), out)
+            record(progress(ids, versions, recorded, skipped), out)
             return outcomes
 
         @functools.cache
@@ -332,7 +350,7 @@ def cmd_bisect(args: argparse.Namespace) -> int:
         except _OverBudget as stop:
             print(f"stopped before installing Strapi {stop} (--max-installs {args.max_installs}): "
                   f"the ranges narrowed so far are kept; run again to go on", flush=True)
-        results = progress(args.id, versions, recorded)
+        results = progress(args.id, versions, recorded, skipped)
         record(results, out)
     except BisectError as exc:
         print(f"conformance: {exc}", file=sys.stderr)

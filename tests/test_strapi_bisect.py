@@ -153,25 +153,27 @@ def test_max_installs_stops_the_bisection_keeps_its_range_and_a_new_run_resumes_
         installed.add(version)
         return {i: "failed" if VERSIONS.index(version) < change else "passed" for i in ids}
 
-    monkeypatch.setattr(sb, "npm_versions", lambda: list(VERSIONS))
+    monkeypatch.setattr(sb, "npm_versions", lambda package=sb.PACKAGE: [
+        v for v in VERSIONS if package == sb.PACKAGE or v != "5.47.0"])  # 5.47.0's plugin never published
     monkeypatch.setattr(sb, "run_release", run_release)
     monkeypatch.setattr(sb, "is_installed", lambda version: version in installed)
     monkeypatch.setattr(sb, "reports_root", lambda: tmp_path)
     out = tmp_path / "strapi-bisect.json"
     args = argparse.Namespace(id=["RP-090"], good="5.30.0", bad="5.54.0", out=str(out), max_installs=1)
     assert sb.cmd_bisect(args) == 0
-    assert runs == ["5.30.0", "5.54.0", "5.42.0"]  # the ends, then one install
+    assert runs == ["5.30.0", "5.54.0", "5.41.0"]  # the ends, then one install
     assert "stopped before installing" in capsys.readouterr().out
     entry = json.loads(out.read_text(encoding="utf-8"))["bisections"][0]
-    assert entry["complete"] is False and entry["candidates"] == ["5.43.0", "5.54.0"]
-    assert entry["outcomes"] == {"5.30.0": "failed", "5.42.0": "failed", "5.54.0": "passed"}
-    assert drift_releases(out) == {"RP-090": "5.43.0 to 5.54.0"}
+    assert entry["complete"] is False and entry["candidates"] == ["5.42.0", "5.54.0"]
+    assert entry["outcomes"] == {"5.30.0": "failed", "5.41.0": "failed", "5.54.0": "passed"}
+    assert drift_releases(out) == {"RP-090": "5.42.0 to 5.54.0"}
     args.max_installs = None
     assert sb.cmd_bisect(args) == 0
-    assert runs[:3] == ["5.30.0", "5.54.0", "5.42.0"] and len(runs) == len(set(runs))  # nothing run twice
+    assert runs[:3] == ["5.30.0", "5.54.0", "5.41.0"] and len(runs) == len(set(runs))  # nothing run twice
     assert drift_releases(out) == {"RP-090": "5.43.0"}
     entry = json.loads(out.read_text(encoding="utf-8"))["bisections"][0]
     assert entry["complete"] is True and set(runs) <= set(entry["outcomes"])
+    assert entry["skipped"] == ["5.47.0"] and "5.47.0" not in runs
 
 
 def _report(name: str, outcomes: dict[str, str]) -> dict[str, object]:
@@ -202,3 +204,13 @@ def test_a_row_that_drifts_between_releases_names_its_release_or_says_it_is_not_
     page = html.read_text(encoding="utf-8")
     assert '<td class="drift">5.37.0</td>' in page and '<td class="drift">not bisected</td>' in page
 
+
+
+def test_releases_whose_plugin_was_never_published_are_skipped_but_not_the_ends() -> None:
+    from conformance.strapi_bisect import installable
+
+    versions = ["5.36.0", "5.36.1", "5.37.0", "5.37.1"]
+    plugin = ["5.36.0", "5.36.1", "5.37.1", "5.38.0"]
+    assert installable(versions, plugin, "5.36.0", "5.37.1") == (["5.36.0", "5.36.1", "5.37.1"], ["5.37.0"])
+    with pytest.raises(BisectError, match="--bad 5.37.0 cannot be installed"):
+        installable(versions[:3], plugin, "5.36.0", "5.37.0")
