@@ -328,28 +328,35 @@ def cmd_bisect(args: argparse.Namespace) -> int:
             known = recorded.get(version, {})
             if all(i in known for i in ids):
                 return {i: known[i] for i in ids}
-            if not is_installed(version):
+            if not installed(version):
                 if args.max_installs is not None and installs >= args.max_installs:
                     raise _OverBudget(version)
                 installs += 1
-            outcomes = run_release(version, ids)
+            outcomes = run_release(version, args.id)  # every id: the next ones need this release too
             recorded.setdefault(version, {}).update(outcomes)
             # Recorded after every run: a bisection stopped now keeps its range and its runs.
-            record(progress(ids, versions, recorded, skipped), out)
+            record(progress(args.id, versions, recorded, skipped), out)
             return outcomes
 
-        @functools.cache
+        installed = functools.cache(is_installed)
+
         def cost(version: str) -> int:
             # Recorded for every id: no run; installed: a run; otherwise an install first (minutes).
             if all(i in recorded.get(version, {}) for i in args.id):
                 return 0
-            return 1 if is_installed(version) else 2
+            return 1 if installed(version) else 2
 
-        try:
-            bisect_many(args.id, versions, run, cost=cost)
-        except _OverBudget as stop:
-            print(f"stopped before installing Strapi {stop} (--max-installs {args.max_installs}): "
-                  f"the ranges narrowed so far are kept; run again to go on", flush=True)
+        stopped: set[str] = set()
+        for scenario in args.id:
+            # One id at a time: an id that needs an install past --max-installs stops alone, and the
+            # next ids still go as far as the installed releases take them.
+            try:
+                bisect_many([scenario], versions, run, cost=cost)
+            except _OverBudget as stop:
+                stopped.add(str(stop))
+        if stopped:
+            print(f"stopped before installing Strapi {', '.join(sorted(stopped, key=_key))} (--max-installs "
+                  f"{args.max_installs}): the ranges narrowed so far are kept; run again to go on", flush=True)
         results = progress(args.id, versions, recorded, skipped)
         record(results, out)
     except BisectError as exc:

@@ -214,3 +214,31 @@ def test_releases_whose_plugin_was_never_published_are_skipped_but_not_the_ends(
     assert installable(versions, plugin, "5.36.0", "5.37.1") == (["5.36.0", "5.36.1", "5.37.1"], ["5.37.0"])
     with pytest.raises(BisectError, match="--bad 5.37.0 cannot be installed"):
         installable(versions[:3], plugin, "5.36.0", "5.37.0")
+
+
+def test_an_id_stopped_by_max_installs_does_not_stop_the_next_ones(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    import conformance.strapi_bisect as sb
+
+    installed = {"5.30.0", "5.40.0", "5.41.0", "5.42.0", "5.54.0"}
+    runs: list[tuple[str, tuple[str, ...]]] = []
+
+    def run_release(version: str, ids: list[str]) -> dict[str, str]:
+        runs.append((version, tuple(ids)))
+        minor = int(version.split(".")[1])
+        # VA-033 changed between two releases not installed; RP-090 in 5.41.0, between installed ones.
+        return {"VA-033": "passed" if minor >= 50 else "failed", "RP-090": "passed" if minor >= 41 else "failed"}
+
+    monkeypatch.setattr(sb, "npm_versions", lambda package=sb.PACKAGE: list(VERSIONS))
+    monkeypatch.setattr(sb, "run_release", run_release)
+    monkeypatch.setattr(sb, "is_installed", lambda version: version in installed)
+    monkeypatch.setattr(sb, "reports_root", lambda: tmp_path)
+    out = tmp_path / "strapi-bisect.json"
+    args = argparse.Namespace(id=["VA-033", "RP-090"], good="5.30.0", bad="5.54.0", out=str(out), max_installs=0)
+    assert sb.cmd_bisect(args) == 0
+    assert drift_releases(out)["RP-090"] == "5.41.0"
+    assert drift_releases(out)["VA-033"] == "5.43.0 to 5.54.0"
+    assert {version for version, _ in runs} <= installed
+    assert all(ids == ("VA-033", "RP-090") for _, ids in runs) and len(runs) == len({v for v, _ in runs})
