@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from pathlib import Path
@@ -242,3 +243,25 @@ def test_an_id_stopped_by_max_installs_does_not_stop_the_next_ones(
     assert drift_releases(out)["VA-033"] == "5.43.0 to 5.54.0"
     assert {version for version, _ in runs} <= installed
     assert all(ids == ("VA-033", "RP-090") for _, ids in runs) and len(runs) == len({v for v, _ in runs})
+
+
+def test_the_committed_matrix_names_the_first_changed_release_on_every_row_that_drifts() -> None:
+    from conformance.report.matrix import undated_drifts
+
+    root = Path(__file__).resolve().parents[1] / "reports"
+    data = json.loads((root / "matrix.json").read_text(encoding="utf-8"))
+    assert any(r.get("drifts") for r in data["rows"])
+    assert undated_drifts(data) == []
+    drift = drift_releases(root / "strapi-bisect.json")
+    entries = {e["id"]: e for e in json.loads((root / "strapi-bisect.json").read_text(encoding="utf-8"))["bisections"]}
+    page = (root / "matrix.html").read_text(encoding="utf-8")
+    releases = [(i, c["version"]) for i, c in enumerate(data["columns"]) if str(c["name"]).startswith("strapi")]
+    for row in data["rows"]:
+        if not row["drifts"]:
+            continue
+        assert row["drift_release"] == drift[row["id"]]
+        assert f'<td class="drift">{row["drift_release"]}</td>' in page
+        # The bisection ran between the two neighbouring releases of the matrix whose outcomes differ.
+        changes = [(before, after) for (i, before), (j, after) in itertools.pairwise(releases)
+                   if row["cells"][i]["outcome"] != row["cells"][j]["outcome"]]
+        assert [(entries[row["id"]]["good"], entries[row["id"]]["bad"])] == changes
