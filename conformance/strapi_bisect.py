@@ -15,6 +15,7 @@ changed, every release run and its outcome) and, when it exists, to the matrix
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import shutil
@@ -28,8 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from .paths import reports_root
+from .targets.strapi.installer import is_installed
 
 PACKAGE = "@strapi/strapi"
+PLUGIN = "@strapi/plugin-users-permissions"  # installed at the same version as PACKAGE
 _RELEASE = re.compile(r"^5\.(\d+)\.(\d+)$")
 DEFAULT_GOOD, DEFAULT_BAD = "5.30.1", "5.54.0"
 
@@ -55,20 +58,32 @@ def releases_between(all_versions: list[str], good: str, bad: str) -> list[str]:
     return sorted(set(chosen), key=_key)
 
 
-def npm_versions() -> list[str]:
-    """Every published version of @strapi/strapi, as npm lists them."""
+def npm_versions(package: str = PACKAGE) -> list[str]:
+    """Every published version of ``package`` (default @strapi/strapi), as npm lists them."""
     npm = shutil.which("npm")
     if npm is None:
         raise BisectError("npm is not on PATH: bisecting Strapi releases needs npm")
     try:
-        out = subprocess.run([npm, "view", PACKAGE, "versions", "--json"], capture_output=True, text=True,
+        out = subprocess.run([npm, "view", package, "versions", "--json"], capture_output=True, text=True,
                              timeout=120, check=True).stdout
         versions = json.loads(out)
     except (subprocess.SubprocessError, ValueError) as exc:
-        raise BisectError(f"npm view {PACKAGE} versions failed: {exc}") from exc
+        raise BisectError(f"npm view {package} versions failed: {exc}") from exc
     if not isinstance(versions, list) or not all(isinstance(v, str) for v in versions):
-        raise BisectError(f"npm view {PACKAGE} versions did not answer a list of versions")
+        raise BisectError(f"npm view {package} versions did not answer a list of versions")
     return versions
+
+
+def installable(versions: list[str], plugin_versions: list[str], good: str, bad: str) -> tuple[list[str], list[str]]:
+    """``versions`` split into those the fixture can install and those it cannot: the fixture project
+    depends on PLUGIN at the release's own version, and a few releases never had theirs published
+    (5.37.0). Those are skipped, as `git bisect skip` does; the ends must be installable."""
+    published = set(plugin_versions)
+    skipped = [v for v in versions if v not in published]
+    for end, name in ((good, "--good"), (bad, "--bad")):
+        if end in skipped:
+            raise BisectError(f"{name} {end} cannot be installed: {PLUGIN} {end} was never published")
+    return [v for v in versions if v in published], skipped
 
 
 @dataclass
@@ -81,20 +96,36 @@ class Bisection:
     outcomes: dict[str, str] = field(default_factory=dict)  # every release run -> its outcome
     # A bisection stopped before the end: the first release that changed is one of these (oldest, newest).
     candidates: tuple[str, str] | None = None
+    skipped: list[str] = field(default_factory=list)  # releases in the range that cannot be installed
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "good": self.good, "bad": self.bad, "first_changed": self.first_changed,
                 "last_unchanged": self.last_unchanged, "complete": self.first_changed is not None,
                 "candidates": list(self.candidates) if self.candidates else None,
                 "outcomes": dict(sorted(self.outcomes.items(), key=lambda kv: _key(kv[0]))),
-                "runs": len(self.outcomes)}
+                "runs": len(self.outcomes), "skipped": self.skipped}
 
 
-def bisect(scenario: str, versions: list[str], outcome_of: Callable[[str], str]) -> Bisection:
+def pick_middle(low: int, high: int, cost: Callable[[int], int] | None = None) -> int:
+    """The release to run between ``low`` and ``high`` (exclusive): the cheapest one, nearest the middle.
+
+    Any release strictly inside the range narrows it, so a release already run or already installed
+    (a run of about a minute) beats the exact middle when that one needs an install (several minutes
+    on a loaded machine): ``cost(index)`` ranks them, lower is cheaper; None is plain halving.
+    """
+    middle = (low + high) // 2
+    if cost is None:
+        return middle
+    return min(range(low + 1, high), key=lambda index: (cost(index), abs(index - middle), index))
+
+
+def bisect(scenario: str, versions: list[str], outcome_of: Callable[[str], str],
+           cost: Callable[[str], int] | None = None) -> Bisection:
     """The first release of ``versions`` (oldest first) whose outcome differs from the first one's.
 
     ``outcome_of(version)`` runs (or looks up) the scenario on a release. Binary search: it assumes a
-    single change in the range, and finds a change point if there are several.
+    single change in the range, and finds a change point if there are several. ``cost(version)``
+    (optional) steers each step to a cheap release inside the range (see ``pick_middle``).
     """
     if len(versions) < 2:
         raise BisectError("bisecting needs at least two releases")
@@ -111,7 +142,7 @@ def bisect(scenario: str, versions: list[str], outcome_of: Callable[[str], str])
         raise BisectError(f"{scenario}: {versions[0]} and {versions[-1]} agree ({before}): nothing to bisect")
     low, high = 0, len(versions) - 1  # outcome(low) == before, outcome(high) != before
     while high - low > 1:
-        middle = (low + high) // 2
+        middle = pick_middle(low, high, None if cost is None else lambda index: cost(versions[index]))
         if outcome(middle) == before:
             low = middle
         else:
@@ -139,7 +170,8 @@ def from_outcomes(scenario: str, versions: list[str], known: dict[str, str]) -> 
         return known[version]
 
     try:
-        return bisect(scenario, versions, lookup)
+        # Releases already run first: they take the range as far as it can go without a new run.
+        return bisect(scenario, versions, lookup, lambda version: 0 if version in known else 1)
     except _NotRun:
         partial = Bisection(scenario, versions[0], versions[-1])
         partial.outcomes = {v: known[v] for v in versions if v in known}
@@ -169,10 +201,16 @@ def run_release(version: str, ids: list[str]) -> dict[str, str]:
 
 
 def bisect_many(ids: list[str], versions: list[str], run: Callable[[str, list[str]], dict[str, str]],
-                done: Callable[[Bisection], None] | None = None) -> list[Bisection]:
+                done: Callable[[Bisection], None] | None = None,
+                cost: Callable[[str], int] | None = None) -> list[Bisection]:
     """Bisect each id; a release is run once for all of them (its outcomes are kept). ``done`` gets
-    each id's result as soon as it is known (a long bisection keeps what it found if stopped)."""
+    each id's result as soon as it is known (a long bisection keeps what it found if stopped).
+    ``cost(version)`` ranks releases not run yet (e.g. installed before not installed); a release
+    this call has run is free for the next ids."""
     seen: dict[str, dict[str, str]] = {}
+
+    def steer(version: str) -> int:
+        return 0 if version in seen else 1 + (cost(version) if cost is not None else 0)
 
     def outcome_of(scenario: str) -> Callable[[str], str]:
         def one(version: str) -> str:
@@ -183,7 +221,7 @@ def bisect_many(ids: list[str], versions: list[str], run: Callable[[str, list[st
 
     results = []
     for scenario in ids:
-        results.append(bisect(scenario, versions, outcome_of(scenario)))
+        results.append(bisect(scenario, versions, outcome_of(scenario), steer))
         if done is not None:
             done(results[-1])
     return results
@@ -249,29 +287,88 @@ def annotate_matrix(matrix_json: Path, drift: dict[str, str]) -> bool:
     return True
 
 
+class _OverBudget(Exception):
+    """The next release to run is not installed and ``--max-installs`` is spent."""
+
+
+def progress(ids: list[str], versions: list[str], known: dict[str, dict[str, str]],
+             skipped: list[str] | None = None) -> list[Bisection]:
+    """Each id as far as the releases run so far take it (``known``: release -> id -> outcome), every
+    run kept: what a stopped bisection records, and what a new run starts from."""
+    results = []
+    for scenario in ids:
+        outcomes = {v: known[v][scenario] for v in versions if scenario in known.get(v, {})}
+        ends = outcomes.get(versions[0]), outcomes.get(versions[-1])
+        if None in ends or ends[0] == ends[1]:
+            continue
+        result = from_outcomes(scenario, versions, outcomes)
+        result.outcomes, result.skipped = outcomes, list(skipped or [])
+        results.append(result)
+    return results
+
+
 def cmd_bisect(args: argparse.Namespace) -> int:
     root = reports_root()
+    if args.max_installs is not None and args.max_installs < 0:
+        print("conformance: --max-installs must be 0 or more", file=sys.stderr)
+        return 2
+    installs = 0
     try:
-        versions = releases_between(npm_versions(), args.good, args.bad)
+        versions, skipped = installable(releases_between(npm_versions(), args.good, args.bad),
+                                        npm_versions(PLUGIN), args.good, args.bad)
         print(f"bisect {' '.join(args.id)}: {len(versions)} releases from {args.good} to {args.bad}", flush=True)
+        if skipped:
+            print(f"skipped (their {PLUGIN} was never published): {', '.join(skipped)}", flush=True)
         out = Path(args.out) if args.out else root / "strapi-bisect.json"
         recorded = recorded_outcomes(out)
 
         def run(version: str, ids: list[str]) -> dict[str, str]:
+            nonlocal installs
             # A release already run for these ids (an earlier, perhaps stopped, bisection) is not run again.
             known = recorded.get(version, {})
-            return {i: known[i] for i in ids} if all(i in known for i in ids) else run_release(version, ids)
+            if all(i in known for i in ids):
+                return {i: known[i] for i in ids}
+            if not installed(version):
+                if args.max_installs is not None and installs >= args.max_installs:
+                    raise _OverBudget(version)
+                installs += 1
+            outcomes = run_release(version, args.id)  # every id: the next ones need this release too
+            recorded.setdefault(version, {}).update(outcomes)
+            # Recorded after every run: a bisection stopped now keeps its range and its runs.
+            record(progress(args.id, versions, recorded, skipped), out)
+            return outcomes
 
-        def keep(result: Bisection) -> None:
-            record([result], out)
+        installed = functools.cache(is_installed)
 
-        results = bisect_many(args.id, versions, run, keep)
+        def cost(version: str) -> int:
+            # Recorded for every id: no run; installed: a run; otherwise an install first (minutes).
+            if all(i in recorded.get(version, {}) for i in args.id):
+                return 0
+            return 1 if installed(version) else 2
+
+        stopped: set[str] = set()
+        for scenario in args.id:
+            # One id at a time: an id that needs an install past --max-installs stops alone, and the
+            # next ids still go as far as the installed releases take them.
+            try:
+                bisect_many([scenario], versions, run, cost=cost)
+            except _OverBudget as stop:
+                stopped.add(str(stop))
+        if stopped:
+            print(f"stopped before installing Strapi {', '.join(sorted(stopped, key=_key))} (--max-installs "
+                  f"{args.max_installs}): the ranges narrowed so far are kept; run again to go on", flush=True)
+        results = progress(args.id, versions, recorded, skipped)
+        record(results, out)
     except BisectError as exc:
         print(f"conformance: {exc}", file=sys.stderr)
         return 2
     for result in results:
-        print(f"{result.id}: first changed in {result.first_changed} (last like {result.good}: "
-              f"{result.last_unchanged}; {len(result.outcomes)} releases run)")
+        if result.first_changed:
+            print(f"{result.id}: first changed in {result.first_changed} (last like {result.good}: "
+                  f"{result.last_unchanged}; {len(result.outcomes)} releases run)")
+        else:
+            first, last = result.candidates or ("?", "?")
+            print(f"{result.id}: changed in {first} to {last} (not finished; {len(result.outcomes)} releases run)")
     if annotate_matrix(root / "matrix.json", drift_releases(out)):
         print(f"wrote {out}; matrix rows annotated in {root / 'matrix.json'} and matrix.html")
     else:
@@ -285,4 +382,6 @@ def add_parser(actions: Any) -> None:
     bis.add_argument("--good", default=DEFAULT_GOOD, help=f"a release with the old outcome (default {DEFAULT_GOOD})")
     bis.add_argument("--bad", default=DEFAULT_BAD, help=f"a release with the new outcome (default {DEFAULT_BAD})")
     bis.add_argument("--out", default=None, help="default: reports/strapi-bisect.json")
+    bis.add_argument("--max-installs", type=int, default=None, metavar="N",
+                     help="install at most N releases not in the cache, then stop and keep the ranges narrowed")
     bis.set_defaults(func=cmd_bisect)

@@ -67,6 +67,13 @@ def cmd_matrix(args: argparse.Namespace) -> int:
                                   for v in args.versions]
     for name, target_args in runs:
         report_dir = reports_root() / name
+        if args.no_run:  # the page again from the last runs (e.g. after `strapi bisect`)
+            if not (report_dir / "report.json").is_file():
+                print(f"conformance: no run of {name} to build the matrix from ({report_dir / 'report.json'})",
+                      file=sys.stderr)
+                return 2
+            reports.append(report_dir / "report.json")
+            continue
         command = [sys.executable, "-m", "conformance.cli", "run", *target_args, "--report-dir", str(report_dir)]
         _say(f"== {name}: {' '.join(command[2:])}")
         code = subprocess.call(command)
@@ -106,6 +113,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     matrix = actions.add_parser("matrix", help="run every release and write reports/matrix.html and .json")
     matrix.add_argument("--versions", nargs="+", default=list(MATRIX_VERSIONS))
     matrix.add_argument("--out", default=str(reports_root() / "matrix.html"))
+    matrix.add_argument("--no-run", action="store_true",
+                        help="build the page from the last runs in reports/<name>/ without running them again")
     matrix.set_defaults(func=cmd_matrix)
     from .strapi_bisect import add_parser as add_bisect
 

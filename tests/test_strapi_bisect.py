@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from pathlib import Path
@@ -107,3 +108,160 @@ def test_a_stopped_bisection_is_taken_as_far_as_the_releases_run_and_keeps_its_r
     out = tmp_path / "b.json"
     record([partial], out)
     assert drift_releases(out) == {"AU-018": f"{partial.candidates[0]} to {partial.candidates[1]}"}
+
+
+@pytest.mark.parametrize("change", range(1, len(VERSIONS)))
+def test_installed_releases_are_run_first_and_the_change_is_still_found(change: int) -> None:
+    installed = set(VERSIONS[::4]) | {VERSIONS[-1]}  # every fourth release is in the cache
+    calls: list[str] = []
+
+    def outcome(version: str) -> str:
+        calls.append(version)
+        return "passed" if VERSIONS.index(version) < change else "failed"
+
+    result = bisect("RP-090", VERSIONS, outcome, lambda v: 0 if v in installed else 1)
+    assert result.first_changed == VERSIONS[change] and result.last_unchanged == VERSIONS[change - 1]
+    assert len(calls) == len(set(calls))
+    # Releases to install: at most those inside the gap between two installed ones (3 here), so
+    # at most two installs (log2 of the gap), whatever the change.
+    assert len([v for v in calls if v not in installed]) <= 2
+    plain = bisect("RP-090", VERSIONS, lambda v: "passed" if VERSIONS.index(v) < change else "failed")
+    assert plain.first_changed == result.first_changed
+
+
+def test_the_cheapest_release_nearest_the_middle_is_picked() -> None:
+    from conformance.strapi_bisect import pick_middle
+
+    assert pick_middle(0, 10) == 5
+    assert pick_middle(0, 10, lambda i: 0 if i in (2, 9) else 1) == 2  # nearer the middle than 9
+    assert pick_middle(0, 10, lambda i: 0 if i == 9 else 1) == 9
+    assert pick_middle(0, 10, lambda i: 1) == 5
+    assert pick_middle(3, 5, lambda i: 1) == 4
+
+
+def test_max_installs_stops_the_bisection_keeps_its_range_and_a_new_run_resumes_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    import argparse
+
+    import conformance.strapi_bisect as sb
+
+    change = VERSIONS.index("5.43.0")
+    installed = {"5.30.0", "5.54.0"}
+    runs: list[str] = []
+
+    def run_release(version: str, ids: list[str]) -> dict[str, str]:
+        runs.append(version)
+        installed.add(version)
+        return {i: "failed" if VERSIONS.index(version) < change else "passed" for i in ids}
+
+    monkeypatch.setattr(sb, "npm_versions", lambda package=sb.PACKAGE: [
+        v for v in VERSIONS if package == sb.PACKAGE or v != "5.47.0"])  # 5.47.0's plugin never published
+    monkeypatch.setattr(sb, "run_release", run_release)
+    monkeypatch.setattr(sb, "is_installed", lambda version: version in installed)
+    monkeypatch.setattr(sb, "reports_root", lambda: tmp_path)
+    out = tmp_path / "strapi-bisect.json"
+    args = argparse.Namespace(id=["RP-090"], good="5.30.0", bad="5.54.0", out=str(out), max_installs=1)
+    assert sb.cmd_bisect(args) == 0
+    assert runs == ["5.30.0", "5.54.0", "5.41.0"]  # the ends, then one install
+    assert "stopped before installing" in capsys.readouterr().out
+    entry = json.loads(out.read_text(encoding="utf-8"))["bisections"][0]
+    assert entry["complete"] is False and entry["candidates"] == ["5.42.0", "5.54.0"]
+    assert entry["outcomes"] == {"5.30.0": "failed", "5.41.0": "failed", "5.54.0": "passed"}
+    assert drift_releases(out) == {"RP-090": "5.42.0 to 5.54.0"}
+    args.max_installs = None
+    assert sb.cmd_bisect(args) == 0
+    assert runs[:3] == ["5.30.0", "5.54.0", "5.41.0"] and len(runs) == len(set(runs))  # nothing run twice
+    assert drift_releases(out) == {"RP-090": "5.43.0"}
+    entry = json.loads(out.read_text(encoding="utf-8"))["bisections"][0]
+    assert entry["complete"] is True and set(runs) <= set(entry["outcomes"])
+    assert entry["skipped"] == ["5.47.0"] and "5.47.0" not in runs
+
+
+def _report(name: str, outcomes: dict[str, str]) -> dict[str, object]:
+    return {"target": {"name": name, "version": name.rpartition("-")[2]},
+            "summary": {"passed": 0, "failed": 0, "expected_failures": 0, "skipped": 0},
+            "scenarios": [{"id": i, "name": i, "feature": "f", "level": "must", "outcome": o}
+                          for i, o in outcomes.items()]}
+
+
+def test_a_row_that_drifts_between_releases_names_its_release_or_says_it_is_not_bisected(tmp_path: Path) -> None:
+    from conformance.report.matrix import build_matrix, undated_drifts
+
+    runs = {"reference": {"RP-001": "passed", "RP-012": "passed", "RP-090": "passed", "VA-033": "passed"},
+            "strapi-5.30.1": {"RP-001": "passed", "RP-012": "expected_failure", "RP-090": "expected_failure",
+                              "VA-033": "expected_failure"},
+            "strapi-5.54.0": {"RP-001": "passed", "RP-012": "expected_failure", "RP-090": "passed",
+                              "VA-033": "passed"}}
+    paths = []
+    for name, outcomes in runs.items():
+        paths.append(tmp_path / f"{name}.json")
+        paths[-1].write_text(json.dumps(_report(name, outcomes)), encoding="utf-8")
+    html = build_matrix(paths, tmp_path / "matrix.html", "t", {"RP-090": "5.37.0"})
+    data = json.loads(html.with_suffix(".json").read_text(encoding="utf-8"))
+    # RP-012 differs from the reference only: the same on every release, no drift.
+    assert {r["id"]: r["drifts"] for r in data["rows"]} == {
+        "RP-001": False, "RP-012": False, "RP-090": True, "VA-033": True}
+    assert undated_drifts(data) == ["VA-033"]
+    page = html.read_text(encoding="utf-8")
+    assert '<td class="drift">5.37.0</td>' in page and '<td class="drift">not bisected</td>' in page
+
+
+
+def test_releases_whose_plugin_was_never_published_are_skipped_but_not_the_ends() -> None:
+    from conformance.strapi_bisect import installable
+
+    versions = ["5.36.0", "5.36.1", "5.37.0", "5.37.1"]
+    plugin = ["5.36.0", "5.36.1", "5.37.1", "5.38.0"]
+    assert installable(versions, plugin, "5.36.0", "5.37.1") == (["5.36.0", "5.36.1", "5.37.1"], ["5.37.0"])
+    with pytest.raises(BisectError, match="--bad 5.37.0 cannot be installed"):
+        installable(versions[:3], plugin, "5.36.0", "5.37.0")
+
+
+def test_an_id_stopped_by_max_installs_does_not_stop_the_next_ones(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    import conformance.strapi_bisect as sb
+
+    installed = {"5.30.0", "5.40.0", "5.41.0", "5.42.0", "5.54.0"}
+    runs: list[tuple[str, tuple[str, ...]]] = []
+
+    def run_release(version: str, ids: list[str]) -> dict[str, str]:
+        runs.append((version, tuple(ids)))
+        minor = int(version.split(".")[1])
+        # VA-033 changed between two releases not installed; RP-090 in 5.41.0, between installed ones.
+        return {"VA-033": "passed" if minor >= 50 else "failed", "RP-090": "passed" if minor >= 41 else "failed"}
+
+    monkeypatch.setattr(sb, "npm_versions", lambda package=sb.PACKAGE: list(VERSIONS))
+    monkeypatch.setattr(sb, "run_release", run_release)
+    monkeypatch.setattr(sb, "is_installed", lambda version: version in installed)
+    monkeypatch.setattr(sb, "reports_root", lambda: tmp_path)
+    out = tmp_path / "strapi-bisect.json"
+    args = argparse.Namespace(id=["VA-033", "RP-090"], good="5.30.0", bad="5.54.0", out=str(out), max_installs=0)
+    assert sb.cmd_bisect(args) == 0
+    assert drift_releases(out)["RP-090"] == "5.41.0"
+    assert drift_releases(out)["VA-033"] == "5.43.0 to 5.54.0"
+    assert {version for version, _ in runs} <= installed
+    assert all(ids == ("VA-033", "RP-090") for _, ids in runs) and len(runs) == len({v for v, _ in runs})
+
+
+def test_the_committed_matrix_names_the_first_changed_release_on_every_row_that_drifts() -> None:
+    from conformance.report.matrix import undated_drifts
+
+    root = Path(__file__).resolve().parents[1] / "reports"
+    data = json.loads((root / "matrix.json").read_text(encoding="utf-8"))
+    assert any(r.get("drifts") for r in data["rows"])
+    assert undated_drifts(data) == []
+    drift = drift_releases(root / "strapi-bisect.json")
+    entries = {e["id"]: e for e in json.loads((root / "strapi-bisect.json").read_text(encoding="utf-8"))["bisections"]}
+    page = (root / "matrix.html").read_text(encoding="utf-8")
+    releases = [(i, c["version"]) for i, c in enumerate(data["columns"]) if str(c["name"]).startswith("strapi")]
+    for row in data["rows"]:
+        if not row["drifts"]:
+            continue
+        assert row["drift_release"] == drift[row["id"]]
+        assert f'<td class="drift">{row["drift_release"]}</td>' in page
+        # The bisection ran between the two neighbouring releases of the matrix whose outcomes differ.
+        changes = [(before, after) for (i, before), (j, after) in itertools.pairwise(releases)
+                   if row["cells"][i]["outcome"] != row["cells"][j]["outcome"]]
+        assert [(entries[row["id"]]["good"], entries[row["id"]]["bad"])] == changes

@@ -32,10 +32,13 @@ def build_matrix(report_paths: list[Path], out_html: Path, title: str, drift: di
                                             "level": s.get("level"), "cells": [None] * len(runs)})
             row["cells"][index] = {"outcome": s["outcome"], "message": s.get("message", "")}
     ordered = sorted(rows.values(), key=lambda r: (r["feature"], r["id"]))
+    releases = [index for index, run in enumerate(runs) if is_release(run["target"])]
     for row in ordered:
         outcomes = {c["outcome"] if c else "absent" for c in row["cells"]}
         row["differs"] = len(outcomes) > 1
         row["documented"] = all(c is None or c["outcome"] == "passed" for c in row["cells"])
+        # Differs between Strapi releases (not just from the reference): a change some release made.
+        row["drifts"] = len({(row["cells"][i] or {}).get("outcome", "absent") for i in releases}) > 1
         row["drift_release"] = (drift or {}).get(row["id"])
     columns = [{"name": r["target"].get("name"), "version": r["target"].get("version"), "summary": r["summary"],
                 "verdict": verdict_line(r) if "verdict" in r else None} for r in runs]
@@ -44,6 +47,16 @@ def build_matrix(report_paths: list[Path], out_html: Path, title: str, drift: di
     out_html.with_suffix(".json").write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
     write_matrix_html(data, out_html)
     return out_html
+
+
+def is_release(target: dict[str, Any]) -> bool:
+    """A column of a Strapi release (``strapi-5.30.1``, ``strapi-5.54.0+project``), not the reference."""
+    return str(target.get("name") or "").startswith("strapi")
+
+
+def undated_drifts(data: dict[str, Any]) -> list[str]:
+    """Ids of the rows that drift between releases but name no release where it happened."""
+    return [r["id"] for r in data["rows"] if r.get("drifts") and not r.get("drift_release")]
 
 
 def matrix_view(data: dict[str, Any]) -> dict[str, Any]:
@@ -59,7 +72,7 @@ def matrix_view(data: dict[str, Any]) -> dict[str, Any]:
                      if any((c or {"outcome": "absent"})["outcome"] == o for r in rows for c in r["cells"])],
         "interesting": sum(1 for r in rows if r.get("differs") or not r.get("documented", True)),
         # Filled by `conformance diff` (the first release where the row's outcome changed), when known.
-        "drift": any("drift_release" in r for r in rows),
+        "drift": any(r.get("drift_release") or r.get("drifts") for r in rows),
     }
 
 

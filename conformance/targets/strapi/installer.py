@@ -17,6 +17,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -112,6 +113,47 @@ def tail(path: Path, lines: int = TAIL_LINES) -> str:
         return "(no log)"
     kept = [_ANSI_RE.sub("", line).rstrip() for line in text.splitlines() if line.strip()]
     return "\n".join(kept[-lines:]) or "(empty log)"
+
+
+PREBUILDS = "prebuilds"  # under the cache root: better-sqlite3 builds kept for the next install
+_BINARY = Path("build") / "Release" / "better_sqlite3.node"
+
+
+def prebuild_name(node: str) -> str | None:
+    """The file better-sqlite3's installer (prebuild-install) looks for in its local prebuilds folder."""
+    try:
+        out = subprocess.run([node, "-p", "[process.versions.modules, process.platform, process.arch].join(' ')"],
+                             capture_output=True, text=True, timeout=30).stdout.split()
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if len(out) != 3:
+        return None
+    abi, platform, arch = out
+    return f"better-sqlite3-v{BETTER_SQLITE3}-node-v{abi}-{platform}-{arch}.tar.gz"
+
+
+def keep_prebuild(root: Path, name: str, node_version: str) -> Path | None:
+    """Pack a better-sqlite3 this Node built for an install in the cache (same version, same Node) as
+    a prebuild, once: later installs unpack it instead of compiling SQLite again (minutes on a loaded
+    machine; prebuild-install cannot download one here)."""
+    target = root / PREBUILDS / name
+    if target.is_file():
+        return target
+    for marker in sorted(root.glob(f"*/{MARKER}")):
+        package = marker.parent / "node_modules" / "better-sqlite3"
+        try:
+            same_node = json.loads(marker.read_text(encoding="utf-8")).get("node") == node_version
+            version = json.loads((package / "package.json").read_text(encoding="utf-8")).get("version")
+        except (OSError, ValueError):
+            continue
+        if same_node and version == BETTER_SQLITE3 and (package / _BINARY).is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            partial = target.with_name(f".{name}.{os.getpid()}.tmp")
+            with tarfile.open(partial, "w:gz") as tar:
+                tar.add(package / _BINARY, arcname=_BINARY.as_posix())
+            partial.replace(target)
+            return target
+    return None
 
 
 def require_tool(name: str) -> str:
@@ -241,6 +283,9 @@ def install(version: str = DEFAULT_VERSION, root: Path | None = None, progress: 
         headers = node_headers_dir(node)
         if headers is not None and "npm_config_nodedir" not in env:
             env["npm_config_nodedir"] = str(headers)
+        name = prebuild_name(node)
+        if name and keep_prebuild(vdir.parent, name, node_version) is not None:
+            env.setdefault("npm_config_better_sqlite3_local_prebuilds", str(vdir.parent / PREBUILDS))
         log_path = vdir / LOG_NAME
         with open(log_path, "w", encoding="utf-8") as log:
             log.write(f"$ npm {' '.join(args)}  (node {node_version})\n")
