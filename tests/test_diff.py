@@ -147,6 +147,11 @@ def test_a_manifest_entry_explains_the_groups_it_matches(tmp_path: Path) -> None
     assert manifest.unmatched(groups) == [] and manifest.cases == 100
 
 
+def test_an_entry_names_the_side_at_fault(tmp_path: Path) -> None:
+    assert DiffManifest.load(_write(tmp_path, ENTRY)).entries[0].fault == "B"  # the oracle, by default
+    assert DiffManifest.load(_write(tmp_path, ENTRY + 'fault = "A"\n')).entries[0].fault == "A"
+
+
 def test_an_entry_matching_no_group_is_unmatched(tmp_path: Path) -> None:
     manifest = DiffManifest.load(_write(tmp_path, ENTRY))
     assert [e.id for e in manifest.unmatched([])] == ["title-case"]
@@ -160,6 +165,7 @@ def test_an_entry_matching_no_group_is_unmatched(tmp_path: Path) -> None:
     (ENTRY.replace('paths = ["data*.title"]', "paths = []"), "'paths' must be a non-empty list"),
     ("[[expected-failure]]\nid = 'x'\n", "unknown key(s) or section(s) ['expected-failure']"),
     ("cases = 'many'\n", "'cases' must be a whole number"),
+    (ENTRY + 'fault = "C"\n', "'fault' must be \"A\" or \"B\""),
     ("[[divergence\n", "not valid TOML"),
 ])
 def test_a_bad_manifest_is_refused_with_its_line(tmp_path: Path, text: str, message: str) -> None:

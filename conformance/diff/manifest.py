@@ -11,6 +11,11 @@
     paths = ["error.message", "error.details*"]   # globs; every differing path of a group must match one
     reason = "why the two targets differ"
     evidence = "how it was seen: docs page, request and both answers"
+    fault = "B"                       # the side that answers wrongly: "B" (default) or "A"
+
+``fault`` says whose answer is wrong. "B": the oracle departs from its documentation and A is right
+(a scenario states the documented behaviour). "A": a gap of A not yet fixed, listed so that it is
+tracked and counted apart (``known_cases_by_fault`` in summary.json), never to hide it.
 
 Every entry needs ``id``, ``operation``, ``reason`` and ``evidence`` (no placeholder: ``TODO`` …); an
 unknown key or a duplicate id is invalid (exit 2 with the line of the entry). A group of divergences
@@ -30,7 +35,8 @@ from ..manifests import ExpectationError, check_table, entry_lines, read_toml
 from .compare import Group, Signature
 
 SECTION = "divergence"
-KEYS = {"id", "operation", "statuses", "paths", "reason", "evidence"}
+KEYS = {"id", "operation", "statuses", "paths", "reason", "evidence", "fault"}
+FAULTS = ("A", "B")
 REQUIRED = ("id", "operation", "reason", "evidence")
 
 
@@ -47,6 +53,7 @@ class Known:
     statuses: str = "*"
     paths: tuple[str, ...] = ("*",)
     line: int = 0
+    fault: str = "B"
 
     def matches(self, sig: Signature) -> bool:
         return (fnmatchcase(sig.operation, self.operation) and fnmatchcase(sig.statuses, self.statuses)
@@ -54,7 +61,7 @@ class Known:
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "operation": self.operation, "statuses": self.statuses, "paths": list(self.paths),
-                "reason": self.reason, "evidence": self.evidence, "line": self.line}
+                "reason": self.reason, "evidence": self.evidence, "fault": self.fault, "line": self.line}
 
 
 @dataclass
@@ -105,7 +112,11 @@ def _entry(item: Any, where: str, line: int) -> Known:
     paths = item.get("paths", ["*"])
     if not isinstance(paths, list) or not paths or not all(isinstance(p, str) and p for p in paths):
         raise DiffManifestError(f"{label}: 'paths' must be a non-empty list of globs")
-    return Known(item["id"], item["operation"], item["reason"], item["evidence"], statuses, tuple(paths), line)
+    fault = item.get("fault", "B")
+    if fault not in FAULTS:
+        raise DiffManifestError(f"{label}: 'fault' must be \"A\" or \"B\" (the side whose answer is wrong)")
+    return Known(item["id"], item["operation"], item["reason"], item["evidence"], statuses, tuple(paths), line,
+                 fault)
 
 
 def default_path(root: Path, a: str, b: str) -> Path:

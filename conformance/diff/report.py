@@ -50,6 +50,7 @@ def summary(run: Run) -> dict[str, Any]:
         "agreement_before_noise_percent": round(100.0 * (c.total - c.raw_divergent) / max(c.total, 1), 2),
         "groups": len(c.groups), "known_groups": len(known), "unknown_groups": len(c.groups) - len(known),
         "divergent_cases_by_class": dict(sorted(classes.items(), key=lambda kv: -kv[1])),
+        "known_cases_by_fault": _by_fault(run),
         "noise": c.noise.as_json(), "oracle_runs": run.oracle_runs,
         "stale_entries": [e.id for e in run.unmatched] if run.stale else [],
         "unseen_entries": [] if run.stale else [e.id for e in run.unmatched],
@@ -79,6 +80,16 @@ def document(run: Run) -> dict[str, Any]:
             "manifest": str(run.manifest.path) if run.manifest and run.manifest.path else None,
             "manifest_entries": [e.as_json() for e in run.manifest.entries] if run.manifest else [],
             "groups": groups, "divergent_by_operation": by_operation}
+
+
+def _by_fault(run: Run) -> dict[str, int]:
+    """Known divergent cases by the side whose answer is wrong (manifest ``fault``)."""
+    faults = {e.id: e.fault for e in run.manifest.entries} if run.manifest is not None else {}
+    out = {"A": 0, "B": 0}
+    for g in run.comparison.groups:
+        if g.known:
+            out[faults.get(g.known, "B")] += g.count
+    return out
 
 
 def _reason(run: Run, known: str | None) -> str | None:
