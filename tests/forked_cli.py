@@ -17,8 +17,11 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+
+import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 
@@ -46,9 +49,10 @@ class CliServer:
         atexit.register(self.close)
         return server
 
-    def run(self, argv: Sequence[str], env: Mapping[str, str], cwd: Path | None,
-            timeout: float) -> subprocess.CompletedProcess[str]:
-        """``conformance ARGV`` with exactly ``env`` as its environment, as ``subprocess.run`` answers."""
+    def run(self, argv: Sequence[str], env: Mapping[str, str], cwd: Path | None, timeout: float,
+            entry: str = "conformance") -> subprocess.CompletedProcess[str]:
+        """``conformance ARGV`` (or ``pytest ARGV``) with exactly ``env`` as its environment, as
+        ``subprocess.run`` answers."""
         with self._lock, tempfile.TemporaryDirectory(prefix="conformance-cli-") as tmp:
             if self._server is None or self._server.poll() is not None:
                 self._server = self._start()
@@ -56,7 +60,7 @@ class CliServer:
             self._count += 1
             out = str(Path(tmp) / "run")
             request = {"key": str(self._count), "argv": list(argv), "env": dict(env), "replace_env": True,
-                       "cwd": str(cwd or Path.cwd()), "out": out, "timeout_s": timeout}
+                       "cwd": str(cwd or Path.cwd()), "out": out, "timeout_s": timeout, "entry": entry}
             self._server.stdin.write(json.dumps(request) + "\n")
             self._server.stdin.flush()
             line = self._server.stdout.readline()
@@ -66,7 +70,7 @@ class CliServer:
             answer = json.loads(line)
             stdout = Path(out + ".stdout").read_text(errors="replace")
             stderr = Path(out + ".stderr").read_text(errors="replace")
-        command = [sys.executable, "-m", "conformance.cli", *argv]
+        command = [sys.executable, "-m", "pytest" if entry == "pytest" else "conformance.cli", *argv]
         if answer["code"] is None:
             raise subprocess.TimeoutExpired(command, timeout, stdout, stderr)
         return subprocess.CompletedProcess(command, int(answer["code"]), stdout, stderr)
@@ -92,3 +96,19 @@ def run_conformance(argv: Sequence[str], env: Mapping[str, str], cwd: Path | Non
         return _SERVER.run(argv, env, cwd, timeout)
     return subprocess.run([sys.executable, "-m", "conformance.cli", *argv], capture_output=True, text=True,
                           cwd=cwd, env=dict(env), timeout=timeout)
+
+
+def runpytest_forked(pytester: pytest.Pytester, *args: str, timeout: float = 300) -> pytest.RunResult:
+    """``pytester.runpytest_subprocess(*args)``, the child forked from the warm process: the same
+    ``python -m pytest --basetemp=... ARGS`` in ``pytester.path`` with the test's environment."""
+    if not forking():
+        return pytester.runpytest_subprocess(*args, timeout=timeout)
+    basetemp = tempfile.mkdtemp(prefix="runpytest-", dir=pytester.path)
+    argv = [f"--basetemp={basetemp}", *args]
+    plugins = [x for x in pytester.plugins if isinstance(x, str)]
+    if plugins:
+        argv = ["-p", plugins[0], *argv]
+    started = time.monotonic()
+    done = _SERVER.run(argv, os.environ, pytester.path, timeout, entry="pytest")
+    return pytest.RunResult(done.returncode, done.stdout.splitlines(), done.stderr.splitlines(),
+                            time.monotonic() - started)

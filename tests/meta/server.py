@@ -16,7 +16,7 @@ on stdout ``{"key", "code", "cpu_s"}`` when the child ends (``code`` is None whe
 when stdin closes.
 
 ``python -m tests.meta.server --cli`` serves any ``conformance`` command (tests/harness_helpers.py's
-``run_cli``): it only imports, as the features a run lints and the templates it renders may be a
+``run_cli``), or with ``"entry": "pytest"`` a ``python -m pytest`` (tests/forked_cli.py): it only imports, as the features a run lints and the templates it renders may be a
 test's own.
 """
 
@@ -135,10 +135,16 @@ def _child(request: dict[str, Any]) -> None:
             os.chdir(request["cwd"])
         if request.get("replace_env"):
             _fresh_sys_path()
-        from conformance import cli
+        if request.get("entry") == "pytest":  # ``python -m pytest ARGV`` (pytester's runs)
+            import pytest
 
-        sys.argv = [str(cli.__file__), *request["argv"]]  # as ``python -m conformance.cli ARGV`` has it
-        code = int(cli.main(list(request["argv"])))
+            sys.argv = [str(pytest.__file__), *request["argv"]]
+            code = int(pytest.main(list(request["argv"])))
+        else:
+            from conformance import cli
+
+            sys.argv = [str(cli.__file__), *request["argv"]]  # as ``python -m conformance.cli ARGV`` has it
+            code = int(cli.main(list(request["argv"])))
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 2
     except BaseException as exc:  # noqa: BLE001 (reported through stderr and the exit code)
