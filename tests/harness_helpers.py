@@ -6,9 +6,10 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
+
+from tests.forked_cli import run_conformance
 
 PASSING = '''Feature: Self-test
   @id:ZZ-001 @must @doc:cms/api/rest
@@ -79,9 +80,9 @@ def feature_dir(tmp: Path, **files: str) -> Path:
 
 def run_cli(*args: str, cwd: Path | None = None, timeout: float = 300,
             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """``conformance ARGS`` as its own process (forked from a warm one: tests/forked_cli.py)."""
     env = {**os.environ, "PYTHONDONTWRITEBYTECODE": "1", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "conformance.cli", *args], capture_output=True, text=True,
-                          cwd=cwd, env=env, timeout=timeout)
+    return run_conformance(args, env, cwd, timeout)
 
 
 def read_report(report_dir: Path) -> dict[str, Any]:

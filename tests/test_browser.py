@@ -10,13 +10,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+
+from tests.forked_cli import run_conformance
 
 REPO = Path(__file__).resolve().parents[1]
 SELECTION = "@id:PO-* or @id:RT-00* or @id:ST-*"  # three layers, with @should and @must scenarios
@@ -73,9 +73,8 @@ def _run(tmp: Path, name: str, features: Path, manifest: str) -> Path:
     out = tmp / "reports" / name
     (tmp / f"{name}.toml").write_text(manifest, encoding="utf-8")
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")])}
-    done = subprocess.run([sys.executable, "-m", "conformance", "run", "--tags", SELECTION, "--features", str(features),
-                           "--report-dir", str(out), "--expectations", str(tmp / f"{name}.toml")],
-                          env=env, capture_output=True, text=True, check=False, timeout=300)
+    done = run_conformance(["run", "--tags", SELECTION, "--features", str(features), "--report-dir", str(out),
+                            "--expectations", str(tmp / f"{name}.toml")], env)  # forked from a warm process
     assert (out / "report.json").is_file(), done.stderr
     return out
 

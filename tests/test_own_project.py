@@ -85,6 +85,7 @@ def test_attribution_names_the_middleware_that_left_the_documented_path() -> Non
 CACHED = installer.version_dir("5.54.0") / "node_modules" / "@strapi" / "strapi"
 
 
+@pytest.mark.strapi
 @pytest.mark.skipif(not CACHED.is_dir(), reason="Strapi 5.54.0 is not installed in the cache "
                                                 "(conformance strapi up installs it; CI does)")
 def test_a_run_of_the_sample_project_fails_and_names_its_middleware(tmp_path: Path) -> None:
@@ -109,6 +110,7 @@ def test_a_run_of_the_sample_project_fails_and_names_its_middleware(tmp_path: Pa
     assert "caused by: project middleware swallow-errors" in (out / "report.html").read_text(encoding="utf-8")
 
 
+@pytest.mark.strapi
 @pytest.mark.skipif(not CACHED.is_dir(), reason="Strapi 5.54.0 is not installed in the cache "
                                                 "(conformance strapi up installs it; CI does)")
 def test_a_well_behaved_project_middleware_breaks_nothing(tmp_path: Path) -> None:

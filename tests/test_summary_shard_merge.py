@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -22,6 +21,7 @@ from conformance.report.shard import (
     shard_ids,
 )
 from conformance.scenarios import load_catalogue
+from tests.forked_cli import run_conformance
 from tests.harness_helpers import broken_catalogue
 
 REPO = Path(__file__).resolve().parents[1]
@@ -67,8 +67,7 @@ def _env() -> dict[str, str]:
 
 
 def _conformance(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "conformance", *args], env=_env(), capture_output=True, text=True,
-                          check=False, timeout=300)
+    return run_conformance(args, _env())  # its own process, forked from a warm one
 
 
 @pytest.fixture(scope="module")

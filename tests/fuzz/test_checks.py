@@ -18,7 +18,7 @@ from hypothesis import HealthCheck
 
 from conformance.cli import main
 from conformance.fixture.facts import FIXTURE_TOKENS
-from conformance.fuzz import command
+from conformance.fuzz import command, corpus
 from conformance.fuzz.runner import SUPPRESSED_HEALTH_CHECKS, FuzzOptions, Runner
 from conformance.fuzz.send import InProcessTransport
 from conformance.openapi import ContentTypeSchema, build_document
@@ -49,13 +49,15 @@ def _error(status: int, name: str, request: httpx.Request) -> httpx.Response:
 
 
 def _fuzz(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rewrite: Rewrite, *options: str) -> dict[str, Any]:
+    # The corpus is the session's (tests/fuzz/conftest.py): every test here draws the same cases, so
+    # they are drawn once; what a broken reference answers to them is each test's own.
     def broken_client(target: Target) -> httpx.Client:
         assert isinstance(target, ReferenceTarget)
         app = target.app
         return httpx.Client(transport=Broken(app, rewrite), base_url="http://reference.invalid")
 
     monkeypatch.setattr(command, "fuzz_client", broken_client)
-    code = main(["fuzz", "--report-dir", str(tmp_path / "fuzz"), "--corpus-dir", str(tmp_path / "corpus"),
+    code = main(["fuzz", "--report-dir", str(tmp_path / "fuzz"), "--corpus-dir", str(corpus.default_directory()),
                  "--max-examples", "4", *options])
     summary = json.loads((tmp_path / "fuzz" / "summary.json").read_text())
     failures = json.loads((tmp_path / "fuzz" / "failures.json").read_text())

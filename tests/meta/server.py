@@ -9,10 +9,15 @@ variant is applied by the ``tests.meta.inject`` plugin at pytest start-up, in th
 outcomes do not change; ``tests/meta/test_meta.py`` checks that against a fresh process.
 
 Protocol, one JSON object per line: requests on stdin ``{"key", "argv", "env", "out", "timeout_s"}``
-(the child runs ``conformance.cli.main(argv)`` with ``env`` added, its stdout and stderr written to
-``out``.stdout/.stderr); answers on stdout ``{"key", "code", "cpu_s"}`` when the child ends (``code``
-is None when it was killed after ``timeout_s``).  The server is single-threaded (forking a process
-with threads is unsafe) and ends when stdin closes.
+and optionally ``"cwd"``, ``"replace_env"`` (the child runs ``conformance.cli.main(argv)`` with ``env``
+added, or as its whole environment, its stdout and stderr written to ``out``.stdout/.stderr); answers
+on stdout ``{"key", "code", "cpu_s"}`` when the child ends (``code`` is None when it was killed after
+``timeout_s``).  The server is single-threaded (forking a process with threads is unsafe) and ends
+when stdin closes.
+
+``python -m tests.meta.server --cli`` serves any ``conformance`` command (tests/harness_helpers.py's
+``run_cli``), or with ``"entry": "pytest"`` a ``python -m pytest`` (tests/forked_cli.py): it only imports, as the features a run lints and the templates it renders may be a
+test's own.
 """
 
 from __future__ import annotations
@@ -40,8 +45,8 @@ def _import_quietly(name: str) -> None:
         importlib.import_module(name)
 
 
-def warm_up() -> None:
-    """Import what every run imports and cache what cannot change between runs."""
+def warm_up(memo: bool = True) -> None:
+    """Import what every run imports and, with ``memo``, cache what cannot change between meta runs."""
     for name in _STDLIB:
         _import_quietly(name)
     for ep in entry_points(group="pytest11"):
@@ -53,6 +58,10 @@ def warm_up() -> None:
             if ".targets.strapi" in info.name or last.startswith("test_") or last in ("server", "__main__"):
                 continue  # Strapi's installer is not used; test modules need a pytest config
             _import_quietly(info.name)
+    if not memo:
+        gc.collect()
+        gc.freeze()
+        return
     from pytest_bdd.feature import get_features
 
     from conformance import cli
@@ -83,6 +92,24 @@ def warm_up() -> None:
     gc.freeze()  # children inherit these objects: keep their collections from walking (and copying) them
 
 
+def _pythonpath() -> list[str]:
+    return [os.path.abspath(p) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
+
+
+# sys.path without what ``python -m`` put first (the directory it started in) and what PYTHONPATH added.
+_BASE_PATH = [p for p in sys.path[1:] if os.path.abspath(p) not in _pythonpath()]
+
+
+def _fresh_sys_path() -> None:
+    """sys.path as ``python -m`` started here with this PYTHONPATH would have it (read at start-up only,
+    so a caller's own entries, such as a folder of plugins, are put there by hand)."""
+    sys.path[:] = [os.getcwd(), *_pythonpath(), *_BASE_PATH]
+    for name in ("xdist.plugin", "xdist.workermanage"):  # xdist gives its workers the sys.path it saw
+        module = sys.modules.get(name)                    # when it was imported
+        if module is not None:
+            module._sys_path = list(sys.path)  # type: ignore[attr-defined]
+
+
 def _child(request: dict[str, Any]) -> None:
     """In the forked child: become the requested ``conformance run`` and exit with its code."""
     code = 2
@@ -99,12 +126,25 @@ def _child(request: dict[str, Any]) -> None:
         sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         random.seed()  # as a fresh process would: not the parent's state
+        if request.get("replace_env"):
+            os.environ.clear()
         os.environ.update(request.get("env") or {})
         for name in request.get("unset") or []:
             os.environ.pop(name, None)
-        from conformance import cli
+        if request.get("cwd"):
+            os.chdir(request["cwd"])
+        if request.get("replace_env"):
+            _fresh_sys_path()
+        if request.get("entry") == "pytest":  # ``python -m pytest ARGV`` (pytester's runs)
+            import pytest
 
-        code = int(cli.main(list(request["argv"])))
+            sys.argv = [str(pytest.__file__), *request["argv"]]
+            code = int(pytest.main(list(request["argv"])))
+        else:
+            from conformance import cli
+
+            sys.argv = [str(cli.__file__), *request["argv"]]  # as ``python -m conformance.cli ARGV`` has it
+            code = int(cli.main(list(request["argv"])))
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 2
     except BaseException as exc:  # noqa: BLE001 (reported through stderr and the exit code)
@@ -117,8 +157,8 @@ def _child(request: dict[str, Any]) -> None:
         os._exit(code)
 
 
-def serve() -> int:
-    warm_up()
+def serve(memo: bool = True) -> int:
+    warm_up(memo)
     if len(__import__("threading").enumerate()) > 1:
         print("meta server: a thread was started while importing; forking is unsafe", file=sys.stderr)
         return 2
@@ -169,4 +209,4 @@ def serve() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(serve())
+    sys.exit(serve(memo="--cli" not in sys.argv[1:]))
