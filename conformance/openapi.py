@@ -8,6 +8,7 @@ target from the fixture's ``schema.json`` files and Public role. The generator i
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +20,7 @@ from reference_impl.openapi import (
 )
 from reference_impl.openapi import load_content_types as _load_content_types
 
-from .fixture import CONTENT_TYPES_DIR
+from .fixture import COMPONENTS_DIR, CONTENT_TYPES_DIR
 
 __all__ = ["ContentTypeSchema", "attribute_value_schema", "build_document", "fixture_document",
            "input_value_schema", "load_content_types"]
@@ -35,4 +36,11 @@ def fixture_document() -> dict[str, Any]:
     from .fixture.facts import PUBLIC_ACTIONS
 
     return build_document(load_content_types(), PUBLIC_ACTIONS,
-                          description="Generated from the content types' schema.json by the conformance harness.")
+                          description="Generated from the content types' schema.json by the conformance harness.",
+                          components=load_components())
+
+
+def load_components(directory: Path = COMPONENTS_DIR) -> dict[str, dict[str, Any]]:
+    """The fixture's components (``<category>/<name>.json``): uid -> attributes."""
+    return {f"{path.parent.name}.{path.stem}": json.loads(path.read_text(encoding="utf-8")).get("attributes", {})
+            for path in sorted(directory.glob("*/*.json"))}

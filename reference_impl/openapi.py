@@ -21,7 +21,7 @@ This module depends on nothing of the harness: it reads ``schema.json`` dictiona
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -123,6 +123,14 @@ class AttributeKind:
         return value if attr.get("required") else _nullable(value)  # null is no value for a required one
 
 
+def _component_name(uid: str, zone: bool = False) -> str:
+    return f"{'ZoneEntry' if zone else 'Component'}.{uid}"
+
+
+def _component_ref(uid: Any, zone: bool = False) -> Schema:
+    return {"$ref": f"#/components/schemas/{_component_name(str(uid), zone)}"}
+
+
 # Add a kind here (one line) when a fixture schema starts using it.
 # Bodies the JSON parser refuses wherever the key stands (secure-json-parse, as co-body uses it).
 NO_PROTO_KEY: Schema = {"not": {"const": "__proto__"}}
@@ -154,11 +162,19 @@ ATTRIBUTE_KINDS: dict[str, AttributeKind] = {
     "media": AttributeKind(
         _one_or_list({"type": "object", "required": ["id"], "properties": {"id": {"type": "integer"}}}, "multiple"),
         lambda attr: _nullable(_one_or_list({"type": "integer"}, "multiple")(attr)), filterable=False),
+    # Requests name each component's own schema (``component_input_schemas``): Strapi refuses a key
+    # the component does not declare ("Invalid key x at seo").
     "component": AttributeKind(_one_or_list({"type": "object", "propertyNames": NO_PROTO_KEY}, "repeatable"),
+                               # a repeatable one (like a dynamic zone) must be a list: null is a 400
+                               lambda attr: {"type": "array", "items": _component_ref(attr.get("component"))}
+                               if attr.get("repeatable") else _nullable(_component_ref(attr.get("component"))),
                                filterable=False),
     "dynamiczone": AttributeKind(lambda attr: {"type": "array", "items": {
         "type": "object", "required": ["__component"], "propertyNames": NO_PROTO_KEY, "properties": {"__component": {
             "type": "string", **({"enum": list(attr["components"])} if attr.get("components") else {})}}}},
+        lambda attr: {"type": "array", "items": (
+            {"oneOf": [_component_ref(uid, zone=True) for uid in attr["components"]]} if attr.get("components")
+            else {"type": "object", "required": ["__component"], "propertyNames": NO_PROTO_KEY})},
         filterable=False),
     # Answered only when populated (``document_schema``); requests connect by documentId.
     "relation": AttributeKind(
@@ -373,6 +389,43 @@ def pagination_meta_schema() -> Schema:
     return {"anyOf": [paged, offset]}
 
 
+def _used_components(attributes: Iterable[Schema], known: Mapping[str, Mapping[str, Schema]]) -> set[str]:
+    """The uids of every component ``attributes`` name, nested ones included."""
+    out: set[str] = set()
+    todo = list(attributes)
+    while todo:
+        attr = todo.pop()
+        uids = [attr.get("component")] if attr.get("type") == "component" else \
+            list(attr.get("components", [])) if attr.get("type") == "dynamiczone" else []
+        for uid in uids:
+            if isinstance(uid, str) and uid not in out:
+                out.add(uid)
+                todo.extend(known.get(uid, {}).values())
+    return out
+
+
+def component_input_schemas(types: Iterable[ContentTypeSchema],
+                            components: Mapping[str, Mapping[str, Schema]]) -> Schema:
+    """A request's value for each component the types use (``components``: uid -> attributes): its
+    attributes, nothing else; as a dynamic zone entry, with its ``__component``. A
+    component not in ``components`` takes any object."""
+    out: Schema = {}
+    used = _used_components((a for ct in types for a in ct.attributes.values()), components)
+    for uid in sorted(used):
+        attributes = components.get(uid)
+        if attributes is None:
+            out[_component_name(uid)] = out[_component_name(uid, True)] = {"type": "object",
+                                                                            "propertyNames": NO_PROTO_KEY}
+            continue
+        # No ``id``: one that names no entry of this document's component is a 400.
+        props: Schema = {name: input_value_schema(attr) for name, attr in attributes.items()}
+        out[_component_name(uid)] = {"type": "object", "properties": props, "additionalProperties": False}
+        out[_component_name(uid, True)] = {
+            "type": "object", "required": ["__component"], "additionalProperties": False,
+            "properties": {"__component": {"const": uid}, **props}}
+    return out
+
+
 def _ref(kind: str, name: str) -> dict[str, str]:
     return {"$ref": f"#/components/{kind}/{name}"}
 
@@ -555,7 +608,8 @@ def operation(ct: ContentTypeSchema, action: str, public: bool, path_id: bool) -
 def build_document(types: Iterable[ContentTypeSchema], public_actions: Iterable[str] = (),
                    rest: dict[str, Any] | None = None, prefix: str = "/api",
                    routes: Iterable[CoreRoute] | None = None,
-                   description: str = "Generated from the content types' schema.json.") -> Schema:
+                   description: str = "Generated from the content types' schema.json.",
+                   components: Mapping[str, Mapping[str, Schema]] | None = None) -> Schema:
     """The OpenAPI 3.1 document of the content API of ``types``.
 
     ``public_actions`` (``api::article.article.find``, ...) are the actions the Public role has: their
@@ -579,7 +633,7 @@ def build_document(types: Iterable[ContentTypeSchema], public_actions: Iterable[
         "info": {"title": "Strapi 5 content API", "version": "5", "description": description},
         "paths": dict(sorted(paths.items())),
         "components": {
-            "schemas": component_schemas(types, rest),
+            "schemas": {**component_schemas(types, rest), **component_input_schemas(types, components or {})},
             "responses": error_responses(),
             "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer",
                                                "description": "An API token or a users-permissions JWT"}},
@@ -600,4 +654,5 @@ def build_openapi(strapi: Strapi) -> Schema:
         # Plugin types (the upload plugin's files) have no core routes: the project's types only.
         [ContentTypeSchema.of(ct) for ct in strapi.content_types.values() if ct.uid.startswith("api::")],
         strapi.auth.users_permissions.roles.get("public", set()), rest, strapi.api_prefix, routes,
-        "Served by the reference implementation, from the content types it loaded.")
+        "Served by the reference implementation, from the content types it loaded.",
+        {uid: component.attributes for uid, component in strapi.components.items()})

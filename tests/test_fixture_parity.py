@@ -400,8 +400,7 @@ def test_same_document_actions_callable(js: dict[str, Any]) -> None:
 
 
 # -- webhook idleness: the same answers to the same deliveries --------------------------------------------
-class _Answered:
-    status_code = 204
+RECEIVER_STATUS = 204
 
 
 class _Receiver:
@@ -410,9 +409,13 @@ class _Receiver:
     def __init__(self) -> None:
         self.gates: list[asyncio.Event] = []
 
-    async def post(self, url: str, **kwargs: Any) -> _Answered:
+    async def post(self, url: str, body: bytes, headers: dict[str, str]) -> int:
+        """As the runner's plain-HTTP client: the status of the receiver's answer."""
         await self.gates.pop(0).wait()
-        return _Answered()
+        return RECEIVER_STATUS
+
+    def close(self) -> None:
+        pass
 
 
 async def _python_idle() -> dict[str, Any]:

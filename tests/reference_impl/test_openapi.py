@@ -45,3 +45,24 @@ async def test_an_unknown_attribute_kind_gets_a_permissive_schema(make_app: AppF
     assert schemas["ArticleInput"]["properties"]["colour"] == {}
     assert "colour" not in schemas["ArticleFilters"]["properties"]  # not offered to filters, sort, fields
     assert "colour" not in schemas["ArticleFields"]["items"]["enum"]
+
+
+def test_component_values_in_requests_hold_only_the_component_attributes() -> None:
+    """A request names each component's own schema: Strapi answers a key the component does not
+    declare with 400 ("Invalid key x at seo"), so the document must not call such a body valid
+    (the fuzzer's positive cases would then be refused)."""
+    import jsonschema_rs  # schemathesis' validator
+
+    from conformance.openapi import fixture_document
+
+    document = fixture_document()
+    # The document's own references (#/components/...) resolve against this root.
+    validator = jsonschema_rs.validator_for({"$ref": "#/components/schemas/PageInput",
+                                             "components": document["components"]})
+    good = {"title": "t", "seo": {"metaTitle": "m", "social": {"network": "n"}}, "links": [{"label": "l"}],
+            "blocks": [{"__component": "blocks.hero", "heading": "h", "cta": {"url": "/u"}}]}
+    assert validator.is_valid(good)
+    for bad in ({"seo": {"nope": 1}}, {"seo": {"social": {"nope": 1}}}, {"links": [{"nope": 1}]}, {"links": None},
+                {"blocks": [{"__component": "blocks.quote", "heading": "h"}]},
+                {"blocks": [{"__component": "blocks.hero", "nope": 1}]}):
+        assert not validator.is_valid(bad), bad
