@@ -450,3 +450,39 @@ def _(mp: MP) -> None:
                 if attr.get("type") == "uid" and data.get(name) is None and isinstance(source, str):
                     data = {**data, name: re.sub(r"[^a-z0-9]+", "-", source.lower()).strip("-")}
         return await original(ct, data, creating, is_taken)
+
+
+# -- value limits and storage (body validation) -------------------------------------------------------
+
+
+@variant("integer-32-bit-limit", "entity validator",
+         "an integer attribute is limited to 32 bits, as a column of SQL INTEGER on PostgreSQL would be",
+         kills="BV-008")
+def _(mp: MP) -> None:
+    @wrap(mp, validation, "check_attribute")
+    def check_attribute(original: Any, name: str, attr: dict[str, Any], value: Any) -> Any:
+        cast, failures = original(name, attr, value)
+        if attr.get("type") == "integer" and isinstance(cast, int) and not -(2**31) <= cast < 2**31:
+            failures = [*failures, validation.Failure([name], f"{name} must be less than or equal to 2147483647", cast)]
+        return cast, failures
+
+
+@variant("datetime-sub-millisecond-truncated-down", "entity validator",
+         "a datetime's sub-millisecond part is cut toward the past, not toward 1970 as a JavaScript Date",
+         kills="BV-014")
+def _(mp: MP) -> None:
+    def to_millisecond(value: Any) -> Any:
+        return value.replace(microsecond=value.microsecond - value.microsecond % 1000)
+
+    replace(mp, validation, "_to_millisecond", to_millisecond)
+
+
+@variant("json-boolean-stored-as-integer", "query engine",
+         "a json attribute holding a bare boolean is written as 1 or 0 (what Strapi 5.54.0 does on SQLite)",
+         kills="BV-019")
+def _(mp: MP) -> None:
+    @wrap(mp, EntityQuery, "_row_values")
+    def _row_values(original: Any, self: EntityQuery, data: dict[str, Any]) -> Any:
+        data = {k: int(v) if isinstance(v, bool) and (self.ct.attributes.get(k) or {}).get("type") == "json" else v
+                for k, v in data.items()}
+        return original(self, data)
