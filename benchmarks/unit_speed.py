@@ -94,7 +94,10 @@ def main(argv: list[str] | None = None) -> int:
         else:
             runs.extend(one(checkout) for checkout in order)
     document: dict[str, Any] = {
-        "command": "python -m benchmarks.unit_speed " + " ".join(argv if argv is not None else sys.argv[1:]),
+        # The other checkout is named, not its path: reports never name a path of the machine.
+        "command": "python -m benchmarks.unit_speed " + " ".join(
+            "OTHER_CHECKOUT" if other is not None and arg == str(args.compare) else arg
+            for arg in (argv if argv is not None else sys.argv[1:])),
         "measured": "python " + " ".join(COMMAND),
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.system()},
         "runs": runs,
