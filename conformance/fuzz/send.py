@@ -100,7 +100,10 @@ class AppClient(httpx.Client):
 
     def __init__(self, app: Any, base_url: str, timeout: float = 30.0) -> None:
         super().__init__(base_url=base_url, timeout=timeout, transport=InProcessTransport(app), verify=False)
+        from ..targets.reference import call_app  # the in-process target's own way of calling its app
+
         self._app = app
+        self._call_app = call_app
         self._app_loop = asyncio.new_event_loop()
         parts = urlsplit(base_url)
         self._origin = f"{parts.scheme}://{parts.netloc}"
@@ -130,7 +133,7 @@ class AppClient(httpx.Client):
             "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in out.items()],
             "client": ("127.0.0.1", 123), "server": self._server,
         }
-        status, raw, body = self._app_loop.run_until_complete(_call_app(self._app, scope, content or b""))
+        status, raw, body = self._app_loop.run_until_complete(self._call_app(self._app, scope, content or b""))
         return httpx.Response(status, headers=raw, content=body)
 
     def close(self) -> None:
@@ -148,31 +151,6 @@ def direct_client(target: Any, timeout: float) -> httpx.Client:
             and target.app is not None:
         return AppClient(target.app, "http://reference.invalid", timeout)
     return target.client(timeout=timeout)
-
-
-async def _call_app(app: Any, scope: dict[str, Any], body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-    sent_body = False
-    status = 500
-    headers: list[tuple[bytes, bytes]] = []
-    chunks: list[bytes] = []
-
-    async def receive() -> dict[str, Any]:
-        nonlocal sent_body
-        if sent_body:
-            return {"type": "http.disconnect"}
-        sent_body = True
-        return {"type": "http.request", "body": body, "more_body": False}
-
-    async def send(message: dict[str, Any]) -> None:
-        nonlocal status, headers
-        if message["type"] == "http.response.start":
-            status = message["status"]
-            headers = list(message.get("headers") or [])
-        elif message["type"] == "http.response.body":
-            chunks.append(message.get("body", b""))
-
-    await app(scope, receive, send)
-    return status, headers, b"".join(chunks)
 
 
 class InProcessTransport(httpx.BaseTransport):

@@ -158,6 +158,32 @@ class _Loop:
             self.loop.close()
 
 
+async def call_app(app: Any, scope: dict[str, Any], body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """One HTTP request through an ASGI app: the body handed over whole, the answer collected."""
+    sent_body = False
+    status = 500
+    headers: list[tuple[bytes, bytes]] = []
+    chunks: list[bytes] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent_body
+        if sent_body:
+            return {"type": "http.disconnect"}
+        sent_body = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status, headers
+        if message["type"] == "http.response.start":
+            status = message["status"]
+            headers = list(message.get("headers") or [])
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, headers, b"".join(chunks)
+
+
 class _AppTransport(httpx.BaseTransport):
     """A synchronous httpx transport that calls the ASGI app directly: one scope per request, the
     body handed over whole, no socket and no second httpx request (httpx's own ASGITransport builds
@@ -166,30 +192,6 @@ class _AppTransport(httpx.BaseTransport):
     def __init__(self, app: Any, loop: _Loop) -> None:
         self._app = app
         self._loop = loop
-
-    async def _call(self, scope: dict[str, Any], body: bytes) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
-        sent_body = False
-        status = 500
-        headers: list[tuple[bytes, bytes]] = []
-        chunks: list[bytes] = []
-
-        async def receive() -> dict[str, Any]:
-            nonlocal sent_body
-            if sent_body:
-                return {"type": "http.disconnect"}
-            sent_body = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        async def send(message: dict[str, Any]) -> None:
-            nonlocal status, headers
-            if message["type"] == "http.response.start":
-                status = message["status"]
-                headers = list(message.get("headers") or [])
-            elif message["type"] == "http.response.body":
-                chunks.append(message.get("body", b""))
-
-        await self._app(scope, receive, send)
-        return status, headers, b"".join(chunks)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()
@@ -202,7 +204,7 @@ class _AppTransport(httpx.BaseTransport):
             "headers": [(k.lower(), v) for k, v in request.headers.raw],
             "client": ("127.0.0.1", 123), "server": (url.host, url.port),
         }
-        status, headers, content = self._loop.run(self._call(scope, body))
+        status, headers, content = self._loop.run(call_app(self._app, scope, body))
         return httpx.Response(status, headers=headers, content=content, request=request)
 
 
