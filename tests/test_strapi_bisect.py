@@ -107,7 +107,7 @@ def test_a_stopped_bisection_is_taken_as_far_as_the_releases_run_and_keeps_its_r
     assert low <= 17 <= high and high - low < len(VERSIONS) - 1
     out = tmp_path / "b.json"
     record([partial], out)
-    assert drift_releases(out) == {"AU-018": f"{partial.candidates[0]} to {partial.candidates[1]}"}
+    assert drift_releases(out) == {"AU-018": f"between {partial.last_unchanged} and {partial.candidates[1]} (not finished)"}
 
 
 @pytest.mark.parametrize("change", range(1, len(VERSIONS)))
@@ -162,19 +162,20 @@ def test_max_installs_stops_the_bisection_keeps_its_range_and_a_new_run_resumes_
     out = tmp_path / "strapi-bisect.json"
     args = argparse.Namespace(id=["RP-090"], good="5.30.0", bad="5.54.0", out=str(out), max_installs=1)
     assert sb.cmd_bisect(args) == 0
-    assert runs == ["5.30.0", "5.54.0", "5.41.0"]  # the ends, then one install
+    assert runs == ["5.30.0", "5.54.0", "5.42.0"]  # the ends, then one install (the middle of 25 releases)
     assert "stopped before installing" in capsys.readouterr().out
     entry = json.loads(out.read_text(encoding="utf-8"))["bisections"][0]
-    assert entry["complete"] is False and entry["candidates"] == ["5.42.0", "5.54.0"]
-    assert entry["outcomes"] == {"5.30.0": "failed", "5.41.0": "failed", "5.54.0": "passed"}
-    assert drift_releases(out) == {"RP-090": "5.42.0 to 5.54.0"}
+    assert entry["complete"] is False and entry["candidates"] == ["5.43.0", "5.54.0"] and entry["untested"] == {}
+    assert entry["outcomes"] == {"5.30.0": "failed", "5.42.0": "failed", "5.54.0": "passed"}
+    assert drift_releases(out) == {"RP-090": "between 5.42.0 and 5.54.0 (not finished)"}
     args.max_installs = None
     assert sb.cmd_bisect(args) == 0
-    assert runs[:3] == ["5.30.0", "5.54.0", "5.41.0"] and len(runs) == len(set(runs))  # nothing run twice
+    assert runs[:3] == ["5.30.0", "5.54.0", "5.42.0"] and len(runs) == len(set(runs))  # nothing run twice
     assert drift_releases(out) == {"RP-090": "5.43.0"}
     entry = json.loads(out.read_text(encoding="utf-8"))["bisections"][0]
     assert entry["complete"] is True and set(runs) <= set(entry["outcomes"])
-    assert entry["skipped"] == ["5.47.0"] and "5.47.0" not in runs
+    assert entry["skipped"] == {"5.47.0": sb.plugin_missing_reason("5.47.0")} and "5.47.0" not in runs
+    assert "@strapi/plugin-users-permissions 5.47.0 was never published" in entry["skipped"]["5.47.0"]
 
 
 def _report(name: str, outcomes: dict[str, str]) -> dict[str, object]:
@@ -212,7 +213,8 @@ def test_releases_whose_plugin_was_never_published_are_skipped_but_not_the_ends(
 
     versions = ["5.36.0", "5.36.1", "5.37.0", "5.37.1"]
     plugin = ["5.36.0", "5.36.1", "5.37.1", "5.38.0"]
-    assert installable(versions, plugin, "5.36.0", "5.37.1") == (["5.36.0", "5.36.1", "5.37.1"], ["5.37.0"])
+    assert installable(versions, plugin, "5.36.0", "5.37.1") == (
+        ["5.36.0", "5.36.1", "5.37.1"], {"5.37.0": "uninstallable: @strapi/plugin-users-permissions 5.37.0 was never published"})
     with pytest.raises(BisectError, match="--bad 5.37.0 cannot be installed"):
         installable(versions[:3], plugin, "5.36.0", "5.37.0")
 
@@ -240,7 +242,7 @@ def test_an_id_stopped_by_max_installs_does_not_stop_the_next_ones(
     args = argparse.Namespace(id=["VA-033", "RP-090"], good="5.30.0", bad="5.54.0", out=str(out), max_installs=0)
     assert sb.cmd_bisect(args) == 0
     assert drift_releases(out)["RP-090"] == "5.41.0"
-    assert drift_releases(out)["VA-033"] == "5.43.0 to 5.54.0"
+    assert drift_releases(out)["VA-033"] == "between 5.42.0 and 5.54.0 (not finished)"
     assert {version for version, _ in runs} <= installed
     assert all(ids == ("VA-033", "RP-090") for _, ids in runs) and len(runs) == len({v for v, _ in runs})
 
