@@ -115,12 +115,16 @@ class Bisection:
     # Not finished because every release between last_unchanged and the newest candidate is one that
     # cannot be run: those releases and why. Empty for a bisection merely stopped (--max-installs).
     untested: dict[str, str] = field(default_factory=dict)
+    # Changes the releases run show after first_changed (the outcome went back, then changed again):
+    # {"outcome": new outcome, "last_before": release, "first": release, "between": releases not run
+    # between the two}: "first" is where it happened when "between" is empty.
+    later_changes: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "good": self.good, "bad": self.bad, "first_changed": self.first_changed,
                 "last_unchanged": self.last_unchanged, "complete": self.first_changed is not None,
                 "candidates": list(self.candidates) if self.candidates else None,
-                "untested": self.untested,
+                "untested": self.untested, "later_changes": self.later_changes,
                 "outcomes": dict(sorted(self.outcomes.items(), key=lambda kv: _key(kv[0]))),
                 "runs": len(self.outcomes),
                 "skipped": dict(sorted(self.skipped.items(), key=lambda kv: _key(kv[0])))}
@@ -330,7 +334,9 @@ def drift_label(entry: dict[str, Any]) -> str | None:
     releases that cannot be run are left, the range and each of them with its reason; or the range
     of a bisection stopped before its end ("not finished")."""
     if entry.get("first_changed"):
-        return str(entry["first_changed"])
+        later = [f"{c['outcome']} in {c['first']}" if not c["between"] else
+                 f"{c['outcome']} between {c['last_before']} and {c['first']}" for c in entry.get("later_changes") or []]
+        return str(entry["first_changed"]) + (f" (then {', '.join(later)})" if later else "")
     if not entry.get("candidates"):
         return None
     last = entry["candidates"][1]
@@ -371,6 +377,21 @@ class _OverBudget(Exception):
     """The next release to run is not installed and ``--max-installs`` is spent."""
 
 
+def later_changes(versions: list[str], outcomes: dict[str, str], first_changed: str | None) -> list[dict[str, Any]]:
+    """Every change of outcome between two consecutive releases run after ``first_changed``: a binary
+    search assumes one change, and a release that went back to the old outcome (CP-009 on 5.0.6)
+    must not be hidden behind the first change it found."""
+    if first_changed is None:
+        return []
+    run = [v for v in versions if v in outcomes and _key(v) >= _key(first_changed)]
+    changes = []
+    for before, after in zip(run, run[1:], strict=False):
+        if outcomes[before] != outcomes[after]:
+            between = versions[versions.index(before) + 1:versions.index(after)]
+            changes.append({"outcome": outcomes[after], "last_before": before, "first": after, "between": between})
+    return changes
+
+
 def progress(ids: list[str], versions: list[str], known: dict[str, dict[str, str]],
              skipped: dict[str, str] | None = None) -> list[Bisection]:
     """Each id as far as the releases run so far take it (``known``: release -> id -> outcome), every
@@ -383,6 +404,7 @@ def progress(ids: list[str], versions: list[str], known: dict[str, dict[str, str
             continue
         result = from_outcomes(scenario, versions, outcomes, skipped)
         result.outcomes = outcomes
+        result.later_changes = later_changes(versions, outcomes, result.first_changed)
         results.append(result)
     return results
 
@@ -439,6 +461,14 @@ def cmd_bisect(args: argparse.Namespace) -> int:
             # next ids still go as far as the installed releases take them.
             try:
                 bisect_many([scenario], versions, run, cost=cost, skipped=skipped)
+                # The outcome went back after the first change: find each later change the same way.
+                while True:
+                    entry = progress([scenario], versions, recorded, skipped)[0]
+                    loose = [c for c in entry.later_changes if any(v not in skipped for v in c["between"])]
+                    if not loose:
+                        break
+                    low, high = versions.index(loose[0]["last_before"]), versions.index(loose[0]["first"])
+                    bisect_many([scenario], versions[low:high + 1], run, cost=cost, skipped=skipped)
             except _OverBudget as stop:
                 stopped.add(str(stop))
         if stopped:

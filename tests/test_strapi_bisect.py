@@ -16,6 +16,7 @@ from conformance.strapi_bisect import (
     annotate_matrix,
     bisect,
     bisect_many,
+    drift_label,
     drift_releases,
     record,
     releases_between,
@@ -370,3 +371,48 @@ def test_a_release_that_does_not_install_or_does_not_run_gives_a_one_line_reason
         sb.run_release("5.0.2", ["RP-090"])
     assert str(stop.value) == "cannot run the fixture (exit 2): conformance: Strapi 5.0.2 exited before it answered; log ~/s.log"
     assert "exited before it answered" in capsys.readouterr().err  # the run's own error stays visible
+
+
+def test_an_outcome_that_goes_back_after_the_first_change_is_narrowed_and_named_too(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import argparse
+
+    import conformance.strapi_bisect as sb
+
+    runs: list[str] = []
+
+    def run_release(version: str, ids: list[str]) -> dict[str, str]:
+        runs.append(version)
+        minor = int(version.split(".")[1])
+        # AU-018 is fixed in 5.36.0, broken again in 5.44.0 and fixed for good in 5.50.0 (CP-009 on
+        # 5.0.4, 5.0.6 and 5.1.0); RP-090's bisection runs releases inside the broken stretch.
+        au = "passed" if 36 <= minor < 44 or minor >= 50 else "failed"
+        return {"RP-090": "passed" if minor >= 47 else "failed", "AU-018": au}
+
+    monkeypatch.setattr(sb, "npm_versions", lambda package=sb.PACKAGE: list(VERSIONS))
+    monkeypatch.setattr(sb, "run_release", run_release)
+    monkeypatch.setattr(sb, "is_installed", lambda version: True)
+    monkeypatch.setattr(sb, "reports_root", lambda: tmp_path)
+    out = tmp_path / "strapi-bisect.json"
+    args = argparse.Namespace(id=["RP-090", "AU-018"], good="5.30.0", bad="5.54.0", out=str(out), max_installs=None)
+    assert sb.cmd_bisect(args) == 0
+    assert len(runs) == len(set(runs))
+    labels = drift_releases(out)
+    assert labels["RP-090"] == "5.47.0"
+    assert labels["AU-018"] == "5.36.0 (then failed in 5.44.0, passed in 5.50.0)"
+    entry = {e["id"]: e for e in json.loads(out.read_text(encoding="utf-8"))["bisections"]}["AU-018"]
+    assert entry["first_changed"] == "5.36.0" and [c["first"] for c in entry["later_changes"]] == ["5.44.0", "5.50.0"]
+    assert entry["outcomes"]["5.43.0"] == "passed" and entry["outcomes"]["5.49.0"] == "failed"
+
+
+def test_later_changes_between_releases_not_run_are_named_as_a_range() -> None:
+    from conformance.strapi_bisect import later_changes
+
+    outcomes = {"5.30.0": "failed", "5.35.0": "failed", "5.36.0": "passed", "5.40.0": "failed", "5.54.0": "passed"}
+    assert later_changes(VERSIONS, outcomes, "5.36.0") == [
+        {"outcome": "failed", "last_before": "5.36.0", "first": "5.40.0", "between": ["5.37.0", "5.38.0", "5.39.0"]},
+        {"outcome": "passed", "last_before": "5.40.0", "first": "5.54.0",
+         "between": [f"5.{m}.0" for m in range(41, 54)]}]
+    assert later_changes(VERSIONS, outcomes, None) == []
+    assert drift_label({"first_changed": "5.36.0", "later_changes": later_changes(VERSIONS, outcomes, "5.36.0")}) == (
+        "5.36.0 (then failed between 5.36.0 and 5.40.0, passed between 5.40.0 and 5.54.0)")
