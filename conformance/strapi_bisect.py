@@ -481,7 +481,7 @@ def cmd_bisect(args: argparse.Namespace) -> int:
         return 2
     for result in results:
         if result.first_changed:
-            print(f"{result.id}: first changed in {result.first_changed} (last like {result.good}: "
+            print(f"{result.id}: first changed in {drift_label(result.as_json())} (last like {result.good}: "
                   f"{result.last_unchanged}; {len(result.outcomes)} releases run)")
         else:
             print(f"{result.id}: changed {drift_label(result.as_json())}; {len(result.outcomes)} releases run")

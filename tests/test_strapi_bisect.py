@@ -266,11 +266,16 @@ def test_the_committed_matrix_names_the_first_changed_release_on_every_row_that_
             continue
         entry = entries[row["id"]]
         assert row["drift_release"] == drift[row["id"]]
-        assert f'<td class="drift">{html.escape(row["drift_release"])}</td>' in page
+        # The page's own row for this id shows it (not just some row with the same release).
+        shown = re.search(rf'<tr [^>]*id="{row["id"]}".*?<td class="drift">(.*?)</td>', page, re.DOTALL)
+        assert shown is not None and html.unescape(shown.group(1)) == row["drift_release"], row["id"]
         # Named: the first release that changed, or, only when every release left in the range cannot
         # be run, the range with each of them and its reason. Never a bisection left unfinished.
         if entry["complete"]:
-            assert row["drift_release"] == entry["first_changed"] and re.fullmatch(r"5\.\d+\.\d+", entry["first_changed"])
+            assert re.fullmatch(r"5\.\d+\.\d+", entry["first_changed"])
+            assert row["drift_release"] == drift_label(entry) and row["drift_release"].startswith(entry["first_changed"])
+            # A later change the runs show is named by its exact release too, not left as a range.
+            assert all(not change["between"] for change in entry["later_changes"]), row["id"]
         else:
             assert entry["untested"] and all(reason for reason in entry["untested"].values()), row["id"]
             assert entry["candidates"][0] in entry["untested"], row["id"]
