@@ -7,6 +7,12 @@ to, until they are neighbours. Each run installs the release (cached, about 2 mi
 time) and runs only the chosen scenarios (``--no-expectations``: an outcome is passed or failed, as
 the release behaves). Several ids share their runs: one run of a release answers for all of them.
 
+A release that cannot be run (its users-permissions plugin was never published, its install fails,
+or Strapi does not run the fixture) is skipped, as `git bisect skip` does, with its reason. When the
+only releases left between the last unchanged one and the first changed one are such releases, the
+bisection says so: the range stays, with each release in it and why it could not be run, and the
+matrix shows ``between X and Y (Z uninstallable: reason)`` rather than guessing.
+
 Results go to ``reports/strapi-bisect.json`` (one entry per id: the range, the first release that
 changed, every release run and its outcome) and, when it exists, to the matrix
 (``reports/matrix.json`` rows get ``drift_release``; ``matrix.html`` is rendered again from it).
@@ -39,6 +45,14 @@ DEFAULT_GOOD, DEFAULT_BAD = "5.30.1", "5.54.0"
 
 class BisectError(Exception):
     """The bisection cannot run or cannot conclude: a one-line reason (exit 2)."""
+
+
+class ReleaseUnavailable(Exception):
+    """This release cannot be run with the fixture; the message says why ("uninstallable: ...")."""
+
+
+def plugin_missing_reason(version: str) -> str:
+    return f"uninstallable: {PLUGIN} {version} was never published"
 
 
 def _key(version: str) -> tuple[int, ...]:
@@ -74,12 +88,12 @@ def npm_versions(package: str = PACKAGE) -> list[str]:
     return versions
 
 
-def installable(versions: list[str], plugin_versions: list[str], good: str, bad: str) -> tuple[list[str], list[str]]:
-    """``versions`` split into those the fixture can install and those it cannot: the fixture project
-    depends on PLUGIN at the release's own version, and a few releases never had theirs published
-    (5.37.0). Those are skipped, as `git bisect skip` does; the ends must be installable."""
+def installable(versions: list[str], plugin_versions: list[str], good: str, bad: str) -> tuple[list[str], dict[str, str]]:
+    """``versions`` split into those the fixture can install and those it cannot (release -> reason):
+    the fixture project depends on PLUGIN at the release's own version, and a few releases never had
+    theirs published (5.37.0). Those are skipped, as `git bisect skip` does; the ends must be installable."""
     published = set(plugin_versions)
-    skipped = [v for v in versions if v not in published]
+    skipped = {v: plugin_missing_reason(v) for v in versions if v not in published}
     for end, name in ((good, "--good"), (bad, "--bad")):
         if end in skipped:
             raise BisectError(f"{name} {end} cannot be installed: {PLUGIN} {end} was never published")
@@ -94,56 +108,89 @@ class Bisection:
     first_changed: str | None = None
     last_unchanged: str | None = None
     outcomes: dict[str, str] = field(default_factory=dict)  # every release run -> its outcome
-    # A bisection stopped before the end: the first release that changed is one of these (oldest, newest).
+    # Not finished: the first release that changed is one of these (oldest, newest) and the ones between.
     candidates: tuple[str, str] | None = None
-    skipped: list[str] = field(default_factory=list)  # releases in the range that cannot be installed
+    # Releases in the whole range that could not be run -> why ("uninstallable: ...").
+    skipped: dict[str, str] = field(default_factory=dict)
+    # Not finished because every release between last_unchanged and the newest candidate is one that
+    # cannot be run: those releases and why. Empty for a bisection merely stopped (--max-installs).
+    untested: dict[str, str] = field(default_factory=dict)
+    # Changes the releases run show after first_changed (the outcome went back, then changed again):
+    # {"outcome": new outcome, "last_before": release, "first": release, "between": releases not run
+    # between the two}: "first" is where it happened when "between" is empty.
+    later_changes: list[dict[str, Any]] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "good": self.good, "bad": self.bad, "first_changed": self.first_changed,
                 "last_unchanged": self.last_unchanged, "complete": self.first_changed is not None,
                 "candidates": list(self.candidates) if self.candidates else None,
+                "untested": self.untested, "later_changes": self.later_changes,
                 "outcomes": dict(sorted(self.outcomes.items(), key=lambda kv: _key(kv[0]))),
-                "runs": len(self.outcomes), "skipped": self.skipped}
+                "runs": len(self.outcomes),
+                "skipped": dict(sorted(self.skipped.items(), key=lambda kv: _key(kv[0])))}
 
 
-def pick_middle(low: int, high: int, cost: Callable[[int], int] | None = None) -> int:
-    """The release to run between ``low`` and ``high`` (exclusive): the cheapest one, nearest the middle.
+def pick_middle(low: int, high: int, cost: Callable[[int], int] | None = None,
+                usable: Callable[[int], bool] | None = None) -> int | None:
+    """The release to run between ``low`` and ``high`` (exclusive): the cheapest one, nearest the middle;
+    None when no release inside can be run (``usable(index)`` false for all).
 
     Any release strictly inside the range narrows it, so a release already run or already installed
     (a run of about a minute) beats the exact middle when that one needs an install (several minutes
     on a loaded machine): ``cost(index)`` ranks them, lower is cheaper; None is plain halving.
     """
     middle = (low + high) // 2
-    if cost is None:
-        return middle
-    return min(range(low + 1, high), key=lambda index: (cost(index), abs(index - middle), index))
+    inside = [index for index in range(low + 1, high) if usable is None or usable(index)]
+    if not inside:
+        return None
+    return min(inside, key=lambda index: (0 if cost is None else cost(index), abs(index - middle), index))
 
 
 def bisect(scenario: str, versions: list[str], outcome_of: Callable[[str], str],
-           cost: Callable[[str], int] | None = None) -> Bisection:
+           cost: Callable[[str], int] | None = None, skipped: dict[str, str] | None = None) -> Bisection:
     """The first release of ``versions`` (oldest first) whose outcome differs from the first one's.
 
-    ``outcome_of(version)`` runs (or looks up) the scenario on a release. Binary search: it assumes a
-    single change in the range, and finds a change point if there are several. ``cost(version)``
-    (optional) steers each step to a cheap release inside the range (see ``pick_middle``).
+    ``outcome_of(version)`` runs (or looks up) the scenario on a release; it raises ReleaseUnavailable
+    for a release that cannot be run, which is then skipped like those in ``skipped`` (release ->
+    reason). Binary search: it assumes a single change in the range, and finds a change point if there
+    are several. ``cost(version)`` (optional) steers each step to a cheap release inside the range
+    (see ``pick_middle``). When only skipped releases are left between the last unchanged release and
+    the first changed one, the result is not complete: ``candidates`` and ``untested`` say where and why.
     """
     if len(versions) < 2:
         raise BisectError("bisecting needs at least two releases")
-    result = Bisection(scenario, versions[0], versions[-1])
+    result = Bisection(scenario, versions[0], versions[-1], skipped=dict(skipped or {}))
 
-    def outcome(index: int) -> str:
+    def outcome(index: int) -> str | None:
         version = versions[index]
+        if version in result.skipped:
+            return None
         if version not in result.outcomes:
-            result.outcomes[version] = outcome_of(version)
+            try:
+                result.outcomes[version] = outcome_of(version)
+            except ReleaseUnavailable as exc:
+                result.skipped[version] = str(exc)
+                return None
         return result.outcomes[version]
 
     before, after = outcome(0), outcome(len(versions) - 1)
+    for end, value in ((versions[0], before), (versions[-1], after)):
+        if value is None:
+            raise BisectError(f"{scenario}: the end {end} cannot be run ({result.skipped[end]})")
     if before == after:
         raise BisectError(f"{scenario}: {versions[0]} and {versions[-1]} agree ({before}): nothing to bisect")
     low, high = 0, len(versions) - 1  # outcome(low) == before, outcome(high) != before
     while high - low > 1:
-        middle = pick_middle(low, high, None if cost is None else lambda index: cost(versions[index]))
-        if outcome(middle) == before:
+        middle = pick_middle(low, high, None if cost is None else lambda index: cost(versions[index]),
+                             lambda index: versions[index] not in result.skipped)
+        if middle is None:  # only releases that cannot be run are left inside: say so, do not guess
+            result.last_unchanged, result.candidates = versions[low], (versions[low + 1], versions[high])
+            result.untested = {versions[i]: result.skipped[versions[i]] for i in range(low + 1, high)}
+            return result
+        value = outcome(middle)
+        if value is None:
+            continue
+        if value == before:
             low = middle
         else:
             high = middle
@@ -155,7 +202,8 @@ class _NotRun(Exception):
     pass
 
 
-def from_outcomes(scenario: str, versions: list[str], known: dict[str, str]) -> Bisection:
+def from_outcomes(scenario: str, versions: list[str], known: dict[str, str],
+                  skipped: dict[str, str] | None = None) -> Bisection:
     """The bisection as far as the releases already run (``known``: release -> outcome) take it: the
     same steps as ``bisect``; where it would need a release not run, the range left is recorded."""
     bounds = [0, len(versions) - 1]
@@ -171,9 +219,9 @@ def from_outcomes(scenario: str, versions: list[str], known: dict[str, str]) -> 
 
     try:
         # Releases already run first: they take the range as far as it can go without a new run.
-        return bisect(scenario, versions, lookup, lambda version: 0 if version in known else 1)
+        return bisect(scenario, versions, lookup, lambda version: 0 if version in known else 1, skipped)
     except _NotRun:
-        partial = Bisection(scenario, versions[0], versions[-1])
+        partial = Bisection(scenario, versions[0], versions[-1], skipped=dict(skipped or {}))
         partial.outcomes = {v: known[v] for v in versions if v in known}
         low, high = bounds
         partial.last_unchanged = versions[low]
@@ -181,16 +229,35 @@ def from_outcomes(scenario: str, versions: list[str], known: dict[str, str]) -> 
         return partial
 
 
+def _one_line(text: str) -> str:
+    """A reason fit for the bisect file: its first line, without the paths of this machine."""
+    from .report.writers import scrub_paths
+
+    first = next((line.strip() for line in text.splitlines() if line.strip()), "no message")
+    return scrub_paths(first.split("; log:", 1)[0])
+
+
 def run_release(version: str, ids: list[str]) -> dict[str, str]:
-    """Run ``ids`` on Strapi ``version`` (installed on demand): id -> passed | failed | <outcome>."""
+    """Run ``ids`` on Strapi ``version`` (installed on demand): id -> passed | failed | <outcome>.
+    ReleaseUnavailable when the release does not install or the run on it does not complete."""
+    from .targets.base import TargetError
+    from .targets.strapi.installer import install
+
+    try:
+        install(version)
+    except TargetError as exc:
+        raise ReleaseUnavailable(f"uninstallable: {_one_line(str(exc))}") from exc
     with tempfile.TemporaryDirectory(prefix="conformance-bisect-") as tmp:
         command = [sys.executable, "-m", "conformance.cli", "run", "--target", "strapi", "--strapi-version", version,
                    "--no-expectations", "--report-dir", tmp, *[f"--id={i}" for i in ids]]
         print(f"== strapi {version}: conformance run --id {' --id '.join(ids)}", flush=True)
-        code = subprocess.call(command, stdout=subprocess.DEVNULL)
+        done = subprocess.run(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, errors="replace")
         path = Path(tmp) / "report.json"
         if not path.is_file():
-            raise BisectError(f"the run on Strapi {version} could not complete (exit {code})")
+            sys.stderr.write(done.stderr)
+            lines = [line for line in done.stderr.splitlines() if line.strip()]
+            raise ReleaseUnavailable(f"cannot run the fixture (exit {done.returncode}): "
+                                     f"{_one_line(lines[-1] if lines else '')}")
         report = json.loads(path.read_text(encoding="utf-8"))
     outcomes = {s["id"]: s["outcome"] for s in report.get("scenarios", [])}
     missing = [i for i in ids if i not in outcomes]
@@ -202,26 +269,33 @@ def run_release(version: str, ids: list[str]) -> dict[str, str]:
 
 def bisect_many(ids: list[str], versions: list[str], run: Callable[[str, list[str]], dict[str, str]],
                 done: Callable[[Bisection], None] | None = None,
-                cost: Callable[[str], int] | None = None) -> list[Bisection]:
+                cost: Callable[[str], int] | None = None, skipped: dict[str, str] | None = None) -> list[Bisection]:
     """Bisect each id; a release is run once for all of them (its outcomes are kept). ``done`` gets
     each id's result as soon as it is known (a long bisection keeps what it found if stopped).
     ``cost(version)`` ranks releases not run yet (e.g. installed before not installed); a release
-    this call has run is free for the next ids."""
+    this call has run is free for the next ids. A release ``run`` finds unavailable is skipped for all."""
     seen: dict[str, dict[str, str]] = {}
+    unavailable = dict(skipped or {})
 
     def steer(version: str) -> int:
         return 0 if version in seen else 1 + (cost(version) if cost is not None else 0)
 
     def outcome_of(scenario: str) -> Callable[[str], str]:
         def one(version: str) -> str:
+            if version in unavailable:
+                raise ReleaseUnavailable(unavailable[version])
             if version not in seen:
-                seen[version] = run(version, ids)
+                try:
+                    seen[version] = run(version, ids)
+                except ReleaseUnavailable as exc:
+                    unavailable[version] = str(exc)
+                    raise
             return seen[version][scenario]
         return one
 
     results = []
     for scenario in ids:
-        results.append(bisect(scenario, versions, outcome_of(scenario), steer))
+        results.append(bisect(scenario, versions, outcome_of(scenario), steer, unavailable))
         if done is not None:
             done(results[-1])
     return results
@@ -255,22 +329,34 @@ def recorded_outcomes(bisect_file: Path) -> dict[str, dict[str, str]]:
     return out
 
 
+def drift_label(entry: dict[str, Any]) -> str | None:
+    """What the matrix says of one bisect-file entry: the first release that changed; or, when only
+    releases that cannot be run are left, the range and each of them with its reason; or the range
+    of a bisection stopped before its end ("not finished")."""
+    if entry.get("first_changed"):
+        later = [f"{c['outcome']} in {c['first']}" if not c["between"] else
+                 f"{c['outcome']} between {c['last_before']} and {c['first']}" for c in entry.get("later_changes") or []]
+        return str(entry["first_changed"]) + (f" (then {', '.join(later)})" if later else "")
+    if not entry.get("candidates"):
+        return None
+    last = entry["candidates"][1]
+    untested = entry.get("untested") or {}
+    if untested:
+        why = "; ".join(f"{version} {reason}" for version, reason in untested.items())
+        return f"between {entry['last_unchanged']} and {last} ({why})"
+    return f"between {entry['last_unchanged']} and {last} (not finished)"
+
+
 def drift_releases(bisect_file: Path) -> dict[str, str]:
-    """Scenario id -> the first release whose outcome changed, from the bisect file (if any)."""
+    """Scenario id -> the first release whose outcome changed (``drift_label``), from the bisect file."""
     if not bisect_file.is_file():
         return {}
     try:
         data = json.loads(bisect_file.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    out: dict[str, str] = {}
-    for entry in data.get("bisections", []):
-        if entry.get("first_changed"):
-            out[entry["id"]] = entry["first_changed"]
-        elif entry.get("candidates"):  # not finished: the range it is in
-            first, last = entry["candidates"]
-            out[entry["id"]] = first if first == last else f"{first} to {last}"
-    return out
+    labels = {entry["id"]: drift_label(entry) for entry in data.get("bisections", [])}
+    return {scenario: label for scenario, label in labels.items() if label}
 
 
 def annotate_matrix(matrix_json: Path, drift: dict[str, str]) -> bool:
@@ -291,8 +377,23 @@ class _OverBudget(Exception):
     """The next release to run is not installed and ``--max-installs`` is spent."""
 
 
+def later_changes(versions: list[str], outcomes: dict[str, str], first_changed: str | None) -> list[dict[str, Any]]:
+    """Every change of outcome between two consecutive releases run after ``first_changed``: a binary
+    search assumes one change, and a release that went back to the old outcome (CP-009 on 5.0.6)
+    must not be hidden behind the first change it found."""
+    if first_changed is None:
+        return []
+    run = [v for v in versions if v in outcomes and _key(v) >= _key(first_changed)]
+    changes = []
+    for before, after in zip(run, run[1:], strict=False):
+        if outcomes[before] != outcomes[after]:
+            between = versions[versions.index(before) + 1:versions.index(after)]
+            changes.append({"outcome": outcomes[after], "last_before": before, "first": after, "between": between})
+    return changes
+
+
 def progress(ids: list[str], versions: list[str], known: dict[str, dict[str, str]],
-             skipped: list[str] | None = None) -> list[Bisection]:
+             skipped: dict[str, str] | None = None) -> list[Bisection]:
     """Each id as far as the releases run so far take it (``known``: release -> id -> outcome), every
     run kept: what a stopped bisection records, and what a new run starts from."""
     results = []
@@ -301,8 +402,9 @@ def progress(ids: list[str], versions: list[str], known: dict[str, dict[str, str
         ends = outcomes.get(versions[0]), outcomes.get(versions[-1])
         if None in ends or ends[0] == ends[1]:
             continue
-        result = from_outcomes(scenario, versions, outcomes)
-        result.outcomes, result.skipped = outcomes, list(skipped or [])
+        result = from_outcomes(scenario, versions, outcomes, skipped)
+        result.outcomes = outcomes
+        result.later_changes = later_changes(versions, outcomes, result.first_changed)
         results.append(result)
     return results
 
@@ -314,8 +416,9 @@ def cmd_bisect(args: argparse.Namespace) -> int:
         return 2
     installs = 0
     try:
-        versions, skipped = installable(releases_between(npm_versions(), args.good, args.bad),
-                                        npm_versions(PLUGIN), args.good, args.bad)
+        # Every release is in the search; those that cannot be run are skipped with their reason.
+        versions = releases_between(npm_versions(), args.good, args.bad)
+        skipped = installable(versions, npm_versions(PLUGIN), args.good, args.bad)[1]
         print(f"bisect {' '.join(args.id)}: {len(versions)} releases from {args.good} to {args.bad}", flush=True)
         if skipped:
             print(f"skipped (their {PLUGIN} was never published): {', '.join(skipped)}", flush=True)
@@ -332,7 +435,13 @@ def cmd_bisect(args: argparse.Namespace) -> int:
                 if args.max_installs is not None and installs >= args.max_installs:
                     raise _OverBudget(version)
                 installs += 1
-            outcomes = run_release(version, args.id)  # every id: the next ones need this release too
+            try:
+                outcomes = run_release(version, args.id)  # every id: the next ones need this release too
+            except ReleaseUnavailable as exc:
+                print(f"   skipped: Strapi {version} {exc}", flush=True)
+                skipped[version] = str(exc)
+                record(progress(args.id, versions, recorded, skipped), out)
+                raise
             recorded.setdefault(version, {}).update(outcomes)
             # Recorded after every run: a bisection stopped now keeps its range and its runs.
             record(progress(args.id, versions, recorded, skipped), out)
@@ -351,7 +460,15 @@ def cmd_bisect(args: argparse.Namespace) -> int:
             # One id at a time: an id that needs an install past --max-installs stops alone, and the
             # next ids still go as far as the installed releases take them.
             try:
-                bisect_many([scenario], versions, run, cost=cost)
+                bisect_many([scenario], versions, run, cost=cost, skipped=skipped)
+                # The outcome went back after the first change: find each later change the same way.
+                while True:
+                    entry = progress([scenario], versions, recorded, skipped)[0]
+                    loose = [c for c in entry.later_changes if any(v not in skipped for v in c["between"])]
+                    if not loose:
+                        break
+                    low, high = versions.index(loose[0]["last_before"]), versions.index(loose[0]["first"])
+                    bisect_many([scenario], versions[low:high + 1], run, cost=cost, skipped=skipped)
             except _OverBudget as stop:
                 stopped.add(str(stop))
         if stopped:
@@ -364,11 +481,10 @@ def cmd_bisect(args: argparse.Namespace) -> int:
         return 2
     for result in results:
         if result.first_changed:
-            print(f"{result.id}: first changed in {result.first_changed} (last like {result.good}: "
+            print(f"{result.id}: first changed in {drift_label(result.as_json())} (last like {result.good}: "
                   f"{result.last_unchanged}; {len(result.outcomes)} releases run)")
         else:
-            first, last = result.candidates or ("?", "?")
-            print(f"{result.id}: changed in {first} to {last} (not finished; {len(result.outcomes)} releases run)")
+            print(f"{result.id}: changed {drift_label(result.as_json())}; {len(result.outcomes)} releases run")
     if annotate_matrix(root / "matrix.json", drift_releases(out)):
         print(f"wrote {out}; matrix rows annotated in {root / 'matrix.json'} and matrix.html")
     else:

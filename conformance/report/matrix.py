@@ -71,7 +71,7 @@ def matrix_view(data: dict[str, Any]) -> dict[str, Any]:
         "outcomes": [o for o in (*OUTCOME_ORDER, "absent")
                      if any((c or {"outcome": "absent"})["outcome"] == o for r in rows for c in r["cells"])],
         "interesting": sum(1 for r in rows if r.get("differs") or not r.get("documented", True)),
-        # Filled by `conformance diff` (the first release where the row's outcome changed), when known.
+        # Filled by `conformance strapi bisect` (the first release where the row's outcome changed), when known.
         "drift": any(r.get("drift_release") or r.get("drifts") for r in rows),
     }
 
