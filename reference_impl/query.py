@@ -185,7 +185,7 @@ class DirectSelect:
     values through the column types' bind processors, the rows through their result processors."""
 
     __slots__ = ("sql", "positions", "static", "bind_processors", "keys", "types", "result_processors", "dialect",
-                 "pg")
+                 "pg", "pg_processors")
 
     def __init__(self, compiled: Any, dialect: Any) -> None:
         self.sql: str = compiled.string
@@ -197,6 +197,8 @@ class DirectSelect:
         self.keys = tuple(rc[0] for rc in compiled._result_columns)
         self.types = tuple(rc[3] for rc in compiled._result_columns)
         self.result_processors: tuple[tuple[int, Callable[[Any], Any]], ...] | None = None  # (column, processor)
+        # The same for rows read through libpq (``pg``), whose dates and timestamps arrive as ISO text already.
+        self.pg_processors: tuple[tuple[int, Callable[[Any], Any]], ...] = ()
         self.dialect = dialect
         self.pg = _PgStatement.of(compiled, dialect)
 
@@ -217,11 +219,10 @@ class DirectSelect:
     async def run_async(self, conn: Connection, bound: dict[str, Any] | None) -> Rows:
         """``run`` without blocking the event loop on PostgreSQL (once the statement ran once and its
         result processors are known): other requests are served while this one waits for the server."""
-        processors = self.result_processors
-        if self.pg is not None and processors is not None:
+        if self.pg is not None and self.result_processors is not None:
             loaded = await self.pg.run_async(conn.connection.dbapi_connection, self._params(bound))
             if loaded is not None:
-                return Rows(self.keys, self._convert(loaded, processors), converted=True)
+                return Rows(self.keys, self._convert(loaded, self.pg_processors), converted=True)
         return self.run(conn, bound)
 
     def run(self, conn: Connection, bound: dict[str, Any] | None) -> Rows:
@@ -232,7 +233,7 @@ class DirectSelect:
         if self.pg is not None and processors is not None:
             loaded = self.pg.run(dbapi, params)
             if loaded is not None:
-                return Rows(self.keys, self._convert(loaded, processors), converted=True)
+                return Rows(self.keys, self._convert(loaded, self.pg_processors), converted=True)
         autocommit = _read_outside_transaction(dbapi)
         cursor = dbapi.cursor()  # type: ignore[union-attr]
         try:
@@ -242,6 +243,7 @@ class DirectSelect:
                 # Read once: psycopg builds the description's column objects anew at each access.
                 found = (_result_processor(t, self.dialect, d[1]) for t, d in zip(self.types, cursor.description, strict=True))
                 processors = self.result_processors = tuple((i, p) for i, p in enumerate(found) if p is not None)
+                self.pg_processors = tuple((i, p) for i, p in processors if not _iso_from_libpq(self.types[i]))
         finally:
             cursor.close()
             if autocommit:
@@ -314,7 +316,7 @@ class _PgStatement:
         if pgconn is None or getattr(dbapi, "_pipeline", None) is not None or \
                 pgconn.transaction_status != pq.TransactionStatus.IDLE:
             return None
-        tx = Transformer(dbapi)
+        tx = Transformer(_iso_context(dbapi))
         values = tx.dump_sequence([params[n] for n in self.names], [PyFormat.TEXT] * len(self.names))
         types = tuple(tx.types or ())
         by_types = self.prepared.setdefault(dbapi, {})
@@ -355,7 +357,7 @@ class _PgStatement:
         status = pgconn.transaction_status
         if status != pq.TransactionStatus.IDLE and status != pq.TransactionStatus.INTRANS:
             return None
-        tx = Transformer(dbapi)
+        tx = Transformer(_iso_context(dbapi))
         values = tx.dump_sequence([params[n] for n in self.names], [PyFormat.TEXT] * len(self.names))
         types = tuple(tx.types or ())
         by_types = self.prepared.setdefault(dbapi, {})
@@ -385,6 +387,67 @@ class _PgStatement:
                 raise error
             by_types.clear()
         return None
+
+
+def _iso_from_libpq(type_: Any) -> bool:
+    """Whether values of this column type come out of ``_iso_context`` as entries show them."""
+    return isinstance(type_, (sa.DateTime, sa.Date)) and not isinstance(type_, sa.Time)
+
+
+class _IsoContext:
+    """A psycopg adaptation context (the connection's, copied) that loads ``timestamp`` and ``date``
+    values as Strapi's ISO text: no datetime built to be formatted again, most of the cost of a row."""
+
+    __slots__ = ("adapters", "_connection", "__weakref__")
+
+    def __init__(self, dbapi: Any) -> None:
+        from psycopg.adapt import AdaptersMap, Loader
+
+        class IsoTimestamp(Loader):
+            # PostgreSQL writes ``2024-03-06 13:42:05.098123`` (fraction digits as needed, none for whole
+            # seconds): sliced to ``2024-03-06T13:42:05.098Z``, milliseconds truncated as ``iso`` does.
+            def load(self, data: Any) -> Any:
+                text = bytes(data).decode()
+                if 19 <= len(text) <= 26 and text[4] == "-" and text[10] == " " and (len(text) == 19 or text[19] == "."):
+                    return f"{text[:10]}T{text[11:19]}.{text[20:23].ljust(3, '0')}Z"
+                return iso(fallback_timestamp.load(data))  # years past 9999, BC, infinity: the long way
+
+        class IsoDate(Loader):
+            def load(self, data: Any) -> Any:
+                text = bytes(data).decode()
+                if len(text) == 10 and text[4] == "-":
+                    return text
+                return iso(fallback_date.load(data))
+
+        # Nothing here holds the connection: it keys the weak cache of contexts.
+        self._connection = weakref.ref(dbapi)
+        self.adapters = AdaptersMap(dbapi.adapters)
+        fallback_timestamp = dbapi.adapters.get_loader(_oid("timestamp"), 0)(_oid("timestamp"))  # type: ignore[misc]
+        fallback_date = dbapi.adapters.get_loader(_oid("date"), 0)(_oid("date"))  # type: ignore[misc]
+        self.adapters.register_loader("timestamp", IsoTimestamp)
+        self.adapters.register_loader("date", IsoDate)
+
+    @property
+    def connection(self) -> Any:
+        return self._connection()
+
+
+def _oid(name: str) -> int:
+    from psycopg import postgres
+
+    info = postgres.types.get(name)
+    assert info is not None
+    return int(info.oid)
+
+
+_ISO_CONTEXTS: weakref.WeakKeyDictionary[Any, _IsoContext] = weakref.WeakKeyDictionary()
+
+
+def _iso_context(dbapi: Any) -> _IsoContext:
+    context = _ISO_CONTEXTS.get(dbapi)
+    if context is None:
+        context = _ISO_CONTEXTS[dbapi] = _IsoContext(dbapi)
+    return context
 
 
 async def pg_results(pgconn: Any) -> list[Any]:

@@ -234,3 +234,31 @@ async def test_postgresql_write_rolled_back_after_its_insert(make_app: AppFactor
                     raise RuntimeError("boom")
         await docs.create({"data": {"title": "after"}})
         assert sorted(e["title"] for e in await docs.findMany({})) == ["after", "kept"]
+
+
+async def test_postgresql_dates_read_through_libpq_as_through_sqlalchemy(make_app: AppFactory, db_url: str) -> None:
+    """Read through libpq, timestamps are sliced from PostgreSQL's text (fraction digits only as
+    needed: none for whole seconds, one for a tenth): the same entries as SQLAlchemy's execution."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+    async with make_app() as app:
+        docs = app.strapi.documents(ARTICLE)
+        for title, publish in (("whole", "2024-03-06T13:42:05.000Z"), ("tenth", "2024-03-06T13:42:05.100Z"),
+                               ("milli", "1999-12-31T23:59:59.999Z"), ("none", None)):
+            await docs.create({"data": {"title": title, "publishDate": publish}})
+        db = app.strapi.db
+        query = db.query(ARTICLE)
+        params: dict[str, Any] = {"where": {"publishedAt": {"$null": True}}}
+        await query.findMany(params)  # caches the shape and learns its columns
+        key, leaves = query._shape_key("find", params["where"], None, None, None, None)
+        stmt, bound = db.cached(key, leaves, lambda _: None)
+        assert isinstance(stmt, CachedStatement) and stmt.direct is not None and stmt.direct.pg is not None
+        async with db.transaction():
+            with db.connection() as conn:
+                fast = query._entries(await stmt.direct.run_async(conn, bound))
+                slow = query._entries(conn.execute(stmt.stmt, bound))
+        assert fast == slow
+        assert {e["title"]: e["publishDate"] for e in fast} == {
+            "whole": "2024-03-06T13:42:05.000Z", "tenth": "2024-03-06T13:42:05.100Z",
+            "milli": "1999-12-31T23:59:59.999Z", "none": None}
+        assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", e["createdAt"]) for e in fast)
