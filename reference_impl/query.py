@@ -846,7 +846,24 @@ async def _pg_commit(conn: Connection) -> None:
     dbapi = conn.connection.dbapi_connection
     pgconn = getattr(dbapi, "pgconn", None)
     if pgconn is not None and pgconn.transaction_status == _PG_INTRANS and getattr(dbapi, "_pipeline", None) is None:
-        await pg_command(dbapi, b"COMMIT")
+        try:
+            await pg_command(dbapi, b"COMMIT")
+        except Exception as exc:
+            raise _sqlalchemy_error(conn, exc, "COMMIT") from exc
+
+
+def _sqlalchemy_error(conn: Connection, exc: Exception, statement: str) -> Exception:
+    """A driver error of the libpq paths as SQLAlchemy would have raised it (a lost connection
+    invalidated and flagged so), for the error middleware to tell an unavailable database (503)."""
+    dialect = conn.dialect
+    dbapi_error = dialect.loaded_dbapi.Error
+    if not isinstance(exc, dbapi_error):
+        return exc
+    disconnect = bool(dialect.is_disconnect(exc, conn.connection.dbapi_connection, None))
+    if disconnect and not conn.invalidated:
+        conn.invalidate(exc)
+    return sa.exc.DBAPIError.instance(statement, None, exc, dbapi_error, connection_invalidated=disconnect,
+                                      dialect=dialect)
 
 
 def _empty_write(value: Any) -> bool:
@@ -1041,10 +1058,13 @@ class EntityQuery:
                 direct.result_processors = ()  # the id, an integer, as it is
             if direct.pg is not None:
                 dbapi = conn.connection.dbapi_connection
-                if dbapi.pgconn.transaction_status == _PG_IDLE and getattr(dbapi, "_pipeline", None) is None \
-                        and not dbapi.autocommit:
-                    await pg_command(dbapi, b"BEGIN")
-                rows = await direct.pg.run_async(dbapi, direct._params(values))
+                try:
+                    if dbapi.pgconn.transaction_status == _PG_IDLE and getattr(dbapi, "_pipeline", None) is None \
+                            and not dbapi.autocommit:
+                        await pg_command(dbapi, b"BEGIN")
+                    rows = await direct.pg.run_async(dbapi, direct._params(values))
+                except Exception as exc:
+                    raise _sqlalchemy_error(conn, exc, direct.sql) from exc
                 if rows is not None:
                     return rows[0][0]
         # One INSERT statement per table, values bound at execution: compiled once per column set.
