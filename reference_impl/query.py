@@ -77,6 +77,7 @@ _IDLE_CONNECTIONS = 4
 _MISSING: Any = object()
 _PG_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: no transaction open on the connection
 _PG_INTRANS = 2  # psycopg.pq.TransactionStatus.INTRANS: in a transaction, no statement running
+_PG_COMMAND_OK, _PG_TUPLES_OK = 1, 2  # psycopg.pq.ExecStatus
 _WAIT_R, _WAIT_W = 1, 2  # psycopg.waiting.Wait / Ready: the socket to be readable, writable
 # Transactions of one server open at once on PostgreSQL (each holds a connection while it waits
 # for the server); the others wait their turn on the event loop, never on the pool (which blocks).
@@ -283,11 +284,12 @@ class _PgStatement:
     transaction would have aborted it. Any other state (a transaction, a pipeline) returns None:
     the caller runs the statement the usual way."""
 
-    __slots__ = ("sql", "names", "prefix", "prepared")
+    __slots__ = ("sql", "names", "prefix", "prepared", "formats")
 
     def __init__(self, sql: bytes, names: tuple[str, ...]) -> None:
         self.sql = sql
         self.names = names
+        self.formats: list[Any] | None = None  # each parameter's dump format (text), made once
         self.prefix = f"_ref{next(_PG_NAMES)}_"
         # psycopg connection -> parameter types -> prepared statement name
         self.prepared: weakref.WeakKeyDictionary[Any, dict[tuple[int, ...], bytes]] = weakref.WeakKeyDictionary()
@@ -347,19 +349,21 @@ class _PgStatement:
         inside a transaction: psycopg prepares no statement of its own on these connections
         (``prepare_threshold=None``), so it never deallocates them all after a ROLLBACK, and this
         module's statements stay prepared for the connection's life."""
-        from psycopg import errors, pq
-        from psycopg.adapt import PyFormat, Transformer
-
         pgconn = getattr(dbapi, "pgconn", None)
         if pgconn is None or getattr(dbapi, "_pipeline", None) is not None or \
                 getattr(dbapi, "prepare_threshold", 0) is not None:
             return None
         status = pgconn.transaction_status
-        if status != pq.TransactionStatus.IDLE and status != pq.TransactionStatus.INTRANS:
+        if status != _PG_IDLE and status != _PG_INTRANS:
             return None
-        tx = Transformer(_iso_context(dbapi))
-        values = tx.dump_sequence([params[n] for n in self.names], [PyFormat.TEXT] * len(self.names))
+        psycopg = _psycopg()
+        tx = psycopg.Transformer(_iso_context(dbapi))
+        formats = self.formats
+        if formats is None:
+            formats = self.formats = [psycopg.PyFormat.TEXT] * len(self.names)
+        values = tx.dump_sequence([params[n] for n in self.names], formats)
         types = tuple(tx.types or ())
+        errors, pq = psycopg.errors, psycopg.pq
         by_types = self.prepared.setdefault(dbapi, {})
         for attempt in (1, 2):
             name = by_types.get(types)
@@ -376,13 +380,13 @@ class _PgStatement:
                 by_types[types] = name
             pgconn.send_query_prepared(name, values)
             result = (await pg_results(pgconn))[-1]
-            if result.status == pq.ExecStatus.TUPLES_OK:
+            if result.status == _PG_TUPLES_OK:
                 tx.set_pgresult(result)
                 return tx.load_rows(0, result.ntuples, tuple)
             error = errors.error_from_result(result, dbapi.info.encoding)
             # Missing only if something deallocated it; prepared again outside a transaction (inside,
             # the failure has aborted it: the error is raised).
-            if attempt == 2 or status != pq.TransactionStatus.IDLE or \
+            if attempt == 2 or status != _PG_IDLE or \
                     not isinstance(error, errors.InvalidSqlStatementName):
                 raise error
             by_types.clear()
@@ -452,9 +456,7 @@ def _iso_context(dbapi: Any) -> _IsoContext:
 
 async def pg_results(pgconn: Any) -> list[Any]:
     """The results of what was sent on ``pgconn`` (libpq), waiting for the socket on the event loop."""
-    from psycopg import generators
-
-    gen = generators.execute(pgconn)
+    gen = _psycopg().generators.execute(pgconn)
     try:
         ready = next(gen)
         loop = asyncio.get_running_loop()
@@ -485,13 +487,28 @@ async def pg_results(pgconn: Any) -> list[Any]:
 
 async def pg_command(dbapi: Any, command: bytes) -> None:
     """A statement without parameters or rows (BEGIN, COMMIT) sent without blocking the event loop."""
-    from psycopg import errors, pq
-
     pgconn = dbapi.pgconn
     pgconn.send_query(command)
     result = (await pg_results(pgconn))[-1]
-    if result.status != pq.ExecStatus.COMMAND_OK:
-        raise errors.error_from_result(result, dbapi.info.encoding)
+    if result.status != _PG_COMMAND_OK:
+        raise _psycopg().errors.error_from_result(result, dbapi.info.encoding)
+
+
+_PSYCOPG: Any = None
+
+
+def _psycopg() -> Any:
+    """psycopg's modules the libpq paths use, imported once (psycopg is an optional dependency)."""
+    global _PSYCOPG
+    if _PSYCOPG is None:
+        import types
+
+        from psycopg import errors, generators, pq
+        from psycopg.adapt import PyFormat, Transformer
+
+        _PSYCOPG = types.SimpleNamespace(errors=errors, generators=generators, pq=pq, PyFormat=PyFormat,
+                                         Transformer=Transformer)
+    return _PSYCOPG
 
 
 def _result_processor(type_: Any, dialect: Any, coltype: Any) -> Callable[[Any], Any] | None:
