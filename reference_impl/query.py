@@ -1074,7 +1074,7 @@ class EntityQuery:
                 direct = self._direct_inserts[keys] = DirectSelect(compiled, dialect)
                 direct.result_processors = ()  # the id, an integer, as it is
             if direct.pg is not None:
-                dbapi = conn.connection.dbapi_connection
+                dbapi: Any = conn.connection.dbapi_connection
                 try:
                     if dbapi.pgconn.transaction_status == _PG_IDLE and getattr(dbapi, "_pipeline", None) is None \
                             and not dbapi.autocommit:
