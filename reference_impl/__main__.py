@@ -39,7 +39,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     options = server_options()
     uvicorn.run(AdmissionLimit(app, limit), host=args.host, port=args.port, log_level=args.log_level, lifespan="on",
-                access_log=False, http=options.get("http", "auto"), loop=options.get("loop", "auto"))
+                access_log=False, http=options.get("http", "auto"), loop=options.get("loop", "auto"),
+                # As Koa with `proxy: false` (Strapi's default), X-Forwarded-For does not change the client.
+                proxy_headers=False)
     return 0
 
 

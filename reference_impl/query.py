@@ -8,6 +8,7 @@ An SQLite file by default; any SQLAlchemy URL (PostgreSQL) works.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import contextvars
 import itertools
@@ -75,6 +76,12 @@ _CACHE_SIZE = 512
 _IDLE_CONNECTIONS = 4
 _MISSING: Any = object()
 _PG_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: no transaction open on the connection
+_PG_INTRANS = 2  # psycopg.pq.TransactionStatus.INTRANS: in a transaction, no statement running
+_PG_COMMAND_OK, _PG_TUPLES_OK = 1, 2  # psycopg.pq.ExecStatus
+_WAIT_R, _WAIT_W = 1, 2  # psycopg.waiting.Wait / Ready: the socket to be readable, writable
+# Transactions of one server open at once on PostgreSQL (each holds a connection while it waits
+# for the server); the others wait their turn on the event loop, never on the pool (which blocks).
+_PG_TRANSACTIONS = 8
 
 
 class _Unshapeable(Exception):
@@ -179,16 +186,20 @@ class DirectSelect:
     values through the column types' bind processors, the rows through their result processors."""
 
     __slots__ = ("sql", "positions", "static", "bind_processors", "keys", "types", "result_processors", "dialect",
-                 "pg")
+                 "pg", "pg_processors")
 
     def __init__(self, compiled: Any, dialect: Any) -> None:
         self.sql: str = compiled.string
         self.positions = tuple(compiled.positiontup) if compiled.positional else None
-        self.static: dict[str, Any] = compiled.construct_params()
+        # Parameters without a value (an INSERT's values, the owners of a populate) are bound at every execution.
+        self.static: dict[str, Any] = compiled.construct_params(
+            {name: None for name, bind in compiled.binds.items() if bind.required})
         self.bind_processors = dict(compiled._bind_processors)
         self.keys = tuple(rc[0] for rc in compiled._result_columns)
         self.types = tuple(rc[3] for rc in compiled._result_columns)
         self.result_processors: tuple[tuple[int, Callable[[Any], Any]], ...] | None = None  # (column, processor)
+        # The same for rows read through libpq (``pg``), whose dates and timestamps arrive as ISO text already.
+        self.pg_processors: tuple[tuple[int, Callable[[Any], Any]], ...] = ()
         self.dialect = dialect
         self.pg = _PgStatement.of(compiled, dialect)
 
@@ -198,19 +209,32 @@ class DirectSelect:
         return (isinstance(stmt, sa.Select) and not compiled.literal_execute_params
                 and not compiled.post_compile_params and len(compiled._result_columns) > 0)
 
-    def run(self, conn: Connection, bound: dict[str, Any] | None) -> Rows:
+    def _params(self, bound: dict[str, Any] | None) -> dict[str, Any]:
         params = dict(self.static)
         if bound:
             params.update(bound)
         for name, process in self.bind_processors.items():
             params[name] = process(params[name])
+        return params
+
+    async def run_async(self, conn: Connection, bound: dict[str, Any] | None) -> Rows:
+        """``run`` without blocking the event loop on PostgreSQL (once the statement ran once and its
+        result processors are known): other requests are served while this one waits for the server."""
+        if self.pg is not None and self.result_processors is not None:
+            loaded = await self.pg.run_async(conn.connection.dbapi_connection, self._params(bound))
+            if loaded is not None:
+                return Rows(self.keys, self._convert(loaded, self.pg_processors), converted=True)
+        return self.run(conn, bound)
+
+    def run(self, conn: Connection, bound: dict[str, Any] | None) -> Rows:
+        params = self._params(bound)
         args: Any = tuple(params[n] for n in self.positions) if self.positions is not None else params
         dbapi = conn.connection.dbapi_connection
         processors = self.result_processors
         if self.pg is not None and processors is not None:
             loaded = self.pg.run(dbapi, params)
             if loaded is not None:
-                return Rows(self.keys, self._convert(loaded, processors), converted=True)
+                return Rows(self.keys, self._convert(loaded, self.pg_processors), converted=True)
         autocommit = _read_outside_transaction(dbapi)
         cursor = dbapi.cursor()  # type: ignore[union-attr]
         try:
@@ -220,6 +244,7 @@ class DirectSelect:
                 # Read once: psycopg builds the description's column objects anew at each access.
                 found = (_result_processor(t, self.dialect, d[1]) for t, d in zip(self.types, cursor.description, strict=True))
                 processors = self.result_processors = tuple((i, p) for i, p in enumerate(found) if p is not None)
+                self.pg_processors = tuple((i, p) for i, p in processors if not _iso_from_libpq(self.types[i]))
         finally:
             cursor.close()
             if autocommit:
@@ -259,11 +284,12 @@ class _PgStatement:
     transaction would have aborted it. Any other state (a transaction, a pipeline) returns None:
     the caller runs the statement the usual way."""
 
-    __slots__ = ("sql", "names", "prefix", "prepared")
+    __slots__ = ("sql", "names", "prefix", "prepared", "formats")
 
     def __init__(self, sql: bytes, names: tuple[str, ...]) -> None:
         self.sql = sql
         self.names = names
+        self.formats: list[Any] | None = None  # each parameter's dump format (text), made once
         self.prefix = f"_ref{next(_PG_NAMES)}_"
         # psycopg connection -> parameter types -> prepared statement name
         self.prepared: weakref.WeakKeyDictionary[Any, dict[tuple[int, ...], bytes]] = weakref.WeakKeyDictionary()
@@ -292,7 +318,7 @@ class _PgStatement:
         if pgconn is None or getattr(dbapi, "_pipeline", None) is not None or \
                 pgconn.transaction_status != pq.TransactionStatus.IDLE:
             return None
-        tx = Transformer(dbapi)
+        tx = Transformer(_iso_context(dbapi))
         values = tx.dump_sequence([params[n] for n in self.names], [PyFormat.TEXT] * len(self.names))
         types = tuple(tx.types or ())
         by_types = self.prepared.setdefault(dbapi, {})
@@ -317,6 +343,172 @@ class _PgStatement:
                 raise error
             by_types.clear()  # deallocated by psycopg (after a ROLLBACK): prepared again
         return None
+
+    async def run_async(self, dbapi: Any, params: dict[str, Any]) -> list[Any] | None:
+        """``run`` on libpq's asynchronous calls, the event loop free while the server answers. Also
+        inside a transaction: psycopg prepares no statement of its own on these connections
+        (``prepare_threshold=None``), so it never deallocates them all after a ROLLBACK, and this
+        module's statements stay prepared for the connection's life."""
+        pgconn = getattr(dbapi, "pgconn", None)
+        if pgconn is None or getattr(dbapi, "_pipeline", None) is not None or \
+                getattr(dbapi, "prepare_threshold", 0) is not None:
+            return None
+        status = pgconn.transaction_status
+        if status != _PG_IDLE and status != _PG_INTRANS:
+            return None
+        psycopg = _psycopg()
+        tx = psycopg.Transformer(_iso_context(dbapi))
+        formats = self.formats
+        if formats is None:
+            formats = self.formats = [psycopg.PyFormat.TEXT] * len(self.names)
+        values = tx.dump_sequence([params[n] for n in self.names], formats)
+        types = tuple(tx.types or ())
+        errors, pq = psycopg.errors, psycopg.pq
+        by_types = self.prepared.setdefault(dbapi, {})
+        for attempt in (1, 2):
+            name = by_types.get(types)
+            if name is None:
+                count = _PG_PREPARED.get(dbapi, 0)
+                if count >= _PG_PREPARED_LIMIT:
+                    return None
+                _PG_PREPARED[dbapi] = count + 1
+                name = f"{self.prefix}{len(by_types)}".encode()
+                pgconn.send_prepare(name, self.sql, types)
+                result = (await pg_results(pgconn))[-1]
+                if result.status != pq.ExecStatus.COMMAND_OK:
+                    raise errors.error_from_result(result, dbapi.info.encoding)
+                by_types[types] = name
+            pgconn.send_query_prepared(name, values)
+            result = (await pg_results(pgconn))[-1]
+            if result.status == _PG_TUPLES_OK:
+                tx.set_pgresult(result)
+                return tx.load_rows(0, result.ntuples, tuple)
+            error = errors.error_from_result(result, dbapi.info.encoding)
+            # Missing only if something deallocated it; prepared again outside a transaction (inside,
+            # the failure has aborted it: the error is raised).
+            if attempt == 2 or status != _PG_IDLE or \
+                    not isinstance(error, errors.InvalidSqlStatementName):
+                raise error
+            by_types.clear()
+        return None
+
+
+def _iso_from_libpq(type_: Any) -> bool:
+    """Whether values of this column type come out of ``_iso_context`` as entries show them."""
+    return isinstance(type_, (sa.DateTime, sa.Date)) and not isinstance(type_, sa.Time)
+
+
+class _IsoContext:
+    """A psycopg adaptation context (the connection's, copied) that loads ``timestamp`` and ``date``
+    values as Strapi's ISO text: no datetime built to be formatted again, most of the cost of a row."""
+
+    __slots__ = ("adapters", "_connection", "__weakref__")
+
+    def __init__(self, dbapi: Any) -> None:
+        from psycopg.adapt import AdaptersMap, Loader
+
+        class IsoTimestamp(Loader):
+            # PostgreSQL writes ``2024-03-06 13:42:05.098123`` (fraction digits as needed, none for whole
+            # seconds): sliced to ``2024-03-06T13:42:05.098Z``, milliseconds truncated as ``iso`` does.
+            def load(self, data: Any) -> Any:
+                text = bytes(data).decode()
+                if 19 <= len(text) <= 26 and text[4] == "-" and text[10] == " " and (len(text) == 19 or text[19] == "."):
+                    return f"{text[:10]}T{text[11:19]}.{text[20:23].ljust(3, '0')}Z"
+                return iso(fallback_timestamp.load(data))  # years past 9999, BC, infinity: the long way
+
+        class IsoDate(Loader):
+            def load(self, data: Any) -> Any:
+                text = bytes(data).decode()
+                if len(text) == 10 and text[4] == "-":
+                    return text
+                return iso(fallback_date.load(data))
+
+        # Nothing here holds the connection: it keys the weak cache of contexts.
+        self._connection = weakref.ref(dbapi)
+        self.adapters = AdaptersMap(dbapi.adapters)
+        fallback_timestamp = dbapi.adapters.get_loader(_oid("timestamp"), 0)(_oid("timestamp"))  # type: ignore[misc]
+        fallback_date = dbapi.adapters.get_loader(_oid("date"), 0)(_oid("date"))  # type: ignore[misc]
+        self.adapters.register_loader("timestamp", IsoTimestamp)
+        self.adapters.register_loader("date", IsoDate)
+
+    @property
+    def connection(self) -> Any:
+        return self._connection()
+
+
+def _oid(name: str) -> int:
+    from psycopg import postgres
+
+    info = postgres.types.get(name)
+    assert info is not None
+    return int(info.oid)
+
+
+_ISO_CONTEXTS: weakref.WeakKeyDictionary[Any, _IsoContext] = weakref.WeakKeyDictionary()
+
+
+def _iso_context(dbapi: Any) -> _IsoContext:
+    context = _ISO_CONTEXTS.get(dbapi)
+    if context is None:
+        context = _ISO_CONTEXTS[dbapi] = _IsoContext(dbapi)
+    return context
+
+
+async def pg_results(pgconn: Any) -> list[Any]:
+    """The results of what was sent on ``pgconn`` (libpq), waiting for the socket on the event loop."""
+    gen = _psycopg().generators.execute(pgconn)
+    try:
+        ready = next(gen)
+        loop = asyncio.get_running_loop()
+        fileno = pgconn.socket
+        while True:
+            future = loop.create_future()
+
+            def wake(state: int, future: asyncio.Future[int] = future) -> None:
+                if not future.done():
+                    future.set_result(state)
+
+            reading, writing = ready & _WAIT_R, ready & _WAIT_W
+            if reading:
+                loop.add_reader(fileno, wake, _WAIT_R)
+            if writing:
+                loop.add_writer(fileno, wake, _WAIT_W)
+            try:
+                state = await future
+            finally:
+                if reading:
+                    loop.remove_reader(fileno)
+                if writing:
+                    loop.remove_writer(fileno)
+            ready = gen.send(state)
+    except StopIteration as done:
+        return done.value  # type: ignore[no-any-return]
+
+
+async def pg_command(dbapi: Any, command: bytes) -> None:
+    """A statement without parameters or rows (BEGIN, COMMIT) sent without blocking the event loop."""
+    pgconn = dbapi.pgconn
+    pgconn.send_query(command)
+    result = (await pg_results(pgconn))[-1]
+    if result.status != _PG_COMMAND_OK:
+        raise _psycopg().errors.error_from_result(result, dbapi.info.encoding)
+
+
+_PSYCOPG: Any = None
+
+
+def _psycopg() -> Any:
+    """psycopg's modules the libpq paths use, imported once (psycopg is an optional dependency)."""
+    global _PSYCOPG
+    if _PSYCOPG is None:
+        import types
+
+        from psycopg import errors, generators, pq
+        from psycopg.adapt import PyFormat, Transformer
+
+        _PSYCOPG = types.SimpleNamespace(errors=errors, generators=generators, pq=pq, PyFormat=PyFormat,
+                                         Transformer=Transformer)
+    return _PSYCOPG
 
 
 def _result_processor(type_: Any, dialect: Any, coltype: Any) -> Callable[[Any], Any] | None:
@@ -444,6 +636,10 @@ class Database:
         options: dict[str, Any] = {"pool_pre_ping": True}
         if url.startswith("sqlite"):
             options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S}
+        elif sa.engine.make_url(url).get_driver_name() == "psycopg":
+            # No statements prepared by psycopg itself: after a ROLLBACK it would deallocate every
+            # prepared statement, this module's too (see _PgStatement.run_async).
+            options["connect_args"] = {"prepare_threshold": None}
         self.engine = sa.create_engine(url, json_deserializer=_json_loads, **options)
         if self.engine.dialect.name == "sqlite":
             level = sqlite_synchronous()
@@ -459,6 +655,9 @@ class Database:
         self.where.components = self.components
         self._queries: dict[str, EntityQuery] = {}
         self._idle: list[Connection] = []
+        # On psycopg, statements wait for the server without blocking the event loop (see pg_results).
+        self.pg_async = self.engine.dialect.name == "postgresql" and self.engine.dialect.driver == "psycopg"
+        self._limits: tuple[Any, asyncio.Semaphore] | None = None  # (event loop, its semaphore)
         # Shape key → CachedStatement, or None for a shape that cannot be cached (see _shape).
         self.statements: dict[Any, CachedStatement | None] = {}
 
@@ -502,6 +701,33 @@ class Database:
             stmt = stmt.stmt
         return conn.execute(stmt, bound) if bound else conn.execute(stmt)
 
+    async def execute_async(self, conn: Connection, stmt: Any, bound: dict[str, Any] | None) -> Any:
+        """``execute``, not blocking the event loop for a cached SELECT on PostgreSQL in a transaction
+        of ``transaction()`` (which bounds the connections held while waiting)."""
+        if self.pg_async and isinstance(stmt, CachedStatement) and stmt.direct is not None \
+                and _connection.get() is conn:
+            try:
+                return await stmt.direct.run_async(conn, bound)
+            except Exception:  # noqa: BLE001 - SQLAlchemy runs it again and raises its own error
+                return conn.execute(stmt.stmt, bound) if bound else conn.execute(stmt.stmt)
+        return self.execute(conn, stmt, bound)
+
+    def in_owners(self, column: Any) -> Any:
+        """``column IN (:_owner_ids)``, the ids bound at execution. On PostgreSQL ``= ANY(array)``: the
+        SQL does not change with the number of ids, so the statement is prepared once."""
+        if self.engine.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import ARRAY
+
+            return column == sa.any_(sa.bindparam("_owner_ids", type_=ARRAY(sa.Integer)))
+        return column.in_(sa.bindparam("_owner_ids", expanding=True))
+
+    def _limit(self) -> asyncio.Semaphore:
+        """This event loop's bound on open transactions (an app may be driven by several loops in turn)."""
+        loop = asyncio.get_running_loop()
+        if self._limits is None or self._limits[0] is not loop:
+            self._limits = (loop, asyncio.Semaphore(_PG_TRANSACTIONS))
+        return self._limits[1]
+
     def create_schema(self) -> None:
         if self.engine.dialect.name != "postgresql":
             self.metadata.create_all(self.engine)
@@ -540,7 +766,8 @@ class Database:
     def _checkin(self, conn: Connection, reusable: bool) -> None:
         # A connection whose transaction committed is kept for the next one (the pool's checkout,
         # reset and checkin cost more than most queries); any other is closed.
-        if reusable and len(self._idle) < _IDLE_CONNECTIONS and not conn.invalidated and not conn.closed:
+        idle = _PG_TRANSACTIONS if self.pg_async else _IDLE_CONNECTIONS
+        if reusable and len(self._idle) < idle and not conn.invalidated and not conn.closed:
             self._idle.append(conn)
             return
         if conn.invalidated:
@@ -567,21 +794,30 @@ class Transaction:
     """``async with db.transaction()``: BEGIN on entry; COMMIT (then the ``on_commit`` callbacks) on
     a normal exit, ROLLBACK when an exception leaves it, which is re-raised."""
 
-    __slots__ = ("db", "conn", "token", "cb_token", "callbacks")
+    __slots__ = ("db", "conn", "token", "cb_token", "callbacks", "limit")
 
     def __init__(self, db: Database) -> None:
         self.db = db
         self.conn: Connection | None = None
         self.callbacks: list[Callable[[], Any]] = []
+        self.limit: asyncio.Semaphore | None = None
 
     async def __aenter__(self) -> None:
         if _connection.get() is not None:
             return None  # joins the transaction already open in this context
-        conn = self.db._checkout()
+        if self.db.pg_async:
+            self.limit = self.db._limit()
+            await self.limit.acquire()
         try:
-            conn.begin()
+            conn = self.db._checkout()
+            try:
+                conn.begin()
+            except BaseException:
+                self.db._checkin(conn, False)
+                raise
         except BaseException:
-            self.db._checkin(conn, False)
+            if self.limit is not None:
+                self.limit.release()
             raise
         self.conn = conn
         self.token = _connection.set(conn)
@@ -597,6 +833,8 @@ class Transaction:
         try:
             if exc_type is None:
                 try:
+                    if self.db.pg_async:
+                        await _pg_commit(conn)
                     conn.commit()
                     committed = True
                 except BaseException:
@@ -611,10 +849,38 @@ class Transaction:
             _connection.reset(self.token)
             _on_commit.reset(self.cb_token)
             self.db._checkin(conn, committed)
+            if self.limit is not None:
+                self.limit.release()
         if committed:
             for callback in self.callbacks:
                 callback()
         return False
+
+
+async def _pg_commit(conn: Connection) -> None:
+    """COMMIT an open psycopg transaction without blocking the event loop (SQLAlchemy's commit then
+    finds the connection idle and sends nothing)."""
+    dbapi = conn.connection.dbapi_connection
+    pgconn = getattr(dbapi, "pgconn", None)
+    if pgconn is not None and pgconn.transaction_status == _PG_INTRANS and getattr(dbapi, "_pipeline", None) is None:
+        try:
+            await pg_command(dbapi, b"COMMIT")
+        except Exception as exc:
+            raise _sqlalchemy_error(conn, exc, "COMMIT") from exc
+
+
+def _sqlalchemy_error(conn: Connection, exc: Exception, statement: str) -> Exception:
+    """A driver error of the libpq paths as SQLAlchemy would have raised it (a lost connection
+    invalidated and flagged so), for the error middleware to tell an unavailable database (503)."""
+    dialect = conn.dialect
+    dbapi_error = dialect.loaded_dbapi.Error
+    if not isinstance(exc, dbapi_error):
+        return exc
+    disconnect = bool(dialect.is_disconnect(exc, conn.connection.dbapi_connection, None))
+    if disconnect and not conn.invalidated:
+        conn.invalidate(exc)
+    return sa.exc.DBAPIError.instance(statement, None, exc, dbapi_error, connection_invalidated=disconnect,
+                                      dialect=dialect)
 
 
 def _empty_write(value: Any) -> bool:
@@ -637,6 +903,7 @@ class EntityQuery:
         self._dated = frozenset(c.name for c in self.table.columns if _needs_iso(c))
         self._plans: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[int, ...]]] = {}
         self._insert = sa.insert(self.table)
+        self._direct_inserts: dict[tuple[str, ...], DirectSelect] = {}  # column set -> INSERT ... RETURNING id
 
     # -- public actions (hooked) -----------------------------------------------------------------
     async def findOne(self, params: dict[str, Any] | None = None) -> Any:  # noqa: N802 (Strapi's names)
@@ -730,9 +997,9 @@ class EntityQuery:
         key, leaves = self._shape_key("find", where, select, order_by, limit, offset)
         stmt, bound = self.db.cached(key, leaves, build)
         with self.db.connection() as conn:
-            rows = self._entries(self.db.execute(conn, stmt, bound))
+            rows = self._entries(await self.db.execute_async(conn, stmt, bound))
             if params.get("populate"):
-                self._populate(conn, self.ct, rows, params["populate"], params.get("status"))
+                await self._populate(conn, self.ct, rows, params["populate"], params.get("status"))
         if one:
             return rows[0] if rows else None
         return rows
@@ -749,7 +1016,7 @@ class EntityQuery:
         key, leaves = self._shape_key("count", where)
         stmt, bound = self.db.cached(key, leaves, build)
         with self.db.connection() as conn:
-            return int(self.db.execute(conn, stmt, bound).all()[0][0])
+            return int((await self.db.execute_async(conn, stmt, bound)).all()[0][0])
 
     def _row_values(self, data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         """Split input data into column values and relation values."""
@@ -787,17 +1054,41 @@ class EntityQuery:
     async def _create(self, params: dict[str, Any]) -> Any:
         values, relations = self._row_values(params.get("data") or {})
         with self.db.connection() as conn:
-            # One INSERT statement per table, values bound at execution: compiled once per column set.
-            result = conn.execute(self._insert, values) if values else conn.execute(sa.insert(self.table).values())
-            inserted = result.inserted_primary_key
-            assert inserted is not None
-            row_id = inserted[0]
+            row_id = await self._insert_row(conn, values)
             # A new row has no links yet: an empty ``set``/``connect`` has nothing to write (no read either).
             self._write_links(conn, row_id, {k: v for k, v in relations.items() if not _empty_write(v)})
             cmps.write(conn, self.db, self.ct, row_id, self._component_values(params.get("data") or {}))
         # Strapi's entity manager reads the row back: a nested findOne with its own hooks.
         return await self.findOne({"where": {"id": row_id}, "select": params.get("select"),
                                    "populate": params.get("populate"), "status": params.get("status")})
+
+    async def _insert_row(self, conn: Connection, values: dict[str, Any]) -> Any:
+        """INSERT one row; its id. On PostgreSQL in a transaction, ``INSERT ... RETURNING id`` on libpq's
+        asynchronous calls (BEGIN first when the transaction has not begun on the server yet)."""
+        if values and self.db.pg_async and _connection.get() is conn:
+            keys = tuple(values)
+            direct = self._direct_inserts.get(keys)
+            if direct is None:
+                dialect = self.db.engine.dialect
+                compiled = self._insert.returning(self.table.c.id).compile(dialect=dialect, column_keys=list(keys))
+                direct = self._direct_inserts[keys] = DirectSelect(compiled, dialect)
+                direct.result_processors = ()  # the id, an integer, as it is
+            if direct.pg is not None:
+                dbapi: Any = conn.connection.dbapi_connection
+                try:
+                    if dbapi.pgconn.transaction_status == _PG_IDLE and getattr(dbapi, "_pipeline", None) is None \
+                            and not dbapi.autocommit:
+                        await pg_command(dbapi, b"BEGIN")
+                    rows = await direct.pg.run_async(dbapi, direct._params(values))
+                except Exception as exc:
+                    raise _sqlalchemy_error(conn, exc, direct.sql) from exc
+                if rows is not None:
+                    return rows[0][0]
+        # One INSERT statement per table, values bound at execution: compiled once per column set.
+        result = conn.execute(self._insert, values) if values else conn.execute(sa.insert(self.table).values())
+        inserted = result.inserted_primary_key
+        assert inserted is not None
+        return inserted[0]
 
     async def _update(self, params: dict[str, Any]) -> Any:
         existing = await self.findOne({"where": params.get("where"), "select": ["id"]})
@@ -854,7 +1145,8 @@ class EntityQuery:
         for row in rows:
             row[name] = {"count": counts.get(row["id"], 0)}
 
-    def _populate(self, conn: Connection, ct: ContentType, rows: list[dict[str, Any]], populate: Any, status: Any) -> None:
+    async def _populate(self, conn: Connection, ct: ContentType, rows: list[dict[str, Any]], populate: Any,
+                        status: Any) -> None:
         """Attach related entries to ``rows``; ``populate`` maps attribute → True or nested params."""
         if not rows:
             return
@@ -889,8 +1181,8 @@ class EntityQuery:
                 return (
                     sa.select(link.c[own_col].label("_owner"), *query._select_columns(select))
                     .select_from(link.join(target.table, link.c[target_col] == target.table.c.id))
-                    # The owners' ids are bound at execution (an expanding IN), so the statement is reused.
-                    .where(link.c[own_col].in_(sa.bindparam("_owner_ids", expanding=True)))
+                    # The owners' ids are bound at execution, so the statement is reused.
+                    .where(self.db.in_owners(link.c[own_col]))
                     .where(self.db.where.build(target, target.table, conditions))
                     .order_by(link.c[order_col], link.c.id)
                 )
@@ -902,12 +1194,12 @@ class EntityQuery:
             stmt, bound = self.db.cached(key, leaves, build)
             grouped: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
             related: list[dict[str, Any]] = []
-            for entry in query._entries(self.db.execute(conn, stmt, {**(bound or {}), "_owner_ids": ids})):
+            for entry in query._entries(await self.db.execute_async(conn, stmt, {**(bound or {}), "_owner_ids": ids})):
                 owner = entry.pop("_owner")
                 grouped[owner].append(entry)
                 related.append(entry)
             if sub.get("populate"):
-                self._populate(conn, target, related, sub["populate"], status)
+                await self._populate(conn, target, related, sub["populate"], status)
             many = attr.get("relation", "").endswith("ToMany")
             for row in rows:
                 found = grouped[row["id"]]

@@ -3,8 +3,11 @@ connections, one JSON writer or the other, document ids drawn in one read."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
+import threading
+import time
 from datetime import datetime
 from typing import Any
 
@@ -184,3 +187,78 @@ async def test_postgresql_prepared_statements_are_bounded_per_connection(
                     and v.direct.pg is not None for names in v.direct.pg.prepared.values()]
         assert sum(prepared) <= len(query_module._PG_PREPARED), prepared
         assert max(query_module._PG_PREPARED.values()) == 1
+
+
+async def test_postgresql_waits_leave_the_event_loop_free(make_app: AppFactory, db_url: str) -> None:
+    """On PostgreSQL a request waiting for the server does not hold up the others: a read blocked by
+    another session's lock waits on the event loop, which meanwhile runs other tasks."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+    async with make_app() as app:
+        docs = app.strapi.documents(ARTICLE)
+        await docs.create({"data": {"title": "kept"}, "status": "published"})
+        for _ in range(2):  # the first read caches the statement and learns its columns
+            assert [e["title"] for e in await docs.findMany({"status": "published"})] == ["kept"]
+        locker = sa.create_engine(db_url, poolclass=sa.pool.NullPool)
+        conn = locker.connect()
+        conn.execute(sa.text("LOCK TABLE articles IN ACCESS EXCLUSIVE MODE"))
+        # A read that blocked the loop would never let this test release the lock: a timer does, late.
+        timer = threading.Timer(5.0, conn.rollback)
+        timer.start()
+        try:
+            started = time.monotonic()
+            read = asyncio.ensure_future(docs.findMany({"status": "published"}))
+            await asyncio.sleep(0.3)
+            waited = time.monotonic() - started
+            pending = not read.done()
+            timer.cancel()
+            conn.rollback()
+            assert [e["title"] for e in await read] == ["kept"]
+        finally:
+            timer.cancel()
+            conn.close()
+            locker.dispose()
+        assert pending and waited < 2.0, f"the event loop was blocked {waited:.1f} s by a waiting read"
+
+
+async def test_postgresql_write_rolled_back_after_its_insert(make_app: AppFactory, db_url: str) -> None:
+    """The INSERT of a write runs inside its transaction (BEGIN sent first): a failure later in the
+    action undoes it, and the connection's prepared statements serve the next write."""
+    async with make_app() as app:
+        docs = app.strapi.documents(ARTICLE)
+        await docs.create({"data": {"title": "kept"}})
+        for _ in range(2):
+            with pytest.raises(RuntimeError):
+                async with app.strapi.db.transaction():
+                    await docs.create({"data": {"title": "rolled back"}})
+                    raise RuntimeError("boom")
+        await docs.create({"data": {"title": "after"}})
+        assert sorted(e["title"] for e in await docs.findMany({})) == ["after", "kept"]
+
+
+async def test_postgresql_dates_read_through_libpq_as_through_sqlalchemy(make_app: AppFactory, db_url: str) -> None:
+    """Read through libpq, timestamps are sliced from PostgreSQL's text (fraction digits only as
+    needed: none for whole seconds, one for a tenth): the same entries as SQLAlchemy's execution."""
+    if not db_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL only")
+    async with make_app() as app:
+        docs = app.strapi.documents(ARTICLE)
+        for title, publish in (("whole", "2024-03-06T13:42:05.000Z"), ("tenth", "2024-03-06T13:42:05.100Z"),
+                               ("milli", "1999-12-31T23:59:59.999Z"), ("none", None)):
+            await docs.create({"data": {"title": title, "publishDate": publish}})
+        db = app.strapi.db
+        query = db.query(ARTICLE)
+        params: dict[str, Any] = {"where": {"publishedAt": {"$null": True}}}
+        await query.findMany(params)  # caches the shape and learns its columns
+        key, leaves = query._shape_key("find", params["where"], None, None, None, None)
+        stmt, bound = db.cached(key, leaves, lambda _: None)
+        assert isinstance(stmt, CachedStatement) and stmt.direct is not None and stmt.direct.pg is not None
+        async with db.transaction():
+            with db.connection() as conn:
+                fast = query._entries(await stmt.direct.run_async(conn, bound))
+                slow = query._entries(conn.execute(stmt.stmt, bound))
+        assert fast == slow
+        assert {e["title"]: e["publishDate"] for e in fast} == {
+            "whole": "2024-03-06T13:42:05.000Z", "tenth": "2024-03-06T13:42:05.100Z",
+            "milli": "1999-12-31T23:59:59.999Z", "none": None}
+        assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", e["createdAt"]) for e in fast)
