@@ -180,3 +180,32 @@ Feature: Query validation and filter values
     And the JSON at "data.title" is "Alpha"
     When I GET "/api/articles/{A}?fields=title%1D"
     Then the error is 400 ValidationError, whatever its message
+
+  @id:QV-022 @should @doc:cms/api/rest/sort-pagination
+  Scenario: sort on a relation's field orders entries by the related entry's value; through a to-many relation, by the first related value in that order
+    Given the authors:
+      | alias | name |
+      | X     | Zoe  |
+      | Y     | Adam |
+    And the tags:
+      | alias | label |
+      | R     | red   |
+      | U     | blue  |
+      | G     | green |
+    And the articles:
+      | alias | title | author | tags |
+      | P     | One   | X      | R, U |
+      | Q     | Two   | Y      | G    |
+      | S     | Three | X      | U    |
+    When I GET "/api/articles?filters[batch][$eq]={batch}&filters[views][$null]=true&sort=author.name:asc&fields[0]=title"
+    Then the status is 200
+    And the "title" of "data" are, in order: Two, One, Three
+    When I GET "/api/articles?filters[batch][$eq]={batch}&filters[views][$null]=true&sort[0][author][name]=desc&sort[1][title]=desc&fields[0]=title"
+    Then the status is 200
+    And the "title" of "data" are, in order: Three, One, Two
+    When I GET "/api/articles?filters[batch][$eq]={batch}&filters[views][$null]=true&sort=tags.label:asc&fields[0]=title"
+    Then the status is 200
+    And the "title" of "data" are, in order: One, Three, Two
+    When I GET "/api/articles?filters[batch][$eq]={batch}&filters[views][$null]=true&sort=tags.label:desc&fields[0]=title"
+    Then the status is 200
+    And the "title" of "data" are, in order: One, Two, Three

@@ -32,6 +32,7 @@ from . import components as cmps
 from . import i18n
 from .components import Component, build_component_tables
 from .lifecycles import Lifecycles
+from .order_by import deep_sorted, is_deep, order_items, ordered
 from .relations import RelationWrite, order_column
 from .relations import apply as apply_relation
 from .schema import RELATIONAL_TYPES, ContentType, build_tables, link_columns
@@ -671,14 +672,7 @@ class EntityQuery:
         return [self.table.c[self.ct.columns[n]] for n in self.ct.columns if n in names]
 
     def _order(self, order_by: Any) -> list[Any]:
-        out = []
-        for item in order_by or []:
-            if isinstance(item, str):
-                item = {item: "asc"}
-            for name, direction in item.items():
-                col = self.table.c[self.ct.columns[name]]
-                # NULL sorts as the smallest value, as on SQLite (PostgreSQL's default is the opposite).
-                out.append(col.desc().nulls_last() if str(direction).lower() == "desc" else col.asc().nulls_first())
+        out = [ordered(self.table.c[self.ct.columns[name]], direction) for name, direction in order_items(order_by)]
         out.append(self.table.c.id.asc())
         return out
 
@@ -719,8 +713,12 @@ class EntityQuery:
 
         def build(sentinels: list[Any] | None) -> Any:
             conditions = where if sentinels is None else _with_sentinels(where, sentinels)
-            stmt = sa.select(*self._select_columns(select)).where(self.db.where.build(self.ct, self.table, conditions))
-            stmt = stmt.order_by(*self._order(order_by))
+            condition = self.db.where.build(self.ct, self.table, conditions)
+            if is_deep(order_by):  # on a relation's or a component's field (order_by.py)
+                stmt = deep_sorted(self.ct, self.table, self._select_columns(select), condition, order_by,
+                                   self.db.types, self.db.components)
+            else:
+                stmt = sa.select(*self._select_columns(select)).where(condition).order_by(*self._order(order_by))
             if limit is not None:
                 stmt = stmt.limit(limit)
             if offset:

@@ -607,8 +607,7 @@ class RestParams:
             # and databases cap the terms of an ORDER BY (SQLite: 2,000).
             order: dict[str, str] = {}
             for field, direction in self.sort_items(params["sort"]):
-                # A relation's field ("author.name") has no column here: not ordered on (Strapi joins).
-                if field in ct.columns:
+                if self._sortable(ct, field):
                     order.setdefault(field, direction.lower())
             if order:
                 out["orderBy"] = [{f: d} for f, d in order.items()]
@@ -622,6 +621,20 @@ class RestParams:
         if params.get("populate"):
             out["populate"] = self.populate_params(ct, params["populate"])
         return out
+
+    def _sortable(self, ct: ContentType, path: str) -> bool:
+        """A column of ``ct``, or of a relation's target or a component (``author.name``, ``seo.metaTitle``,
+        any depth), which the Query Engine orders on by joining it (reference_impl/order_by.py)."""
+        *steps, name = path.split(".")
+        for step in steps:
+            attr = ct.attributes.get(step, {})
+            if attr.get("type") == "component" and attr.get("component") in self.components:
+                ct = self.components[attr["component"]]
+            elif attr.get("type") == "relation" and attr.get("target") in self.types:
+                ct = self.types[attr["target"]]
+            else:
+                return False
+        return name in ct.columns
 
     def convert_filters(self, ct: ContentType, filters: Any) -> Any:
         """REST filters → Query Engine where, as Strapi's ``convertAndSanitizeFilters`` does it: keys

@@ -322,6 +322,12 @@ def _(mp: MP) -> None:
         return original(sort)
 
 
+@variant("sort-relation-field-skipped", "rest sort", "a sort on a relation's field is dropped (no join)",
+         kills="QV-022")
+def _(mp: MP) -> None:
+    replace(mp, RestParams, "_sortable", lambda self, ct, path: path in ct.columns)
+
+
 @variant("sort-first-field-only", "rest sort", "only the first sort field is applied", kills="RP-041 RP-045")
 def _(mp: MP) -> None:
     @wrap(mp, RestParams, "sort_items")
