@@ -209,3 +209,23 @@ Feature: Query validation and filter values
     When I GET "/api/articles?filters[batch][$eq]={batch}&filters[views][$null]=true&sort=tags.label:desc&fields[0]=title"
     Then the status is 200
     And the "title" of "data" are, in order: One, Two, Three
+
+  @id:QV-023 @should @doc:cms/api/rest/populate-select
+  Scenario: sort inside populate orders the related entries; without it they keep the relation's order
+    Given the tags:
+      | alias | label |
+      | R     | red   |
+      | U     | blue  |
+      | G     | green |
+    And the articles:
+      | alias | title | tags    |
+      | P     | One   | R, U, G |
+    When I GET "/api/articles/{P}?populate[tags][sort]=label:asc&populate[tags][fields][0]=label"
+    Then the status is 200
+    And the "label" of "data.tags" are, in order: blue, green, red
+    When I GET "/api/articles/{P}?populate[tags][sort][0]=label:desc&populate[tags][fields][0]=label"
+    Then the status is 200
+    And the "label" of "data.tags" are, in order: red, green, blue
+    When I GET "/api/articles/{P}?populate[tags][fields][0]=label"
+    Then the status is 200
+    And the "label" of "data.tags" are, in order: red, blue, green

@@ -873,6 +873,8 @@ class EntityQuery:
             query = self.db.query(target.uid)
             select = sub.get("select")
             where = sub.get("where")
+            # populate[x][sort]: the related entries in that order, ties in the relation's own order.
+            sort = [(n, d) for n, d in order_items(sub.get("orderBy")) if n in target.columns]
             if target.draft_and_publish and status in ("draft", "published"):
                 # A document's draft and published rows are both linked: show the requested version only.
                 version = {"publishedAt": {"$notNull": True} if status == "published" else {"$null": True}}
@@ -880,7 +882,7 @@ class EntityQuery:
 
             def build(sentinels: list[Any] | None, target: ContentType = target, link: Any = link,
                       own_col: str = own_col, target_col: str = target_col, query: EntityQuery = query,
-                      select: Any = select, where: Any = where,
+                      select: Any = select, where: Any = where, sort: list[tuple[str, str]] = sort,
                       order_col: str = order_column(attr)) -> Any:
                 assert target.table is not None
                 conditions = where if sentinels is None else _with_sentinels(where, sentinels)
@@ -890,13 +892,14 @@ class EntityQuery:
                     # The owners' ids are bound at execution (an expanding IN), so the statement is reused.
                     .where(link.c[own_col].in_(sa.bindparam("_owner_ids", expanding=True)))
                     .where(self.db.where.build(target, target.table, conditions))
-                    .order_by(link.c[order_col], link.c.id)
+                    .order_by(*[ordered(target.table.c[target.columns[n]], d) for n, d in sort],
+                              link.c[order_col], link.c.id)
                 )
 
             if sub.get("count"):
                 self._populate_count(conn, target, rows, name, link, own_col, target_col, where)
                 continue
-            key, leaves = self._shape_key("populate", where, ct.uid, name, select)
+            key, leaves = self._shape_key("populate", where, ct.uid, name, select, sort)
             stmt, bound = self.db.cached(key, leaves, build)
             grouped: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
             related: list[dict[str, Any]] = []

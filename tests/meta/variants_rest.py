@@ -328,6 +328,16 @@ def _(mp: MP) -> None:
     replace(mp, RestParams, "_sortable", lambda self, ct, path: path in ct.columns)
 
 
+@variant("populate-sort-ignored", "rest sort", "a sort inside populate is dropped: related entries keep the relation's order",
+         kills="QV-023")
+def _(mp: MP) -> None:
+    @wrap(mp, RestParams, "populate_params")
+    def populate_params(original: Any, self: RestParams, ct: ContentType, populate: Any) -> dict[str, Any]:
+        out = original(self, ct, populate)
+        return {k: ({n: v for n, v in sub.items() if n != "orderBy"} if isinstance(sub, dict) else sub)
+                for k, sub in out.items()}
+
+
 @variant("sort-first-field-only", "rest sort", "only the first sort field is applied", kills="RP-041 RP-045")
 def _(mp: MP) -> None:
     @wrap(mp, RestParams, "sort_items")
