@@ -229,3 +229,29 @@ Feature: Query validation and filter values
     When I GET "/api/articles/{P}?populate[tags][fields][0]=label"
     Then the status is 200
     And the "label" of "data.tags" are, in order: red, blue, green
+
+  @id:QV-024 @should @doc:cms/api/rest/filters
+  Scenario: a filter on a relation reads an entry without related entries as related to a row of nulls, and $not applies to the related entries one by one
+    Given the authors:
+      | alias | name |
+      | X     | Zoe  |
+    And the tags:
+      | alias | label |
+      | R     | red   |
+      | U     | blue  |
+    And the articles:
+      | alias | title | author | tags |
+      | P     | One   | X      | R, U |
+      | Q     | Two   |        | R    |
+    When I GET "/api/articles?filters[batch][$eq]={batch}&filters[author][id][$null]=true&sort=title:asc&fields[0]=title"
+    Then the status is 200
+    And the "title" of "data" are, in order: Alpha, Gamma ray, Two, beta
+    When I GET "/api/articles?filters[batch][$eq]={batch}&filters[author][$null]=true&sort=title:asc&fields[0]=title"
+    Then the status is 200
+    And the "title" of "data" are, in order: Alpha, Gamma ray, Two, beta
+    When I GET "/api/articles?filters[batch][$eq]={batch}&filters[tags][label][$null]=true&sort=title:asc&fields[0]=title"
+    Then the status is 200
+    And the "title" of "data" are, in order: Alpha, Gamma ray, beta
+    When I GET "/api/articles?filters[batch][$eq]={batch}&filters[$not][tags][label][$eq]=red&sort=title:asc&fields[0]=title"
+    Then the status is 200
+    And the "title" of "data" are, in order: One

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from reference_impl import rest, where
 from reference_impl.rest import RestParams
-from reference_impl.schema import ContentType
+from reference_impl.schema import ContentType, link_columns
 from reference_impl.where import WhereBuilder
 
 from .patching import replace, wrap
@@ -174,6 +174,24 @@ def _(mp: MP) -> None:
         if name == "$not":
             return self._attribute(col, attr_type, value)
         return original_op(self, col, attr_type, name, value)
+
+
+@variant("op-not-outside-relations", "rest filters",
+         "$not negates a relation's EXISTS (no related entry meets it) instead of each related entry", kills="QV-024")
+def _(mp: MP) -> None:
+    replace(mp, WhereBuilder, "_negated", lambda self, ct, table, where_: sa.not_(self._build(ct, table, where_)))
+
+
+@variant("relation-filter-without-null-row", "rest filters",
+         "a filter on a relation sees only related entries: an entry without one never matches", kills="QV-024")
+def _(mp: MP) -> None:
+    @wrap(mp, WhereBuilder, "_relation")
+    def relation(original: Any, self: WhereBuilder, ct: ContentType, table: Any, key: str, value: Any,
+                 negate: bool = False) -> Any:
+        link = ct.links[key]
+        own_col, _target_col = link_columns(ct, key)
+        linked = sa.exists(sa.select(sa.literal(1)).select_from(link).where(link.c[own_col] == table.c.id))
+        return sa.and_(linked, original(self, ct, table, key, value, negate))
 
 
 @variant("op-list-first-value-only", "rest filters", "a list of values matches only its first value", kills="RP-026")
