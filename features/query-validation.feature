@@ -255,3 +255,13 @@ Feature: Query validation and filter values
     When I GET "/api/articles?filters[batch][$eq]={batch}&filters[$not][tags][label][$eq]=red&sort=title:asc&fields[0]=title"
     Then the status is 200
     And the "title" of "data" are, in order: One
+
+  @id:QV-025 @should @doc:cms/api/rest/sort-pagination
+  Scenario: page and pageSize belong in the pagination object: at the top level of a list they are refused as mixed pagination, on one entry only their values are checked
+    When I GET "/api/articles?filters[batch][$eq]={batch}&page=2&pageSize=2"
+    Then the error is 400 PaginationError "Invalid pagination attributes. The page parameters are incorrect and must be in the pagination object"
+    When I GET "/api/articles/{A}?page=2&fields[0]=title"
+    Then the status is 200
+    And the JSON at "data.title" is "Alpha"
+    When I GET "/api/articles/{A}?page=0"
+    Then the error is 400 PaginationError "Invalid 'page' parameter. Expected an integer > 0, received: 0"

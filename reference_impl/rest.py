@@ -14,7 +14,7 @@ from typing import Any
 
 from .errors import PaginationError, ValidationError
 from .schema import ContentType
-from .validation import IGNORED_BODY_KEYS, check_body_keys, js_number, to_number
+from .validation import IGNORED_BODY_KEYS, check_body_keys, js_number, js_string, to_number
 from .where import OPERATORS, loose_boolean
 
 STRICT_QUERY_KEYS = frozenset(
@@ -169,6 +169,13 @@ def _has_nul(value: Any) -> bool:
         elif isinstance(item, list):
             stack.extend(item)
     return False
+
+
+def _lodash_number(value: Any) -> float | int:
+    """lodash's ``toNumber`` of a query value: a blank text is 0 (where yup's cast says NaN)."""
+    if isinstance(value, str) and not value.strip(JS_SPACE):
+        return 0
+    return to_number(value)
 
 
 def _parent(path: list[str]) -> str | None:
@@ -672,10 +679,13 @@ class RestParams:
         try:
             return self._pagination(query)
         except ValidationError as exc:
-            # Strapi converts the start and limit with the rest of the query, after the sort: a bad
-            # sort direction is named first.
-            if exc.message.startswith("convert") and _has_sort(query.get("sort")):
-                self.sort_items(query["sort"])
+            # Strapi converts the start and limit with the rest of the query, after the sort and after
+            # refusing a top-level page next to them: those are named first.
+            if exc.message.startswith("convert"):
+                if _has_sort(query.get("sort")):
+                    self.sort_items(query["sort"])
+                if query.get("page") is not None or query.get("pageSize") is not None:
+                    self.document_window({"page": query.get("page"), "pageSize": query.get("pageSize"), "start": 0})
             raise
 
     def _pagination(self, query: dict[str, Any]) -> tuple[dict[str, Any], bool, bool]:
@@ -748,6 +758,40 @@ class RestParams:
             return  # not an integer: _size and _position say so, as Strapi does
         if abs(number) > MAX_SAFE_INTEGER:
             raise PaginationError(f"Invalid pagination: {name} must be at most {MAX_SAFE_INTEGER}")
+
+    def document_window(self, params: dict[str, Any], paged: bool = True) -> tuple[int | None, int | None]:
+        """The Document Service's own ``page``, ``pageSize``, ``start`` and ``limit`` (top-level query
+        keys a REST call passes on too) → (offset, limit), checked as Strapi's transformQueryParams
+        checks them. A REST list always gives start and limit from ``pagination``: a top-level page
+        or pageSize there is refused as mixed pagination. Reading one entry (``paged`` false), a
+        page is checked but selects nothing, as the Query Engine's findOne ignores it."""
+        page, size, start, limit = (params.get(k) for k in ("page", "pageSize", "start", "limit"))
+        if (page is not None or size is not None) and (start is not None or limit is not None):
+            raise PaginationError("Invalid pagination attributes. The page parameters are incorrect and must be "
+                                  "in the pagination object")
+        numbers: dict[str, int] = {}
+        for name, value in (("page", page), ("pageSize", size)):
+            if value is not None:
+                number = _lodash_number(value)
+                if math.isnan(number) or not float(number).is_integer() or number <= 0:
+                    raise PaginationError(f"Invalid '{name}' parameter. Expected an integer > 0, received: "
+                                          f"{js_string(value)}")
+                numbers[name] = int(number)
+        if numbers and paged:
+            size_ = int(numbers.get("pageSize", self.default_limit))
+            return (int(numbers.get("page", 1)) - 1) * size_, size_
+        offset = None
+        if start is not None:
+            number = _lodash_number(start)
+            if math.isnan(number) or not float(number).is_integer() or number < 0:
+                raise ValidationError(f"convertStartQueryParams expected a positive integer got {js_number(number)}")
+            offset = int(number)
+        if limit is not None:
+            number = _lodash_number(limit)
+            if math.isnan(number) or not float(number).is_integer() or number < 0 and number != -1:
+                raise ValidationError(f"convertLimitQueryParams expected a positive integer got {js_number(number)}")
+            return offset, None if number == -1 else int(number)
+        return offset, None
 
     @staticmethod
     def pagination_meta(info: dict[str, Any], paged: bool, total: int | None) -> dict[str, Any]:

@@ -366,6 +366,14 @@ def _(mp: MP) -> None:
 # -- pagination ---------------------------------------------------------------------------------------------
 
 
+@variant("top-level-page-ignored", "rest pagination", "a top-level page or pageSize is ignored, never checked",
+         kills="QV-025")
+def _(mp: MP) -> None:
+    @wrap(mp, RestParams, "document_window")
+    def document_window(original: Any, self: RestParams, params: dict[str, Any], paged: bool = True) -> Any:
+        return original(self, {k: v for k, v in params.items() if k not in ("page", "pageSize")}, paged)
+
+
 @variant("page-count-floored", "rest pagination", "pageCount is total // pageSize (rounded down)", kills="RP-051")
 def _(mp: MP) -> None:
     @wrap(mp, RestParams, "pagination_meta")
