@@ -265,3 +265,27 @@ Feature: Query validation and filter values
     And the JSON at "data.title" is "Alpha"
     When I GET "/api/articles/{A}?page=0"
     Then the error is 400 PaginationError "Invalid 'page' parameter. Expected an integer > 0, received: 0"
+
+  @id:QV-026 @should @doc:cms/api/rest/populate-select
+  Scenario: populate takes only a true word to populate; inside a dynamic zone populate is "*" or nothing and count populates the zone
+    Given the authors:
+      | alias | name |
+      | X     | Ann  |
+    And the articles:
+      | alias | title  | author |
+      | P     | Linked | X      |
+    And the page "Z":
+      """
+      {"title": "Zoned", "blocks": [{"__component": "blocks.quote", "text": "Be brief", "author": "Ann"}]}
+      """
+    When I GET "/api/articles/{P}?populate[author]=false"
+    Then the status is 200
+    And the JSON at "data.author" is absent
+    When I GET "/api/articles/{P}?populate[author]=1"
+    Then the status is 200
+    And the JSON at "data.author.name" is "Ann"
+    When I GET "/api/pages/{Z}?populate[blocks][count]=true"
+    Then the status is 200
+    And the JSON at "data.blocks.0.text" is "Be brief"
+    When I GET "/api/pages/{Z}?populate[blocks][populate][cta]=true"
+    Then the error is 400 ValidationError "Invalid key populate at blocks"

@@ -437,8 +437,12 @@ class RestParams:
             elif kind in ("relation", "media", "component") and ct is not None and attr is not None \
                     and attr.get("target") != _ADMIN_USER:
                 self._populate_walk(self._target(ct, key), sub, key_raw, key_at, attr, visit)
-            elif kind == "dynamiczone" and isinstance(sub, dict) and sub.get("on"):
-                self._populate_walk(ct, {"on": sub["on"]}, key_raw, key_at, attr, visit)
+            elif kind == "dynamiczone" and isinstance(sub, dict):
+                if sub.get("populate") not in (None, "*"):
+                    # Inside a dynamic zone, populate is "*" or nothing: components are chosen with "on".
+                    raise _invalid("populate", key_at, "query", "populate")
+                if sub.get("on"):
+                    self._populate_walk(ct, {"on": sub["on"]}, key_raw, key_at, attr, visit)
 
     def _populate_visit(self, ct: ContentType | None, key: str, value: Any, attr: dict[str, Any] | None,
                         raw: str, at: str | None, parent: dict[str, Any] | None) -> None:
@@ -493,14 +497,15 @@ class RestParams:
                 self._check_fragments(self._target(ct, name), sub.get("populate"))
 
     def _validate_fragments(self, ct: ContentType, name: str, sub: Any) -> None:
-        """A dynamic zone is populated whole, with ``populate``, or per component with ``on``."""
-        if isinstance(sub, dict) and ("on" in sub or "populate" in sub):
+        """A dynamic zone is populated whole (a true word, or ``populate=*``), per component with
+        ``on``, or not at all (a false word); ``count`` is allowed there and counts nothing."""
+        if isinstance(sub, dict) and all(k in ("on", "populate", "count") for k in sub):
             # A fragment for a component the zone does not hold selects nothing (Strapi answers 200).
             for uid, fragment in (sub.get("on") or {}).items() if isinstance(sub.get("on"), dict) else []:
                 if uid in self.components and isinstance(fragment, dict):
                     self._check_fragments(self.components[uid], fragment.get("populate"))
             return
-        if sub in (True, "true"):
+        if sub in TRUE_VALUES or sub in FALSE_VALUES:
             return
         found = json.dumps(sub) if isinstance(sub, (dict, list)) else f'"{sub}"'
         raise ValidationError(f"Invalid nested populate for {ct.singular_name}.{name} ({ct.uid}). "
@@ -571,6 +576,8 @@ class RestParams:
         out: dict[str, Any] = {}
         for name, sub in (populate or {}).items():
             self._populatable(ct, [name])
+            if sub in FALSE_VALUES:
+                continue  # populate[author]=false: only true populates (Strapi's convertPopulateObject)
             if ct.attributes[name].get("type") == "dynamiczone":
                 out[name] = self._fragments(ct, name, sub)
                 continue

@@ -356,6 +356,15 @@ def _(mp: MP) -> None:
                 for k, sub in out.items()}
 
 
+@variant("populate-false-populates", "rest populate", "populate[x]=false populates x as true would", kills="QV-026")
+def _(mp: MP) -> None:
+    @wrap(mp, RestParams, "populate_params")
+    def populate_params(original: Any, self: RestParams, ct: ContentType, populate: Any) -> dict[str, Any]:
+        if isinstance(populate, dict):
+            populate = {k: ("true" if v in rest.FALSE_VALUES else v) for k, v in populate.items()}
+        return original(self, ct, populate)
+
+
 @variant("sort-first-field-only", "rest sort", "only the first sort field is applied", kills="RP-041 RP-045")
 def _(mp: MP) -> None:
     @wrap(mp, RestParams, "sort_items")
