@@ -289,3 +289,10 @@ Feature: Query validation and filter values
     And the JSON at "data.blocks.0.text" is "Be brief"
     When I GET "/api/pages/{Z}?populate[blocks][populate][cta]=true"
     Then the error is 400 ValidationError "Invalid key populate at blocks"
+
+  @id:QV-027 @should @doc:cms/api/rest/filters
+  Scenario: A bracket key given both as a list and as an object is one object whose list positions come first, as Node's qs merges them
+    When I GET "/api/articles?filters[$or][0][]=x&filters[$or][0][nope]=1"
+    Then the error is 400 ValidationError "Invalid key 0"
+    When I GET "/api/articles?filters[rating][$notIn][0][nope]=1&filters[rating][$notIn][0][]=x"
+    Then the error is 400 ValidationError "Invalid key 0 at rating"

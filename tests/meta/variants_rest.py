@@ -8,6 +8,7 @@ import pytest
 import sqlalchemy as sa
 
 from reference_impl import rest, where
+from reference_impl.middlewares import query as query_middleware
 from reference_impl.rest import RestParams
 from reference_impl.schema import ContentType, link_columns
 from reference_impl.where import WhereBuilder
@@ -42,6 +43,27 @@ def _rename_keys(value: Any, mapping: dict[str, str]) -> Any:
     if isinstance(value, list):
         return [_rename_keys(v, mapping) for v in value]
     return value
+
+
+@variant("qs-codec-merge", "rest query string",
+         "parameters merged as qs-codec merges them: a list and an object at one key stay apart", kills="QV-027")
+def _(mp: MP) -> None:
+    @wrap(mp, query_middleware._QsObject, "merge")
+    def merge(original: Any, self: Any, target: Any, source: Any) -> Any:
+        if isinstance(target, list) and isinstance(source, list):
+            # qs-codec merges list items only when both are objects (dicts): a list meets a dict apart.
+            for i, item in enumerate(source):
+                if item is query_middleware._HOLE:
+                    continue
+                if i < len(target) and isinstance(target[i], dict) and isinstance(item, dict):
+                    target[i] = merge(original, self, target[i], item)
+                elif i < len(target) and target[i] is not query_middleware._HOLE:
+                    target.append(item)
+                else:
+                    target.extend([query_middleware._HOLE] * (i + 1 - len(target)))
+                    target[i] = item
+            return target
+        return original(self, target, source)
 
 
 # -- filter operators --------------------------------------------------------------------------------
