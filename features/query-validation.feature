@@ -180,3 +180,119 @@ Feature: Query validation and filter values
     And the JSON at "data.title" is "Alpha"
     When I GET "/api/articles/{A}?fields=title%1D"
     Then the error is 400 ValidationError, whatever its message
+
+  @id:QV-022 @should @doc:cms/api/rest/sort-pagination
+  Scenario: sort on a relation's field orders entries by the related entry's value; through a to-many relation, by the first related value in that order
+    Given the authors:
+      | alias | name |
+      | X     | Zoe  |
+      | Y     | Adam |
+    And the tags:
+      | alias | label |
+      | R     | red   |
+      | U     | blue  |
+      | G     | green |
+    And the articles:
+      | alias | title | author | tags |
+      | P     | One   | X      | R, U |
+      | Q     | Two   | Y      | G    |
+      | S     | Three | X      | U    |
+    When I GET "/api/articles?filters[batch][$eq]={batch}&filters[views][$null]=true&sort=author.name:asc&fields[0]=title"
+    Then the status is 200
+    And the "title" of "data" are, in order: Two, One, Three
+    When I GET "/api/articles?filters[batch][$eq]={batch}&filters[views][$null]=true&sort[0][author][name]=desc&sort[1][title]=desc&fields[0]=title"
+    Then the status is 200
+    And the "title" of "data" are, in order: Three, One, Two
+    When I GET "/api/articles?filters[batch][$eq]={batch}&filters[views][$null]=true&sort=tags.label:asc&fields[0]=title"
+    Then the status is 200
+    And the "title" of "data" are, in order: One, Three, Two
+    When I GET "/api/articles?filters[batch][$eq]={batch}&filters[views][$null]=true&sort=tags.label:desc&fields[0]=title"
+    Then the status is 200
+    And the "title" of "data" are, in order: One, Two, Three
+
+  @id:QV-023 @should @doc:cms/api/rest/populate-select
+  Scenario: sort inside populate orders the related entries; without it they keep the relation's order
+    Given the tags:
+      | alias | label |
+      | R     | red   |
+      | U     | blue  |
+      | G     | green |
+    And the articles:
+      | alias | title | tags    |
+      | P     | One   | R, U, G |
+    When I GET "/api/articles/{P}?populate[tags][sort]=label:asc&populate[tags][fields][0]=label"
+    Then the status is 200
+    And the "label" of "data.tags" are, in order: blue, green, red
+    When I GET "/api/articles/{P}?populate[tags][sort][0]=label:desc&populate[tags][fields][0]=label"
+    Then the status is 200
+    And the "label" of "data.tags" are, in order: red, green, blue
+    When I GET "/api/articles/{P}?populate[tags][fields][0]=label"
+    Then the status is 200
+    And the "label" of "data.tags" are, in order: red, blue, green
+
+  @id:QV-024 @should @doc:cms/api/rest/filters
+  Scenario: a filter on a relation reads an entry without related entries as related to a row of nulls, and $not applies to the related entries one by one
+    Given the authors:
+      | alias | name |
+      | X     | Zoe  |
+    And the tags:
+      | alias | label |
+      | R     | red   |
+      | U     | blue  |
+    And the articles:
+      | alias | title | author | tags |
+      | P     | One   | X      | R, U |
+      | Q     | Two   |        | R    |
+    When I GET "/api/articles?filters[batch][$eq]={batch}&filters[author][id][$null]=true&sort=title:asc&fields[0]=title"
+    Then the status is 200
+    And the "title" of "data" are, in order: Alpha, Gamma ray, Two, beta
+    When I GET "/api/articles?filters[batch][$eq]={batch}&filters[author][$null]=true&sort=title:asc&fields[0]=title"
+    Then the status is 200
+    And the "title" of "data" are, in order: Alpha, Gamma ray, Two, beta
+    When I GET "/api/articles?filters[batch][$eq]={batch}&filters[tags][label][$null]=true&sort=title:asc&fields[0]=title"
+    Then the status is 200
+    And the "title" of "data" are, in order: Alpha, Gamma ray, beta
+    When I GET "/api/articles?filters[batch][$eq]={batch}&filters[$not][tags][label][$eq]=red&sort=title:asc&fields[0]=title"
+    Then the status is 200
+    And the "title" of "data" are, in order: One
+
+  @id:QV-025 @should @doc:cms/api/rest/sort-pagination
+  Scenario: page and pageSize belong in the pagination object: at the top level of a list they are refused as mixed pagination, on one entry only their values are checked
+    When I GET "/api/articles?filters[batch][$eq]={batch}&page=2&pageSize=2"
+    Then the error is 400 PaginationError "Invalid pagination attributes. The page parameters are incorrect and must be in the pagination object"
+    When I GET "/api/articles/{A}?page=2&fields[0]=title"
+    Then the status is 200
+    And the JSON at "data.title" is "Alpha"
+    When I GET "/api/articles/{A}?page=0"
+    Then the error is 400 PaginationError "Invalid 'page' parameter. Expected an integer > 0, received: 0"
+
+  @id:QV-026 @should @doc:cms/api/rest/populate-select
+  Scenario: populate takes only a true word to populate; inside a dynamic zone populate is "*" or nothing and count populates the zone
+    Given the authors:
+      | alias | name |
+      | X     | Ann  |
+    And the articles:
+      | alias | title  | author |
+      | P     | Linked | X      |
+    And the page "Z":
+      """
+      {"title": "Zoned", "blocks": [{"__component": "blocks.quote", "text": "Be brief", "author": "Ann"}]}
+      """
+    When I GET "/api/articles/{P}?populate[author]=false"
+    Then the status is 200
+    And the JSON at "data.author" is absent
+    When I GET "/api/articles/{P}?populate[author]=1"
+    Then the status is 200
+    And the JSON at "data.author.name" is "Ann"
+    When I GET "/api/pages/{Z}?populate[blocks][count]=true"
+    Then the status is 200
+    And the JSON at "data.blocks.0.text" is "Be brief"
+    When I GET "/api/pages/{Z}?populate[blocks][populate][cta]=true"
+    Then the error is 400 ValidationError "Invalid key populate at blocks"
+
+  @id:QV-027 @should @doc:cms/api/rest/filters
+  Scenario: A bracket key given both as a list and as an object is one object whose list positions come first, as Node's qs merges them
+    When I GET "/api/articles?filters[$or][0][]=x&filters[$or][0][nope]=1"
+    Then the error is 400 ValidationError "Invalid key 0"
+    When I GET "/api/articles?filters[rating][$notIn][0][nope]=1&filters[rating][$notIn][0][]=x"
+    Then the error is 400 ValidationError "Invalid key 0 at rating"

@@ -198,21 +198,18 @@ class DocumentRepository:
         columns = ["id"] + [n for n, a in attrs.items() if a.get("type") in kinds and a.get("searchable", True) is not False]
         return {"$or": [{name: {"$containsi": words}} for name in columns]}
 
-    def _query_params(self, params: dict[str, Any], extra_where: dict[str, Any] | None = None) -> dict[str, Any]:
+    def _query_params(self, params: dict[str, Any], extra_where: dict[str, Any] | None = None,
+                      one: bool = False) -> dict[str, Any]:
         """Document Service params → Query Engine params (filters, status, fields, sort, pagination, populate)."""
         out = self.strapi.rest.to_query_params(self.ct, params)
         where = [w for w in (out.pop("where", None), self._status_where(params), i18n.read_where(self.ct, params),
                              extra_where, self._search_where(params.get("_q"))) if w]
         out["where"] = {"$and": where} if len(where) > 1 else (where[0] if where else {})
-        start, limit = params.get("start"), params.get("limit")
-        if params.get("page") is not None or params.get("pageSize") is not None:
-            page = int(params.get("page") or 1)
-            size = int(params.get("pageSize") or self.strapi.rest.default_limit)
-            start, limit = (page - 1) * size, size
+        start, limit = self.strapi.rest.document_window(params, paged=not one)
         if start is not None:
-            out["offset"] = int(start)
-        if limit is not None and int(limit) >= 0:
-            out["limit"] = int(limit)
+            out["offset"] = start
+        if limit is not None:
+            out["limit"] = limit
         # The Document Service's default, also for populate: any status but "published" reads the drafts.
         out["status"] = "published" if params.get("status") == "published" else "draft"
         return out
@@ -328,11 +325,11 @@ class DocumentRepository:
         return await self.query.findMany(self._query_params(params))
 
     async def findFirst(self, params: dict[str, Any]) -> Any:  # noqa: N802
-        return await self.query.findOne(self._query_params(params))
+        return await self.query.findOne(self._query_params(params, one=True))
 
     async def findOne(self, params: dict[str, Any]) -> Any:  # noqa: N802
         where = {"documentId": params.get("documentId"), **i18n.find_one_where(self.ct, params)}
-        return await self.query.findOne(self._query_params(params, where))
+        return await self.query.findOne(self._query_params(params, where, one=True))
 
     async def count(self, params: dict[str, Any]) -> int:
         qp = self._query_params(params)

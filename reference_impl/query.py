@@ -33,6 +33,7 @@ from . import components as cmps
 from . import i18n
 from .components import Component, build_component_tables
 from .lifecycles import Lifecycles
+from .order_by import deep_sorted, is_deep, order_items, ordered
 from .relations import RelationWrite, order_column
 from .relations import apply as apply_relation
 from .schema import RELATIONAL_TYPES, ContentType, build_tables, link_columns
@@ -938,14 +939,7 @@ class EntityQuery:
         return [self.table.c[self.ct.columns[n]] for n in self.ct.columns if n in names]
 
     def _order(self, order_by: Any) -> list[Any]:
-        out = []
-        for item in order_by or []:
-            if isinstance(item, str):
-                item = {item: "asc"}
-            for name, direction in item.items():
-                col = self.table.c[self.ct.columns[name]]
-                # NULL sorts as the smallest value, as on SQLite (PostgreSQL's default is the opposite).
-                out.append(col.desc().nulls_last() if str(direction).lower() == "desc" else col.asc().nulls_first())
+        out = [ordered(self.table.c[self.ct.columns[name]], direction) for name, direction in order_items(order_by)]
         out.append(self.table.c.id.asc())
         return out
 
@@ -986,8 +980,12 @@ class EntityQuery:
 
         def build(sentinels: list[Any] | None) -> Any:
             conditions = where if sentinels is None else _with_sentinels(where, sentinels)
-            stmt = sa.select(*self._select_columns(select)).where(self.db.where.build(self.ct, self.table, conditions))
-            stmt = stmt.order_by(*self._order(order_by))
+            condition = self.db.where.build(self.ct, self.table, conditions)
+            if is_deep(order_by):  # on a relation's or a component's field (order_by.py)
+                stmt = deep_sorted(self.ct, self.table, self._select_columns(select), condition, order_by,
+                                   self.db.types, self.db.components)
+            else:
+                stmt = sa.select(*self._select_columns(select)).where(condition).order_by(*self._order(order_by))
             if limit is not None:
                 stmt = stmt.limit(limit)
             if offset:
@@ -1167,6 +1165,8 @@ class EntityQuery:
             query = self.db.query(target.uid)
             select = sub.get("select")
             where = sub.get("where")
+            # populate[x][sort]: the related entries in that order, ties in the relation's own order.
+            sort = [(n, d) for n, d in order_items(sub.get("orderBy")) if n in target.columns]
             if target.draft_and_publish and status in ("draft", "published"):
                 # A document's draft and published rows are both linked: show the requested version only.
                 version = {"publishedAt": {"$notNull": True} if status == "published" else {"$null": True}}
@@ -1174,7 +1174,7 @@ class EntityQuery:
 
             def build(sentinels: list[Any] | None, target: ContentType = target, link: Any = link,
                       own_col: str = own_col, target_col: str = target_col, query: EntityQuery = query,
-                      select: Any = select, where: Any = where,
+                      select: Any = select, where: Any = where, sort: list[tuple[str, str]] = sort,
                       order_col: str = order_column(attr)) -> Any:
                 assert target.table is not None
                 conditions = where if sentinels is None else _with_sentinels(where, sentinels)
@@ -1184,13 +1184,14 @@ class EntityQuery:
                     # The owners' ids are bound at execution, so the statement is reused.
                     .where(self.db.in_owners(link.c[own_col]))
                     .where(self.db.where.build(target, target.table, conditions))
-                    .order_by(link.c[order_col], link.c.id)
+                    .order_by(*[ordered(target.table.c[target.columns[n]], d) for n, d in sort],
+                              link.c[order_col], link.c.id)
                 )
 
             if sub.get("count"):
                 self._populate_count(conn, target, rows, name, link, own_col, target_col, where)
                 continue
-            key, leaves = self._shape_key("populate", where, ct.uid, name, select)
+            key, leaves = self._shape_key("populate", where, ct.uid, name, select, sort)
             stmt, bound = self.db.cached(key, leaves, build)
             grouped: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
             related: list[dict[str, Any]] = []

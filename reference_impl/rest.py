@@ -14,7 +14,7 @@ from typing import Any
 
 from .errors import PaginationError, ValidationError
 from .schema import ContentType
-from .validation import IGNORED_BODY_KEYS, check_body_keys, js_number, to_number
+from .validation import IGNORED_BODY_KEYS, check_body_keys, js_number, js_string, to_number
 from .where import OPERATORS, loose_boolean
 
 STRICT_QUERY_KEYS = frozenset(
@@ -169,6 +169,13 @@ def _has_nul(value: Any) -> bool:
         elif isinstance(item, list):
             stack.extend(item)
     return False
+
+
+def _lodash_number(value: Any) -> float | int:
+    """lodash's ``toNumber`` of a query value: a blank text is 0 (where yup's cast says NaN)."""
+    if isinstance(value, str) and not value.strip(JS_SPACE):
+        return 0
+    return to_number(value)
 
 
 def _parent(path: list[str]) -> str | None:
@@ -430,8 +437,12 @@ class RestParams:
             elif kind in ("relation", "media", "component") and ct is not None and attr is not None \
                     and attr.get("target") != _ADMIN_USER:
                 self._populate_walk(self._target(ct, key), sub, key_raw, key_at, attr, visit)
-            elif kind == "dynamiczone" and isinstance(sub, dict) and sub.get("on"):
-                self._populate_walk(ct, {"on": sub["on"]}, key_raw, key_at, attr, visit)
+            elif kind == "dynamiczone" and isinstance(sub, dict):
+                if sub.get("populate") not in (None, "*"):
+                    # Inside a dynamic zone, populate is "*" or nothing: components are chosen with "on".
+                    raise _invalid("populate", key_at, "query", "populate")
+                if sub.get("on"):
+                    self._populate_walk(ct, {"on": sub["on"]}, key_raw, key_at, attr, visit)
 
     def _populate_visit(self, ct: ContentType | None, key: str, value: Any, attr: dict[str, Any] | None,
                         raw: str, at: str | None, parent: dict[str, Any] | None) -> None:
@@ -486,14 +497,15 @@ class RestParams:
                 self._check_fragments(self._target(ct, name), sub.get("populate"))
 
     def _validate_fragments(self, ct: ContentType, name: str, sub: Any) -> None:
-        """A dynamic zone is populated whole, with ``populate``, or per component with ``on``."""
-        if isinstance(sub, dict) and ("on" in sub or "populate" in sub):
+        """A dynamic zone is populated whole (a true word, or ``populate=*``), per component with
+        ``on``, or not at all (a false word); ``count`` is allowed there and counts nothing."""
+        if isinstance(sub, dict) and all(k in ("on", "populate", "count") for k in sub):
             # A fragment for a component the zone does not hold selects nothing (Strapi answers 200).
             for uid, fragment in (sub.get("on") or {}).items() if isinstance(sub.get("on"), dict) else []:
                 if uid in self.components and isinstance(fragment, dict):
                     self._check_fragments(self.components[uid], fragment.get("populate"))
             return
-        if sub in (True, "true"):
+        if sub in TRUE_VALUES or sub in FALSE_VALUES:
             return
         found = json.dumps(sub) if isinstance(sub, (dict, list)) else f'"{sub}"'
         raise ValidationError(f"Invalid nested populate for {ct.singular_name}.{name} ({ct.uid}). "
@@ -564,6 +576,8 @@ class RestParams:
         out: dict[str, Any] = {}
         for name, sub in (populate or {}).items():
             self._populatable(ct, [name])
+            if sub in FALSE_VALUES:
+                continue  # populate[author]=false: only true populates (Strapi's convertPopulateObject)
             if ct.attributes[name].get("type") == "dynamiczone":
                 out[name] = self._fragments(ct, name, sub)
                 continue
@@ -607,8 +621,7 @@ class RestParams:
             # and databases cap the terms of an ORDER BY (SQLite: 2,000).
             order: dict[str, str] = {}
             for field, direction in self.sort_items(params["sort"]):
-                # A relation's field ("author.name") has no column here: not ordered on (Strapi joins).
-                if field in ct.columns:
+                if self._sortable(ct, field):
                     order.setdefault(field, direction.lower())
             if order:
                 out["orderBy"] = [{f: d} for f, d in order.items()]
@@ -622,6 +635,20 @@ class RestParams:
         if params.get("populate"):
             out["populate"] = self.populate_params(ct, params["populate"])
         return out
+
+    def _sortable(self, ct: ContentType, path: str) -> bool:
+        """A column of ``ct``, or of a relation's target or a component (``author.name``, ``seo.metaTitle``,
+        any depth), which the Query Engine orders on by joining it (reference_impl/order_by.py)."""
+        *steps, name = path.split(".")
+        for step in steps:
+            attr = ct.attributes.get(step, {})
+            if attr.get("type") == "component" and attr.get("component") in self.components:
+                ct = self.components[attr["component"]]
+            elif attr.get("type") == "relation" and attr.get("target") in self.types:
+                ct = self.types[attr["target"]]
+            else:
+                return False
+        return name in ct.columns
 
     def convert_filters(self, ct: ContentType, filters: Any) -> Any:
         """REST filters → Query Engine where, as Strapi's ``convertAndSanitizeFilters`` does it: keys
@@ -659,10 +686,13 @@ class RestParams:
         try:
             return self._pagination(query)
         except ValidationError as exc:
-            # Strapi converts the start and limit with the rest of the query, after the sort: a bad
-            # sort direction is named first.
-            if exc.message.startswith("convert") and _has_sort(query.get("sort")):
-                self.sort_items(query["sort"])
+            # Strapi converts the start and limit with the rest of the query, after the sort and after
+            # refusing a top-level page next to them: those are named first.
+            if exc.message.startswith("convert"):
+                if _has_sort(query.get("sort")):
+                    self.sort_items(query["sort"])
+                if query.get("page") is not None or query.get("pageSize") is not None:
+                    self.document_window({"page": query.get("page"), "pageSize": query.get("pageSize"), "start": 0})
             raise
 
     def _pagination(self, query: dict[str, Any]) -> tuple[dict[str, Any], bool, bool]:
@@ -735,6 +765,40 @@ class RestParams:
             return  # not an integer: _size and _position say so, as Strapi does
         if abs(number) > MAX_SAFE_INTEGER:
             raise PaginationError(f"Invalid pagination: {name} must be at most {MAX_SAFE_INTEGER}")
+
+    def document_window(self, params: dict[str, Any], paged: bool = True) -> tuple[int | None, int | None]:
+        """The Document Service's own ``page``, ``pageSize``, ``start`` and ``limit`` (top-level query
+        keys a REST call passes on too) → (offset, limit), checked as Strapi's transformQueryParams
+        checks them. A REST list always gives start and limit from ``pagination``: a top-level page
+        or pageSize there is refused as mixed pagination. Reading one entry (``paged`` false), a
+        page is checked but selects nothing, as the Query Engine's findOne ignores it."""
+        page, size, start, limit = (params.get(k) for k in ("page", "pageSize", "start", "limit"))
+        if (page is not None or size is not None) and (start is not None or limit is not None):
+            raise PaginationError("Invalid pagination attributes. The page parameters are incorrect and must be "
+                                  "in the pagination object")
+        numbers: dict[str, int] = {}
+        for name, value in (("page", page), ("pageSize", size)):
+            if value is not None:
+                number = _lodash_number(value)
+                if math.isnan(number) or not float(number).is_integer() or number <= 0:
+                    raise PaginationError(f"Invalid '{name}' parameter. Expected an integer > 0, received: "
+                                          f"{js_string(value)}")
+                numbers[name] = int(number)
+        if numbers and paged:
+            size_ = int(numbers.get("pageSize", self.default_limit))
+            return (int(numbers.get("page", 1)) - 1) * size_, size_
+        offset = None
+        if start is not None:
+            number = _lodash_number(start)
+            if math.isnan(number) or not float(number).is_integer() or number < 0:
+                raise ValidationError(f"convertStartQueryParams expected a positive integer got {js_number(number)}")
+            offset = int(number)
+        if limit is not None:
+            number = _lodash_number(limit)
+            if math.isnan(number) or not float(number).is_integer() or number < 0 and number != -1:
+                raise ValidationError(f"convertLimitQueryParams expected a positive integer got {js_number(number)}")
+            return offset, None if number == -1 else int(number)
+        return offset, None
 
     @staticmethod
     def pagination_meta(info: dict[str, Any], paged: bool, total: int | None) -> dict[str, Any]:

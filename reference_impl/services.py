@@ -12,9 +12,6 @@ if TYPE_CHECKING:
     from .layers import DocumentActions
     from .strapi import Strapi
 
-PAGINATION_KEYS = ("pagination", "page", "pageSize", "start", "limit")
-
-
 class CoreService:
     """The default service of a content type; subclass it and call ``super()`` to extend an action."""
 
@@ -32,14 +29,16 @@ class CoreService:
     async def find(self, params: dict[str, Any] | None = None) -> Any:
         params = params or {}
         if self.ct.is_single:
-            fetch = {k: v for k, v in self.get_fetch_params(params).items() if k not in PAGINATION_KEYS}
+            fetch = {k: v for k, v in self.get_fetch_params(params).items() if k != "pagination"}
             return await self._documents().findFirst(fetch)
         rest = self.strapi.rest
         info, paged, with_count = rest.pagination(params)
-        fetch = {k: v for k, v in self.get_fetch_params(params).items() if k not in PAGINATION_KEYS}
+        # start and limit come from pagination; a top-level page or pageSize stays, for the Document
+        # Service to refuse as mixed pagination, as Strapi's does.
+        fetch = {k: v for k, v in self.get_fetch_params(params).items() if k not in ("pagination", "start", "limit")}
         window = {"start": (info["page"] - 1) * info["pageSize"], "limit": info["pageSize"]} if paged else dict(info)
         results = await self._documents().findMany({**fetch, **window})
-        total = await self._documents().count(fetch) if with_count else None
+        total = await self._documents().count({**fetch, **window}) if with_count else None
         return {"results": results, "pagination": rest.pagination_meta(info, paged, total)}
 
     async def findOne(self, document_id: str | None, params: dict[str, Any] | None = None) -> Any:  # noqa: N802

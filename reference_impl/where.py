@@ -257,7 +257,7 @@ class WhereBuilder:
             elif key == "$or":
                 clauses.append(_any([self._build(ct, table, v) for v in _as_list(value)]))
             elif key == "$not":
-                clauses.append(sa.not_(self._build(ct, table, value)))
+                clauses.append(self._negated(ct, table, value))
             elif key in ct.columns:
                 attr_type = "id" if key == "id" else ct.attributes.get(key, {}).get("type", "datetime")
                 if key == "documentId":
@@ -271,37 +271,64 @@ class WhereBuilder:
                 raise ValidationError(f"Invalid key {key}")
         return _all(clauses)
 
-    def _relation(self, ct: ContentType, table: Any, key: str, value: Any) -> ColumnElement[bool]:
+    def _negated(self, ct: ContentType, table: Any, where: Any) -> ColumnElement[bool]:
+        """``$not``: Strapi's Query Engine joins every relation the filters name and negates the
+        condition on the joined row, so the negation goes inside a relation's ``EXISTS`` (an article
+        tagged red and blue is "not tagged red" by its blue tag); elsewhere it is SQL's NOT."""
+        if not isinstance(where, dict) or not where:
+            return sa.not_(self._build(ct, table, where))
+        clauses: list[ColumnElement[bool]] = []
+        for key, value in where.items():
+            if key == "$and":
+                clauses.append(_any([self._negated(ct, table, v) for v in _as_list(value)]))
+            elif key == "$or":
+                parts = [self._negated(ct, table, v) for v in _as_list(value)]
+                clauses.append(_all(parts) if parts else sa.true())
+            elif key == "$not":
+                clauses.append(self._build(ct, table, value))
+            elif key not in ct.columns and ct.attributes.get(key, {}).get("type") == "relation":
+                clauses.append(self._relation(ct, table, key, value, negate=True))
+            elif key not in ct.columns and ct.attributes.get(key, {}).get("type") == "component":
+                clauses.append(self._component(ct, table, key, value, negate=True))
+            else:
+                clauses.append(sa.not_(self._build(ct, table, {key: value})))
+        return _any(clauses)
+
+    def _joined(self, target: ContentType, alias: Any, value: Any, negate: bool) -> ColumnElement[bool]:
+        """The condition on a joined relation or component row: a value, or one operator alone
+        (``{"$null": true}``), is on its id, as Strapi's processRelationWhere reads it."""
+        if not isinstance(value, dict) or len(value) == 1 and next(iter(value)) in OPERATORS \
+                and next(iter(value)) not in ("$and", "$or", "$not"):
+            value = {"id": value}
+        return self._negated(target, alias, value) if negate else self._build(target, alias, value)
+
+    @staticmethod
+    def _one_row() -> Any:
+        # What a relation's rows are joined to: with none, the LEFT JOIN gives one row of NULLs,
+        # which Strapi's joins give too (an article without author has an author.name that is null).
+        return sa.select(sa.literal(1).label("one")).subquery()
+
+    def _relation(self, ct: ContentType, table: Any, key: str, value: Any, negate: bool = False) -> ColumnElement[bool]:
+        """A condition on a relation: whether one of the related rows (a row of NULLs when there is
+        none) meets it, an ``EXISTS`` so that several matches never duplicate the parent row."""
         target = self.types[ct.attributes[key]["target"]]
         assert target.table is not None
-        link = ct.links[key]
+        link = ct.links[key].alias()
         own_col, target_col = link_columns(ct, key)
         alias = target.table.alias()
-        if not isinstance(value, dict):
-            value = {"id": value}
-        sub = (
-            sa.select(sa.literal(1))
-            .select_from(link.join(alias, link.c[target_col] == alias.c.id))
-            .where(link.c[own_col] == table.c.id)
-            .where(self._build(target, alias, value))
-        )
-        return sa.exists(sub)
+        rows = self._one_row().outerjoin(link, link.c[own_col] == table.c.id) \
+            .outerjoin(alias, link.c[target_col] == alias.c.id)
+        return sa.exists(sa.select(sa.literal(1)).select_from(rows).where(self._joined(target, alias, value, negate)))
 
-    def _component(self, ct: ContentType, table: Any, key: str, value: Any) -> ColumnElement[bool]:
-        """A condition on a component: an ``EXISTS`` over the owner's ``_cmps`` join table."""
+    def _component(self, ct: ContentType, table: Any, key: str, value: Any, negate: bool = False) -> ColumnElement[bool]:
+        """A condition on a component: the same, over the owner's ``_cmps`` join table."""
         component = self.components[ct.attributes[key]["component"]]
-        join = ct.links["__cmps"]
+        join = ct.links["__cmps"].alias()
         assert component.table is not None
         alias = component.table.alias()
-        if not isinstance(value, dict):
-            value = {"id": value}
-        sub = (
-            sa.select(sa.literal(1))
-            .select_from(join.join(alias, join.c.cmp_id == alias.c.id))
-            .where(join.c.entity_id == table.c.id, join.c.field == key)
-            .where(self._build(component, alias, value))
-        )
-        return sa.exists(sub)
+        rows = self._one_row().outerjoin(join, sa.and_(join.c.entity_id == table.c.id, join.c.field == key)) \
+            .outerjoin(alias, join.c.cmp_id == alias.c.id)
+        return sa.exists(sa.select(sa.literal(1)).select_from(rows).where(self._joined(component, alias, value, negate)))
 
     def _attribute(self, col: Any, attr_type: str, value: Any) -> ColumnElement[bool]:
         if isinstance(value, list):

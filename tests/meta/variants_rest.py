@@ -8,8 +8,9 @@ import pytest
 import sqlalchemy as sa
 
 from reference_impl import rest, where
+from reference_impl.middlewares import query as query_middleware
 from reference_impl.rest import RestParams
-from reference_impl.schema import ContentType
+from reference_impl.schema import ContentType, link_columns
 from reference_impl.where import WhereBuilder
 
 from .patching import replace, wrap
@@ -42,6 +43,27 @@ def _rename_keys(value: Any, mapping: dict[str, str]) -> Any:
     if isinstance(value, list):
         return [_rename_keys(v, mapping) for v in value]
     return value
+
+
+@variant("qs-codec-merge", "rest query string",
+         "parameters merged as qs-codec merges them: a list and an object at one key stay apart", kills="QV-027")
+def _(mp: MP) -> None:
+    @wrap(mp, query_middleware._QsObject, "merge")
+    def merge(original: Any, self: Any, target: Any, source: Any) -> Any:
+        if isinstance(target, list) and isinstance(source, list):
+            # qs-codec merges list items only when both are objects (dicts): a list meets a dict apart.
+            for i, item in enumerate(source):
+                if item is query_middleware._HOLE:
+                    continue
+                if i < len(target) and isinstance(target[i], dict) and isinstance(item, dict):
+                    target[i] = merge(original, self, target[i], item)
+                elif i < len(target) and target[i] is not query_middleware._HOLE:
+                    target.append(item)
+                else:
+                    target.extend([query_middleware._HOLE] * (i + 1 - len(target)))
+                    target[i] = item
+            return target
+        return original(self, target, source)
 
 
 # -- filter operators --------------------------------------------------------------------------------
@@ -174,6 +196,24 @@ def _(mp: MP) -> None:
         if name == "$not":
             return self._attribute(col, attr_type, value)
         return original_op(self, col, attr_type, name, value)
+
+
+@variant("op-not-outside-relations", "rest filters",
+         "$not negates a relation's EXISTS (no related entry meets it) instead of each related entry", kills="QV-024")
+def _(mp: MP) -> None:
+    replace(mp, WhereBuilder, "_negated", lambda self, ct, table, where_: sa.not_(self._build(ct, table, where_)))
+
+
+@variant("relation-filter-without-null-row", "rest filters",
+         "a filter on a relation sees only related entries: an entry without one never matches", kills="QV-024")
+def _(mp: MP) -> None:
+    @wrap(mp, WhereBuilder, "_relation")
+    def relation(original: Any, self: WhereBuilder, ct: ContentType, table: Any, key: str, value: Any,
+                 negate: bool = False) -> Any:
+        link = ct.links[key]
+        own_col, _target_col = link_columns(ct, key)
+        linked = sa.exists(sa.select(sa.literal(1)).select_from(link).where(link.c[own_col] == table.c.id))
+        return sa.and_(linked, original(self, ct, table, key, value, negate))
 
 
 @variant("op-list-first-value-only", "rest filters", "a list of values matches only its first value", kills="RP-026")
@@ -322,6 +362,31 @@ def _(mp: MP) -> None:
         return original(sort)
 
 
+@variant("sort-relation-field-skipped", "rest sort", "a sort on a relation's field is dropped (no join)",
+         kills="QV-022")
+def _(mp: MP) -> None:
+    replace(mp, RestParams, "_sortable", lambda self, ct, path: path in ct.columns)
+
+
+@variant("populate-sort-ignored", "rest sort", "a sort inside populate is dropped: related entries keep the relation's order",
+         kills="QV-023")
+def _(mp: MP) -> None:
+    @wrap(mp, RestParams, "populate_params")
+    def populate_params(original: Any, self: RestParams, ct: ContentType, populate: Any) -> dict[str, Any]:
+        out = original(self, ct, populate)
+        return {k: ({n: v for n, v in sub.items() if n != "orderBy"} if isinstance(sub, dict) else sub)
+                for k, sub in out.items()}
+
+
+@variant("populate-false-populates", "rest populate", "populate[x]=false populates x as true would", kills="QV-026")
+def _(mp: MP) -> None:
+    @wrap(mp, RestParams, "populate_params")
+    def populate_params(original: Any, self: RestParams, ct: ContentType, populate: Any) -> dict[str, Any]:
+        if isinstance(populate, dict):
+            populate = {k: ("true" if v in rest.FALSE_VALUES else v) for k, v in populate.items()}
+        return original(self, ct, populate)
+
+
 @variant("sort-first-field-only", "rest sort", "only the first sort field is applied", kills="RP-041 RP-045")
 def _(mp: MP) -> None:
     @wrap(mp, RestParams, "sort_items")
@@ -330,6 +395,14 @@ def _(mp: MP) -> None:
 
 
 # -- pagination ---------------------------------------------------------------------------------------------
+
+
+@variant("top-level-page-ignored", "rest pagination", "a top-level page or pageSize is ignored, never checked",
+         kills="QV-025")
+def _(mp: MP) -> None:
+    @wrap(mp, RestParams, "document_window")
+    def document_window(original: Any, self: RestParams, params: dict[str, Any], paged: bool = True) -> Any:
+        return original(self, {k: v for k, v in params.items() if k not in ("page", "pageSize")}, paged)
 
 
 @variant("page-count-floored", "rest pagination", "pageCount is total // pageSize (rounded down)", kills="RP-051")
