@@ -286,6 +286,19 @@ def test_install_that_does_not_load_is_not_trusted(cache: Path, fake_tools: Path
     assert not installer.is_installed("5.54.0")
 
 
+
+def test_a_node_that_cannot_answer_keeps_the_install(cache: Path, fake_tools: Path) -> None:
+    """A Node that refuses to run (NODE_OPTIONS=--cpu-prof, say) stops with its reason: an empty
+    version would not match the install's fingerprint, and the install would be wiped."""
+    vdir = installer.install("5.54.0", progress=lambda line: None)
+    _script(fake_tools / "node", """\
+        echo "node: --cpu-prof is not allowed in NODE_OPTIONS" >&2; exit 9
+        """)
+    with pytest.raises(TargetError, match=r"node --version failed: node: --cpu-prof is not allowed in NODE_OPTIONS$"):
+        installer.install("5.54.0", progress=lambda line: None)
+    assert (vdir / "node_modules" / "ok").exists()
+    assert (fake_tools / "npm-calls").read_text().count("calls") == 1
+
 def test_missing_node_is_a_target_error(cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     empty = tmp_path / "empty-bin"
     empty.mkdir()
