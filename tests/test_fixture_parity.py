@@ -10,8 +10,8 @@ list, the webhook defaults and the lifecycle hooks. The JavaScript side runs in 
 from __future__ import annotations
 
 import ast
-import contextlib
 import asyncio
+import contextlib
 import json
 import re
 import runpy
