@@ -249,6 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"strapi_suite: {exc}", file=sys.stderr)
         return 2
     if before is not None:
+        result["command"] += " --before BEFORE.json"  # another checkout's output, named by role not path
         result["before"] = before
         result["after_over_before"] = compare(result, before)
     out = Path(args.out)
