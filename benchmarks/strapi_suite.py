@@ -1,7 +1,7 @@
 """The catalogue against an already running real Strapi: start-up apart, then the scenarios.
 
     python benchmarks/strapi_suite.py [--strapi-version 5.54.0] [--runs 1] [--workers 2]
-                                      [--out reports/bench/strapi-suite.json]
+                                      [--out reports/bench/strapi-suite.json] [--before BEFORE.json]
 
 Strapi (the fixture project, from the cache), the webhook receiver and the capability probes are
 started once, as ``conformance run --target strapi`` does, and timed apart (``startup``). The
@@ -13,6 +13,9 @@ The first serial run is observed: the time spent inside requests to Strapi (set-
 from the requests under test), in webhook steps (waiting for deliveries) and the rest (the
 harness), with the count of requests; and the CPU seconds Strapi itself used during the run. On a
 shared machine the load average is recorded with every figure: compare figures of one run.
+
+``--before`` names this script's JSON from another checkout (run just before, on the same machine):
+it is kept under ``before``, with the after/before ratios of the wall times and of Strapi's CPU.
 """
 
 from __future__ import annotations
@@ -183,6 +186,19 @@ def measure(version: str, runs: int, workers: str | None) -> dict[str, Any]:
     return out
 
 
+def compare(result: dict[str, Any], before: dict[str, Any]) -> dict[str, Any]:
+    """After/before ratios per mode present in both: median wall time and the first run's Strapi CPU."""
+    ratios: dict[str, Any] = {}
+    for mode in ("serial", *[k for k in result if k.startswith("workers_")]):
+        if mode not in before:
+            continue
+        now, then = result[mode], before[mode]
+        cpu_now, cpu_then = now["runs"][0].get("strapi_cpu_s"), then["runs"][0].get("strapi_cpu_s")
+        ratios[mode] = {"wall": round(now["median_s"] / then["median_s"], 3),
+                        "strapi_cpu": round(cpu_now / cpu_then, 3) if cpu_now and cpu_then else None}
+    return ratios
+
+
 def summary_lines(result: dict[str, Any]) -> list[str]:
     lines = [f"Strapi {result['strapi']}: start-up {result['startup']['wall_s']} s (apart, "
              f"load {result['startup']['load_average_1m']})"]
@@ -207,6 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=1, help="catalogue runs per mode (median)")
     parser.add_argument("--workers", default="2", help="also time --workers N against the same server ('' to skip)")
     parser.add_argument("--out", default=str(OUT))
+    parser.add_argument("--before", default=None, help="this script's JSON from another checkout, to compare with")
     args = parser.parse_args(argv)
     if args.runs < 1:
         print("strapi_suite: --runs must be at least 1", file=sys.stderr)
@@ -214,6 +231,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.workers and not args.workers.isdigit():
         print(f"strapi_suite: --workers {args.workers!r}: a number of workers, or '' to skip", file=sys.stderr)
         return 2
+    before = None
+    if args.before:
+        try:
+            before = json.loads(Path(args.before).read_text(encoding="utf-8"))
+            before["serial"]["runs"][0]  # the shape this script writes
+        except (OSError, ValueError, KeyError, IndexError, TypeError) as exc:
+            print(f"strapi_suite: --before {args.before}: not this script's JSON ({exc})", file=sys.stderr)
+            return 2
     sys.path.insert(0, str(ROOT))
     from conformance.targets.base import TargetError
     from conformance.targets.strapi import DEFAULT_VERSION
@@ -223,11 +248,17 @@ def main(argv: list[str] | None = None) -> int:
     except (BenchError, TargetError) as exc:
         print(f"strapi_suite: {exc}", file=sys.stderr)
         return 2
+    if before is not None:
+        result["command"] += " --before BEFORE.json"  # another checkout's output, named by role not path
+        result["before"] = before
+        result["after_over_before"] = compare(result, before)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
     for line in summary_lines(result):
         print(line)
+    for mode, ratio in result.get("after_over_before", {}).items():
+        print(f"after/before {mode}: wall x{ratio['wall']}, Strapi CPU x{ratio['strapi_cpu']}")
     print(f"wrote {out}")
     return 0
 

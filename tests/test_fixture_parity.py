@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import contextlib
 import json
 import re
 import runpy
 import shutil
 import subprocess
+from collections.abc import AsyncIterator
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -257,10 +259,24 @@ async function seedAnswers(bodies) {
     const fake = {
       contentTypes: { 'api::article.article': { kind: 'collectionType' }, 'api::homepage.homepage': { kind: 'singleType' },
                       'plugin::upload.file': { kind: 'collectionType' } },
-      service: (uid) => ({ create: async (params) => { calls.push([uid, params]); return { id: calls.length, documentId: `d${calls.length}`, secret: 's' }; } }),
+      service: (uid) => ({ create: async (params) => {
+        if (params.data.title === 'refused') throw new Error('refused by the service');
+        calls.push([uid, params]);
+        const id = calls.filter(Array.isArray).length;
+        return { id, documentId: `d${id}`, secret: 's' };
+      } }),
+      // The creates' transaction: what the calls ran inside, and how it ended.
+      db: { async transaction(cb) {
+        calls.push('begin');
+        try { const result = await cb({}); calls.push('commit'); return result; }
+        catch (error) { calls.push('rollback'); throw error; }
+      } },
     };
     const ctx = { request: { body }, badRequest: (m) => `400 ${m}` };
-    out.push({ answer: await c.conformanceController({ strapi: fake }).seed(ctx), calls });
+    let answer;
+    try { answer = await c.conformanceController({ strapi: fake }).seed(ctx); }
+    catch (error) { answer = `error ${error.message}`; }
+    out.push({ answer, calls });
   }
   return out;
 }
@@ -475,6 +491,7 @@ SEED_BODIES: list[Any] = [
     {"uid": _ARTICLE},
     {"uid": _ARTICLE, "entries": []},
     {"uid": _ARTICLE, "entries": [{"data": {}}] * (facts.SEED_MAX_ENTRIES + 1)},
+    {"uid": _ARTICLE, "entries": [{"data": {"title": "kept?"}}, {"data": {"title": "refused"}}]},
     {"uid": _ARTICLE, "entries": [{"data": "title"}]},
     {"uid": _ARTICLE, "entries": [{"data": {}, "status": "modified"}]},
     {"uid": _ARTICLE, "entries": {"data": {}}},
@@ -483,19 +500,36 @@ SEED_BODIES: list[Any] = [
 
 
 async def _python_seed(body: Any) -> dict[str, Any]:
-    calls: list[list[Any]] = []
+    calls: list[Any] = []
 
     async def create(uid: str, params: dict[str, Any]) -> dict[str, Any]:
+        if params["data"].get("title") == "refused":
+            raise RuntimeError("refused by the service")
         calls.append([uid, params])
-        return {"id": len(calls), "documentId": f"d{len(calls)}", "secret": "s"}
+        made = sum(isinstance(call, list) for call in calls)
+        return {"id": made, "documentId": f"d{made}", "secret": "s"}
+
+    @contextlib.asynccontextmanager
+    async def transaction() -> AsyncIterator[None]:
+        # The creates' transaction: what the calls ran inside, and how it ended.
+        calls.append("begin")
+        try:
+            yield
+        except BaseException:
+            calls.append("rollback")
+            raise
+        calls.append("commit")
 
     types = {_ARTICLE: SimpleNamespace(is_single=False), "api::homepage.homepage": SimpleNamespace(is_single=True),
              "plugin::upload.file": SimpleNamespace(is_single=False)}
-    strapi = SimpleNamespace(content_types=types,
+    strapi = SimpleNamespace(content_types=types, db=SimpleNamespace(transaction=transaction),
                              service=lambda uid: SimpleNamespace(create=lambda params: create(uid, params)))
     answered: list[str] = []
     ctx = SimpleNamespace(request_body=body, bad_request=lambda m: answered.append(f"400 {m}"))
-    result = await components.ConformanceController(strapi).seed(ctx)
+    try:
+        result: Any = await components.ConformanceController(strapi).seed(ctx)
+    except RuntimeError as exc:
+        result = f"error {exc}"
     return {"answer": answered[0] if answered else result, "calls": calls}
 
 
@@ -504,10 +538,16 @@ def test_same_seed_answers_and_service_calls(js: dict[str, Any]) -> None:
     python = [asyncio.run(_python_seed(body)) for body in SEED_BODIES]
     assert python == js["seed"]
     assert python[0]["answer"] == {"results": [{"id": i, "documentId": f"d{i}"} for i in range(1, 5)]}
-    assert [params for _, params in python[0]["calls"]] == [
+    # Every create inside one transaction, committed once.
+    calls = python[0]["calls"]
+    assert calls[0] == "begin" and calls[-1] == "commit"
+    assert [params for _, params in calls[1:-1]] == [
         {"data": {"title": "a"}}, {"data": {"title": "b"}, "status": "draft"},
         {"data": {"title": "c"}, "status": "published"}, {"data": {}}]
-    assert all(p["answer"].startswith("400 ") and p["calls"] == [] for p in python[1:])
+    # An entry the service refuses rolls back the ones before it, and the error goes on.
+    refused = next(p for p in python if p["answer"] == "error refused by the service")
+    assert refused["calls"][0] == "begin" and refused["calls"][-1] == "rollback"
+    assert all(p["answer"].startswith("400 ") and p["calls"] == [] for p in python[1:] if p is not refused)
 
 
 # -- routes, middlewares, lifecycles, webhooks ---------------------------------------------------------------

@@ -55,6 +55,20 @@ def test_the_copy_keeps_the_projects_code_and_adds_the_fixture(copy: tuple[Path,
     assert not (SAMPLE / ".conformance").exists(), "the project itself is never written to"
 
 
+
+def test_the_copy_keeps_the_projects_own_logger_settings(tmp_path: Path) -> None:
+    """The fixture's config/logger.js (no line per request) is the default; a project's own wins."""
+    from conformance.fixture import STRAPI_TEMPLATE
+
+    without = tmp_path / "without"
+    write_own_project(without, SAMPLE, project_version(SAMPLE), None)
+    assert (without / "config" / "logger.js").read_bytes() == (STRAPI_TEMPLATE / "config" / "logger.js").read_bytes()
+    source = tmp_path / "source"
+    shutil.copytree(SAMPLE, source)
+    (source / "config" / "logger.js").write_text("module.exports = { level: 'http' };\n")
+    write_own_project(tmp_path / "with", source, project_version(source), None)
+    assert (tmp_path / "with" / "config" / "logger.js").read_text() == "module.exports = { level: 'http' };\n"
+
 def test_reserved_names_and_typescript_are_refused(tmp_path: Path) -> None:
     project = tmp_path / "p"
     shutil.copytree(SAMPLE, project)

@@ -169,6 +169,31 @@ def test_template_api_config_is_the_generated_default() -> None:
         assert needle in text
 
 
+
+LOGGER_RUNNER = """
+const config = require('./config/logger.js')({ env: (name, fallback) => process.env[name] ?? fallback });
+const logger = require('@strapi/logger').createLogger(config);
+logger.http('GET /api/articles (3 ms) 200'); logger.info('started'); logger.error('broken');
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None or not installer.is_installed("5.54.0"),
+                    reason="needs node and the cached Strapi 5.54.0 install")
+@pytest.mark.parametrize(("level", "shown"), [(None, ["info: started", "error: broken"]),
+                                              ("http", ["http: GET /api/articles (3 ms) 200", "info: started",
+                                                        "error: broken"])])
+def test_template_logger_drops_the_request_lines(tmp_path: Path, level: str | None, shown: list[str]) -> None:
+    """config/logger.js of the template, loaded by Strapi's own @strapi/logger: no line per request
+    (level http) unless CONFORMANCE_STRAPI_LOG_LEVEL asks for it; the rest as Strapi writes it."""
+    project = write_project(tmp_path / "p", "5.54.0", installer.version_dir("5.54.0") / "node_modules")
+    env = {k: v for k, v in os.environ.items() if k != "CONFORMANCE_STRAPI_LOG_LEVEL"}
+    if level is not None:
+        env["CONFORMANCE_STRAPI_LOG_LEVEL"] = level
+    done = subprocess.run(["node", "-e", LOGGER_RUNNER], cwd=project, capture_output=True, text=True, timeout=60,
+                          check=True, env=env)
+    lines = [re.sub(r"\x1b\[\d+m", "", line) for line in done.stdout.splitlines()]
+    assert [re.sub(r"^\[[\d :.-]+\] ", "", line) for line in lines] == shown
+
 def test_template_requires_resolve() -> None:
     """Every relative require of the template points at a file of the written project."""
     for js in TEMPLATE.rglob("*.js"):
@@ -285,6 +310,19 @@ def test_install_that_does_not_load_is_not_trusted(cache: Path, fake_tools: Path
     assert "Cannot find module 'better-sqlite3'" in str(caught.value)
     assert not installer.is_installed("5.54.0")
 
+
+
+def test_a_node_that_cannot_answer_keeps_the_install(cache: Path, fake_tools: Path) -> None:
+    """A Node that refuses to run (NODE_OPTIONS=--cpu-prof, say) stops with its reason: an empty
+    version would not match the install's fingerprint, and the install would be wiped."""
+    vdir = installer.install("5.54.0", progress=lambda line: None)
+    _script(fake_tools / "node", """\
+        echo "node: --cpu-prof is not allowed in NODE_OPTIONS" >&2; exit 9
+        """)
+    with pytest.raises(TargetError, match=r"node --version failed: node: --cpu-prof is not allowed in NODE_OPTIONS$"):
+        installer.install("5.54.0", progress=lambda line: None)
+    assert (vdir / "node_modules" / "ok").exists()
+    assert (fake_tools / "npm-calls").read_text().count("calls") == 1
 
 def test_missing_node_is_a_target_error(cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     empty = tmp_path / "empty-bin"

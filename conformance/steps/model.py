@@ -1,6 +1,7 @@
 """Given steps for the content-model fixture types: teams and players (relations), pages
-(components and a dynamic zone), guides (i18n).  Entries are created through the REST API, with the
-scenario's batch, as the other set-up steps do."""
+(components and a dynamic zone), guides (i18n).  Entries are created as the other set-up steps do,
+with the scenario's batch: through the fixture's seed endpoint when the target has one, else through
+the REST API; a locale's version through the REST API (the seed endpoint takes no locale)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from pytest_bdd import given, parsers
 
 from ..assertions import fail
 from ..world import HarnessError, World
-from .data import _rows, _setup_auth, create_entry
+from .data import _rows, _setup_auth, create_entries, create_entry
 from .schemas import content_types
 
 
@@ -31,7 +32,9 @@ def given_model_entry(world: World, singular: str, alias: str, locale: str | Non
     query = f"?locale={locale}" if locale else ""
     existing = world.aliases.get(alias)
     if existing is None:
-        world.aliases[alias] = create_entry(world, content_types()[singular]["info"]["pluralName"], data, query)
+        plural = content_types()[singular]["info"]["pluralName"]
+        world.aliases[alias] = (create_entry(world, plural, data, query) if locale
+                                else create_entries(world, plural, [(data, None)])[0])
         return
     if not locale:
         raise HarnessError(f"the {singular} {alias!r} exists already: name a locale to add a version")

@@ -169,10 +169,17 @@ def _fingerprint(manifest: dict[str, Any], args: list[str], node_version: str) -
 
 
 def _node_version(node: str) -> str:
+    """``node --version``; a Node that cannot answer (NODE_OPTIONS it refuses, say) is a TargetError:
+    an empty answer would not match the install's fingerprint, and the install would be wiped."""
     try:
-        return subprocess.run([node, "--version"], capture_output=True, text=True, timeout=30).stdout.strip()
+        done = subprocess.run([node, "--version"], capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.SubprocessError) as exc:
         raise TargetError(f"cannot run {node} --version: {exc}") from exc
+    version = done.stdout.strip()
+    if done.returncode != 0 or not version:
+        reason = (done.stderr.strip().splitlines() or [f"exit {done.returncode}"])[-1]
+        raise TargetError(f"{node} --version failed: {reason}")
+    return version
 
 
 def is_installed(version: str, root: Path | None = None) -> bool:

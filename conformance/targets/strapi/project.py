@@ -195,14 +195,16 @@ def write_own_project(dest: Path, source: Path, version: str, node_modules: Path
                 own.set_aside.append(f"config/{name} (the copy runs on the fixture's settings: SQLite in the "
                                      "copy, the harness's port, no admin panel)")
         # The fixture template on top: its components, middlewares, policies, apis and config; the
-        # project's own REST settings (config/api.js) are the project's behaviour and stay.
-        own_api = (dest / "config" / "api.js").read_bytes() if (dest / "config" / "api.js").exists() else None
+        # project's own REST settings (config/api.js) are the project's behaviour and stay, and so does
+        # its own logger configuration.
+        own_config = {name: (dest / "config" / name).read_bytes() for name in ("api.js", "logger.js")
+                      if (dest / "config" / name).exists()}
         shutil.copytree(TEMPLATE_DIR, dest, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("node_modules", ".tmp", ".DS_Store", "index.js",
                                                       "middlewares.js", "plugins.js"))
         copy_schemas(dest)
-        if own_api is not None:
-            (dest / "config" / "api.js").write_bytes(own_api)
+        for name, content in own_config.items():
+            (dest / "config" / name).write_bytes(content)
         (kept / "config").mkdir(parents=True, exist_ok=True)
         for name, empty in (("middlewares.js", _DEFAULT_MIDDLEWARES), ("plugins.js", "module.exports = {};\n")):
             original = dest / "config" / name

@@ -32,14 +32,28 @@ UP_PROJECT = "up-project"
 # own rollback journal with synchronous=FULL (several fsyncs per commit).
 SQLITE_JOURNAL_ENV = "CONFORMANCE_SQLITE_JOURNAL"
 SQLITE_JOURNALS = ("wal", "strapi")
+# How its connection prepares statements: "cached", the default, keeps them by SQL text (knex's
+# better-sqlite3 client prepares every query anew); "strapi", knex's own behaviour.
+SQLITE_STATEMENTS_ENV = "CONFORMANCE_SQLITE_STATEMENTS"
+SQLITE_STATEMENTS = ("cached", "strapi")
+
+
+def _choice(name: str, choices: tuple[str, ...]) -> str:
+    value = os.environ.get(name, "").strip().lower() or choices[0]
+    if value not in choices:
+        raise TargetError(f"{name}={value!r}: expected one of {', '.join(choices)}")
+    return value
 
 
 def sqlite_journal() -> str:
     """The journal the started Strapi uses; a value outside SQLITE_JOURNALS is a TargetError."""
-    value = os.environ.get(SQLITE_JOURNAL_ENV, "").strip().lower() or SQLITE_JOURNALS[0]
-    if value not in SQLITE_JOURNALS:
-        raise TargetError(f"{SQLITE_JOURNAL_ENV}={value!r}: expected one of {', '.join(SQLITE_JOURNALS)}")
-    return value
+    return _choice(SQLITE_JOURNAL_ENV, SQLITE_JOURNALS)
+
+
+def sqlite_statements() -> str:
+    """How the started Strapi's connection prepares statements; a value outside SQLITE_STATEMENTS is
+    a TargetError."""
+    return _choice(SQLITE_STATEMENTS_ENV, SQLITE_STATEMENTS)
 
 
 def _start_server(version: str, project: Path, port: int | None, webhook_url: str | None,
@@ -47,7 +61,8 @@ def _start_server(version: str, project: Path, port: int | None, webhook_url: st
                   source: Path | None = None) -> tuple[Launched, OwnProject | None]:
     """Install if needed, write ``project`` (a copy of ``source`` with the fixture added, when
     given), launch, wait for /_health; the server is stopped on failure."""
-    journal = sqlite_journal()  # a bad value stops before anything is installed or written
+    # A bad value stops before anything is installed or written.
+    database_env = {SQLITE_JOURNAL_ENV: sqlite_journal(), SQLITE_STATEMENTS_ENV: sqlite_statements()}
     vdir = installer.install(version, root, progress)
     port = port or free_port()
     own = None
@@ -59,7 +74,7 @@ def _start_server(version: str, project: Path, port: int | None, webhook_url: st
     else:
         write_project(project, version, vdir / "node_modules", port=port)
     progress(f"[strapi {version}] starting on port {port} (project {project})")
-    launched = launch(project, port, webhook_url=webhook_url, extra_env={SQLITE_JOURNAL_ENV: journal})
+    launched = launch(project, port, webhook_url=webhook_url, extra_env=database_env)
     try:
         seconds = wait_healthy(launched, timeout=startup_timeout)
     except BaseException:  # Ctrl-C included: never leave a server behind
