@@ -254,3 +254,35 @@ Feature: Validation of request bodies: keys, relations and the order of the chec
     And the JSON at "data.publishedAt" is null
     And "data.author.articles" has 1 item
     And the JSON at "data.author.articles.0.title" is "One"
+
+  @id:BV-023 @should @doc:cms/backend-customization/models
+  Scenario: A dynamic zone entry may name its __component after its attributes, nested components included
+    When I POST "/api/pages?populate[blocks][populate]=*" with:
+      """
+      {"data": {"batch": "{batch}", "blocks": [{"heading": "Hi", "cta": {"label": "Go"}, "__component": "blocks.hero"},
+                                                {"text": "q", "author": "Ann", "__component": "blocks.quote"}]}}
+      """
+    Then the status is 201
+    And "data.blocks" has 2 items
+    And the JSON at "data.blocks.0.__component" is "blocks.hero"
+    And the JSON at "data.blocks.0.cta.label" is "Go"
+    And the JSON at "data.blocks.1.__component" is "blocks.quote"
+    And the JSON at "data.blocks.1.author" is "Ann"
+
+  @id:BV-024 @should @doc:cms/error-handling
+  Scenario: A body that is not JSON answers 400 SyntaxError with the message of JavaScript's JSON.parse
+    When I POST "/api/articles" with the application/json body:
+      """
+      {"data": {"title": "broken",
+      """
+    Then the error is 400 SyntaxError "Expected double-quoted property name in JSON at position 28"
+    When I POST "/api/articles" with the application/json body:
+      """
+      {"data": {"title": broken}}
+      """
+    Then the error is 400 SyntaxError "Unexpected token 'b', ...\"{\"title\": broken}}\" is not valid JSON"
+    When I POST "/api/articles" with the application/json body:
+      """
+      {"data": {"views": 01}}
+      """
+    Then the error is 400 SyntaxError "Unexpected number in JSON at position 20"

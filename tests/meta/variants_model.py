@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from reference_impl import components, documents, i18n, query, relations, validation
+from reference_impl import components, documents, i18n, query, relations, v8_json, validation
 from reference_impl.controllers import CoreController
 from reference_impl.documents import DocumentRepository
 from reference_impl.errors import ValidationError
@@ -486,3 +486,30 @@ def _(mp: MP) -> None:
         data = {k: int(v) if isinstance(v, bool) and (self.ct.attributes.get(k) or {}).get("type") == "json" else v
                 for k, v in data.items()}
         return original(self, data)
+
+
+# -- bodies: JSON parsing and keys, as real Strapi answers traffic nobody wrote a scenario for ------------
+
+
+@variant("json-syntax-message-pythons", "body parser",
+         "a body that is not JSON answers Python's json message instead of V8's JSON.parse one",
+         kills="BV-024")
+def _(mp: MP) -> None:
+    replace(mp, v8_json, "parse_error_message", lambda text: None)
+
+
+@variant("zone-component-key-after-nested-value", "body keys",
+         "a dynamic zone entry's __component after a nested component value is an unknown key "
+         "(what Strapi 5.54.0's body traversal does)",
+         kills="BV-023")
+def _(mp: MP) -> None:
+    @wrap(mp, validation, "_check_component_keys")
+    def check(original: Any, comp: ContentType, entry: dict[str, Any], path: str, types: Any, components: Any,
+              extra: tuple[str, ...] = ()) -> Any:
+        nested = False
+        for key, value in entry.items():
+            if key == "__component" and nested and "__component" in extra:
+                raise validation.invalid_key(key, path)
+            kind = (comp.attributes.get(key) or {}).get("type")
+            nested = nested or (value is not None and kind in ("component", "relation", "media"))
+        return original(comp, entry, path, types, components, extra)
