@@ -286,3 +286,44 @@ Feature: Validation of request bodies: keys, relations and the order of the chec
       {"data": {"views": 01}}
       """
     Then the error is 400 SyntaxError "Unexpected number in JSON at position 20"
+
+  @id:BV-025 @should @doc:cms/backend-customization/models
+  Scenario: A JSON integer past 2^53 is the number JavaScript reads: kept, echoed and counted as that double
+    When I POST "/api/articles" with:
+      """
+      {"data": {"batch": "{batch}", "views": 58119921722032544}}
+      """
+    Then the status is 201
+    And the JSON at "data.views" is exactly 58119921722032540
+    When I POST "/api/pages" with:
+      """
+      {"data": {"batch": "{batch}", "cover": 1718169161329326958837760}}
+      """
+    Then the error is 400 ValidationError "1 relation(s) of type plugin::upload.file associated with this entity do not exist"
+    And the JSON at "error.details.errors.0.value.cover" is exactly {"set": [{"id": 1.718169161329327e+24}]}
+
+  @id:BV-026 @should @doc:cms/backend-customization/models
+  Scenario: minLength and maxLength count a text as JavaScript does, in UTF-16 code units
+    When I POST "/api/products" with:
+      """
+      {"data": {"batch": "{batch}", "name": "😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀"}}
+      """
+    Then the error is 400 ValidationError "name must be at most 40 characters"
+    When I POST "/api/products" with:
+      """
+      {"data": {"batch": "{batch}", "name": "😀😀"}}
+      """
+    Then the status is 201
+
+  @id:BV-027 @must @needs:i18n @doc:cms/api/rest/locale
+  Scenario: An update of a localized document that exists in no locale answers 404 before its values are validated
+    When I PUT "/api/guides/nosuchdocument?locale=fr" with:
+      """
+      {"data": {"batch": "{batch}", "rank": "first"}}
+      """
+    Then the error is 404 NotFoundError "Not Found"
+    When I PUT "/api/guides/nosuchdocument" with:
+      """
+      {"data": {"batch": "{batch}", "rank": "first"}}
+      """
+    Then the error is 404 NotFoundError "Not Found"

@@ -378,8 +378,9 @@ class DocumentRepository:
         if locale is not None:
             where["locale"] = locale
         existing = await self.query.findOne({"where": where, "select": ["id"]})
-        if existing is None and locale is None:
-            return None
+        if existing is None and (locale is None or await self.query.findOne(
+                {"where": {"documentId": document_id}, "select": ["id"]}) is None):
+            return None  # no version in any locale: a 404 before any value is validated
         data = await self._validate_values(resolved, False, document_id)
         if locale is not None:
             data.pop("locale", None)

@@ -65,6 +65,11 @@ def js_number(value: float | int) -> str:
     return str(value)
 
 
+def js_length(text: str) -> int:
+    """JavaScript's ``text.length``: UTF-16 code units (a character beyond the BMP counts twice)."""
+    return len(text) if text.isascii() else len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
 def js_string(value: Any) -> str:
     """JavaScript's ``String(value)`` of a JSON value (arrays join their items with commas)."""
     if value is None:
@@ -196,9 +201,10 @@ def _string_tests(name: str, attr: dict[str, Any], value: str) -> list[Failure]:
     out: list[Failure] = []
     kind = attr.get("type")
     required = bool(attr.get("required"))
-    if attr.get("minLength") is not None and len(value) < int(attr["minLength"]):
+    length = js_length(value)
+    if attr.get("minLength") is not None and length < int(attr["minLength"]):
         out.append(Failure([name], f"{name} must be at least {attr['minLength']} characters", value))
-    if attr.get("maxLength") is not None and len(value) > int(attr["maxLength"]):
+    if attr.get("maxLength") is not None and length > int(attr["maxLength"]):
         out.append(Failure([name], f"{name} must be at most {attr['maxLength']} characters", value))
     pattern = attr.get("regex") or (UID_PATTERN if kind == "uid" else None)
     # An empty string skips the pattern unless the attribute is required (yup's excludeEmptyString).

@@ -17,6 +17,7 @@ import codecs
 import json
 import math
 import re
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -74,6 +75,21 @@ def _no_constant(name: str) -> Any:
     raise ValueError(name)  # NaN and Infinity are not JSON; v8_json words the error
 
 
+def _js_integer(text: str) -> int | float:
+    """A JSON integer as JavaScript reads it: past 2^53 it is the nearest double, which JavaScript
+    writes with its shortest digits (58119921722032544 is 58119921722032540, and from 1e21 on,
+    1.718169161329327e+24): the value Strapi validates, stores, echoes in errors and answers."""
+    if len(text) < 16:
+        return int(text)
+    value = int(text)
+    if abs(value) <= 2**53:
+        return value
+    number = float(value)
+    if math.isinf(number):
+        raise ValueError(f"Number {text[:40]} is out of range")
+    return number if abs(number) >= 1e21 else int(Decimal(repr(number)))
+
+
 def _finite(text: str) -> float:
     number = float(text)
     if math.isinf(number):
@@ -118,7 +134,7 @@ def parse_json(raw: bytes, encoding: str) -> Any:
         raise HttpError(400, "invalid JSON, only supports object and array", name="SyntaxError")
     try:
         # NaN and Infinity are not JSON (Python's parser takes them, JSON.parse does not).
-        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
+        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite, parse_int=_js_integer)
     except ValueError as exc:
         # koa-body rethrows JSON.parse's SyntaxError with status 400, in V8's words.
         raise HttpError(400, v8_json.parse_error_message(text) or str(exc), name="SyntaxError") from exc

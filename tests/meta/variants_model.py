@@ -513,3 +513,31 @@ def _(mp: MP) -> None:
             kind = (comp.attributes.get(key) or {}).get("type")
             nested = nested or (value is not None and kind in ("component", "relation", "media"))
         return original(comp, entry, path, types, components, extra)
+
+
+@variant("json-integers-exact", "body parser",
+         "a JSON integer past 2^53 is kept exact (Python's int), not read as the double JavaScript holds",
+         kills="BV-025")
+def _(mp: MP) -> None:
+    from reference_impl.middlewares import body
+
+    replace(mp, body, "_js_integer", int)
+
+
+@variant("length-in-code-points", "entity validator",
+         "minLength and maxLength count code points, not JavaScript's UTF-16 code units",
+         kills="BV-026")
+def _(mp: MP) -> None:
+    replace(mp, validation, "js_length", len)
+
+
+@variant("i18n-update-validates-before-404", "i18n",
+         "an update of a localized document that exists in no locale validates its values before the 404",
+         kills="BV-027")
+def _(mp: MP) -> None:
+    @wrap(mp, DocumentRepository, "update")
+    async def update(original: Any, self: DocumentRepository, params: dict[str, Any]) -> Any:
+        result = await original(self, params)
+        if result is None and i18n.is_localized(self.ct) and isinstance(params.get("data"), dict):
+            await self._validate_values(params["data"], False)
+        return result
