@@ -327,3 +327,60 @@ Feature: Validation of request bodies: keys, relations and the order of the chec
       {"data": {"batch": "{batch}", "rank": "first"}}
       """
     Then the error is 404 NotFoundError "Not Found"
+
+  @id:BV-028 @must @doc:cms/error-handling
+  Scenario: Values inside components and dynamic zone entries are validated with their path
+    When I POST "/api/pages" with:
+      """
+      {"data": {"batch": "{batch}", "seo": {"metaTitle": 5}, "links": [{"label": "ok"}, "x"],
+                "blocks": [{"__component": "blocks.hero", "cta": {"label": 8}}]}}
+      """
+    Then the error is 400 ValidationError "3 errors occurred"
+    And the JSON at "error.details.errors" is exactly:
+      """
+      [{"path": ["seo", "metaTitle"], "name": "ValidationError", "value": 5,
+        "message": "seo.metaTitle must be a `string` type, but the final value was: `5`."},
+       {"path": ["links", "1"], "name": "ValidationError", "value": null,
+        "message": "links[1] must be a `object` type, but the final value was: `null` (cast from the value `\"x\"`)."},
+       {"path": ["blocks", "0", "cta", "label"], "name": "ValidationError", "value": 8,
+        "message": "blocks[0].cta.label must be a `string` type, but the final value was: `8`."}]
+      """
+
+  @id:BV-029 @should @doc:cms/error-handling
+  Scenario: A dynamic zone entry's __component must name a component
+    When I POST "/api/pages" with:
+      """
+      {"data": {"batch": "{batch}", "blocks": [{"__component": "blocks.nope"}]}}
+      """
+    Then the error is 400 ValidationError "2 errors occurred"
+    And the JSON at "error.details.errors.0.path" is exactly ["blocks", "0", "__component"]
+    And the JSON at "error.details.errors.0.message" is "blocks[0].__component must be one of the following values: shared.social, shared.seo, shared.link, blocks.quote, blocks.hero"
+    And the JSON at "error.details.errors.1.message" is "Invalid relations"
+    When I POST "/api/pages" with:
+      """
+      {"data": {"batch": "{batch}", "blocks": [{"text": "which component?"}]}}
+      """
+    Then the error is 400 ValidationError "2 errors occurred"
+    And the JSON at "error.details.errors.0.message" is "blocks[0].__component is a required field"
+    And the JSON at "error.details.errors.1.message" is "Cannot build relations store from dynamiczone, component identifier is undefined"
+
+  @id:BV-030 @must @doc:cms/api/rest
+  Scenario: An update refuses component ids the document does not hold, before writing anything
+    Given the page "P":
+      """
+      {"title": "kept", "links": [{"label": "a"}], "blocks": [{"__component": "blocks.quote", "text": "q"}]}
+      """
+    When I PUT "/api/pages/{P}" with:
+      """
+      {"data": {"title": "changed", "links": [{"id": 999999999, "label": "stolen"}]}}
+      """
+    Then the error is 400 ApplicationError "Some of the provided components in links are not related to the entity"
+    When I PUT "/api/pages/{P}" with:
+      """
+      {"data": {"blocks": [{"__component": "blocks.quote", "id": 999999999, "text": "stolen"}]}}
+      """
+    Then the error is 400 Error "Some of the provided components in blocks are not related to the entity"
+    When I GET "/api/pages/{P}?populate=*"
+    Then the JSON at "data.title" is "kept"
+    And the JSON at "data.links.0.label" is "a"
+    And the JSON at "data.blocks.0.text" is "q"

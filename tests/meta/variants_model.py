@@ -541,3 +541,31 @@ def _(mp: MP) -> None:
         if result is None and i18n.is_localized(self.ct) and isinstance(params.get("data"), dict):
             await self._validate_values(params["data"], False)
         return result
+
+
+@variant("components-values-unvalidated", "entity validator",
+         "the values inside components and dynamic zone entries are not validated (only written)",
+         kills="BV-028")
+def _(mp: MP) -> None:
+    @wrap(mp, validation, "nested_failures")
+    def nested(original: Any, attr: dict[str, Any], value: Any, label: str, path: list[str], components: Any) -> Any:
+        return value, []
+
+
+@variant("zone-component-checked-against-zone-only", "entity validator",
+         "an unknown __component is refused naming only the zone's components, with no relation-store failure",
+         kills="BV-029")
+def _(mp: MP) -> None:
+    replace(mp, validation, "component_order", lambda components: ["blocks.hero", "blocks.quote"])
+    replace(mp, validation, "zone_relations_problem", lambda ct, data, models: None)
+
+
+@variant("components-foreign-ids-ignored", "components",
+         "an update's component entry with an id the document does not hold makes a new component",
+         kills="BV-030")
+def _(mp: MP) -> None:
+    @wrap(mp, components, "write")
+    def write(original: Any, conn: Any, db: Any, owner: Any, row_id: int, values: dict[str, Any],
+              creating: bool = False) -> Any:
+        return original(conn, db, owner, row_id, values, creating=True) if not creating else \
+            original(conn, db, owner, row_id, values, creating=creating)
