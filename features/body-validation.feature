@@ -384,3 +384,21 @@ Feature: Validation of request bodies: keys, relations and the order of the chec
     Then the JSON at "data.title" is "kept"
     And the JSON at "data.links.0.label" is "a"
     And the JSON at "data.blocks.0.text" is "q"
+
+  @id:BV-031 @should @doc:cms/api/rest/relations
+  Scenario: A to-one relation set to several entries keeps the last; a null set changes nothing
+    Given the players:
+      | alias | name |
+      | P1    | Ann  |
+      | P2    | Bob  |
+    And the team "T":
+      """
+      {"name": "T", "players": ["{P1}"]}
+      """
+    When I PUT "/api/teams/{T}?populate=*" with:
+      """
+      {"data": {"captain": ["{P1}", "{P2}"], "players": {"set": null}}}
+      """
+    Then the status is 200
+    And the JSON at "data.captain.name" is "Bob"
+    And the "name" of "data.players" are, in order: Ann

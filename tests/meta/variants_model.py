@@ -569,3 +569,16 @@ def _(mp: MP) -> None:
               creating: bool = False) -> Any:
         return original(conn, db, owner, row_id, values, creating=True) if not creating else \
             original(conn, db, owner, row_id, values, creating=creating)
+
+
+@variant("relations-to-one-keeps-first", "relations",
+         "a to-one relation set to several entries keeps the first, and a null set clears the relation",
+         kills="BV-031")
+def _(mp: MP) -> None:
+    @wrap(mp, relations, "parse")
+    async def parse(original: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(value, list) and len(value) > 1:
+            value = value[:1]
+        if isinstance(value, dict) and "set" in value and value["set"] is None:
+            value = {**value, "set": []}
+        return await original(value, *args, **kwargs)
