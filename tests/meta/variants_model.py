@@ -572,13 +572,11 @@ def _(mp: MP) -> None:
 
 
 @variant("relations-to-one-keeps-first", "relations",
-         "a to-one relation set to several entries keeps the first, and a null set clears the relation",
+         "a to-one relation set to several entries keeps the first, not the last",
          kills="BV-031")
 def _(mp: MP) -> None:
-    @wrap(mp, relations, "parse")
-    async def parse(original: Any, value: Any, *args: Any, **kwargs: Any) -> Any:
-        if isinstance(value, list) and len(value) > 1:
-            value = value[:1]
-        if isinstance(value, dict) and "set" in value and value["set"] is None:
-            value = {**value, "set": []}
-        return await original(value, *args, **kwargs)
+    @wrap(mp, query, "apply_relation")  # the Query Engine's name for relations.apply
+    def apply(original: Any, conn: Any, ct: ContentType, name: str, row_id: int, write: Any) -> Any:
+        if not relations.is_many(ct.attributes[name]) and write.set and len(write.set) > 1:
+            write.set = write.set[:1]
+        return original(conn, ct, name, row_id, write)
