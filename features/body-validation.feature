@@ -329,19 +329,21 @@ Feature: Validation of request bodies: keys, relations and the order of the chec
     Then the error is 404 NotFoundError "Not Found"
 
   @id:BV-028 @must @doc:cms/error-handling
-  Scenario: Values inside components and dynamic zone entries are validated with their path
+  Scenario: Values inside components and dynamic zone entries are validated with their path, a list's shallower failures first
     When I POST "/api/pages" with:
       """
-      {"data": {"batch": "{batch}", "seo": {"metaTitle": 5}, "links": [{"label": "ok"}, "x"],
+      {"data": {"batch": "{batch}", "seo": {"metaTitle": 5}, "links": [{"label": 6}, "x"],
                 "blocks": [{"__component": "blocks.hero", "cta": {"label": 8}}]}}
       """
-    Then the error is 400 ValidationError "3 errors occurred"
+    Then the error is 400 ValidationError "4 errors occurred"
     And the JSON at "error.details.errors" is exactly:
       """
       [{"path": ["seo", "metaTitle"], "name": "ValidationError", "value": 5,
         "message": "seo.metaTitle must be a `string` type, but the final value was: `5`."},
        {"path": ["links", "1"], "name": "ValidationError", "value": null,
         "message": "links[1] must be a `object` type, but the final value was: `null` (cast from the value `\"x\"`)."},
+       {"path": ["links", "0", "label"], "name": "ValidationError", "value": 6,
+        "message": "links[0].label must be a `string` type, but the final value was: `6`."},
        {"path": ["blocks", "0", "cta", "label"], "name": "ValidationError", "value": 8,
         "message": "blocks[0].cta.label must be a `string` type, but the final value was: `8`."}]
       """

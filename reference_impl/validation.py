@@ -376,15 +376,18 @@ def nested_failures(attr: dict[str, Any], value: Any, label: str, path: list[str
         return _entry_failures(comp, value, label, path, components) if comp else (value, [])
     zone = attr.get("type") == "dynamiczone"
     items: list[Any] = []
-    failures: list[Failure] = []
+    # yup validates a list's items concurrently and reports each item's failures once all its checks
+    # are done: items whose checks nest less deeply come first, then the list's order.
+    timed: list[tuple[int, int, list[Failure]]] = []
     for index, raw in enumerate(value):
         item_label, item_path = f"{label}[{index}]", [*path, str(index)]
         item = _cast_object(raw)
         if item is None:
             original = raw if raw is not None else _MISSING
-            failures.append(Failure(item_path, type_error(item_label, "object", None, original), None))
+            timed.append((0, index, [Failure(item_path, type_error(item_label, "object", None, original), None)]))
             items.append(None)
             continue
+        failures: list[Failure] = []
         uid = attr.get("component", "")
         if zone:
             item = _cast_zone_entry(item)
@@ -408,8 +411,23 @@ def nested_failures(attr: dict[str, Any], value: Any, label: str, path: list[str
         if comp is not None:
             item, found = _entry_failures(comp, item, item_label, item_path, components)
             failures.extend(found)
+        timed.append((_depth(comp, item, components), index, failures))
         items.append(item)
-    return items, failures
+    return items, [f for _, _, found in sorted(timed, key=lambda t: (t[0], t[1])) for f in found]
+
+
+def _depth(comp: ContentType | None, entry: dict[str, Any], components: Mapping[str, ContentType]) -> int:
+    """How deeply yup's checks of a component entry nest (a component value inside it adds a level)."""
+    deepest = 0
+    for name, attr in (comp.attributes.items() if comp else ()):
+        value = entry.get(name)
+        if attr.get("type") == "component" and isinstance(value, dict):
+            deepest = max(deepest, 1 + _depth(components.get(attr.get("component", "")), value, components))
+        elif attr.get("type") in ("component", "dynamiczone") and isinstance(value, list):
+            deepest = max(deepest, 1 + max((1 + _depth(components.get(
+                (v.get("__component") if attr["type"] == "dynamiczone" else attr.get("component")) or ""), v, components)
+                if isinstance(v, dict) else 0 for v in value), default=0))
+    return 1 + deepest
 
 
 def zone_relations_problem(ct: ContentType, data: dict[str, Any], models: Mapping[str, Any]) -> str | None:

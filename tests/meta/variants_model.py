@@ -580,3 +580,10 @@ def _(mp: MP) -> None:
         if not relations.is_many(ct.attributes[name]) and write.set and len(write.set) > 1:
             write.set = write.set[:1]
         return original(conn, ct, name, row_id, write)
+
+
+@variant("components-list-failures-in-index-order", "entity validator",
+         "a list's component failures are reported in the list's order, not as yup completes them",
+         kills="BV-028")
+def _(mp: MP) -> None:
+    replace(mp, validation, "_depth", lambda comp, entry, components: 0)
