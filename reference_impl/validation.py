@@ -354,12 +354,11 @@ def _entry_failures(comp: ContentType, entry: dict[str, Any], label: str, path: 
         if name not in entry:
             continue
         value = entry[name]
-        if attr.get("type") in ("component", "dynamiczone"):
+        cast, found = check_attribute(f"{label}.{name}", attr, value)
+        for failure in found:
+            failure.path = [*path, name]
+        if not found and value is not None and attr.get("type") in ("component", "dynamiczone"):
             cast, found = nested_failures(attr, value, f"{label}.{name}", [*path, name], components)
-        else:
-            cast, found = check_attribute(f"{label}.{name}", attr, value)
-            for failure in found:
-                failure.path = [*path, name]
         failures.extend(found)
         if not found:
             out[name] = cast
@@ -411,23 +410,36 @@ def nested_failures(attr: dict[str, Any], value: Any, label: str, path: list[str
         if comp is not None:
             item, found = _entry_failures(comp, item, item_label, item_path, components)
             failures.extend(found)
-        timed.append((_depth(comp, item, components), index, failures))
+        timed.append((_depth(comp, item, components, zone), index, failures))
         items.append(item)
     return items, [f for _, _, found in sorted(timed, key=lambda t: (t[0], t[1])) for f in found]
 
 
-def _depth(comp: ContentType | None, entry: dict[str, Any], components: Mapping[str, ContentType]) -> int:
-    """How deeply yup's checks of a component entry nest (a component value inside it adds a level)."""
-    deepest = 0
+def _depth(comp: ContentType | None, entry: dict[str, Any], components: Mapping[str, ContentType],
+           zone: bool = False) -> int:
+    """How many rounds yup's checks of a list item take (its failures are reported once all are done):
+    the object's own check, then its fields' at once, a scalar field's type check taking one round, a
+    component value its own rounds, and a zone entry's ``__component`` two when it names a component
+    or is missing (the required test runs after the type and oneOf checks), one when those fail."""
+    rounds = 0
     for name, attr in (comp.attributes.items() if comp else ()):
-        value = entry.get(name)
-        if attr.get("type") == "component" and isinstance(value, dict):
-            deepest = max(deepest, 1 + _depth(components.get(attr.get("component", "")), value, components))
-        elif attr.get("type") in ("component", "dynamiczone") and isinstance(value, list):
-            deepest = max(deepest, 1 + max((1 + _depth(components.get(
-                (v.get("__component") if attr["type"] == "dynamiczone" else attr.get("component")) or ""), v, components)
-                if isinstance(v, dict) else 0 for v in value), default=0))
-    return 1 + deepest
+        rounds = max(rounds, _field_rounds(attr, entry.get(name), components))
+    if zone:
+        uid = entry.get("__component", _MISSING)
+        rounds = max(rounds, 2 if uid is _MISSING or (isinstance(uid, str) and uid in components) else 1)
+    return 1 + rounds
+
+
+def _field_rounds(attr: dict[str, Any], value: Any, components: Mapping[str, ContentType]) -> int:
+    kind = attr.get("type")
+    if kind == "component" and not attr.get("repeatable") and isinstance(value, dict):
+        # A nested object settles a round after a field that takes as many checks (seen on Strapi 5.54.0).
+        return 1 + _depth(components.get(attr.get("component", "")), value, components)
+    if kind in ("component", "dynamiczone") and isinstance(value, list):
+        zone = kind == "dynamiczone"
+        return 1 + max((_depth(components.get((v.get("__component") if zone else attr.get("component")) or ""),
+                               v, components, zone) if isinstance(v, dict) else 1 for v in value), default=0)
+    return 1
 
 
 def zone_relations_problem(ct: ContentType, data: dict[str, Any], models: Mapping[str, Any]) -> str | None:
@@ -533,7 +545,11 @@ def check_body_keys(ct: ContentType, data: dict[str, Any], types: Mapping[str, C
 
 
 def _entries(value: Any) -> list[dict[str, Any]]:
-    return [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, dict)]
+    """The objects a value holds, as Strapi's traversal walks them: a list's items, and a list inside
+    it as an object whose keys are its indexes (so ``[[1]]`` has the unknown key ``0``)."""
+    items = value if isinstance(value, list) else [value]
+    return [v if isinstance(v, dict) else {str(i): x for i, x in enumerate(v)}
+            for v in items if isinstance(v, (dict, list))]
 
 
 def _check_nested_keys(attr: dict[str, Any], value: Any, path: str, types: Mapping[str, ContentType],
