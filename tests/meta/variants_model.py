@@ -586,4 +586,4 @@ def _(mp: MP) -> None:
          "a list's component failures are reported in the list's order, not as yup completes them",
          kills="BV-028")
 def _(mp: MP) -> None:
-    replace(mp, validation, "_depth", lambda comp, entry, components: 0)
+    replace(mp, validation, "_depth", lambda comp, entry, components, zone=False: 0)
