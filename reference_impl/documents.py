@@ -20,7 +20,14 @@ from .errors import ValidationError
 from .query import iso
 from .rest import sanitize_output
 from .schema import ContentType
-from .validation import Failure, shown_value, validate_entity, with_failures, yup_error, zone_relations_problem
+from .validation import (
+    Failure,
+    shown_value,
+    validate_entity,
+    with_failures,
+    yup_error,
+    zone_relations_problem,
+)
 
 if TYPE_CHECKING:
     from .layers import QueryEngine
