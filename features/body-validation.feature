@@ -254,3 +254,153 @@ Feature: Validation of request bodies: keys, relations and the order of the chec
     And the JSON at "data.publishedAt" is null
     And "data.author.articles" has 1 item
     And the JSON at "data.author.articles.0.title" is "One"
+
+  @id:BV-023 @should @doc:cms/backend-customization/models
+  Scenario: A dynamic zone entry may name its __component after its attributes, nested components included
+    When I POST "/api/pages?populate[blocks][populate]=*" with:
+      """
+      {"data": {"batch": "{batch}", "blocks": [{"heading": "Hi", "cta": {"label": "Go"}, "__component": "blocks.hero"},
+                                                {"text": "q", "author": "Ann", "__component": "blocks.quote"}]}}
+      """
+    Then the status is 201
+    And "data.blocks" has 2 items
+    And the JSON at "data.blocks.0.__component" is "blocks.hero"
+    And the JSON at "data.blocks.0.cta.label" is "Go"
+    And the JSON at "data.blocks.1.__component" is "blocks.quote"
+    And the JSON at "data.blocks.1.author" is "Ann"
+
+  @id:BV-024 @should @doc:cms/error-handling
+  Scenario: A body that is not JSON answers 400 SyntaxError with the message of JavaScript's JSON.parse
+    When I POST "/api/articles" with the application/json body:
+      """
+      {"data": {"title": "broken",
+      """
+    Then the error is 400 SyntaxError "Expected double-quoted property name in JSON at position 28"
+    When I POST "/api/articles" with the application/json body:
+      """
+      {"data": {"title": broken}}
+      """
+    Then the error is 400 SyntaxError "Unexpected token 'b', ...\"{\"title\": broken}}\" is not valid JSON"
+    When I POST "/api/articles" with the application/json body:
+      """
+      {"data": {"views": 01}}
+      """
+    Then the error is 400 SyntaxError "Unexpected number in JSON at position 20"
+
+  @id:BV-025 @should @doc:cms/backend-customization/models
+  Scenario: A JSON integer past 2^53 is the number JavaScript reads: kept, echoed and counted as that double
+    When I POST "/api/articles" with:
+      """
+      {"data": {"batch": "{batch}", "views": 58119921722032544}}
+      """
+    Then the status is 201
+    And the JSON at "data.views" is exactly 58119921722032540
+    When I POST "/api/pages" with:
+      """
+      {"data": {"batch": "{batch}", "cover": 1718169161329326958837760}}
+      """
+    Then the error is 400 ValidationError "1 relation(s) of type plugin::upload.file associated with this entity do not exist"
+    And the JSON at "error.details.errors.0.value.cover" is exactly {"set": [{"id": 1.718169161329327e+24}]}
+
+  @id:BV-026 @should @doc:cms/backend-customization/models
+  Scenario: minLength and maxLength count a text as JavaScript does, in UTF-16 code units
+    When I POST "/api/products" with:
+      """
+      {"data": {"batch": "{batch}", "name": "😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀😀"}}
+      """
+    Then the error is 400 ValidationError "name must be at most 40 characters"
+    When I POST "/api/products" with:
+      """
+      {"data": {"batch": "{batch}", "name": "😀😀"}}
+      """
+    Then the status is 201
+
+  @id:BV-027 @must @needs:i18n @doc:cms/api/rest/locale
+  Scenario: An update of a localized document that exists in no locale answers 404 before its values are validated
+    When I PUT "/api/guides/nosuchdocument?locale=fr" with:
+      """
+      {"data": {"batch": "{batch}", "rank": "first"}}
+      """
+    Then the error is 404 NotFoundError "Not Found"
+    When I PUT "/api/guides/nosuchdocument" with:
+      """
+      {"data": {"batch": "{batch}", "rank": "first"}}
+      """
+    Then the error is 404 NotFoundError "Not Found"
+
+  @id:BV-028 @must @doc:cms/error-handling
+  Scenario: Values inside components and dynamic zone entries are validated with their path, a list's shallower failures first
+    When I POST "/api/pages" with:
+      """
+      {"data": {"batch": "{batch}", "seo": {"metaTitle": 5}, "links": [{"label": 6}, "x"],
+                "blocks": [{"__component": "blocks.hero", "cta": {"label": 8}}]}}
+      """
+    Then the error is 400 ValidationError "4 errors occurred"
+    And the JSON at "error.details.errors" is exactly:
+      """
+      [{"path": ["seo", "metaTitle"], "name": "ValidationError", "value": 5,
+        "message": "seo.metaTitle must be a `string` type, but the final value was: `5`."},
+       {"path": ["links", "1"], "name": "ValidationError", "value": null,
+        "message": "links[1] must be a `object` type, but the final value was: `null` (cast from the value `\"x\"`)."},
+       {"path": ["links", "0", "label"], "name": "ValidationError", "value": 6,
+        "message": "links[0].label must be a `string` type, but the final value was: `6`."},
+       {"path": ["blocks", "0", "cta", "label"], "name": "ValidationError", "value": 8,
+        "message": "blocks[0].cta.label must be a `string` type, but the final value was: `8`."}]
+      """
+
+  @id:BV-029 @should @doc:cms/error-handling
+  Scenario: A dynamic zone entry's __component must name a component
+    When I POST "/api/pages" with:
+      """
+      {"data": {"batch": "{batch}", "blocks": [{"__component": "blocks.nope"}]}}
+      """
+    Then the error is 400 ValidationError "2 errors occurred"
+    And the JSON at "error.details.errors.0.path" is exactly ["blocks", "0", "__component"]
+    And the JSON at "error.details.errors.0.message" is "blocks[0].__component must be one of the following values: shared.social, shared.seo, shared.link, blocks.quote, blocks.hero"
+    And the JSON at "error.details.errors.1.message" is "Invalid relations"
+    When I POST "/api/pages" with:
+      """
+      {"data": {"batch": "{batch}", "blocks": [{"text": "which component?"}]}}
+      """
+    Then the error is 400 ValidationError "2 errors occurred"
+    And the JSON at "error.details.errors.0.message" is "blocks[0].__component is a required field"
+    And the JSON at "error.details.errors.1.message" is "Cannot build relations store from dynamiczone, component identifier is undefined"
+
+  @id:BV-030 @must @doc:cms/api/rest
+  Scenario: An update refuses component ids the document does not hold, before writing anything
+    Given the page "P":
+      """
+      {"title": "kept", "links": [{"label": "a"}], "blocks": [{"__component": "blocks.quote", "text": "q"}]}
+      """
+    When I PUT "/api/pages/{P}" with:
+      """
+      {"data": {"title": "changed", "links": [{"id": 999999999, "label": "stolen"}]}}
+      """
+    Then the error is 400 ApplicationError "Some of the provided components in links are not related to the entity"
+    When I PUT "/api/pages/{P}" with:
+      """
+      {"data": {"blocks": [{"__component": "blocks.quote", "id": 999999999, "text": "stolen"}]}}
+      """
+    Then the error is 400 Error "Some of the provided components in blocks are not related to the entity"
+    When I GET "/api/pages/{P}?populate=*"
+    Then the JSON at "data.title" is "kept"
+    And the JSON at "data.links.0.label" is "a"
+    And the JSON at "data.blocks.0.text" is "q"
+
+  @id:BV-031 @should @doc:cms/api/rest/relations
+  Scenario: A to-one relation set to several entries keeps the last; a null set changes nothing
+    Given the players:
+      | alias | name |
+      | P1    | Ann  |
+      | P2    | Bob  |
+    And the team "T":
+      """
+      {"name": "T", "players": ["{P1}"]}
+      """
+    When I PUT "/api/teams/{T}?populate=*" with:
+      """
+      {"data": {"captain": ["{P1}", "{P2}"], "players": {"set": null}}}
+      """
+    Then the status is 200
+    And the JSON at "data.captain.name" is "Bob"
+    And the "name" of "data.players" are, in order: Ann

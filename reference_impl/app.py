@@ -33,7 +33,8 @@ def dumps(body: Any) -> bytes:
             return orjson.dumps(body, default=str, option=_ORJSON_OPTIONS)
         except (TypeError, orjson.JSONEncodeError):
             pass
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False, default=str).encode()
+    # A lone surrogate (only in a V8 error message quoting half a pair) is written as its JSON escape.
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False, default=str).encode(errors="backslashreplace")
 
 
 def encode_body(ctx: Context) -> tuple[bytes, bytes | None]:

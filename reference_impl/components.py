@@ -5,7 +5,8 @@ Strapi 5's layout: one table per component (``collectionName``: an ``id`` and th
 attributes), and one join table per owner that has component or dynamic-zone attributes,
 ``<owner table>_cmps`` (``entity_id``, ``cmp_id``, ``component_type``, ``field``, ``order``).  An
 owner is a content type or, for nested components, a component.  Writing a component attribute
-replaces what it held; a component is never shared between owners.
+keeps the entries that name one of its components by id (updating what they name), creates the
+others and deletes the rest; a component is never shared between owners.
 
 On the way out a component entry is ``{id, ...attributes}`` and a dynamic-zone entry adds
 ``__component`` (the component's uid).  Neither has a documentId nor timestamps.
@@ -21,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .errors import ValidationError
+from .errors import ApplicationError, HttpError, ValidationError
 from .schema import ContentType, column_type, snake
+from .validation import js_string
 from .where import cast_value
 
 if TYPE_CHECKING:
@@ -146,21 +148,45 @@ def _items(owner: ContentType, name: str, attr: dict[str, Any], value: Any) -> l
     return [(attr["component"], value)]
 
 
-def _insert(conn: Connection, db: Database, component: Component, data: dict[str, Any]) -> int:
-    assert component.table is not None
+def _row_values(component: Component, data: dict[str, Any]) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for key, value in data.items():
         attr = component.attributes.get(key)
         if attr is None or key == "id":
-            continue  # an id names the component to keep: it is written anew, with a new id
+            continue
         if attr.get("type") in ("json", "blocks"):
             values[component.columns[key]] = value
         elif key in component.columns:
             values[component.columns[key]] = cast_value(attr["type"], value)
-    row_id = conn.execute(sa.insert(component.table).values(**values)).inserted_primary_key
+    return values
+
+
+def _nested(component: Component, data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k in component_attributes(component)}
+
+
+def _insert(conn: Connection, db: Database, component: Component, data: dict[str, Any]) -> int:
+    """A new component row (an ``id`` in ``data`` is ignored, as Strapi's createComponent omits it)."""
+    assert component.table is not None
+    row_id = conn.execute(sa.insert(component.table).values(**_row_values(component, data))).inserted_primary_key
     assert row_id is not None
-    write(conn, db, component, int(row_id[0]), {k: v for k, v in data.items() if k in component_attributes(component)})
+    write(conn, db, component, int(row_id[0]), _nested(component, data), creating=True)
     return int(row_id[0])
+
+
+def _update(conn: Connection, db: Database, component: Component, cmp_id: int, data: dict[str, Any]) -> int:
+    """An existing component row: the attributes ``data`` names change, the others are kept."""
+    assert component.table is not None
+    values = _row_values(component, data)
+    if values:
+        conn.execute(sa.update(component.table).where(component.table.c.id == cmp_id).values(**values))
+    write(conn, db, component, cmp_id, _nested(component, data))
+    return cmp_id
+
+
+def _id_text(value: Any) -> str:
+    """``${id}``: how Strapi compares a kept component's id with the ones the entry holds."""
+    return js_string(value)
 
 
 def delete(conn: Connection, db: Database, owner: ContentType, ids: list[int], fields: list[str] | None = None) -> None:
@@ -182,17 +208,48 @@ def delete(conn: Connection, db: Database, owner: ContentType, ids: list[int], f
         conn.execute(sa.delete(component.table).where(component.table.c.id.in_(cmp_ids)))
 
 
-def write(conn: Connection, db: Database, owner: ContentType, row_id: int, values: dict[str, Any]) -> None:
-    """Replace the component attributes named in ``values`` for ``owner``'s row ``row_id``."""
+def write(conn: Connection, db: Database, owner: ContentType, row_id: int, values: dict[str, Any],
+          creating: bool = False) -> None:
+    """Write the component attributes named in ``values`` for ``owner``'s row ``row_id``, as Strapi's
+    Document Service does: a create makes new components (ids given are ignored); an update keeps
+    the entries that name one of the attribute's current components by ``id`` (updating the
+    attributes they name), creates the others and deletes the components no entry names. An id
+    that is not one of them is a 400, before anything is written."""
     table = cmps_table(owner)
     if table is None or not values:
         return
     attrs = component_attributes(owner)
-    planned = {name: _items(owner, name, attrs[name], value) for name, value in values.items()}
-    delete(conn, db, owner, [row_id], list(values))
-    for name, items in planned.items():
+    for name in [n for n in attrs if n in values]:  # in the schema's order, as Strapi checks them
+        attr, value = attrs[name], values[name]
+        items = _items(owner, name, attr, value)
+        held = [] if creating else conn.execute(
+            sa.select(table.c.cmp_id, table.c.component_type)
+            .where(table.c.entity_id == row_id, table.c.field == name).order_by(table.c.order, table.c.id)).all()
+        current = {(str(cmp_id), uid if attr["type"] == "dynamiczone" else None): int(cmp_id) for cmp_id, uid in held}
+        kept: dict[int, tuple[str, dict[str, Any]]] = {}
+        for index, (uid, data) in enumerate(items):
+            if creating or "id" not in data:
+                continue
+            key = (_id_text(data["id"]), uid if attr["type"] == "dynamiczone" else None)
+            if key not in current:
+                message = f"Some of the provided components in {name} are not related to the entity"
+                if attr["type"] == "dynamiczone":
+                    raise HttpError(400, message, name="Error")  # Strapi throws a plain Error, status 400
+                raise ApplicationError(message)
+            kept[index] = (uid, {**data, "id": current[key]})
+        gone = [cmp_id for cmp_id in current.values() if cmp_id not in {d["id"] for _, d in kept.values()}]
+        for uid in {u for _, u in held}:
+            ids = [c for c, u in held if u == uid and int(c) in gone]
+            if ids:
+                component = db.components[uid]
+                assert component.table is not None
+                delete(conn, db, component, ids)
+                conn.execute(sa.delete(component.table).where(component.table.c.id.in_(ids)))
+        conn.execute(sa.delete(table).where(table.c.entity_id == row_id, table.c.field == name))
         for order, (uid, data) in enumerate(items, start=1):
-            cmp_id = _insert(conn, db, db.components[uid], data)
+            component = db.components[uid]
+            cmp_id = _update(conn, db, component, kept[order - 1][1]["id"], data) if order - 1 in kept \
+                else _insert(conn, db, component, data)
             conn.execute(sa.insert(table).values(entity_id=row_id, cmp_id=cmp_id, component_type=uid,
                                                  field=name, order=order))
 

@@ -20,7 +20,14 @@ from .errors import ValidationError
 from .query import iso
 from .rest import sanitize_output
 from .schema import ContentType
-from .validation import Failure, shown_value, validate_entity, with_failures, yup_error
+from .validation import (
+    Failure,
+    shown_value,
+    validate_entity,
+    with_failures,
+    yup_error,
+    zone_relations_problem,
+)
 
 if TYPE_CHECKING:
     from .layers import QueryEngine
@@ -226,19 +233,21 @@ class DocumentRepository:
                 where["publishedAt"] = {"$null": True}  # writes go to drafts: compared with other drafts
             return await self.query.findOne({"where": where, "select": ["id"]}) is not None
 
-        failures = self._relation_failures(data) if isinstance(data, dict) else []
+        failures = self._relation_failures(data, creating) if isinstance(data, dict) else []
         try:
-            out = await validate_entity(self.ct, data, creating, is_taken)
+            out = await validate_entity(self.ct, data, creating, is_taken, self.strapi.components)
         except ValidationError as error:
             raise with_failures(error, failures) from None
         if failures:
             raise yup_error(failures)
         return out
 
-    def _relation_failures(self, data: dict[str, Any]) -> list[Failure]:
+    def _relation_failures(self, data: dict[str, Any], creating: bool = True) -> list[Failure]:
         """The entity validator's relation checks: an empty documentId is "Invalid relations", else
         the ids naming no entry are counted per target type; the failure's value is the data as the
         validator saw it (relations as written, ``publishedAt`` set, empty component lists added)."""
+        # A dynamic zone entry naming no component stops Strapi's relation check before any count.
+        zone_problem = zone_relations_problem(self.ct, data, {**self.strapi.components, **self.strapi.content_types})
         writes = {k: v for k, v in data.items() if isinstance(v, relations.RelationWrite)}
         missing: dict[str, int] = {}
         for name, write in writes.items():
@@ -246,15 +255,17 @@ class DocumentRepository:
                 uid = self.ct.attributes[name]["target"]
                 missing[uid] = missing.get(uid, 0) + write.missing
         invalid = any(write.invalid for write in writes.values())
-        if not invalid and not missing:
+        if not invalid and not missing and zone_problem is None:
             return []
         shown = {k: (v.shown if isinstance(v, relations.RelationWrite) else shown_value(self.ct.attributes.get(k), v))
                  for k, v in data.items()}
         shown["publishedAt"] = None if self.ct.draft_and_publish else iso(now())
-        for name, attr in self.ct.attributes.items():
-            if name not in shown and (attr.get("type") == "dynamiczone" or
+        for name, attr in self.ct.attributes.items():  # a create's defaults (an update has none)
+            if creating and name not in shown and (attr.get("type") == "dynamiczone" or
                                       (attr.get("type") == "component" and attr.get("repeatable"))):
                 shown[name] = []
+        if zone_problem is not None:
+            return [Failure([], zone_problem, shown)]
         if invalid:
             return [Failure([], "Invalid relations", shown)]
         return [Failure([], f"{count} relation(s) of type {uid} associated with this entity do not exist", shown)
@@ -375,8 +386,9 @@ class DocumentRepository:
         if locale is not None:
             where["locale"] = locale
         existing = await self.query.findOne({"where": where, "select": ["id"]})
-        if existing is None and locale is None:
-            return None
+        if existing is None and (locale is None or await self.query.findOne(
+                {"where": {"documentId": document_id}, "select": ["id"]}) is None):
+            return None  # no version in any locale: a 404 before any value is validated
         data = await self._validate_values(resolved, False, document_id)
         if locale is not None:
             data.pop("locale", None)

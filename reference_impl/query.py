@@ -1055,7 +1055,7 @@ class EntityQuery:
             row_id = await self._insert_row(conn, values)
             # A new row has no links yet: an empty ``set``/``connect`` has nothing to write (no read either).
             self._write_links(conn, row_id, {k: v for k, v in relations.items() if not _empty_write(v)})
-            cmps.write(conn, self.db, self.ct, row_id, self._component_values(params.get("data") or {}))
+            cmps.write(conn, self.db, self.ct, row_id, self._component_values(params.get("data") or {}), creating=True)
         # Strapi's entity manager reads the row back: a nested findOne with its own hooks.
         return await self.findOne({"where": {"id": row_id}, "select": params.get("select"),
                                    "populate": params.get("populate"), "status": params.get("status")})

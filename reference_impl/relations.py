@@ -137,7 +137,7 @@ async def parse(value: Any, resolve: Resolver, not_found: Callable[[Any], Except
         shown = [s for s in [await item(ref) for ref in refs] if s is not None]
         write.set, write.shown = found, {"set": shown}
         return write
-    if "set" in value:
+    if value.get("set") is not None:  # a null set is no set (Strapi's transform skips it)
         shown = [s for s in [await item(ref) for ref in _refs(value["set"])] if s is not None]
         write.set, write.shown = found, {"set": shown}
         return write
@@ -234,9 +234,11 @@ def apply(conn: Connection, ct: ContentType, name: str, row_id: int, write: Rela
     current = [r[1] for r in rows]
     wanted = list(dict.fromkeys(write.set)) if write.set is not None else _ordered(current, write)
     if not is_many(attr):
+        # A to-one relation set to several entries keeps the last one, connected several the first;
+        # a single media field keeps the first file either way (Strapi 5.54.0).
         if write.set is None and write.connect:
             wanted = [write.connect[0][0]]
-        wanted = wanted[:1]
+        wanted = wanted[:1] if attr.get("type") == "media" else wanted[-1:]
     keep = set(wanted)
     gone = [r[0] for r in rows if r[1] not in keep]
     if gone:

@@ -65,6 +65,11 @@ def js_number(value: float | int) -> str:
     return str(value)
 
 
+def js_length(text: str) -> int:
+    """JavaScript's ``text.length``: UTF-16 code units (a character beyond the BMP counts twice)."""
+    return len(text) if text.isascii() else len(text.encode("utf-16-le", "surrogatepass")) // 2
+
+
 def js_string(value: Any) -> str:
     """JavaScript's ``String(value)`` of a JSON value (arrays join their items with commas)."""
     if value is None:
@@ -196,9 +201,10 @@ def _string_tests(name: str, attr: dict[str, Any], value: str) -> list[Failure]:
     out: list[Failure] = []
     kind = attr.get("type")
     required = bool(attr.get("required"))
-    if attr.get("minLength") is not None and len(value) < int(attr["minLength"]):
+    length = js_length(value)
+    if attr.get("minLength") is not None and length < int(attr["minLength"]):
         out.append(Failure([name], f"{name} must be at least {attr['minLength']} characters", value))
-    if attr.get("maxLength") is not None and len(value) > int(attr["maxLength"]):
+    if attr.get("maxLength") is not None and length > int(attr["maxLength"]):
         out.append(Failure([name], f"{name} must be at most {attr['maxLength']} characters", value))
     pattern = attr.get("regex") or (UID_PATTERN if kind == "uid" else None)
     # An empty string skips the pattern unless the attribute is required (yup's excludeEmptyString).
@@ -294,8 +300,11 @@ def check_attribute(name: str, attr: dict[str, Any], value: Any) -> tuple[Any, l
 
 def shown_value(attr: dict[str, Any] | None, value: Any) -> Any:
     """A value as yup's cast leaves it in the data the relation checks report (a number that is
-    none is NaN, which JSON writes as null)."""
+    none is NaN, which JSON writes as null; list items of components as yup's object() casts them)."""
     kind = (attr or {}).get("type")
+    if isinstance(value, list) and (kind == "dynamiczone" or (kind == "component" and (attr or {}).get("repeatable"))):
+        items = [_cast_object(item) for item in value]
+        return [_cast_zone_entry(item) for item in items] if kind == "dynamiczone" else items
     if kind in NUMBER_KINDS and isinstance(value, str):
         number = to_number(value)
         return None if isinstance(number, float) and math.isnan(number) else number
@@ -304,15 +313,167 @@ def shown_value(attr: dict[str, Any] | None, value: Any) -> Any:
     return value
 
 
+# -- components and dynamic zones (Strapi's createComponentValidator / createDzValidator) --------------
+def _cast_object(value: Any) -> Any:
+    """yup's object() cast of a list item: a text holding a JSON object is that object; anything that
+    is no object becomes null."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return None
+    return value if isinstance(value, dict) else None
+
+
+def _cast_text(value: Any) -> Any:
+    """yup's string() cast (``__component`` is not strict): numbers and booleans become their text."""
+    if isinstance(value, (bool, int, float)):
+        return js_string(value)
+    return value
+
+
+def _cast_zone_entry(entry: Any) -> Any:
+    if isinstance(entry, dict) and "__component" in entry:
+        return {**entry, "__component": _cast_text(entry["__component"])}
+    return entry
+
+
+def component_order(components: Mapping[str, ContentType]) -> list[str]:
+    """The project's component uids in the order Strapi 5.54.0 lists them in a dynamic zone's
+    ``oneOf`` message (``Object.keys(strapi.components)``: reverse order of their uids)."""
+    return sorted(components, reverse=True)
+
+
+def _entry_failures(comp: ContentType, entry: dict[str, Any], label: str, path: list[str],
+                    components: Mapping[str, ContentType]) -> tuple[dict[str, Any], list[Failure]]:
+    """A component entry's attributes, validated as the type's own are, under ``label`` (yup's path:
+    ``links[0].label``) and ``path`` (``["links", "0", "label"]``)."""
+    out = dict(entry)
+    failures: list[Failure] = []
+    for name, attr in comp.attributes.items():
+        if name not in entry:
+            continue
+        value = entry[name]
+        cast, found = check_attribute(f"{label}.{name}", attr, value)
+        for failure in found:
+            failure.path = [*path, name]
+        if not found and value is not None and attr.get("type") in ("component", "dynamiczone"):
+            cast, found = nested_failures(attr, value, f"{label}.{name}", [*path, name], components)
+        failures.extend(found)
+        if not found:
+            out[name] = cast
+    return out, failures
+
+
+def nested_failures(attr: dict[str, Any], value: Any, label: str, path: list[str],
+                    components: Mapping[str, ContentType]) -> tuple[Any, list[Failure]]:
+    """A component or dynamic zone value (not null, the list kinds a list): its cast and failures."""
+    if attr.get("type") == "component" and not attr.get("repeatable"):
+        if not isinstance(value, dict):  # a single component is not cast (Strapi's preventCast)
+            return value, [Failure(path, type_error(label, "object", value), value)]
+        comp = components.get(attr.get("component", ""))
+        return _entry_failures(comp, value, label, path, components) if comp else (value, [])
+    zone = attr.get("type") == "dynamiczone"
+    items: list[Any] = []
+    # yup validates a list's items concurrently and reports each item's failures once all its checks
+    # are done: items whose checks nest less deeply come first, then the list's order.
+    timed: list[tuple[int, int, list[Failure]]] = []
+    for index, raw in enumerate(value):
+        item_label, item_path = f"{label}[{index}]", [*path, str(index)]
+        item = _cast_object(raw)
+        if item is None:
+            original = raw if raw is not None else _MISSING
+            timed.append((0, index, [Failure(item_path, type_error(item_label, "object", None, original), None)]))
+            items.append(None)
+            continue
+        failures: list[Failure] = []
+        uid = attr.get("component", "")
+        if zone:
+            item = _cast_zone_entry(item)
+            uid = item.get("__component", _MISSING)
+            where = f"{item_label}.__component"
+            if uid is _MISSING:
+                failures.append(Failure([*item_path, "__component"], f"{where} is a required field"))
+            else:
+                if not isinstance(uid, str):
+                    failures.append(Failure([*item_path, "__component"], type_error(where, "string", uid), uid))
+                if not isinstance(uid, str) or uid not in components:
+                    shown = ", ".join(component_order(components))
+                    failures.append(Failure([*item_path, "__component"],
+                                            f"{where} must be one of the following values: {shown}", uid))
+                elif uid not in attr.get("components", []):
+                    # The zone's own list (Strapi 5.54.0 takes any component of the project).
+                    shown = ", ".join(attr.get("components", []))
+                    failures.append(Failure([*item_path, "__component"],
+                                            f"{where} must be one of the following values: {shown}", uid))
+        comp = components.get(uid) if isinstance(uid, str) else None
+        if comp is not None:
+            item, found = _entry_failures(comp, item, item_label, item_path, components)
+            failures.extend(found)
+        timed.append((_depth(comp, item, components, zone), index, failures))
+        items.append(item)
+    return items, [f for _, _, found in sorted(timed, key=lambda t: (t[0], t[1])) for f in found]
+
+
+def _depth(comp: ContentType | None, entry: dict[str, Any], components: Mapping[str, ContentType],
+           zone: bool = False) -> int:
+    """How many rounds yup's checks of a list item take (its failures are reported once all are done):
+    the object's own check, then its fields' at once, a scalar field's type check taking one round, a
+    component value its own rounds, and a zone entry's ``__component`` two when it names a component
+    or is missing (the required test runs after the type and oneOf checks), one when those fail."""
+    rounds = 0
+    for name, attr in (comp.attributes.items() if comp else ()):
+        rounds = max(rounds, _field_rounds(attr, entry.get(name), components))
+    if zone:
+        uid = entry.get("__component", _MISSING)
+        rounds = max(rounds, 2 if uid is _MISSING or (isinstance(uid, str) and uid in components) else 1)
+    return 1 + rounds
+
+
+def _field_rounds(attr: dict[str, Any], value: Any, components: Mapping[str, ContentType]) -> int:
+    kind = attr.get("type")
+    if kind == "component" and not attr.get("repeatable") and isinstance(value, dict):
+        # A nested object settles a round after a field that takes as many checks (seen on Strapi 5.54.0).
+        return 1 + _depth(components.get(attr.get("component", "")), value, components)
+    if kind in ("component", "dynamiczone") and isinstance(value, list):
+        zone = kind == "dynamiczone"
+        return 1 + max((_depth(components.get((v.get("__component") if zone else attr.get("component")) or ""),
+                               v, components, zone) if isinstance(v, dict) else 1 for v in value), default=0)
+    return 1
+
+
+def zone_relations_problem(ct: ContentType, data: dict[str, Any], models: Mapping[str, Any]) -> str | None:
+    """Strapi's ``buildRelationsStore`` on the cast data, which stops at the first dynamic zone entry
+    naming no component (a ValidationError) or no model (a TypeError, answered "Invalid relations")."""
+    for name, attr in ct.attributes.items():
+        value = data.get(name)
+        if attr.get("type") != "dynamiczone" or value is None:
+            continue
+        for entry in (shown_value(attr, value) if isinstance(value, list) else [value]):
+            if not isinstance(entry, dict):
+                if entry is None:
+                    return "Invalid relations"
+                uid: Any = None  # a text or a number has no __component
+            else:
+                uid = entry.get("__component")
+            if uid is None or uid is False or uid == "" or (isinstance(uid, (int, float)) and not uid):  # JS falsy
+                return "Cannot build relations store from dynamiczone, component identifier is undefined"
+            if not isinstance(uid, str) or uid not in models:
+                return "Invalid relations"
+    return None
+
+
 def unique_attributes(ct: ContentType) -> list[str]:
     """Attributes whose values must be unique: ``unique: true`` ones and every uid."""
     return [k for k, a in ct.attributes.items() if a.get("unique") or a.get("type") == "uid"]
 
 
-async def validate_entity(ct: ContentType, data: Any, creating: bool, is_taken: UniqueCheck) -> dict[str, Any]:
+async def validate_entity(ct: ContentType, data: Any, creating: bool, is_taken: UniqueCheck,
+                          components: Mapping[str, ContentType] | None = None) -> dict[str, Any]:
     """Strapi's entity validator for a create (``creating``) or an update; returns the cast data.
 
-    ``is_taken(attribute, value)`` says whether another document already holds ``value``."""
+    ``is_taken(attribute, value)`` says whether another document already holds ``value``;
+    ``components`` (by uid) validates what component and dynamic zone values hold."""
     if not isinstance(data, dict):
         # The content API lets arrays through ("data" is an object for lodash); yup's object() does not.
         message = f"this must be a `object` type, but the final value was: `null` (cast from the value `{print_value(data, True)}`)."
@@ -331,6 +492,8 @@ async def validate_entity(ct: ContentType, data: Any, creating: bool, is_taken: 
                 failures.append(Failure([name], f"{name} must be defined."))
             continue
         cast, found = check_attribute(name, attr, value)
+        if not found and value is not None and components is not None and attr.get("type") in ("component", "dynamiczone"):
+            cast, found = nested_failures(attr, value, name, [name], components)
         failures.extend(found)
         if not found:
             out[name] = cast
@@ -382,7 +545,11 @@ def check_body_keys(ct: ContentType, data: dict[str, Any], types: Mapping[str, C
 
 
 def _entries(value: Any) -> list[dict[str, Any]]:
-    return [v for v in (value if isinstance(value, list) else [value]) if isinstance(v, dict)]
+    """The objects a value holds, as Strapi's traversal walks them: a list's items, and a list inside
+    it as an object whose keys are its indexes (so ``[[1]]`` has the unknown key ``0``)."""
+    items = value if isinstance(value, list) else [value]
+    return [v if isinstance(v, dict) else {str(i): x for i, x in enumerate(v)}
+            for v in items if isinstance(v, (dict, list))]
 
 
 def _check_nested_keys(attr: dict[str, Any], value: Any, path: str, types: Mapping[str, ContentType],

@@ -1,6 +1,7 @@
 """``strapi::body``: parses JSON, form and text bodies of POST, PUT and PATCH requests (koa-body).
 
-Malformed JSON and bodies over the limit are thrown to ``strapi::errors`` as http errors (400 and 413).
+Malformed JSON and bodies over the limit are thrown to ``strapi::errors`` as http errors (400 and 413);
+a JSON syntax error is worded as V8's ``JSON.parse`` words it (``reference_impl/v8_json.py``).
 As co-body does, the body is decoded with the content type's charset (UTF-8 by default, bytes that
 are not UTF-8 becoming U+FFFD), and a charset nobody knows is a 415.
 
@@ -16,10 +17,11 @@ import codecs
 import json
 import math
 import re
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qsl
 
-from .. import multipart
+from .. import multipart, v8_json
 from ..compose import Middleware, Next
 from ..errors import HttpError
 
@@ -70,7 +72,22 @@ def _clean(value: Any) -> Any:
 
 
 def _no_constant(name: str) -> Any:
-    raise ValueError(f"Unexpected token '{name[0]}', \"{name}\" is not valid JSON")
+    raise ValueError(name)  # NaN and Infinity are not JSON; v8_json words the error
+
+
+def _js_integer(text: str) -> int | float:
+    """A JSON integer as JavaScript reads it: past 2^53 it is the nearest double, which JavaScript
+    writes with its shortest digits (58119921722032544 is 58119921722032540, and from 1e21 on,
+    1.718169161329327e+24): the value Strapi validates, stores, echoes in errors and answers."""
+    if len(text) < 16:
+        return int(text)
+    value = int(text)
+    if abs(value) <= 2**53:
+        return value
+    number = float(value)
+    if math.isinf(number):
+        raise ValueError(f"Number {text[:40]} is out of range")
+    return number if abs(number) >= 1e21 else int(Decimal(repr(number)))
 
 
 def _finite(text: str) -> float:
@@ -100,9 +117,6 @@ def _forbidden_prototype(value: Any) -> bool:
         if isinstance(item, dict):
             if "__proto__" in item:
                 return True
-            ctor = item.get("constructor")
-            if isinstance(ctor, dict) and "prototype" in ctor:
-                return True
             stack.extend(item.values())
         elif isinstance(item, list):
             stack.extend(item)
@@ -113,22 +127,24 @@ def parse_json(raw: bytes, encoding: str) -> Any:
     text = raw.decode(encoding, "replace")
     if text.startswith("\ufeff"):
         text = text[1:]  # iconv-lite drops a byte order mark
+    if not text:
+        return {}  # co-body: an empty body is an empty object (whitespace is not)
     if not _OBJECT_OR_ARRAY.match(text):
         # co-body's strict mode: a JSON body is an object or an array, nothing else.
         raise HttpError(400, "invalid JSON, only supports object and array", name="SyntaxError")
     try:
         # NaN and Infinity are not JSON (Python's parser takes them, JSON.parse does not).
-        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite)
+        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite, parse_int=_js_integer)
     except ValueError as exc:
-        # koa-body rethrows JSON.parse's SyntaxError with status 400.
-        raise HttpError(400, str(exc), name="SyntaxError") from exc
+        # koa-body rethrows JSON.parse's SyntaxError with status 400, in V8's words.
+        raise HttpError(400, v8_json.parse_error_message(text) or str(exc), name="SyntaxError") from exc
     except RecursionError as exc:
         raise HttpError(400, TOO_DEEP) from exc
     if text.count("[") + text.count("{") > MAX_JSON_DEPTH and _deeper_than(value, MAX_JSON_DEPTH):
         raise HttpError(400, TOO_DEEP)
-    if ("__proto__" in text or "constructor" in text) and _forbidden_prototype(value):
-        # co-body parses with secure-json-parse: a __proto__ key, or a constructor holding a
-        # prototype, is refused wherever it is.
+    if ("__proto__" in text or "\\u" in text) and _forbidden_prototype(value):
+        # co-body parses with @hapi/bourne: a __proto__ key (its characters escaped or not) is
+        # refused wherever it is; a constructor.prototype is not.
         raise HttpError(400, "Object contains forbidden prototype property", name="SyntaxError")
     if "\\u" in text and _SURROGATE_ESCAPE.search(text):  # only JSON escapes make lone surrogates
         value = _clean(value)
@@ -149,7 +165,7 @@ def middleware(config: dict[str, Any], strapi: Any) -> Middleware:
             if ctype == "application/json" or ctype.endswith("+json"):
                 encoding = charset(content_type)
                 raw = await ctx.read_body(json_limit)
-                ctx.request_body = parse_json(raw, encoding) if raw.strip() else {}
+                ctx.request_body = parse_json(raw, encoding) if raw else {}
             elif ctype == "application/x-www-form-urlencoded":
                 encoding = charset(content_type)
                 raw = await ctx.read_body(form_limit)

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from reference_impl import components, documents, i18n, query, relations, validation
+from reference_impl import components, documents, i18n, query, relations, v8_json, validation
 from reference_impl.controllers import CoreController
 from reference_impl.documents import DocumentRepository
 from reference_impl.errors import ValidationError
@@ -486,3 +486,104 @@ def _(mp: MP) -> None:
         data = {k: int(v) if isinstance(v, bool) and (self.ct.attributes.get(k) or {}).get("type") == "json" else v
                 for k, v in data.items()}
         return original(self, data)
+
+
+# -- bodies: JSON parsing and keys, as real Strapi answers traffic nobody wrote a scenario for ------------
+
+
+@variant("json-syntax-message-pythons", "body parser",
+         "a body that is not JSON answers Python's json message instead of V8's JSON.parse one",
+         kills="BV-024")
+def _(mp: MP) -> None:
+    replace(mp, v8_json, "parse_error_message", lambda text: None)
+
+
+@variant("zone-component-key-after-nested-value", "body keys",
+         "a dynamic zone entry's __component after a nested component value is an unknown key "
+         "(what Strapi 5.54.0's body traversal does)",
+         kills="BV-023")
+def _(mp: MP) -> None:
+    @wrap(mp, validation, "_check_component_keys")
+    def check(original: Any, comp: ContentType, entry: dict[str, Any], path: str, types: Any, components: Any,
+              extra: tuple[str, ...] = ()) -> Any:
+        nested = False
+        for key, value in entry.items():
+            if key == "__component" and nested and "__component" in extra:
+                raise validation.invalid_key(key, path)
+            kind = (comp.attributes.get(key) or {}).get("type")
+            nested = nested or (value is not None and kind in ("component", "relation", "media"))
+        return original(comp, entry, path, types, components, extra)
+
+
+@variant("json-integers-exact", "body parser",
+         "a JSON integer past 2^53 is kept exact (Python's int), not read as the double JavaScript holds",
+         kills="BV-025")
+def _(mp: MP) -> None:
+    from reference_impl.middlewares import body
+
+    replace(mp, body, "_js_integer", int)
+
+
+@variant("length-in-code-points", "entity validator",
+         "minLength and maxLength count code points, not JavaScript's UTF-16 code units",
+         kills="BV-026")
+def _(mp: MP) -> None:
+    replace(mp, validation, "js_length", len)
+
+
+@variant("i18n-update-validates-before-404", "i18n",
+         "an update of a localized document that exists in no locale validates its values before the 404",
+         kills="BV-027")
+def _(mp: MP) -> None:
+    @wrap(mp, DocumentRepository, "update")
+    async def update(original: Any, self: DocumentRepository, params: dict[str, Any]) -> Any:
+        result = await original(self, params)
+        if result is None and i18n.is_localized(self.ct) and isinstance(params.get("data"), dict):
+            await self._validate_values(params["data"], False)
+        return result
+
+
+@variant("components-values-unvalidated", "entity validator",
+         "the values inside components and dynamic zone entries are not validated (only written)",
+         kills="BV-028")
+def _(mp: MP) -> None:
+    @wrap(mp, validation, "nested_failures")
+    def nested(original: Any, attr: dict[str, Any], value: Any, label: str, path: list[str], components: Any) -> Any:
+        return value, []
+
+
+@variant("zone-component-checked-against-zone-only", "entity validator",
+         "an unknown __component is refused naming only the zone's components, with no relation-store failure",
+         kills="BV-029")
+def _(mp: MP) -> None:
+    replace(mp, validation, "component_order", lambda components: ["blocks.hero", "blocks.quote"])
+    replace(mp, validation, "zone_relations_problem", lambda ct, data, models: None)
+
+
+@variant("components-foreign-ids-ignored", "components",
+         "an update's component entry with an id the document does not hold makes a new component",
+         kills="BV-030")
+def _(mp: MP) -> None:
+    @wrap(mp, components, "write")
+    def write(original: Any, conn: Any, db: Any, owner: Any, row_id: int, values: dict[str, Any],
+              creating: bool = False) -> Any:
+        return original(conn, db, owner, row_id, values, creating=True) if not creating else \
+            original(conn, db, owner, row_id, values, creating=creating)
+
+
+@variant("relations-to-one-keeps-first", "relations",
+         "a to-one relation set to several entries keeps the first, not the last",
+         kills="BV-031")
+def _(mp: MP) -> None:
+    @wrap(mp, query, "apply_relation")  # the Query Engine's name for relations.apply
+    def apply(original: Any, conn: Any, ct: ContentType, name: str, row_id: int, write: Any) -> Any:
+        if not relations.is_many(ct.attributes[name]) and write.set and len(write.set) > 1:
+            write.set = write.set[:1]
+        return original(conn, ct, name, row_id, write)
+
+
+@variant("components-list-failures-in-index-order", "entity validator",
+         "a list's component failures are reported in the list's order, not as yup completes them",
+         kills="BV-028")
+def _(mp: MP) -> None:
+    replace(mp, validation, "_depth", lambda comp, entry, components, zone=False: 0)

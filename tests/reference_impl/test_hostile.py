@@ -224,8 +224,9 @@ async def test_values_the_columns_cannot_hold_are_400s(make_app: AppFactory) -> 
         r = await app.post("/api/articles", json={"data": {"views": 2**40}})
         assert (r.status_code, r.json()["data"]["views"]) == (201, 2**40)
         for raw, message in ((b"1e309", "Number 1e309 is out of range"),
-                             (b"NaN", "Unexpected token 'N', \"NaN\" is not valid JSON"),
-                             (b"-Infinity", "Unexpected token '-', \"-Infinity\" is not valid JSON")):
+                             # V8's JSON.parse messages, as Strapi 5.54.0 on Node.js 20 answers them.
+                             (b"NaN", "Unexpected token 'N', ...\"{\"rating\":NaN}}\" is not valid JSON"),
+                             (b"-Infinity", "No number after minus sign in JSON at position 19")):
             r = await app.post("/api/articles", content=b'{"data":{"rating":' + raw + b"}}",
                                headers={"Content-Type": "application/json"})
             assert (r.status_code, error(r)["name"], error(r)["message"]) == (400, "SyntaxError", message)
@@ -308,24 +309,29 @@ def test_a_head_refused_by_the_http_server_needs_no_envelope() -> None:
     assert [p[0] for p in problems(short_case, refused, API.private)] == ["error_envelope"]
 
 
-async def test_json_bodies_with_prototype_keys_are_refused_as_secure_json_parse_does(make_app: AppFactory) -> None:
+async def test_json_bodies_with_proto_keys_are_refused_as_hapi_bourne_does(make_app: AppFactory) -> None:
     async with make_app() as app:
         for body in (b'{"__proto__":{"admin":true},"data":{"label":"a"}}',
-                     b'{"data":{"label":"a","constructor":{"prototype":{"admin":true}}}}'):
+                     b'{"data":{"label":"a","meta":[{"\\u005f_proto__":{"admin":true}}]}}'):
             r = await app.post("/api/tags", content=body, headers={"Content-Type": "application/json"})
             assert (r.status_code, error(r)["name"], error(r)["message"]) == (
                 400, "SyntaxError", "Object contains forbidden prototype property"), body
         r = await app.post("/api/tags", json={"data": {"label": "__proto__ constructor"}})
         assert r.status_code == 201
+        # co-body's @hapi/bourne looks for __proto__ only: a constructor.prototype is data, refused here by
+        # the body's key check (as on Strapi 5.54.0), not by the parser.
+        r = await app.post("/api/tags", json={"data": {"label": "a", "constructor": {"prototype": {"admin": True}}}})
+        assert (r.status_code, error(r)["name"], error(r)["message"]) == (400, "ValidationError", "Invalid key constructor")
 
 
 async def test_a_json_body_is_an_object_or_an_array_as_co_body_wants(make_app: AppFactory) -> None:
     async with make_app() as app:
-        for body in (b"null", b'"data"', b"1", b"not json", b"\xef\xbb\xbf\xef\xbb\xbf{}"):
+        # co-body: only an empty text is an empty object; whitespace alone is not JSON.
+        for body in (b"null", b'"data"', b"1", b"not json", b"\xef\xbb\xbf\xef\xbb\xbf{}", b" ", b"\r\n\t"):
             r = await app.post("/api/tags", content=body, headers={"Content-Type": "application/json"})
             assert (r.status_code, error(r)["name"], error(r)["message"]) == (
                 400, "SyntaxError", "invalid JSON, only supports object and array"), body
-        for body in (b" \n[1]", b"\xef\xbb\xbf{}"):  # iconv-lite drops one byte order mark
+        for body in (b" \n[1]", b"\xef\xbb\xbf{}", b"\xef\xbb\xbf"):  # iconv-lite drops one byte order mark
             r = await app.post("/api/tags", content=body, headers={"Content-Type": "application/json"})
             assert (r.status_code, error(r)["message"]) == (400, 'Missing "data" payload in the request body'), body
 
