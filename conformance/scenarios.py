@@ -16,6 +16,7 @@ from pytest_bdd import feature as bdd_feature
 from pytest_bdd import parser as bdd_parser
 from pytest_bdd.parser import FeatureParser
 
+from .paths import cache_root
 from .tags import compile_expression, split_tags
 
 
@@ -51,12 +52,8 @@ _parsed: dict[str, tuple[tuple[int, int], Any]] = {}
 
 
 def cache_dir() -> Path:
-    """Where parsed feature files are kept between runs: ``$CONFORMANCE_CACHE_DIR``, else
-    ``$XDG_CACHE_HOME/conformance/features`` (``~/.cache/...``)."""
-    override = os.environ.get("CONFORMANCE_CACHE_DIR")
-    if override:
-        return Path(override) / "features"
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "conformance" / "features"
+    """Where parsed feature files are kept between runs (conformance/paths.py ``cache_root``)."""
+    return cache_root() / "features"
 
 
 def _cache_names(full: str, content: bytes) -> tuple[str, str]:
