@@ -83,10 +83,18 @@ def _memoise_step_lookup() -> None:
     if names is None or lookup is None or registry is None:  # another pytest-bdd: leave it alone
         return
     memo: weakref.WeakKeyDictionary[Any, dict[str, list[tuple[Any, Any]]]] = weakref.WeakKeyDictionary()
+    # The same step text recurs across scenarios (about half of a run's steps): its matches in a
+    # place are found once, not by trying every step definition's parser again.
+    found: weakref.WeakKeyDictionary[Any, dict[tuple[str, str, str], list[Any]]] = weakref.WeakKeyDictionary()
 
     def find_fixturedefs_for_step(step: Any, fixturemanager: Any, node: Any) -> list[Any]:
-        table = memo.setdefault(fixturemanager, {})
         place = node.parent.nodeid if node.parent is not None else ""
+        matches = found.setdefault(fixturemanager, {})
+        key = (place, step.type, step.name)
+        known = matches.get(key)
+        if known is not None:
+            return list(known)
+        table = memo.setdefault(fixturemanager, {})
         candidates = table.get(place)
         if candidates is None:
             candidates = table[place] = [
@@ -94,8 +102,10 @@ def _memoise_step_lookup() -> None:
                 for fixturename in names(fixturemanager=fixturemanager)
                 for fixturedef in lookup(fixturemanager, fixturename, node) or []
                 if (context := registry.get(fixturedef.func)) is not None]
-        return [fixturedef for fixturedef, context in candidates
-                if (context.type is None or context.type == step.type) and context.parser.is_matching(step.name)]
+        known = matches[key] = [fixturedef for fixturedef, context in candidates
+                                if (context.type is None or context.type == step.type)
+                                and context.parser.is_matching(step.name)]
+        return list(known)
 
     find_fixturedefs_for_step.conformance_memo = True  # type: ignore[attr-defined]
     bdd_scenario.find_fixturedefs_for_step = find_fixturedefs_for_step  # type: ignore[attr-defined]
@@ -182,9 +192,10 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(collector, "conformance-report")
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_bdd_apply_tag(tag: str, function: Any) -> Any:
-    """Our tags carry values (``id:PO-003``): make them marks with arguments instead of mark names."""
+_tag_marks: dict[str, list[pytest.MarkDecorator]] = {}
+
+
+def _marks_of(tag: str) -> list[pytest.MarkDecorator]:
     prefix, sep, value = tag.partition(":")
     marks = [pytest.mark.bdd_tag(tag)]
     if tag in LEVELS:
@@ -197,6 +208,16 @@ def pytest_bdd_apply_tag(tag: str, function: Any) -> Any:
         marks.append(pytest.mark.doc(value))
     elif sep and prefix == "group":
         marks.append(pytest.mark.xdist_group(value))
+    return marks
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_bdd_apply_tag(tag: str, function: Any) -> Any:
+    """Our tags carry values (``id:PO-003``): make them marks with arguments instead of mark names.
+    A tag's marks are made once per process (most tags recur on many of the 418 scenarios)."""
+    marks = _tag_marks.get(tag)
+    if marks is None:
+        marks = _tag_marks[tag] = _marks_of(tag)
     for mark in marks:
         function = mark(function)
     return True
