@@ -589,10 +589,20 @@ def main(argv: list[str] | None = None) -> int:
     # the first word that is not an option names the subcommand (the top level has only options without values)
     parser = build_parser(next((w for w in words if not w.startswith("-")), None))
     args: Any = parser.parse_args(words)
+    command_line = argv is None and args.func is cmd_run
+    if command_line:
+        from .fast_exit import ENV
+
+        os.environ[ENV] = "1"  # for the xdist workers (conformance/fast_exit.py)
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
     except KeyboardInterrupt:
-        return _die("interrupted")
+        code = _die("interrupted")
+    if command_line:  # the process ends here: without the interpreter's teardown
+        from .fast_exit import exit_now
+
+        exit_now(code)
+    return code
 
 
 if __name__ == "__main__":

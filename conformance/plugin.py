@@ -211,6 +211,17 @@ def _marks_of(tag: str) -> list[pytest.MarkDecorator]:
     return marks
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """An xdist worker of ``conformance run`` has sent the controller its end ("workerfinished",
+    in pytest_sessionfinish): it ends now, without the interpreter's teardown, which the
+    controller would otherwise wait for (conformance/fast_exit.py)."""
+    from .fast_exit import ENV, exit_now
+
+    if hasattr(config, "workerinput") and os.environ.get(ENV) == "1":
+        exit_now(0)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_bdd_apply_tag(tag: str, function: Any) -> Any:
     """Our tags carry values (``id:PO-003``): make them marks with arguments instead of mark names.
