@@ -167,7 +167,33 @@ _datatables_without_deepcopy()
 _memoise_step_signatures()
 
 
+_receiver_key = pytest.StashKey[Any]()
+
+
+def _spawn_receiver(config: pytest.Config) -> None:
+    """One process of a run whose target lives in this process (the in-process reference, serially):
+    its webhook receiver gets a process of its own (conformance/webhooks.py ReceiverProcess), started
+    now so that it is ready by the time the target starts. xdist workers keep theirs in-process (two
+    workers already keep both cores busy)."""
+    from .targets.registry import parse
+
+    if hasattr(config, "workerinput") or config.getoption("webhook_events"):
+        return
+    try:
+        ref = parse(config.getoption("target"))
+    except TargetError:
+        return  # reported when the session starts
+    if not (ref.kind.in_process and ref.kind.webhooks):
+        return
+    from .webhooks import ReceiverProcess
+
+    receiver = ReceiverProcess()
+    config.stash[_receiver_key] = receiver
+    config.add_cleanup(receiver.stop)
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    _spawn_receiver(config)
     # xdist_group is xdist's own: registered here for the serial runs that do not load xdist
     for marker in ("scenario_id(id)", "level(level)", "needs(capability)", "doc(page)", "bdd_tag(tag)",
                    "xdist_group(name)"):
@@ -320,8 +346,12 @@ class _Session:
         if ref.kind.webhooks and self.events_url is None:  # no receiver of the controlling process: our own
             from .webhooks import WebhookReceiver
 
-            self.receiver = WebhookReceiver().start()
-            self.events_url = self.receiver.events_url
+            early = self.config.stash.get(_receiver_key, None)  # spawned at configure time (below)
+            self.receiver = early if early is not None else WebhookReceiver().start()
+            try:
+                self.events_url = self.receiver.events_url
+            except RuntimeError as exc:
+                raise TargetError(str(exc)) from exc
             options = replace(options, webhook_url=self.receiver.hook_url)
         self.target = ref.build(options)
         info = self.target.start()
