@@ -16,6 +16,14 @@ Two kinds of figures, written to one JSON file:
   figures move less.
 
 The machine's load average is recorded with every figure: compare runs made in the same minute.
+
+Each timed configuration is run once first, untimed (``warm_up_runs``): the timed runs find what
+any second run finds, Python's bytecode of the suite and the reference (pip compiles an installed
+package's when it installs it; a checkout writes it on its first run), the parsed feature files and
+the compiled report templates (the suite's cache). An environment that turns Python's bytecode
+writing off (``PYTHONDONTWRITEBYTECODE``) would compile about 130 modules from source in every
+process, a quarter of a second each: the processes are run with it on (``bytecode_cache``), unless
+``--no-bytecode-cache``.
 """
 
 from __future__ import annotations
@@ -52,17 +60,28 @@ def _children_cpu_s() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _process(extra: list[str], runs: int) -> dict[str, Any]:
+def _env(bytecode_cache: bool) -> dict[str, str]:
+    env = dict(os.environ)
+    if bytecode_cache:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def _process(extra: list[str], runs: int, bytecode_cache: bool = True) -> dict[str, Any]:
     times: list[float] = []
     cpu: list[float] = []
     scenarios = 0
     loads: list[float] = []
+    env = _env(bytecode_cache)
+    with tempfile.TemporaryDirectory() as tmp:  # the warm-up run
+        subprocess.call([sys.executable, "-m", "conformance", "run", "--report-dir", tmp, *extra],
+                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, env=env)
     for _ in range(runs):
         with tempfile.TemporaryDirectory() as tmp:
             loads.append(round(os.getloadavg()[0], 2))
             started, cpu_before = time.perf_counter(), _children_cpu_s()
             code = subprocess.call([sys.executable, "-m", "conformance", "run", "--report-dir", tmp, *extra],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, env=env)
             times.append(time.perf_counter() - started)
             # user + system CPU of the run and its children (xdist workers): moves less than wall time
             # on a shared machine
@@ -71,7 +90,7 @@ def _process(extra: list[str], runs: int) -> dict[str, Any]:
                 raise SystemExit(f"conformance run {' '.join(extra)} exited {code}: the figures need a passing run")
             scenarios = json.loads((Path(tmp) / "report.json").read_text())["summary"]["total"]
     median = statistics.median(times)
-    return {"args": extra, "runs": runs, "scenarios": scenarios, "median_s": round(median, 2),
+    return {"args": extra, "runs": runs, "warm_up_runs": 1, "bytecode_cache": bytecode_cache, "scenarios": scenarios, "median_s": round(median, 2),
             "min_s": round(min(times), 2), "max_s": round(max(times), 2), "median_cpu_s": round(statistics.median(cpu), 2),
             "budget_s": budget_s(scenarios),
             "within_budget": median <= budget_s(scenarios), "load_average_1m": loads}
@@ -144,12 +163,14 @@ def breakdown() -> dict[str, Any]:
     }
 
 
-def measure(runs: int, workers: str | None) -> dict[str, Any]:
-    processes = {"serial": _process([], runs), "single_scenario": _process(["--id", "CT-001"], runs)}
+def measure(runs: int, workers: str | None, bytecode_cache: bool = True) -> dict[str, Any]:
+    processes = {"serial": _process([], runs, bytecode_cache),
+                 "single_scenario": _process(["--id", "CT-001"], runs, bytecode_cache)}
     if workers:
-        processes[f"workers_{workers}"] = _process(["--workers", workers], runs)
+        processes[f"workers_{workers}"] = _process(["--workers", workers], runs, bytecode_cache)
     return {"command": " ".join(["python benchmarks/harness_overhead.py", "--runs", str(runs),
-                                 *(["--workers", workers] if workers else [])]),
+                                 *(["--workers", workers] if workers else []),
+                                 *([] if bytecode_cache else ["--no-bytecode-cache"])]),
             "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "system": platform.system()},
             "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "processes": processes, "breakdown": breakdown()}
@@ -173,11 +194,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", default="2", help="also time --workers N ('' to skip)")
     parser.add_argument("--out", default=str(OUT))
+    parser.add_argument("--no-bytecode-cache", action="store_true",
+                        help="keep PYTHONDONTWRITEBYTECODE for the timed processes when it is set")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     sys.path.insert(0, str(ROOT))
-    result = measure(args.runs, args.workers or None)
+    result = measure(args.runs, args.workers or None, not args.no_bytecode_cache)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")

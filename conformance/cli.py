@@ -479,7 +479,10 @@ def add_target_options(parser: argparse.ArgumentParser) -> None:
                              "fixture added; its version comes from its package.json")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(command: str | None = None) -> argparse.ArgumentParser:
+    """``command``: the subcommand about to run, when known; the options of ``diff`` import its
+    engine (about 30 ms of every other command's start-up), so they are only added for ``diff``
+    itself or when the subcommand is not known yet (``--help``)."""
     parser = argparse.ArgumentParser(prog="conformance", description="Strapi v5 request-flow conformance suite")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -544,9 +547,10 @@ def build_parser() -> argparse.ArgumentParser:
     fuzz.set_defaults(func=cmd_fuzz)
 
     diff = sub.add_parser("diff", help="replay generated request sequences on two targets and group what differs")
-    from .diff.command import add_options as add_diff_options
+    if command in (None, "diff"):
+        from .diff.command import add_options as add_diff_options
 
-    add_diff_options(diff)
+        add_diff_options(diff)
     diff.set_defaults(func=cmd_diff)
 
 
@@ -581,12 +585,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = build_parser()
-    args: Any = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else argv
+    # the first word that is not an option names the subcommand (the top level has only options without values)
+    parser = build_parser(next((w for w in words if not w.startswith("-")), None))
+    args: Any = parser.parse_args(words)
+    command_line = argv is None and args.func is cmd_run
+    if command_line:
+        from .fast_exit import ENV
+
+        os.environ[ENV] = "1"  # for the xdist workers (conformance/fast_exit.py)
     try:
-        return int(args.func(args))
+        code = int(args.func(args))
     except KeyboardInterrupt:
-        return _die("interrupted")
+        code = _die("interrupted")
+    if command_line:  # the process ends here: without the interpreter's teardown
+        from .fast_exit import exit_now
+
+        exit_now(code)
+    return code
 
 
 if __name__ == "__main__":

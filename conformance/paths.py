@@ -42,3 +42,12 @@ def reports_root(package_dir: Path = PACKAGE_DIR) -> Path:
     """Default parent of the report folders: the checkout's reports/, else ./reports (installed tool)."""
     root = checkout_root(package_dir)
     return (root if root is not None else Path.cwd()) / "reports"
+
+
+def cache_root() -> Path:
+    """Where the suite keeps what it can rebuild (parsed feature files, compiled report templates):
+    ``$CONFORMANCE_CACHE_DIR``, else ``$XDG_CACHE_HOME/conformance`` (``~/.cache/conformance``)."""
+    override = os.environ.get("CONFORMANCE_CACHE_DIR")
+    if override:
+        return Path(override)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "conformance"

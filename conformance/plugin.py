@@ -83,10 +83,18 @@ def _memoise_step_lookup() -> None:
     if names is None or lookup is None or registry is None:  # another pytest-bdd: leave it alone
         return
     memo: weakref.WeakKeyDictionary[Any, dict[str, list[tuple[Any, Any]]]] = weakref.WeakKeyDictionary()
+    # The same step text recurs across scenarios (about half of a run's steps): its matches in a
+    # place are found once, not by trying every step definition's parser again.
+    found: weakref.WeakKeyDictionary[Any, dict[tuple[str, str, str], list[Any]]] = weakref.WeakKeyDictionary()
 
     def find_fixturedefs_for_step(step: Any, fixturemanager: Any, node: Any) -> list[Any]:
-        table = memo.setdefault(fixturemanager, {})
         place = node.parent.nodeid if node.parent is not None else ""
+        matches = found.setdefault(fixturemanager, {})
+        key = (place, step.type, step.name)
+        known = matches.get(key)
+        if known is not None:
+            return list(known)
+        table = memo.setdefault(fixturemanager, {})
         candidates = table.get(place)
         if candidates is None:
             candidates = table[place] = [
@@ -94,8 +102,10 @@ def _memoise_step_lookup() -> None:
                 for fixturename in names(fixturemanager=fixturemanager)
                 for fixturedef in lookup(fixturemanager, fixturename, node) or []
                 if (context := registry.get(fixturedef.func)) is not None]
-        return [fixturedef for fixturedef, context in candidates
-                if (context.type is None or context.type == step.type) and context.parser.is_matching(step.name)]
+        known = matches[key] = [fixturedef for fixturedef, context in candidates
+                                if (context.type is None or context.type == step.type)
+                                and context.parser.is_matching(step.name)]
+        return list(known)
 
     find_fixturedefs_for_step.conformance_memo = True  # type: ignore[attr-defined]
     bdd_scenario.find_fixturedefs_for_step = find_fixturedefs_for_step  # type: ignore[attr-defined]
@@ -157,7 +167,33 @@ _datatables_without_deepcopy()
 _memoise_step_signatures()
 
 
+_receiver_key = pytest.StashKey[Any]()
+
+
+def _spawn_receiver(config: pytest.Config) -> None:
+    """One process of a run whose target lives in this process (the in-process reference, serially):
+    its webhook receiver gets a process of its own (conformance/webhooks.py ReceiverProcess), started
+    now so that it is ready by the time the target starts. xdist workers keep theirs in-process (two
+    workers already keep both cores busy)."""
+    from .targets.registry import parse
+
+    if hasattr(config, "workerinput") or config.getoption("webhook_events"):
+        return
+    try:
+        ref = parse(config.getoption("target"))
+    except TargetError:
+        return  # reported when the session starts
+    if not (ref.kind.in_process and ref.kind.webhooks):
+        return
+    from .webhooks import ReceiverProcess
+
+    receiver = ReceiverProcess()
+    config.stash[_receiver_key] = receiver
+    config.add_cleanup(receiver.stop)
+
+
 def pytest_configure(config: pytest.Config) -> None:
+    _spawn_receiver(config)
     # xdist_group is xdist's own: registered here for the serial runs that do not load xdist
     for marker in ("scenario_id(id)", "level(level)", "needs(capability)", "doc(page)", "bdd_tag(tag)",
                    "xdist_group(name)"):
@@ -182,9 +218,10 @@ def pytest_configure(config: pytest.Config) -> None:
         config.pluginmanager.register(collector, "conformance-report")
 
 
-@pytest.hookimpl(tryfirst=True)
-def pytest_bdd_apply_tag(tag: str, function: Any) -> Any:
-    """Our tags carry values (``id:PO-003``): make them marks with arguments instead of mark names."""
+_tag_marks: dict[str, list[pytest.MarkDecorator]] = {}
+
+
+def _marks_of(tag: str) -> list[pytest.MarkDecorator]:
     prefix, sep, value = tag.partition(":")
     marks = [pytest.mark.bdd_tag(tag)]
     if tag in LEVELS:
@@ -197,6 +234,27 @@ def pytest_bdd_apply_tag(tag: str, function: Any) -> Any:
         marks.append(pytest.mark.doc(value))
     elif sep and prefix == "group":
         marks.append(pytest.mark.xdist_group(value))
+    return marks
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """An xdist worker of ``conformance run`` has sent the controller its end ("workerfinished",
+    in pytest_sessionfinish): it ends now, without the interpreter's teardown, which the
+    controller would otherwise wait for (conformance/fast_exit.py)."""
+    from .fast_exit import ENV, exit_now
+
+    if hasattr(config, "workerinput") and os.environ.get(ENV) == "1":
+        exit_now(0)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_bdd_apply_tag(tag: str, function: Any) -> Any:
+    """Our tags carry values (``id:PO-003``): make them marks with arguments instead of mark names.
+    A tag's marks are made once per process (most tags recur on many of the 418 scenarios)."""
+    marks = _tag_marks.get(tag)
+    if marks is None:
+        marks = _tag_marks[tag] = _marks_of(tag)
     for mark in marks:
         function = mark(function)
     return True
@@ -288,8 +346,12 @@ class _Session:
         if ref.kind.webhooks and self.events_url is None:  # no receiver of the controlling process: our own
             from .webhooks import WebhookReceiver
 
-            self.receiver = WebhookReceiver().start()
-            self.events_url = self.receiver.events_url
+            early = self.config.stash.get(_receiver_key, None)  # spawned at configure time (below)
+            self.receiver = early if early is not None else WebhookReceiver().start()
+            try:
+                self.events_url = self.receiver.events_url
+            except RuntimeError as exc:
+                raise TargetError(str(exc)) from exc
             options = replace(options, webhook_url=self.receiver.hook_url)
         self.target = ref.build(options)
         info = self.target.start()

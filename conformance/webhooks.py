@@ -14,6 +14,8 @@ takes at most ``MAX_DELIVERY_BYTES`` a delivery: a larger one, or one without a 
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -144,6 +146,69 @@ class WebhookReceiver:
                 stale.close()
 
 
+class ReceiverProcess:
+    """The same receiver in a process of its own (``python -m conformance.webhooks``): for a run
+    whose target lives in the harness' process (the in-process reference), recording deliveries
+    there cost the harness about 0.25 s of CPU per run on the same core, the receiver's threads
+    taking the interpreter lock from the scenarios; in its own process it works on another core.
+    Spawned at once, it is waited for only when its URL is first asked for; it stops when told to,
+    or when the harness' end of its stdin closes (the harness died)."""
+
+    def __init__(self) -> None:
+        self._proc: subprocess.Popen[str] | None = subprocess.Popen(
+            [sys.executable, "-m", "conformance.webhooks"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        self._base: str | None = None
+
+    def start(self) -> ReceiverProcess:
+        return self
+
+    @property
+    def base_url(self) -> str:
+        if self._base is None:
+            assert self._proc is not None and self._proc.stdout is not None
+            line = self._proc.stdout.readline().strip()
+            if not line.startswith("http://"):
+                self._proc.kill()
+                error = (self._proc.stderr.read() if self._proc.stderr else "").strip().splitlines()
+                raise RuntimeError(f"the webhook receiver did not start: {error[-1] if error else line or 'no output'}")
+            self._base = line
+        return self._base
+
+    @property
+    def hook_url(self) -> str:
+        return self.base_url + "/hooks"
+
+    @property
+    def events_url(self) -> str:
+        return self.base_url + "/events"
+
+    def stop(self) -> None:
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if self._base is not None:
+            stale = _feeds.pop(self.events_url, None)
+            if stale is not None:
+                stale.close()
+        try:
+            if proc.stdin is not None:
+                proc.stdin.close()  # the receiver's signal to stop
+            proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _serve_until_stdin_closes() -> None:
+    receiver = WebhookReceiver().start()
+    print(receiver.base_url, flush=True)
+    try:
+        sys.stdin.read()
+    finally:
+        receiver.stop()
+
+
 class EventFeed:
     """Reads a receiver's deliveries by index over one keep-alive client (plain HTTP: no TLS set-up)."""
 
@@ -187,3 +252,7 @@ def feed(events_url: str) -> EventFeed:
 def fetch_deliveries(events_url: str) -> list[dict[str, Any]]:
     """Every delivery recorded so far."""
     return feed(events_url).after(0)
+
+
+if __name__ == "__main__":
+    _serve_until_stdin_closes()
