@@ -117,6 +117,13 @@ class AppClient(httpx.Client):
         if kwargs or not isinstance(url, str) or not url.isascii() or not (content is None or isinstance(content, bytes)) \
                 or not (headers is None or isinstance(headers, dict)):
             return super().request(method, url, content=content, headers=headers, **kwargs)
+        status, raw, body = self.exchange(method, url, headers, content)
+        return httpx.Response(status, headers=raw, content=body)
+
+    def exchange(self, method: str, url: str, headers: dict[str, str] | None,
+                 content: bytes | None) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """``request`` without building an httpx.Response: the status, the raw headers and the body.
+        ``url`` is an ASCII string (a path, or an absolute URL)."""
         if url.startswith("/"):
             url = self._origin + url
         parts = urlsplit(url)
@@ -133,8 +140,9 @@ class AppClient(httpx.Client):
             "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in out.items()],
             "client": ("127.0.0.1", 123), "server": self._server,
         }
-        status, raw, body = self._app_loop.run_until_complete(self._call_app(self._app, scope, content or b""))
-        return httpx.Response(status, headers=raw, content=body)
+        answer: tuple[int, list[tuple[bytes, bytes]], bytes] = self._app_loop.run_until_complete(
+            self._call_app(self._app, scope, content or b""))
+        return answer
 
     def close(self) -> None:
         super().close()

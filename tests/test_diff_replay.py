@@ -1,0 +1,149 @@
+"""``conformance diff``'s faster paths give the verdicts of the plain ones: the oracle's second run only
+where a verdict can depend on it, a cached plan, answers read without an httpx.Response."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from conformance.diff import command as diff_command
+from conformance.diff.command import Replayed, _cases, _replay
+from conformance.diff.compare import Answer, compare
+from conformance.diff.plan import Plan, Sequence, Step
+
+# Fields that say how fast a run was or how it was done, not what it found.
+HOW = ("duration_s", "replay_s", "replay_cpu_s", "cases_per_second", "line", "plan", "noise_check",
+       "oracle_second_run_sequences", "requests")
+
+
+class _Scripted:
+    """A World whose answers come from a table: ``answers[index]`` per sequence; records what it replayed."""
+
+    def __init__(self, answers: dict[int, list[Answer]]) -> None:
+        self.answers = answers
+        self.replayed: list[int] = []
+
+    def run_sequence(self, index: int, _sequence: Sequence) -> list[Answer]:
+        self.replayed.append(index)
+        return self.answers[index]
+
+    def run_each(self, plan: Plan, indices: Any, done: Any) -> None:
+        for index in indices:
+            done(index, self.run_sequence(index, plan.sequences[index]))
+
+
+def _step(operation: str) -> Step:
+    method, path = operation.split(" ", 1)
+    return Step(operation, method, path)
+
+
+def _ok(rank: int = 1, title: str = "t") -> Answer:
+    return Answer(200, {}, {"data": {"title": title, "rank": rank}})
+
+
+def _scripted_plan() -> tuple[Plan, _Scripted, _Scripted, _Scripted]:
+    """Sequence 0: A and B differ on GET /x's rank. Sequence 1: GET /x again, A and B agree, but the oracle
+    disagrees with itself on rank (noise, which excuses sequence 0's difference). Sequence 2: only GET /y,
+    where nothing differs; the oracle's second answer there would be noisy too, on an operation no
+    verdict depends on."""
+    plan = Plan(1, 4, [Sequence("stateful", [_step("GET /x")]), Sequence("stateful", [_step("GET /y"), _step("GET /x")]),
+                       Sequence("stateful", [_step("GET /y")])])
+    a = _Scripted({0: [_ok(rank=5)], 1: [_ok(), _ok()], 2: [_ok()]})
+    b = _Scripted({0: [_ok()], 1: [_ok(), _ok()], 2: [_ok()]})
+    c = _Scripted({0: [_ok()], 1: [_ok(), _ok(rank=2)], 2: [_ok(rank=9)]})
+    return plan, a, b, c
+
+
+def _go(plan: Plan, a: Any, b: Any, c: Any, oracle_runs: str, noise_check: str, parallel: bool) -> Replayed:
+    return _replay(plan, a, b, lambda: c, oracle_runs, None, noise_check, parallel)
+
+
+@pytest.mark.parametrize("oracle_runs", ["separate", "same"])
+@pytest.mark.parametrize("parallel", [True, False])
+def test_the_oracle_answers_again_exactly_the_sequences_holding_an_operation_a_and_b_differ_on(
+        oracle_runs: str, parallel: bool) -> None:
+    plan, a, b, c = _scripted_plan()
+    replayed = _go(plan, a, b, c, oracle_runs, "needed", parallel)
+    assert sorted(c.replayed) == [0, 1]  # not 2: no operation of it differs between A and B
+    assert replayed.requests == 4 + 4 + 3
+    needed = compare(_cases(plan, replayed))
+    # The noise learned on sequence 1 excuses sequence 0's difference: every case agrees.
+    assert needed.agreeing == needed.total == 4 and needed.raw_divergent == 1 and needed.groups == []
+    plan, a, b, c = _scripted_plan()
+    every = compare(_cases(plan, _go(plan, a, b, c, oracle_runs, "all", parallel)))
+    assert sorted(c.replayed) == [0, 1, 2]
+    assert (every.agreeing, every.raw_divergent, every.groups) == (needed.agreeing, needed.raw_divergent, needed.groups)
+    # "all" also lists the noise of operations no verdict depends on.
+    assert needed.noise.as_json() == {"GET /x": {"data.rank": 1}}
+    assert every.noise.as_json() == {"GET /x": {"data.rank": 1}, "GET /y": {"data.rank": 1}}
+
+
+def test_no_difference_anywhere_asks_the_oracle_nothing_more() -> None:
+    plan, _a, b, c = _scripted_plan()
+    replayed = _go(plan, b, b, c, "separate", "needed", False)
+    assert c.replayed == [] and replayed.c == {}
+    assert compare(_cases(plan, replayed)).agreeing == 4
+
+
+def _run(tmp_path: Path, name: str, *argv: str) -> dict[str, Any]:
+    from conformance.cli import main
+
+    folder = tmp_path / name
+    main(["diff", "--report-dir", str(folder), *argv])
+    return json.loads((folder / "diff.json").read_text(encoding="utf-8"))
+
+
+def _what(data: dict[str, Any]) -> dict[str, Any]:
+    """diff.json without when it was written and how fast it went."""
+    out = {k: v for k, v in data.items() if k != "generated_at"}
+    out["summary"] = {k: v for k, v in data["summary"].items() if k not in HOW}
+    return out
+
+
+def test_the_cached_plan_and_the_needed_second_run_write_the_same_diff_json_as_the_plain_run(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.test_diff import _altered_candidate  # a candidate whose every 404 says "Gone"
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    args = ("--target", "reference", "--against", "reference", "--cases", "60", "--no-manifest")
+    _altered_candidate(monkeypatch)
+    plain = _run(tmp_path, "plain", *args, "--no-plan-cache", "--noise-check", "all")
+    _altered_candidate(monkeypatch)
+    _run(tmp_path, "draws", *args)  # draws the plan and caches it
+    _altered_candidate(monkeypatch)
+    fast = _run(tmp_path, "fast", *args)
+    assert plain["summary"]["plan"] == "drawn" and fast["summary"]["plan"] == "cache"
+    assert plain["groups"] and _what(fast) == _what(plain)
+    # Not vacuous: the fast run asked the oracle again on fewer sequences, and sent fewer requests.
+    assert fast["summary"]["oracle_second_run_sequences"] < plain["summary"]["oracle_second_run_sequences"]
+    assert fast["summary"]["requests"] < plain["summary"]["requests"] == 3 * 60
+
+
+def test_answers_read_from_the_app_directly_equal_answers_read_through_httpx() -> None:
+    from conformance.diff.normalise import Normalisation
+    from conformance.diff.plan import load_plan
+    from conformance.diff.replay import World
+    from conformance.fuzz.send import AppClient, direct_client
+    from conformance.openapi import fixture_document
+    from conformance.targets.reference import ReferenceTarget
+
+    plan, _ = load_plan(fixture_document(), diff_command.DEFAULT_SEED, 45, cache=False)
+    direct, plain = ReferenceTarget(), ReferenceTarget()
+    try:
+        infos = [direct.start(), plain.start()]
+        fast = direct_client(direct, 10.0)
+        slow = plain.client(10.0)  # the in-process target's own httpx client: httpx.Response and all
+        assert isinstance(fast, AppClient) and not hasattr(slow, "exchange")
+        worlds = [World("A", client, info.tokens.get("full-access"), Normalisation(), "r")
+                  for client, info in zip((fast, slow), infos, strict=True)]
+        got: list[dict[int, list[Answer]]] = [{}, {}]
+        for world, into in zip(worlds, got, strict=True):
+            world.run_each(plan, range(len(plan.sequences)), into.__setitem__)
+    finally:
+        direct.stop()
+        plain.stop()
+    as_text = [json.dumps({i: [x.as_json() for x in v] for i, v in g.items()}, sort_keys=True) for g in got]
+    assert as_text[0] == as_text[1] and '"content-type": "application/json"' in as_text[0]
