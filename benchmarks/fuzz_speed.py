@@ -14,9 +14,10 @@ them (the in-process target included) and cases per second; the whole process' w
 - ``warm``: the same directory again, the stateless cases read back (what every later run, and a
   run against another target with the same document and seed, does);
 - ``warm-stateless``: the same, stateless phase only;
-- ``diff-cold`` and ``diff-warm``: ``conformance diff --target reference --against reference`` (three
-  in-process references in one process: the candidate, and the oracle twice to learn noise) with an
-  empty plan cache, then with the plan cached; a case is one compared request, sent three times.
+- ``diff-cold`` and ``diff-warm``: ``conformance diff --target reference --against reference`` (in-process
+  references in one process: the candidate, the oracle, and the oracle's second instance where noise
+  must be learned) with an empty plan cache, then with the plan cached; a case is one compared
+  request, sent to A and B (and to the oracle again where a verdict depends on it: ``requests``).
   Figures come from its summary.json (the replay's wall and CPU time); ``--diff-cases 0`` skips it.
 
 The machine is shared and noisy: the load average at each run is recorded, and cases per CPU
@@ -83,10 +84,11 @@ def diff(checkout: Path, report: Path, cache_home: Path, cases: int) -> dict[str
     process_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     summary = json.loads((report / "summary.json").read_text())
     total, wall, cpu = summary["cases"], summary["replay_s"], summary.get("replay_cpu_s")
-    return {"exit": code, "cases": total, "requests": 3 * total, "wall_s": wall, "cpu_s": cpu,
+    requests = summary.get("requests", 3 * total)  # before it was recorded: every case sent three times
+    return {"exit": code, "cases": total, "requests": requests, "wall_s": wall, "cpu_s": cpu,
             "cases_per_s": round(total / wall, 1) if wall else None,
             "cases_per_cpu_s": round(total / cpu, 1) if cpu else None,
-            "requests_per_cpu_s": round(3 * total / cpu, 1) if cpu else None,
+            "requests_per_cpu_s": round(requests / cpu, 1) if cpu else None,
             "process_wall_s": round(process_wall, 2), "process_cpu_s": round(process_cpu, 2),
             "process_cases_per_cpu_s": round(total / process_cpu, 1) if process_cpu else None,
             "plan": summary.get("plan"), "agreement_percent": summary.get("agreement_percent"),
