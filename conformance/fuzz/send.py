@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import httpx
-import requests
-from schemathesis import Case, Response
+
+if TYPE_CHECKING:  # schemathesis and requests load when a case is sent: a diff replay needs neither
+    import requests
+    from schemathesis import Case, Response
 
 # Only what ``requests.Request`` accepts; schemathesis adds transport options (timeouts, ...) we ignore.
 REQUEST_KEYS = ("method", "url", "headers", "files", "data", "params", "json", "cookies")
 
 
 def prepare(case: Case, base_url: str, headers: dict[str, str]) -> requests.PreparedRequest:
+    import requests
+
     kwargs = case.as_transport_kwargs(base_url=base_url, headers=headers)
     return requests.Request(**{k: v for k, v in kwargs.items() if k in REQUEST_KEYS}).prepare()
 
@@ -33,6 +37,8 @@ def send(client: httpx.Client, case: Case, base_url: str, headers: dict[str, str
     handed an httpx response, schemathesis' checks would rebuild and re-encode the request through
     ``requests`` for every case (more time than the in-process reference takes to answer it).
     """
+    from schemathesis import Response
+
     request = prepare(case, base_url, headers)
     body = request.body.encode() if isinstance(request.body, str) else request.body
     content = body if isinstance(body, bytes) or body is None else b""
