@@ -96,6 +96,21 @@ def _run(tmp_path: Path, name: str, *argv: str) -> dict[str, Any]:
     return json.loads((folder / "diff.json").read_text(encoding="utf-8"))
 
 
+def _count_forks(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """How many oracles were replayed in a child process (``seen["b"]``)."""
+    from conformance.diff import forked
+
+    seen: dict[str, int] = {"b": 0}
+    original = forked.ForkedWorld.__init__
+
+    def init(self: Any, *args: Any, **kwargs: Any) -> None:
+        seen["b"] += 1
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(forked.ForkedWorld, "__init__", init)
+    return seen
+
+
 def _what(data: dict[str, Any]) -> dict[str, Any]:
     """diff.json without when it was written and how fast it went."""
     out = {k: v for k, v in data.items() if k != "generated_at"}
@@ -103,18 +118,21 @@ def _what(data: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def test_the_cached_plan_and_the_needed_second_run_write_the_same_diff_json_as_the_plain_run(
+def test_the_cached_plan_the_needed_second_run_and_the_forked_oracle_write_the_diff_json_of_the_plain_run(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from tests.test_diff import _altered_candidate  # a candidate whose every 404 says "Gone"
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    forked = _count_forks(monkeypatch)
     args = ("--target", "reference", "--against", "reference", "--cases", "60", "--no-manifest")
     _altered_candidate(monkeypatch)
     plain = _run(tmp_path, "plain", *args, "--no-plan-cache", "--noise-check", "all")
+    assert forked["b"] == 0
     _altered_candidate(monkeypatch)
     _run(tmp_path, "draws", *args)  # draws the plan and caches it
     _altered_candidate(monkeypatch)
-    fast = _run(tmp_path, "fast", *args)
+    fast = _run(tmp_path, "fast", *args, "--fork")
+    assert forked["b"] == 1  # the oracle replayed in a child process
     assert plain["summary"]["plan"] == "drawn" and fast["summary"]["plan"] == "cache"
     assert plain["groups"] and _what(fast) == _what(plain)
     # Not vacuous: the fast run asked the oracle again on fewer sequences, and sent fewer requests.
@@ -147,3 +165,29 @@ def test_answers_read_from_the_app_directly_equal_answers_read_through_httpx() -
         plain.stop()
     as_text = [json.dumps({i: [x.as_json() for x in v] for i, v in g.items()}, sort_keys=True) for g in got]
     assert as_text[0] == as_text[1] and '"content-type": "application/json"' in as_text[0]
+
+
+def test_an_oracle_that_cannot_start_in_its_child_process_is_exit_2_with_one_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    from conformance.cli import main
+    from conformance.targets.base import TargetError
+    from conformance.targets.reference import ReferenceTarget
+
+    class Unstartable(ReferenceTarget):
+        def start(self) -> Any:
+            raise TargetError("the oracle cannot start: no room left")
+
+    forked = _count_forks(monkeypatch)
+    built = {"n": 0}
+    original = diff_command.build_target
+
+    def build(name: Any, **kwargs: Any) -> Any:
+        built["n"] += 1
+        return Unstartable() if built["n"] == 2 else original(name, **kwargs)  # the oracle's first instance
+
+    monkeypatch.setattr(diff_command, "build_target", build)
+    code = main(["diff", "--report-dir", str(tmp_path / "out"), "--target", "reference", "--against", "reference",
+                 "--cases", "5", "--no-manifest", "--fork"])
+    err = capsys.readouterr().err
+    assert code == 2 and forked["b"] == 1
+    assert "conformance: the oracle cannot start: no room left" in err and "Traceback" not in err

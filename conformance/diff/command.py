@@ -23,6 +23,7 @@ from typing import Any
 
 from ..targets.base import Target, TargetError
 from .compare import Answer, Case, Comparison, compare, differences
+from .forked import ForkedWorld
 from .manifest import DiffManifest, DiffManifestError, Known, default_path
 from .normalise import (
     DEFAULT_DOCUMENT_FIELDS,
@@ -81,6 +82,10 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--ready-url", default=None, help="for process:COMMAND targets")
     parser.add_argument("--database", default=None, help="database URL for reference targets")
     parser.add_argument("--no-plan-cache", action="store_true", help="draw the plan again")
+    parser.add_argument("--fork", action="store_true",
+                        help="with an in-process candidate and oracle: replay the oracle in a child process while "
+                             "this one replays the candidate (for a machine with a core to spare: it costs more CPU "
+                             "time than one process)")
 
 
 @dataclass
@@ -145,46 +150,59 @@ def run_diff(args: Any) -> int:
         _say(f"diff: plan of {plan.total} cases in {len(plan.sequences)} sequences "
              f"({'from the cache' if reused else 'drawn'}, seed {plan.seed})")
         with ExitStack() as stack:
-            targets = [build_target(a, ready_url=args.ready_url, database=args.database),
-                       build_target(b, ready_url=args.ready_url, database=args.database)]
-            if oracle_runs == "separate":
-                targets.append(build_target(b, database=args.database))
+            run_id = uuid.uuid4().hex[:8]
+            target_a = build_target(a, ready_url=args.ready_url, database=args.database)
+            target_b = build_target(b, ready_url=args.ready_url, database=args.database)
+            target_c = build_target(b, database=args.database) if oracle_runs == "separate" else None
+            # --fork, candidate and oracle both in this process: the oracle replays in a child process
+            # (forked now, before this process starts any thread) while this one replays A.
+            child: ForkedWorld | None = None
+            if args.fork and target_a.in_process and target_b.in_process and target_c is not None:
+                child = ForkedWorld(target_b, "B", rules, run_id, plan)
+                stack.callback(child.close)
             # A second in-process oracle costs this process' CPU to start: started once a sequence needs it.
             # Servers of their own start with the others (their start-up is wall time, not ours).
-            lazy = oracle_runs == "separate" and targets[2].in_process and args.noise_check == "needed"
-            eager = targets[:2] if lazy else targets
+            lazy = target_c is not None and target_c.in_process and args.noise_check == "needed"
+            eager = [t for t in (target_a, None if child else target_b, None if lazy else target_c) if t is not None]
             for target in eager:
                 stack.callback(target.stop)
             with ThreadPoolExecutor(len(eager)) as pool:
-                infos = list(pool.map(_start, eager))
-            versions = {"a": infos[0].version, "b": infos[1].version}
-            run_id = uuid.uuid4().hex[:8]
+                infos = {id(t): info for t, info in zip(eager, pool.map(_start, eager), strict=True)}
             from ..fuzz.send import direct_client
 
-            clients = [direct_client(t, timeout=60.0) for t in eager]
-            for client in clients:
+            def world(label: str, target: Target) -> World:
+                client = direct_client(target, timeout=60.0)
                 stack.callback(client.close)
-            worlds = [World("A", clients[0], infos[0].tokens.get("full-access"), rules, run_id),
-                      World("B", clients[1], infos[1].tokens.get("full-access"), rules, run_id)]
+                return World(label, client, infos[id(target)].tokens.get("full-access"), rules, run_id)
+
+            world_a = world("A", target_a)
+            world_b: World | ForkedWorld
+            if child is None:
+                world_b = plain_b = world("B", target_b)
+                versions = {"a": infos[id(target_a)].version, "b": infos[id(target_b)].version}
+            else:
+                world_b, plain_b = child, None
+                versions = {"a": infos[id(target_a)].version, "b": child.version}
 
             def second() -> World:
                 """The oracle's second run: the third instance, or the same one in another namespace."""
-                if oracle_runs == "same":
-                    return World("C", clients[1], infos[1].tokens.get("full-access"), rules, run_id)
+                if target_c is None:  # one instance (never in a child process): its second namespace
+                    if plain_b is None:
+                        raise TargetError("the oracle's one instance is in a child process")
+                    return World("C", plain_b.client, plain_b.token, rules, run_id)
                 if lazy:
-                    stack.callback(targets[2].stop)
-                    infos.append(_start(targets[2]))
-                    clients.append(direct_client(targets[2], timeout=60.0))
-                    stack.callback(clients[2].close)
-                return World("C", clients[2], infos[2].tokens.get("full-access"), rules, run_id)
+                    stack.callback(target_c.stop)
+                    infos[id(target_c)] = _start(target_c)
+                return world("C", target_c)
 
             replay_started, replay_cpu = time.perf_counter(), time.process_time()
-            parallel = not all(t.in_process for t in targets)
-            replayed = _replay(plan, worlds[0], worlds[1], second, oracle_runs, set(only) if only else None,
+            parallel = child is not None or not all(t.in_process for t in (target_a, target_b))
+            replayed = _replay(plan, world_a, world_b, second, oracle_runs, set(only) if only else None,
                                args.noise_check, parallel)
             replay_s = time.perf_counter() - replay_started
-            # This process' CPU time over the replay: every in-process target's work included.
-            replay_cpu_s = time.process_time() - replay_cpu
+            # CPU time over the replay: this process' (every in-process target's work included) and the
+            # oracle's child process'.
+            replay_cpu_s = time.process_time() - replay_cpu + (child.cpu_s if child is not None else 0.0)
     except (TargetError, DiffError, DiffManifestError) as exc:
         print(f"conformance: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -259,7 +277,7 @@ class Replayed:
         return sum(len(x) for side in (self.a, self.b, self.c) for x in side.values())
 
 
-def _replay(plan: Plan, a: World, b: World, second: Callable[[], World], oracle_runs: str,
+def _replay(plan: Plan, a: World, b: World | ForkedWorld, second: Callable[[], World], oracle_runs: str,
             only: set[int] | None, noise_check: str = "needed", parallel: bool = True) -> Replayed:
     """A and B replay every chosen sequence side by side; the oracle's second run replays the sequences
     that can change a verdict (``noise_check`` "needed") or all of them.
