@@ -126,10 +126,8 @@ def test_the_cached_plan_the_needed_second_run_and_the_forked_oracle_write_the_d
     forked = _count_forks(monkeypatch)
     args = ("--target", "reference", "--against", "reference", "--cases", "60", "--no-manifest")
     _altered_candidate(monkeypatch)
-    plain = _run(tmp_path, "plain", *args, "--no-plan-cache", "--noise-check", "all")
+    plain = _run(tmp_path, "plain", *args, "--noise-check", "all")  # draws the plan (and caches it)
     assert forked["b"] == 0
-    _altered_candidate(monkeypatch)
-    _run(tmp_path, "draws", *args)  # draws the plan and caches it
     _altered_candidate(monkeypatch)
     fast = _run(tmp_path, "fast", *args, "--fork")
     assert forked["b"] == 1  # the oracle replayed in a child process
