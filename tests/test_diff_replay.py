@@ -189,3 +189,22 @@ def test_an_oracle_that_cannot_start_in_its_child_process_is_exit_2_with_one_lin
     err = capsys.readouterr().err
     assert code == 2 and forked["b"] == 1
     assert "conformance: the oracle cannot start: no room left" in err and "Traceback" not in err
+
+
+def test_the_replay_runs_with_the_collector_tuned_and_leaves_it_as_it_was(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    seen: list[tuple[int, ...]] = []
+    original = diff_command._replay
+
+    def replay(*args: Any, **kwargs: Any) -> Replayed:
+        seen.append(gc.get_threshold())
+        assert gc.get_freeze_count() > 0  # start-up's objects set aside
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(diff_command, "_replay", replay)
+    before = gc.get_threshold()
+    data = _run(tmp_path, "out", "--target", "reference", "--against", "reference", "--cases", "5", "--no-manifest")
+    assert seen == [diff_command.REPLAY_GC_THRESHOLD] and data["summary"]["agreement_percent"] == 100.0
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0

@@ -8,15 +8,16 @@ one-line reason.
 from __future__ import annotations
 
 import argparse
+import gc
 import queue
 import shlex
 import sys
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -116,6 +117,25 @@ class Run:
         return " ".join(shlex.quote(p) for p in parts)
 
 
+# The replay allocates many short-lived objects and keeps few: its youngest generation is collected
+# every 20,000 allocations instead of CPython's 700, and what start-up left (modules, the apps, the
+# plan) is set aside from collections. About 8% of a replay's CPU time against the in-process reference.
+REPLAY_GC_THRESHOLD = (20_000, 20, 100)
+
+
+@contextmanager
+def _replay_gc() -> Iterator[None]:
+    """The garbage collector tuned for the replay, as it was again afterwards."""
+    threshold = gc.get_threshold()
+    gc.freeze()
+    gc.set_threshold(*REPLAY_GC_THRESHOLD)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*threshold)
+        gc.unfreeze()
+
+
 def _start(target: Target) -> Any:
     return target.start()
 
@@ -195,14 +215,15 @@ def run_diff(args: Any) -> int:
                     infos[id(target_c)] = _start(target_c)
                 return world("C", target_c)
 
-            replay_started, replay_cpu = time.perf_counter(), time.process_time()
             parallel = child is not None or not all(t.in_process for t in (target_a, target_b))
-            replayed = _replay(plan, world_a, world_b, second, oracle_runs, set(only) if only else None,
-                               args.noise_check, parallel)
-            replay_s = time.perf_counter() - replay_started
-            # CPU time over the replay: this process' (every in-process target's work included) and the
-            # oracle's child process'.
-            replay_cpu_s = time.process_time() - replay_cpu + (child.cpu_s if child is not None else 0.0)
+            with _replay_gc():
+                replay_started, replay_cpu = time.perf_counter(), time.process_time()
+                replayed = _replay(plan, world_a, world_b, second, oracle_runs, set(only) if only else None,
+                                   args.noise_check, parallel)
+                replay_s = time.perf_counter() - replay_started
+                # CPU time over the replay: this process' (every in-process target's work included) and
+                # the oracle's child process'.
+                replay_cpu_s = time.process_time() - replay_cpu + (child.cpu_s if child is not None else 0.0)
     except (TargetError, DiffError, DiffManifestError) as exc:
         print(f"conformance: {exc}", file=sys.stderr)
         return EXIT_ERROR
