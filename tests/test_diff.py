@@ -203,7 +203,8 @@ def test_bad_input_is_exit_2_with_one_line(tmp_path: Path, capsys: pytest.Captur
 
 
 def test_reference_against_reference_http_agrees_completely(tmp_path: Path) -> None:
-    code, data = _run(tmp_path, "--target", "reference", "--against", "reference-http", "--cases", "45", "--no-manifest")
+    code, data = _run(tmp_path, "--target", "reference", "--against", "reference-http", "--cases", "45", "--no-manifest",
+                      "--noise-check", "all")
     assert code == 0, data.get("groups")
     summary = data["summary"]
     assert summary["cases"] == 45 and summary["agreement_percent"] == 100.0 and summary["groups"] == 0
@@ -307,6 +308,7 @@ def test_the_shipped_diff_manifests_are_valid() -> None:
 
 def test_the_oracle_replayed_in_a_second_namespace_of_one_server_learns_no_false_noise(tmp_path: Path) -> None:
     code, data = _run(tmp_path, "--target", "reference", "--against", "reference", "--oracle-runs", "same",
-                      "--cases", "45", "--no-manifest")
+                      "--cases", "45", "--no-manifest", "--noise-check", "all")
     assert code == 0 and data["summary"]["oracle_runs"] == "same"
+    assert data["summary"]["oracle_second_run_sequences"] == data["summary"]["sequences"]
     assert data["summary"]["noise"] == {} and data["summary"]["agreement_percent"] == 100.0

@@ -4,10 +4,13 @@ A difference is a path: ``status``, ``header:<name>``, or a JSON path in the bod
 ``error.details.errors[0].path``; ``data[#]`` when two lists differ in length, ``body`` when either body
 is not JSON). Paths are generalised (``[0]`` -> ``[*]``) for noise and signatures.
 
-Noise, as in Twitter's Diffy: the oracle answers every case twice (two instances, or one instance
+Noise, as in Twitter's Diffy: the oracle answers a case twice (two instances, or one instance
 replayed in a second namespace); a generalised path that differs between its own two answers, for an
 operation, is noise for that operation, and so is everything below it. Every other difference between
-candidate and oracle is a divergence, writes included.
+candidate and oracle is a divergence, writes included. Noise only ever excuses a difference between
+candidate and oracle, so a case of an operation on which they never differ has no second answer to
+learn from unless it was asked for (``b2`` is None: command.py replays the oracle a second time only
+where it can change a verdict).
 """
 
 from __future__ import annotations
@@ -161,7 +164,8 @@ class Case:
     request: dict[str, Any]
     a: Answer
     b: Answer
-    b2: Answer
+    b2: Answer | None  # None: the oracle was not asked twice (no difference of this operation to judge)
+    diffs: list[str] | None = None  # differences(a, b) when the replay already worked them out
 
 
 @dataclass
@@ -192,11 +196,12 @@ def compare(cases: list[Case]) -> Comparison:
     """Learn the noise from every case first (B against B2), then judge A against B."""
     noise = Noise()
     for case in cases:
-        noise.learn(case.operation, differences(case.b, case.b2))
+        if case.b2 is not None:
+            noise.learn(case.operation, differences(case.b, case.b2))
     groups: dict[Signature, Group] = {}
     agreeing = raw = 0
     for case in cases:
-        diffs = differences(case.a, case.b)
+        diffs = differences(case.a, case.b) if case.diffs is None else case.diffs
         raw += bool(diffs)
         left = noise.filter(case.operation, diffs)
         if not left:

@@ -421,11 +421,10 @@ def _cache_dir() -> Path:
 
 def load_plan(document: dict[str, Any], seed: int, cases: int, cache: bool = True) -> tuple[Plan, bool]:
     """The plan for (document, seed, cases), from the cache when it was drawn before; (plan, reused)."""
-    import hypothesis
-    import schemathesis
+    from importlib.metadata import version  # the drawing libraries' versions, without importing them
 
     text = json.dumps(document, sort_keys=True, separators=(",", ":"))
-    key = hashlib.sha256("|".join([str(PLAN_FORMAT), schemathesis.__version__, hypothesis.__version__, str(seed),
+    key = hashlib.sha256("|".join([str(PLAN_FORMAT), version("schemathesis"), version("hypothesis"), str(seed),
                                    str(cases), text]).encode()).hexdigest()
     path = _cache_dir() / f"{key}.json"
     if cache and path.is_file():

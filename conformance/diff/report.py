@@ -32,7 +32,7 @@ def _example(run: Run, group: Group, index: int) -> dict[str, Any]:
     case = group.cases[index]
     step = run.plan.sequences[case.sequence].steps[case.step]
     return {"sequence": case.sequence, "step": case.step, "origin": case.origin, "request": step.line(),
-            "a": case.a.as_json(), "b": case.b.as_json(), "b2": case.b2.as_json()}
+            "a": case.a.as_json(), "b": case.b.as_json(), "b2": case.b2.as_json() if case.b2 is not None else None}
 
 
 def summary(run: Run) -> dict[str, Any]:
@@ -51,11 +51,12 @@ def summary(run: Run) -> dict[str, Any]:
         "groups": len(c.groups), "known_groups": len(known), "unknown_groups": len(c.groups) - len(known),
         "divergent_cases_by_class": dict(sorted(classes.items(), key=lambda kv: -kv[1])),
         "known_cases_by_fault": _by_fault(run),
-        "noise": c.noise.as_json(), "oracle_runs": run.oracle_runs,
+        "noise": c.noise.as_json(), "oracle_runs": run.oracle_runs, "noise_check": run.noise_check,
+        "oracle_second_run_sequences": run.second_sequences,
         "stale_entries": [e.id for e in run.unmatched] if run.stale else [],
         "unseen_entries": [] if run.stale else [e.id for e in run.unmatched],
         "duration_s": round(run.duration_s, 1), "replay_s": round(run.replay_s, 1),
-        "replay_cpu_s": round(run.replay_cpu_s, 2),
+        "replay_cpu_s": round(run.replay_cpu_s, 2), "requests": run.requests,
         "cases_per_second": round(c.total / run.replay_s, 1) if run.replay_s else None,
         "plan": "cache" if run.plan_reused else "drawn", "command": run.command,
         "line": summary_line(run),

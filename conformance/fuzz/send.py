@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 import httpx
-import requests
-from schemathesis import Case, Response
+
+if TYPE_CHECKING:  # schemathesis and requests load when a case is sent: a diff replay needs neither
+    import requests
+    from schemathesis import Case, Response
 
 # Only what ``requests.Request`` accepts; schemathesis adds transport options (timeouts, ...) we ignore.
 REQUEST_KEYS = ("method", "url", "headers", "files", "data", "params", "json", "cookies")
 
 
 def prepare(case: Case, base_url: str, headers: dict[str, str]) -> requests.PreparedRequest:
+    import requests
+
     kwargs = case.as_transport_kwargs(base_url=base_url, headers=headers)
     return requests.Request(**{k: v for k, v in kwargs.items() if k in REQUEST_KEYS}).prepare()
 
@@ -33,6 +37,8 @@ def send(client: httpx.Client, case: Case, base_url: str, headers: dict[str, str
     handed an httpx response, schemathesis' checks would rebuild and re-encode the request through
     ``requests`` for every case (more time than the in-process reference takes to answer it).
     """
+    from schemathesis import Response
+
     request = prepare(case, base_url, headers)
     body = request.body.encode() if isinstance(request.body, str) else request.body
     content = body if isinstance(body, bytes) or body is None else b""
@@ -117,6 +123,13 @@ class AppClient(httpx.Client):
         if kwargs or not isinstance(url, str) or not url.isascii() or not (content is None or isinstance(content, bytes)) \
                 or not (headers is None or isinstance(headers, dict)):
             return super().request(method, url, content=content, headers=headers, **kwargs)
+        status, raw, body = self.exchange(method, url, headers, content)
+        return httpx.Response(status, headers=raw, content=body)
+
+    def exchange(self, method: str, url: str, headers: dict[str, str] | None,
+                 content: bytes | None) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+        """``request`` without building an httpx.Response: the status, the raw headers and the body.
+        ``url`` is an ASCII string (a path, or an absolute URL)."""
         if url.startswith("/"):
             url = self._origin + url
         parts = urlsplit(url)
@@ -133,8 +146,9 @@ class AppClient(httpx.Client):
             "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in out.items()],
             "client": ("127.0.0.1", 123), "server": self._server,
         }
-        status, raw, body = self._app_loop.run_until_complete(self._call_app(self._app, scope, content or b""))
-        return httpx.Response(status, headers=raw, content=body)
+        answer: tuple[int, list[tuple[bytes, bytes]], bytes] = self._app_loop.run_until_complete(
+            self._call_app(self._app, scope, content or b""))
+        return answer
 
     def close(self) -> None:
         super().close()
