@@ -90,6 +90,10 @@ class DeliveryStats:
     max_pending: int = 0  # the largest backlog seen
 
 
+class _StaleConnection(ConnectionError):
+    """A reused connection the receiver had closed: it ended before one byte of an answer."""
+
+
 class _Connection:
     """One HTTP/1.1 connection: h11 speaks the protocol, asyncio streams carry the bytes."""
 
@@ -120,10 +124,15 @@ class _Connection:
         self.writer.write(data)
         await self.writer.drain()
         status = 0
+        answered = False
         while True:
             event = conn.next_event()
             if event is h11.NEED_DATA:
-                conn.receive_data(await self.reader.read(65536))  # b"" (closed) ends in a RemoteProtocolError
+                data = await self.reader.read(65536)
+                if not data and not answered:
+                    raise _StaleConnection("closed before any answer")
+                answered = True
+                conn.receive_data(data)  # b"" (closed mid-answer) ends in a RemoteProtocolError
             elif isinstance(event, h11.Response):
                 status = event.status_code
             elif isinstance(event, h11.EndOfMessage):
@@ -170,10 +179,24 @@ class _PlainHTTP:
                     conn = candidate
                 else:
                     candidate.close()
+            reused = conn is not None
             if conn is None:
                 conn = _Connection(*await asyncio.open_connection(host, port))
             try:
                 status = await conn.post(target, request_headers, body)
+            except (_StaleConnection, ConnectionResetError, BrokenPipeError):
+                conn.close()
+                if not reused:
+                    raise
+                # The receiver closed the idle connection as this request went out (the FIN was
+                # still on its way): it read nothing, so the request is sent once more on a new
+                # connection, as HTTP clients do with stale keep-alive connections.
+                conn = _Connection(*await asyncio.open_connection(host, port))
+                try:
+                    status = await conn.post(target, request_headers, body)
+                except BaseException:
+                    conn.close()
+                    raise
             except BaseException:
                 conn.close()
                 raise

@@ -270,3 +270,71 @@ def test_an_http_proxy_in_the_environment_is_honoured(monkeypatch: pytest.Monkey
     assert _proxied("http://hooks.example/x")  # posted through httpx, which goes by the proxy
     monkeypatch.setenv("no_proxy", "hooks.example")
     assert not _proxied("http://hooks.example/x")
+
+
+def _read_request(sock: Any) -> bytes:
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = sock.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    head, _, rest = data.partition(b"\r\n\r\n")
+    length = int(next(line.split(b":")[1] for line in head.split(b"\r\n") if line.lower().startswith(b"content-length")))
+    while len(rest) < length:
+        rest += sock.recv(65536)
+    return data
+
+
+async def test_a_reused_connection_closed_before_any_answer_is_sent_again_on_a_new_one() -> None:
+    from reference_impl.webhooks import _PlainHTTP
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    requests: list[int] = []  # the connection number each request came in on
+
+    def serve() -> None:
+        first = listener.accept()[0]
+        _read_request(first)
+        requests.append(1)
+        first.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
+        if _read_request(first):  # the reused connection: read, then closed as if stale, no answer
+            requests.append(1)
+        first.close()
+        second = listener.accept()[0]
+        _read_request(second)
+        requests.append(2)
+        second.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
+        second.close()
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    client = _PlainHTTP(timeout_s=5)
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}/hooks"
+    try:
+        assert await client.post(url, b"{}", {"Content-Type": "application/json"}) == 204
+        assert await client.post(url, b"{}", {"Content-Type": "application/json"}) == 204
+    finally:
+        client.close()
+        thread.join(5)
+        listener.close()
+    assert requests == [1, 1, 2]
+
+
+async def test_a_new_connection_closed_before_any_answer_is_a_failed_delivery() -> None:
+    from reference_impl.webhooks import _PlainHTTP
+
+    listener = socket.create_server(("127.0.0.1", 0))
+
+    def serve() -> None:
+        sock = listener.accept()[0]
+        _read_request(sock)
+        sock.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    client = _PlainHTTP(timeout_s=5)
+    try:
+        with pytest.raises(ConnectionError):
+            await client.post(f"http://127.0.0.1:{listener.getsockname()[1]}/hooks", b"{}", {})
+    finally:
+        client.close()
+        listener.close()
