@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -51,3 +52,17 @@ def shared_cache(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 def private_corpus(shared_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Fuzz runs in tests keep their corpus out of the user's cache directory."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(shared_cache))
+
+
+# The examples per operation of every fuzz run here against the fixture's document (tests/fuzz/test_cli.py,
+# test_checks.py): one number, so the session draws one corpus and every other run replays it.
+SHARED_EXAMPLES = "4"
+
+
+@pytest.fixture
+def corpus_lock(shared_cache: Path) -> Iterator[None]:
+    """Held around a fuzz run on the shared corpus: the first run draws it while the others wait,
+    then they replay it instead of drawing the same cases again on another xdist worker."""
+    with open(shared_cache / "corpus.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
