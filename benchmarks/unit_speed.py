@@ -1,6 +1,6 @@
 """``python -m benchmarks.unit_speed``: what ``tox -e unit`` costs, written to reports/bench/unit.json.
 
-Runs the unit env's command with two xdist workers (``pytest tests -q -n 2 -m "not strapi"``, as CI's
+Runs the unit env's command with two xdist workers (``pytest tests -q -n 2 --dist loadgroup -m "not strapi"``, as CI's
 2-core machine runs ``-n auto``) and records its wall and CPU seconds (the CPU of every process it
 started: workers, forked runs, servers), the 15 slowest test phases, the test counts and the load
 average before and after: on a shared machine a wall time means little without the load beside it.
@@ -28,7 +28,8 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 OUT = REPO_ROOT / "reports" / "bench" / "unit.json"
-COMMAND = ["-m", "pytest", "tests", "-q", "-n", "2", "-m", "not strapi", "-p", "no:randomly", "--durations=15"]
+COMMAND = ["-m", "pytest", "tests", "-q", "-n", "2", "--dist", "loadgroup", "-m", "not strapi", "-p", "no:randomly",
+           "--durations=15"]
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s+(setup|call|teardown)\s+(\S+)")
 _COUNT = re.compile(r"(\d+) (passed|failed|skipped|deselected|errors?|xfailed|xpassed|warnings?)")
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -66,3 +67,13 @@ def corpus_lock(shared_cache: Path) -> Iterator[None]:
     with open(shared_cache / "corpus.lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         yield
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def shares_corpus(test: F) -> F:
+    """A test fuzzing on the shared corpus: under its lock, and (``tox -e unit`` distributes with
+    ``--dist loadgroup``) on one xdist worker with the others, started early as a group of several
+    tests is: the first draws the corpus, the rest replay it without waiting on another worker."""
+    return pytest.mark.usefixtures("corpus_lock")(pytest.mark.xdist_group("fuzz-corpus")(test))

@@ -12,7 +12,7 @@ import respx
 
 from conformance.cli import main
 
-from .conftest import SHARED_EXAMPLES
+from .conftest import SHARED_EXAMPLES, shares_corpus
 
 
 def _fuzz(tmp_path: Path, *options: str) -> int:
@@ -39,7 +39,7 @@ def test_unreachable_target_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "unreachable" in capsys.readouterr().err
 
 
-@pytest.mark.usefixtures("corpus_lock")
+@shares_corpus
 def test_target_answering_500_exits_1_with_replays(tmp_path: Path) -> None:
     with respx.mock:
         respx.route(path="/api/conformance/info").mock(return_value=httpx.Response(404))
@@ -54,7 +54,7 @@ def test_target_answering_500_exits_1_with_replays(tmp_path: Path) -> None:
                            for line in replays)
 
 
-@pytest.mark.usefixtures("corpus_lock")
+@shares_corpus
 def test_clean_run_against_the_reference_exits_0(tmp_path: Path) -> None:
     assert _fuzz(tmp_path, "--max-examples", SHARED_EXAMPLES, "--phases", "stateless,methods") == 0
     summary = json.loads((tmp_path / "fuzz" / "summary.json").read_text())
