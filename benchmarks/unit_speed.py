@@ -1,11 +1,11 @@
 """``python -m benchmarks.unit_speed``: what ``tox -e unit`` costs, written to reports/bench/unit.json.
 
-Runs the unit env's command with two xdist workers (``pytest tests -q -n 2 -m "not strapi"``, as CI's
+Runs the unit env's command with two xdist workers (``pytest tests -q -n 2 --dist loadgroup -m "not strapi"``, as CI's
 2-core machine runs ``-n auto``) and records its wall and CPU seconds (the CPU of every process it
 started: workers, forked runs, servers), the 15 slowest test phases, the test counts and the load
 average before and after: on a shared machine a wall time means little without the load beside it.
 
-``--compare DIR`` runs the same command in another checkout (e.g. a worktree of main) as well,
+``--compare DIR`` runs another checkout's own command (e.g. a worktree of main) as well,
 alternating with this one for ``--rounds`` rounds, or with ``--together`` at the same time, so both
 are measured in the same minutes (CPU seconds are each run's own either way).
 No figure is asserted anywhere: this only measures.
@@ -14,6 +14,7 @@ No figure is asserted anywhere: this only measures.
 from __future__ import annotations
 
 import argparse
+import ast
 import json
 import os
 import platform
@@ -28,13 +29,28 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 OUT = REPO_ROOT / "reports" / "bench" / "unit.json"
-COMMAND = ["-m", "pytest", "tests", "-q", "-n", "2", "-m", "not strapi", "-p", "no:randomly", "--durations=15"]
+COMMAND = ["-m", "pytest", "tests", "-q", "-n", "2", "--dist", "loadgroup", "-m", "not strapi", "-p", "no:randomly",
+           "--durations=15"]
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s+(setup|call|teardown)\s+(\S+)")
 _COUNT = re.compile(r"(\d+) (passed|failed|skipped|deselected|errors?|xfailed|xpassed|warnings?)")
 
 
 def _load() -> list[float]:
     return [round(x, 2) for x in os.getloadavg()]
+
+
+def command_of(checkout: Path) -> list[str]:
+    """The command ``checkout``'s own benchmarks/unit_speed.py measures (its tox unit command may
+    differ from this one's, e.g. without --dist loadgroup); this one's when it has none."""
+    source = checkout / "benchmarks" / "unit_speed.py"
+    if checkout != REPO_ROOT and source.is_file():
+        for node in ast.parse(source.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "COMMAND"
+                                                    for t in node.targets):
+                value = ast.literal_eval(node.value)
+                if isinstance(value, list) and all(isinstance(x, str) for x in value):
+                    return value
+    return COMMAND
 
 
 def run_once(checkout: Path) -> dict[str, Any]:
@@ -44,7 +60,8 @@ def run_once(checkout: Path) -> dict[str, Any]:
     load_before = _load()
     with tempfile.TemporaryFile("w+") as output:
         started = time.perf_counter()
-        proc = subprocess.Popen([sys.executable, *COMMAND], cwd=checkout, env=env, stdout=output,
+        command = command_of(checkout)
+        proc = subprocess.Popen([sys.executable, *command], cwd=checkout, env=env, stdout=output,
                                 stderr=subprocess.STDOUT, text=True)
         # wait4: this run's own CPU (its workers and what they started), even with another run beside it
         _pid, status, usage = os.wait4(proc.pid, 0)
@@ -56,7 +73,8 @@ def run_once(checkout: Path) -> dict[str, Any]:
                for line in lines if (m := _DURATION.match(line))][:15]
     summary = next((line.strip("= ") for line in reversed(lines) if " in " in line and _COUNT.search(line)), "")
     counts = {kind: int(n) for n, kind in _COUNT.findall(summary)}
-    return {"checkout": checkout.name, "exit_code": proc.returncode, "summary": summary, "counts": counts,
+    return {"checkout": checkout.name, "measured": "python " + " ".join(command), "exit_code": proc.returncode,
+            "summary": summary, "counts": counts,
             "tests_run": sum(counts.get(k, 0) for k in ("passed", "failed", "skipped", "xfailed", "xpassed")),
             "wall_s": round(wall, 1), "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
             "load_average_before": load_before, "load_average_after": _load(), "slowest": slowest}

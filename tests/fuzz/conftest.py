@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import fcntl
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 import pytest
@@ -51,3 +53,27 @@ def shared_cache(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 def private_corpus(shared_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Fuzz runs in tests keep their corpus out of the user's cache directory."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(shared_cache))
+
+
+# The examples per operation of every fuzz run here against the fixture's document (tests/fuzz/test_cli.py,
+# test_checks.py): one number, so the session draws one corpus and every other run replays it.
+SHARED_EXAMPLES = "4"
+
+
+@pytest.fixture
+def corpus_lock(shared_cache: Path) -> Iterator[None]:
+    """Held around a fuzz run on the shared corpus: the first run draws it while the others wait,
+    then they replay it instead of drawing the same cases again on another xdist worker."""
+    with open(shared_cache / "corpus.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def shares_corpus(test: F) -> F:
+    """A test fuzzing on the shared corpus: under its lock, and (``tox -e unit`` distributes with
+    ``--dist loadgroup``) on one xdist worker with the others, started early as a group of several
+    tests is: the first draws the corpus, the rest replay it without waiting on another worker."""
+    return pytest.mark.usefixtures("corpus_lock")(pytest.mark.xdist_group("fuzz-corpus")(test))

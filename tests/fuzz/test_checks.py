@@ -25,6 +25,8 @@ from conformance.openapi import ContentTypeSchema, build_document
 from conformance.targets.base import Target
 from conformance.targets.reference import ReferenceTarget
 
+from .conftest import SHARED_EXAMPLES, shares_corpus
+
 FULL = f"Bearer {FIXTURE_TOKENS['full-access']}"
 Rewrite = Callable[[httpx.Request, Callable[[httpx.Request], httpx.Response]], httpx.Response]
 
@@ -58,12 +60,13 @@ def _fuzz(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rewrite: Rewrite, *op
 
     monkeypatch.setattr(command, "fuzz_client", broken_client)
     code = main(["fuzz", "--report-dir", str(tmp_path / "fuzz"), "--corpus-dir", str(corpus.default_directory()),
-                 "--max-examples", "4", *options])
+                 "--max-examples", SHARED_EXAMPLES, *options])
     summary = json.loads((tmp_path / "fuzz" / "summary.json").read_text())
     failures = json.loads((tmp_path / "fuzz" / "failures.json").read_text())
     return {"code": code, "summary": summary, "failures": {(f["check"], f["operation"]) for f in failures}}
 
 
+@shares_corpus
 def test_valid_create_answered_403_with_the_full_access_token_fails(tmp_path: Path,
                                                                      monkeypatch: pytest.MonkeyPatch) -> None:
     def forbid_creates(request: httpx.Request, send: Callable[[httpx.Request], httpx.Response]) -> httpx.Response:
@@ -78,6 +81,7 @@ def test_valid_create_answered_403_with_the_full_access_token_fails(tmp_path: Pa
     assert "POST /api/articles" in run["summary"]["operations"]["unreached"]
 
 
+@shares_corpus
 def test_an_operation_never_reached_fails_the_run_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                             capsys: pytest.CaptureFixture[str]) -> None:
     def no_find_one(request: httpx.Request, send: Callable[[httpx.Request], httpx.Response]) -> httpx.Response:
@@ -95,6 +99,7 @@ def test_an_operation_never_reached_fails_the_run_naming_it(tmp_path: Path, monk
     assert 'name="fuzz.reachability"' in junit and 'failures="1"' in junit
 
 
+@shares_corpus
 def test_a_route_that_needs_a_token_but_takes_none_fails_ignored_auth(tmp_path: Path,
                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     def anyone_writes_tags(request: httpx.Request, send: Callable[[httpx.Request], httpx.Response]) -> httpx.Response:
@@ -111,6 +116,7 @@ def test_a_route_that_needs_a_token_but_takes_none_fails_ignored_auth(tmp_path: 
     assert not any(check == "ignored_auth" and "tags" not in op for check, op in run["failures"])
 
 
+@shares_corpus
 def test_invalid_bodies_accepted_fail_negative_data_rejection(tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch) -> None:
     def lenient(request: httpx.Request, send: Callable[[httpx.Request], httpx.Response]) -> httpx.Response:

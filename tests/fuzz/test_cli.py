@@ -12,6 +12,8 @@ import respx
 
 from conformance.cli import main
 
+from .conftest import SHARED_EXAMPLES, shares_corpus
+
 
 def _fuzz(tmp_path: Path, *options: str) -> int:
     return main(["fuzz", *options, "--report-dir", str(tmp_path / "fuzz")])
@@ -37,12 +39,13 @@ def test_unreachable_target_exits_2(tmp_path: Path, capsys: pytest.CaptureFixtur
     assert "unreachable" in capsys.readouterr().err
 
 
+@shares_corpus
 def test_target_answering_500_exits_1_with_replays(tmp_path: Path) -> None:
     with respx.mock:
         respx.route(path="/api/conformance/info").mock(return_value=httpx.Response(404))
         respx.route(host="127.0.0.1").mock(return_value=httpx.Response(500, json={"data": None}))
         code = _fuzz(tmp_path, "--target", "http://127.0.0.1:9", "--phases", "stateless,methods",
-                     "--max-examples", "1")
+                     "--max-examples", SHARED_EXAMPLES)
     assert code == 1
     summary = json.loads((tmp_path / "fuzz" / "summary.json").read_text())
     assert summary["failures"]["by_check"]["not_a_server_error"] >= 1
@@ -51,8 +54,9 @@ def test_target_answering_500_exits_1_with_replays(tmp_path: Path) -> None:
                            for line in replays)
 
 
+@shares_corpus
 def test_clean_run_against_the_reference_exits_0(tmp_path: Path) -> None:
-    assert _fuzz(tmp_path, "--max-examples", "2", "--phases", "stateless,methods") == 0
+    assert _fuzz(tmp_path, "--max-examples", SHARED_EXAMPLES, "--phases", "stateless,methods") == 0
     summary = json.loads((tmp_path / "fuzz" / "summary.json").read_text())
     assert summary["operations"]["covered"] == summary["operations"]["total"] == 43
     assert summary["failures"]["total"] == 0

@@ -34,15 +34,32 @@ import signal
 import sys
 import time
 from importlib.metadata import entry_points
+from pathlib import Path
 from typing import Any
 
 # Imported in every run, but lazily: loaded here once instead of in every child.
-_STDLIB = ("sqlite3", "pdb", "faulthandler", "timeit", "h11", "httpcore", "anyio", "jinja2", "readline")
+_STDLIB = ("sqlite3", "pdb", "faulthandler", "timeit", "h11", "httpcore", "anyio", "jinja2", "readline",
+           "sqlalchemy.dialects.sqlite")
 
 
 def _import_quietly(name: str) -> None:
     with contextlib.suppress(Exception):
         importlib.import_module(name)
+
+
+def _submodules(package: str) -> list[str]:
+    """Every module under ``package``, namespace packages (folders without __init__.py, such as
+    conformance/targets) included: pkgutil.walk_packages does not enter those."""
+    names: list[str] = []
+    folders = [(Path(p), package) for p in importlib.import_module(package).__path__]
+    while folders:
+        folder, prefix = folders.pop()
+        for info in pkgutil.iter_modules([str(folder)], prefix + "."):
+            names.append(info.name)
+        for child in sorted(folder.iterdir()):
+            if child.is_dir() and child.name.isidentifier() and any(child.glob("*.py")):
+                folders.append((child, f"{prefix}.{child.name}"))
+    return names
 
 
 def warm_up(memo: bool = True) -> None:
@@ -51,13 +68,16 @@ def warm_up(memo: bool = True) -> None:
         _import_quietly(name)
     for ep in entry_points(group="pytest11"):
         _import_quietly(ep.value.split(":")[0])
+    from _pytest.config import default_plugins
+
+    for name in default_plugins:  # pytest imports its own plugins at every start-up
+        _import_quietly(f"_pytest.{name}")
     for package in ("conformance", "reference_impl", "tests.meta"):
-        module = importlib.import_module(package)
-        for info in pkgutil.walk_packages(module.__path__, package + "."):
-            last = info.name.rsplit(".", 1)[-1]
-            if ".targets.strapi" in info.name or last.startswith("test_") or last in ("server", "__main__"):
+        for name in _submodules(package):
+            last = name.rsplit(".", 1)[-1]
+            if ".targets.strapi" in name or last.startswith("test_") or last in ("server", "__main__"):
                 continue  # Strapi's installer is not used; test modules need a pytest config
-            _import_quietly(info.name)
+            _import_quietly(name)
     if not memo:
         gc.collect()
         gc.freeze()
@@ -85,11 +105,43 @@ def warm_up(memo: bool = True) -> None:
         for name in environment.list_templates():
             environment.get_template(name)
         writers.environment = lambda: environment  # type: ignore[attr-defined]
+    _import_suite_module()
     from .variants import all_variants
 
     all_variants()
     gc.collect()
     gc.freeze()  # children inherit these objects: keep their collections from walking (and copying) them
+
+
+def _import_suite_module() -> None:
+    """Import the suite's test module once, through a collect-only pytest session: pytest-bdd makes a
+    test function of each of the 418 scenarios when the module is imported (a fifth of a small run's
+    cost). Each run's own session then finds the module in sys.modules, as a second session in one
+    process would. Its output goes nowhere: this process' stdout is the protocol stream."""
+    import pytest
+
+    from conformance.cli import _suite_module
+    from conformance.suite import PYTEST_CONFIG
+
+    args = [_suite_module(), "-c", str(PYTEST_CONFIG), "--rootdir", str(Path(_suite_module()).parents[2]),
+            "--disable-plugin-autoload", "-p", "pytest_bdd.plugin", "-p", "conformance.plugin",
+            "-p", "no:cacheprovider", "--collect-only", "-q", "--assert=plain", "--capture=no"]
+    saved = os.dup(1), os.dup(2)
+    null = os.open(os.devnull, os.O_WRONLY)
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(null, 1)
+        os.dup2(null, 2)
+        with contextlib.suppress(Exception):
+            pytest.main(args)
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.dup2(saved[0], 1)
+        os.dup2(saved[1], 2)
+        for fd in (*saved, null):
+            os.close(fd)
 
 
 def _pythonpath() -> list[str]:

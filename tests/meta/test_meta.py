@@ -42,6 +42,10 @@ from .runner import (
 )
 from .variants import PENDING_HARNESS, REGISTRY, SELFTEST, Variant, all_variants, get_variant
 
+# ``tox -e unit`` distributes with --dist loadgroup: every test here on one xdist worker, the largest
+# group first, so the batch is made at the start and no other worker waits on its lock.
+pytestmark = pytest.mark.xdist_group("meta-batch")
+
 ALL_IDS = scenario_ids()
 VARIANTS = all_variants()
 CI_VARIANTS = [v for v in VARIANTS if not v.pending]
