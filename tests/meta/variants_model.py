@@ -10,6 +10,7 @@ from datetime import time
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from reference_impl import components, documents, i18n, query, relations, v8_json, validation
 from reference_impl.controllers import CoreController
@@ -63,11 +64,12 @@ def _(mp: MP) -> None:
          kills="VA-020 VA-024")
 def _(mp: MP) -> None:
     @wrap(mp, documents, "validate_entity")
-    async def validate_entity(original: Any, ct: ContentType, data: Any, creating: bool, is_taken: Any) -> Any:
+    async def validate_entity(original: Any, ct: ContentType, data: Any, creating: bool, is_taken: Any,
+                              *rest: Any) -> Any:
         async def never(name: str, value: Any) -> bool:
             return False
 
-        return await original(ct, data, creating, never)
+        return await original(ct, data, creating, never, *rest)
 
 
 @variant("validation-required-on-update", "entity validator",
@@ -75,8 +77,9 @@ def _(mp: MP) -> None:
          kills="VA-022")
 def _(mp: MP) -> None:
     @wrap(mp, documents, "validate_entity")
-    async def validate_entity(original: Any, ct: ContentType, data: Any, creating: bool, is_taken: Any) -> Any:
-        return await original(ct, data, True, is_taken)
+    async def validate_entity(original: Any, ct: ContentType, data: Any, creating: bool, is_taken: Any,
+                              *rest: Any) -> Any:
+        return await original(ct, data, True, is_taken, *rest)
 
 
 @variant("validation-regex-unanchored", "entity validator",
@@ -159,10 +162,22 @@ def _(mp: MP) -> None:
          "writing a component attribute adds the new items next to the old ones instead of replacing them",
          kills="CP-012")
 def _(mp: MP) -> None:
-    @wrap(mp, components, "delete")
-    def delete(original: Any, conn: Any, db: Any, owner: Any, ids: list[int], fields: list[str] | None = None) -> None:
-        if fields is None:  # deleting the entry itself still deletes its components
-            original(conn, db, owner, ids, fields)
+    @wrap(mp, components, "write")
+    def write(original: Any, conn: Any, db: Any, owner: Any, row_id: int, values: dict[str, Any],
+              creating: bool = False) -> None:
+        table, attrs = components.cmps_table(owner), components.component_attributes(owner)
+        if not creating and table is not None:  # an update keeps what each attribute held, by id
+            values = dict(values)
+            for name, value in list(values.items()):
+                if name not in attrs or value is None:
+                    continue
+                held = conn.execute(
+                    sa.select(table.c.cmp_id, table.c.component_type)
+                    .where(table.c.entity_id == row_id, table.c.field == name).order_by(table.c.order)).all()
+                zone = attrs[name]["type"] == "dynamiczone"
+                old = [{"id": cmp_id, **({"__component": uid} if zone else {})} for cmp_id, uid in held]
+                values[name] = old + (value if isinstance(value, list) else [value])
+        original(conn, db, owner, row_id, values, creating)
 
 
 @variant("components-nested-populate-ignored", "components",
@@ -179,8 +194,9 @@ def _(mp: MP) -> None:
          kills="CP-014")
 def _(mp: MP) -> None:
     @wrap(mp, components, "write")
-    def write(original: Any, conn: Any, db: Any, owner: Any, row_id: int, values: dict[str, Any]) -> None:
-        original(conn, db, owner, row_id, {k: v for k, v in values.items() if v is not None and v != []})
+    def write(original: Any, conn: Any, db: Any, owner: Any, row_id: int, values: dict[str, Any],
+              creating: bool = False) -> None:
+        original(conn, db, owner, row_id, {k: v for k, v in values.items() if v is not None and v != []}, creating)
 
 
 @variant("components-omitted-cleared", "components",
@@ -188,8 +204,10 @@ def _(mp: MP) -> None:
          kills="CP-013")
 def _(mp: MP) -> None:
     @wrap(mp, components, "write")
-    def write(original: Any, conn: Any, db: Any, owner: Any, row_id: int, values: dict[str, Any]) -> None:
-        original(conn, db, owner, row_id, {**dict.fromkeys(components.component_attributes(owner)), **values})
+    def write(original: Any, conn: Any, db: Any, owner: Any, row_id: int, values: dict[str, Any],
+              creating: bool = False) -> None:
+        original(conn, db, owner, row_id, {**dict.fromkeys(components.component_attributes(owner)), **values},
+                 creating)
 
 
 @variant("components-fields-without-id", "components",
@@ -443,13 +461,14 @@ def _(mp: MP) -> None:
          kills="VA-025")
 def _(mp: MP) -> None:
     @wrap(mp, documents, "validate_entity")
-    async def validate(original: Any, ct: ContentType, data: Any, creating: bool, is_taken: Any) -> Any:
+    async def validate(original: Any, ct: ContentType, data: Any, creating: bool, is_taken: Any,
+                       *rest: Any) -> Any:
         if creating and isinstance(data, dict):
             for name, attr in ct.attributes.items():
                 source = data.get(attr.get("targetField") or "")
                 if attr.get("type") == "uid" and data.get(name) is None and isinstance(source, str):
                     data = {**data, name: re.sub(r"[^a-z0-9]+", "-", source.lower()).strip("-")}
-        return await original(ct, data, creating, is_taken)
+        return await original(ct, data, creating, is_taken, *rest)
 
 
 # -- value limits and storage (body validation) -------------------------------------------------------
