@@ -296,3 +296,22 @@ Feature: Query validation and filter values
     Then the error is 400 ValidationError "Invalid key 0"
     When I GET "/api/articles?filters[rating][$notIn][0][nope]=1&filters[rating][$notIn][0][]=x"
     Then the error is 400 ValidationError "Invalid key 0 at rating"
+
+  @id:QV-028 @should @doc:cms/api/rest/filters
+  Scenario: On one document the documentId of the path replaces a top-level documentId filter, while nested filters still apply
+    Given the articles:
+      | alias | title |
+      | P     | Kept  |
+    When I GET "/api/articles/{P}?filters[documentId][$eq]=nope"
+    Then the status is 200
+    And the JSON at "data.title" is "Kept"
+    When I GET "/api/articles/{P}?filters[$and][0][documentId][$eq]=nope"
+    Then the status is 404
+    When I DELETE "/api/articles/{P}?filters[$and][0][documentId][$eq]=nope"
+    Then the status is 204
+    When I GET "/api/articles/{P}"
+    Then the status is 200
+    When I DELETE "/api/articles/{P}?filters[documentId][$eq]=nope"
+    Then the status is 204
+    When I GET "/api/articles/{P}"
+    Then the status is 404

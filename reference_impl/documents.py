@@ -206,10 +206,14 @@ class DocumentRepository:
         return {"$or": [{name: {"$containsi": words}} for name in columns]}
 
     def _query_params(self, params: dict[str, Any], extra_where: dict[str, Any] | None = None,
-                      one: bool = False) -> dict[str, Any]:
-        """Document Service params → Query Engine params (filters, status, fields, sort, pagination, populate)."""
+                      one: bool = False, document_id: bool = False) -> dict[str, Any]:
+        """Document Service params → Query Engine params (filters, status, fields, sort, pagination, populate).
+        ``document_id``: the lookup names the document, over any top-level documentId filter."""
         out = self.strapi.rest.to_query_params(self.ct, params)
-        where = [w for w in (out.pop("where", None), self._status_where(params), i18n.read_where(self.ct, params),
+        filters = out.pop("where", None)
+        if document_id and isinstance(filters, dict):
+            filters = _without_document_id(filters)
+        where = [w for w in (filters, self._status_where(params), i18n.read_where(self.ct, params),
                              extra_where, self._search_where(params.get("_q"))) if w]
         out["where"] = {"$and": where} if len(where) > 1 else (where[0] if where else {})
         start, limit = self.strapi.rest.document_window(params, paged=not one)
@@ -340,7 +344,7 @@ class DocumentRepository:
 
     async def findOne(self, params: dict[str, Any]) -> Any:  # noqa: N802
         where = {"documentId": params.get("documentId"), **i18n.find_one_where(self.ct, params)}
-        return await self.query.findOne(self._query_params(params, where, one=True))
+        return await self.query.findOne(self._query_params(params, where, one=True, document_id=True))
 
     async def count(self, params: dict[str, Any]) -> int:
         qp = self._query_params(params)
@@ -432,6 +436,8 @@ class DocumentRepository:
             # Strapi looks the versions up with the request's filters too: they narrow what is deleted,
             # and the Query Engine parses their values (a bad one is a 400).
             filters = self.strapi.rest.to_query_params(self.ct, {"filters": params["filters"]}).get("where")
+            if isinstance(filters, dict):
+                filters = _without_document_id(filters)
             if filters:
                 where = {"$and": [where, filters]}
         rows = await self.query.findMany({"where": where, "select": ["id"]})
@@ -504,3 +510,11 @@ class DocumentRepository:
         entry = await self.query.create({"data": data, **self._shape(params)})
         self._emit("entry.publish", entry)
         return entry
+
+
+def _without_document_id(where: dict[str, Any]) -> dict[str, Any]:
+    """A lookup of one document by its documentId, as Strapi 5's Document Service builds it
+    (repository.js findOne and delete: ``assoc('where', {...query.where, documentId})``): the
+    documentId replaces a top-level documentId filter of the request; nested ones ($and, $or,
+    relations) still apply."""
+    return {key: value for key, value in where.items() if key != "documentId"}

@@ -606,3 +606,10 @@ def _(mp: MP) -> None:
          kills="BV-028")
 def _(mp: MP) -> None:
     replace(mp, validation, "_depth", lambda comp, entry, components, zone=False: 0)
+
+
+@variant("find-one-document-id-filter-kept", "Document Service",
+         "a top-level documentId filter is ANDed with the path's documentId on findOne and delete instead of replaced",
+         kills="QV-028")
+def _(mp: MP) -> None:
+    replace(mp, documents, "_without_document_id", lambda where: where)
