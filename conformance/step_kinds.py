@@ -50,6 +50,8 @@ THEN_STEPS: tuple[StepKind, ...] = (
     _k(rf"the JSON at {_Q} is exactly .+", "positive", 'the JSON at "meta" is exactly {}'),
     _k(rf"the JSON at {_Q} is:", "positive", 'the JSON at "data" is:'),
     _k(rf"the JSON at {_Q} has the keys .+", "positive", 'the JSON at "data" has the keys id, title'),
+    _k(rf"the JSON at {_Q} lists, after {_Q}, in any order: .+", "positive",
+       'the JSON at "error.message" lists, after "one of: ", in any order: a, b'),
     _k(rf"the JSON at {_Q} is .+", "positive", 'the JSON at "data.title" is "x"'),
     _k(rf"{_Q} has \d+ items?", "positive", '"data" has 0 items'),
     _k(rf'the "\w+" of {_Q} are, in order: .*', "positive", 'the "title" of "data" are, in order: A, B'),

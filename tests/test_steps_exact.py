@@ -134,3 +134,19 @@ def test_a_trace_absence_holds_or_fails_on_a_recorded_trace() -> None:
     trace_nested(world)
     with pytest.raises(ConformanceFailure, match="expected no marker 'gmw:\\*'"):
         trace_lacks(world, "gmw:*")
+
+
+# -- lists in any order ----------------------------------------------------------------------
+
+
+def test_a_listed_message_matches_in_any_order_but_only_with_every_item_once_after_the_prefix() -> None:
+    from conformance.steps.response import lists_in_any_order
+
+    world = _answer({"error": {"message": "one of: b, a, c"}})
+    lists_in_any_order(world, "error.message", "one of: ", "a, b, c")
+    for prefix, items in (("one of: ", "a, b"), ("one of: ", "a, b, c, d"), ("one of: ", "a, a, b"),
+                          ("any of: ", "a, b, c")):
+        with pytest.raises(ConformanceFailure):
+            lists_in_any_order(world, "error.message", prefix, items)
+    with pytest.raises(ConformanceFailure):
+        lists_in_any_order(_answer({"error": {}}), "error.message", "one of: ", "a")

@@ -189,3 +189,15 @@ def has_keys(world: World, path: str, keys: str) -> None:
     if not isinstance(actual, dict) or any(k not in actual for k in want):
         have = sorted(actual) if isinstance(actual, dict) else show(actual)
         fail(f"{path}: expected the keys {want}, got {have}", world)
+
+
+@then(parsers.re(r'the JSON at "(?P<path>[^"]+)" lists, after "(?P<prefix>[^"]*)", in any order: (?P<items>.+)$'))
+def lists_in_any_order(world: World, path: str, prefix: str, items: str) -> None:
+    """A message naming a list whose order the documentation leaves open (Strapi's own order can
+    follow its registry, which follows the file system): the text after ``prefix`` is exactly these
+    comma-separated items, each once, in any order."""
+    actual = at_path(world.json(), path)
+    want = sorted(i.strip() for i in items.split(","))
+    if not isinstance(actual, str) or not actual.startswith(prefix) \
+            or sorted(i.strip() for i in actual[len(prefix):].split(",")) != want:
+        fail(f"{path}: expected {prefix!r} then, in any order, {', '.join(want)}; got {show(actual)}", world)
