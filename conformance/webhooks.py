@@ -102,7 +102,23 @@ class _Server(ThreadingHTTPServer):
         self.closing = False
 
 
-class WebhookReceiver:
+class _ReceiverURLs:
+    """The receiver's two URLs, derived from its ``base_url``: where targets post, where the harness reads."""
+
+    @property
+    def base_url(self) -> str:
+        raise NotImplementedError
+
+    @property
+    def hook_url(self) -> str:
+        return self.base_url + "/hooks"
+
+    @property
+    def events_url(self) -> str:
+        return self.base_url + "/events"
+
+
+class WebhookReceiver(_ReceiverURLs):
     """Start with ``start()``; give ``hook_url`` to the target and ``events_url`` to the scenarios."""
 
     def __init__(self) -> None:
@@ -124,14 +140,6 @@ class WebhookReceiver:
         port = self._server.server_address[1]
         return f"http://127.0.0.1:{port}"
 
-    @property
-    def hook_url(self) -> str:
-        return self.base_url + "/hooks"
-
-    @property
-    def events_url(self) -> str:
-        return self.base_url + "/events"
-
     def stop(self) -> None:
         if self._server is not None:
             with self._server.arrived:  # release long polls still waiting
@@ -146,7 +154,7 @@ class WebhookReceiver:
                 stale.close()
 
 
-class ReceiverProcess:
+class ReceiverProcess(_ReceiverURLs):
     """The same receiver in a process of its own (``python -m conformance.webhooks``): for a run
     whose target lives in the harness' process (the in-process reference), recording deliveries
     there cost the harness about 0.25 s of CPU per run on the same core, the receiver's threads
@@ -174,14 +182,6 @@ class ReceiverProcess:
                 raise RuntimeError(f"the webhook receiver did not start: {error[-1] if error else line or 'no output'}")
             self._base = line
         return self._base
-
-    @property
-    def hook_url(self) -> str:
-        return self.base_url + "/hooks"
-
-    @property
-    def events_url(self) -> str:
-        return self.base_url + "/events"
 
     def stop(self) -> None:
         proc, self._proc = self._proc, None
