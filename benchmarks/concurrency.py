@@ -369,11 +369,13 @@ def _ms(values: list[float], q: float) -> float:
 
 def serve_and_burst(database_url: str, writes: int, max_in_flight: int | None = None) -> dict[str, Any]:
     """Start the reference over HTTP on ``database_url`` with a webhook receiver, burst, stop."""
-    from conformance.targets.reference import reference_http_target
+    from conformance.targets.process import ProcessTarget
+    from conformance.targets.registry import TargetOptions, parse
     from conformance.webhooks import WebhookReceiver
 
     receiver = WebhookReceiver().start()
-    target = reference_http_target(receiver.hook_url, database_url)
+    target = parse("reference-http").build(TargetOptions(webhook_url=receiver.hook_url, database=database_url))
+    assert isinstance(target, ProcessTarget)  # a launched process: its command line is extended below
     if max_in_flight is not None:
         target.command += ["--max-in-flight", str(max_in_flight)]
     try:
