@@ -219,8 +219,9 @@ def _check_url(spec: str) -> None:
       webhooks=False, report_name=lambda spec, options: url_report_name(spec or ""), spec_required=True,
       check_spec=_check_url)
 def _url(spec: str | None, options: TargetOptions) -> Target:
-    _check_url(spec or "")
+    url = spec or ""
+    _check_url(url)
     from .http import HttpTarget
 
-    return HttpTarget(spec, options.name or url_report_name(spec), options.capabilities,
+    return HttpTarget(url, options.name or url_report_name(url), options.capabilities,
                       options.reported_kind or "http")
