@@ -45,6 +45,8 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
+from conformance.fixture.facts import TRACE_HEADER
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "reports" / "bench" / "concurrency.json"
 # Shares of the burst, in this order; creates take what rounding leaves.
@@ -132,7 +134,7 @@ class Client:
             op.body = response.json()
         except ValueError:
             op.body = response.text[:200]
-        trace = response.headers.get("x-conformance-trace", "").split()
+        trace = response.headers.get(TRACE_HEADER, "").split()
         op.lifecycle = Counter(m for m in trace if m.startswith("lifecycle:"))
         if op.kind == "create" and op.acknowledged:
             op.doc = op.body["data"]["documentId"]

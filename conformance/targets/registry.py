@@ -203,9 +203,10 @@ def _process(spec: str | None, options: TargetOptions) -> Target:
     command = spec or options.process_command
     if not command or not options.ready_url:
         raise TargetError("--target process needs a command (process:COMMAND or --command) and --ready-url")
+    from ..fixture.facts import WEBHOOK_URL_ENV
     from .process import ProcessTarget
 
-    env = {"CONFORMANCE_WEBHOOK_URL": options.webhook_url} if options.webhook_url else {}
+    env = {WEBHOOK_URL_ENV: options.webhook_url} if options.webhook_url else {}
     return ProcessTarget(shlex.split(command), options.ready_url, name="process", env=env,
                          capabilities=options.capabilities)
 
