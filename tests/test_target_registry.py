@@ -88,7 +88,7 @@ def test_options_that_contradict_the_name_are_refused() -> None:
 
 @pytest.mark.parametrize(("name", "message"), [
     ("strapi:6.0.0", "Strapi version 6.0.0 is not supported"), ("strapi:latest", "is not of the form 5.x.y"),
-    ("url:localhost:1337", "write url:http(s)://host[:port]"), ("url", "--target 'url': write url[:URL]"),
+    ("url:localhost:1337", "write url:http(s)://host[:port]"), ("url", "--target 'url': write url:URL"),
 ])
 def test_a_bad_spec_is_refused_as_the_name_is_parsed(name: str, message: str) -> None:
     with pytest.raises(TargetError, match=re.escape(message)):

@@ -75,6 +75,8 @@ class TargetKind:
 
     @property
     def usage(self) -> str:
+        if self.spec and self.spec_required:
+            return f"{self.name}:{self.spec}"
         return f"{self.name}[:{self.spec}]" if self.spec else self.name
 
 
