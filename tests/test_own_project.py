@@ -181,3 +181,64 @@ def test_a_well_behaved_project_middleware_breaks_nothing(tmp_path: Path) -> Non
     traces = {s["id"]: s["trace"] for s in report["scenarios"]}
     assert traces["CH-001"][0] == "project:request-id:in" and traces["CH-001"][-1] == "project:request-id:out"
     assert "project:request-id:out" not in traces["CH-007"], "an error passing through skips the way back"
+
+
+# -- strapi up / down --project: servers keyed by version and project ------------------------------
+
+from tests.test_strapi_target import cache, fake_strapi  # noqa: E402,F401  (fixtures: a fake Strapi server)
+
+
+def _quiet(line: str) -> None:
+    pass
+
+
+def test_up_and_down_are_keyed_by_project(fake_strapi: Path, cache: Path,  # noqa: F811
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    """With the fixture's Strapi 5.54.0 up, `up --project` starts a copy of the project beside it (not
+    "already running"), `down --project` stops that copy only, and a bare `down` names the copy it
+    leaves running. A fake server stands in for Strapi."""
+    import argparse
+
+    from conformance.strapi_commands import cmd_down
+    from conformance.targets.strapi import down, state_path, status, up
+    from conformance.targets.strapi.server import pid_alive
+    from conformance.targets.strapi.target import project_servers
+
+    for dep in ("@strapi/strapi", "@strapi/plugin-users-permissions", "better-sqlite3"):  # the copy links the cache
+        (cache / "5.54.0" / "node_modules" / dep).mkdir(parents=True, exist_ok=True)
+    plain = up("5.54.0", progress=_quiet)
+    try:
+        own = up(project=SAMPLE, progress=_quiet)
+        try:
+            assert not own.already_running and own.pid != plain.pid and own.source == str(SAMPLE)
+            assert state_path("5.54.0", project=SAMPLE) != state_path("5.54.0")
+            assert Path(own.project) != Path(plain.project)
+            assert (Path(own.project) / "src" / "index.project.js").is_file(), "the copy of the project runs"
+            mine, fixture = status(project=SAMPLE), status("5.54.0")
+            assert mine is not None and mine.pid == own.pid and fixture is not None and fixture.pid == plain.pid
+            again = up(project=SAMPLE, progress=_quiet)
+            assert again.already_running and again.pid == own.pid
+            assert [s.pid for s in project_servers("5.54.0")] == [own.pid]
+        finally:
+            stopped = down(project=SAMPLE)
+        assert stopped is not None and stopped.pid == own.pid and not pid_alive(own.pid)
+        assert not Path(own.project).exists() and status(project=SAMPLE) is None
+        still = status("5.54.0")
+        assert still is not None and still.pid == plain.pid, "down --project leaves the fixture's server alone"
+        # Now the other way round: the project's copy up, the fixture's stopped by a bare `down`, which
+        # then says it stops the fixture's server only and names the copy still running.
+        own = up(project=SAMPLE, progress=_quiet)
+        args = argparse.Namespace(strapi_version="5.54.0", project=None, keep_project=False)
+        capsys.readouterr()
+        assert cmd_down(args) == 0
+        assert f"stopped Strapi 5.54.0 with the fixture at {plain.url} (pid {plain.pid})" in capsys.readouterr().out
+        assert cmd_down(args) == 0
+        said = capsys.readouterr().out
+        assert "no Strapi 5.54.0 with the fixture was up" in said
+        assert f"up: Strapi 5.54.0 running a copy of {SAMPLE} at {own.url}" in said and "down --project" in said
+        assert cmd_down(argparse.Namespace(strapi_version="5.54.0", project=str(SAMPLE), keep_project=False)) == 0
+        assert f"stopped Strapi 5.54.0 running a copy of {SAMPLE}" in capsys.readouterr().out
+        assert not pid_alive(own.pid)
+    finally:
+        down(project=SAMPLE)
+        down("5.54.0")
