@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from conformance.report.attribution import attribution, project_marks
+from conformance.trace import TRACE_HEADER
 from conformance.targets.base import TargetError
 from conformance.targets.strapi import installer
 from conformance.targets.strapi.project import project_version, write_own_project
@@ -242,3 +243,33 @@ def test_up_and_down_are_keyed_by_project(fake_strapi: Path, cache: Path,  # noq
     finally:
         down(project=SAMPLE)
         down("5.54.0")
+
+
+@pytest.mark.strapi
+@pytest.mark.usefixtures("cached_strapi")
+def test_up_project_serves_the_projects_plugin_route_and_down_stops_it(tmp_path: Path) -> None:
+    """`strapi up --project` on real Strapi: the copy answers the sample plugin's own route, through its
+    plugin middleware (wrapped: the trace header shows it); `down --project` stops it. The state goes to
+    a cache folder of the test's own that links the cached install."""
+    import httpx
+
+    from conformance.targets.strapi import down, status, up
+    from conformance.targets.strapi.server import pid_alive
+
+    cache = tmp_path / "cache"
+    (cache / "5.54.0").mkdir(parents=True)
+    for entry in CACHED.parents[2].iterdir():
+        if entry.name in ("node_modules", "package.json", installer.MARKER):
+            (cache / "5.54.0" / entry.name).symlink_to(entry)
+    state = up(project=SAMPLE, cache=cache, progress=_quiet)
+    try:
+        answer = httpx.get(f"{state.url}/api/sample-stamp/ping", timeout=30, trust_env=False)
+        assert answer.status_code == 200 and answer.json() == {"data": {"plugin": "sample-stamp", "pong": True}}
+        assert answer.headers.get("x-sample-stamp") == "sample-stamp", "the plugin's middleware stays in the chain"
+        trace = answer.headers.get(TRACE_HEADER, "").split()
+        assert trace[:2] == ["project:swallow-errors:in", "project:plugin.sample-stamp.stamp:in"], trace
+        running = status(project=SAMPLE, cache=cache)
+        assert running is not None and running.pid == state.pid and status("5.54.0", cache=cache) is None
+    finally:
+        stopped = down(project=SAMPLE, cache=cache)
+    assert stopped is not None and stopped.pid == state.pid and not pid_alive(state.pid)
