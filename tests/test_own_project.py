@@ -273,3 +273,54 @@ def test_up_project_serves_the_projects_plugin_route_and_down_stops_it(tmp_path:
     finally:
         stopped = down(project=SAMPLE, cache=cache)
     assert stopped is not None and stopped.pid == state.pid and not pid_alive(state.pid)
+
+
+# -- conformance diff --project ---------------------------------------------------------------------
+
+
+def test_diff_project_goes_to_the_strapi_side() -> None:
+    """The candidate when it is strapi (a bare strapi oracle then runs the project's release), else the
+    oracle; no strapi side is a one-line error."""
+    from conformance.diff.command import DiffError, _with_project
+    from conformance.diff.targets import parse_name
+
+    project = str(SAMPLE)
+    a, b = _with_project(project, parse_name("strapi"), parse_name("reference"))
+    assert (a.report_name, b.report_name) == ("strapi-5.54.0+sample_project", "reference")
+    a, b = _with_project(project, parse_name("reference"), parse_name("strapi"))
+    assert (a.report_name, b.report_name) == ("reference", "strapi-5.54.0+sample_project")
+    a, b = _with_project(project, parse_name("strapi"), parse_name("strapi"))
+    assert (a.report_name, b.report_name) == ("strapi-5.54.0+sample_project", "strapi-5.54.0")
+    a, b = _with_project(project, parse_name("strapi"), parse_name("strapi:5.30.1"))
+    assert b.report_name == "strapi-5.30.1"
+    with pytest.raises(DiffError, match="--project goes with a strapi side"):
+        _with_project(project, parse_name("reference"), parse_name("reference-http"))
+
+
+def test_diff_project_without_a_strapi_side_is_exit_2() -> None:
+    done = subprocess.run([sys.executable, "-m", "conformance", "diff", "--target", "reference", "--against",
+                           "reference-http", "--project", str(SAMPLE)], capture_output=True, text=True, check=False,
+                          env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
+    assert done.returncode == 2 and done.stderr.strip().splitlines() == [
+        "conformance: --project goes with a strapi side: --target strapi or --against strapi "
+        "(a copy of your Strapi project is started)"]
+
+
+@pytest.mark.strapi
+@pytest.mark.usefixtures("cached_strapi")
+def test_diff_of_the_sample_project_against_the_reference_shows_its_swallowed_errors(tmp_path: Path) -> None:
+    """`diff --target strapi --project`: the copy of the sample project against the reference; where
+    swallow-errors turns a 400 into a 200 the two differ, and the report and replay lines say so."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), os.environ.get("PYTHONPATH", "")]), "CI": "1"}
+    out = tmp_path / "diff"
+    done = subprocess.run([sys.executable, "-m", "conformance", "diff", "--target", "strapi", "--project", str(SAMPLE),
+                           "--against", "reference", "--cases", "30", "--report-dir", str(out)],
+                          env=env, capture_output=True, text=True, check=False, timeout=600)
+    assert done.returncode == 1, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "diff strapi-5.54.0+sample_project vs reference: 30 cases" in done.stdout
+    report = json.loads((out / "diff.json").read_text(encoding="utf-8"))
+    assert report["summary"]["a"]["name"] == "strapi-5.54.0+sample_project"
+    assert report["summary"]["command"].endswith(f"--project {SAMPLE}")
+    swallowed = [g for g in report["groups"] if g["statuses"] == "200/400" and "meta" in g["paths"]]
+    assert swallowed, [(g["operation"], g["statuses"], g["paths"]) for g in report["groups"]]
+    assert all(g["replay"].endswith(f"--project {SAMPLE}") for g in report["groups"])
