@@ -115,6 +115,60 @@ def test_attribution_names_the_middleware_that_left_the_documented_path() -> Non
     assert quiet is not None and "audit" in quiet and "no deviation" in quiet
 
 
+WRAP_SCRIPT = r"""
+const { wrapDocumentMiddleware } = require(process.argv[2]);
+const ctx = { state: { conformanceTrace: [] } };
+let inRequest = true;
+const strapi = { requestContext: { get: () => (inRequest ? ctx : undefined) } };
+const fail = (name) => { const e = new Error(name); e.name = name; return e; };
+const cases = {
+  passes: async function audit(context, next) { return next(); },
+  throws: async function guard() { throw fail('ValidationError'); },
+  swallows: async function quiet(context, next) { try { return await next(); } catch { return null; } },
+  nameless: [async (context, next) => next()][0],
+};
+(async () => {
+  const out = {};
+  for (const [name, mw] of Object.entries(cases)) {
+    ctx.state.conformanceTrace = [];
+    const next = name === 'swallows' ? async () => { throw fail('NotFoundError'); } : async () => 'result';
+    let result;
+    try { result = await wrapDocumentMiddleware(mw, strapi, 7)({ uid: 'api::note.note' }, next); }
+    catch (e) { result = 'threw ' + e.name; }
+    out[name] = { trace: ctx.state.conformanceTrace, result };
+  }
+  inRequest = false;
+  ctx.state.conformanceTrace = [];
+  out.outside = { result: await wrapDocumentMiddleware(cases.passes, strapi, 1)({}, async () => 'r'),
+                  trace: ctx.state.conformanceTrace };
+  console.log(JSON.stringify(out));
+})();
+"""
+
+
+def test_a_document_service_middleware_of_the_project_is_traced(tmp_path: Path) -> None:
+    """The wrapper of the Document Service middlewares a project's register adds (own/conformance-project.js):
+    in/out around the call, threw= for its own error, swallowed= for one from further in, the result
+    passed back, and nothing marked outside a request."""
+    node = shutil.which("node")
+    if node is None:
+        pytest.skip("node is not installed")
+    script = tmp_path / "wrap.js"
+    script.write_text(WRAP_SCRIPT, encoding="utf-8")
+    wrapper = REPO / "conformance" / "targets" / "strapi" / "own" / "conformance-project.js"
+    done = subprocess.run([node, str(script), str(wrapper)], capture_output=True, text=True, check=True, timeout=60)
+    out = json.loads(done.stdout)
+    assert out["passes"] == {"trace": ["project:documents.audit:in", "project:documents.audit:out"], "result": "result"}
+    assert out["throws"] == {"trace": ["project:documents.guard:in", "project:documents.guard:threw=ValidationError"],
+                             "result": "threw ValidationError"}
+    assert out["swallows"]["trace"] == ["project:documents.quiet:in", "project:documents.quiet:swallowed=NotFoundError",
+                                        "project:documents.quiet:out"]
+    assert out["nameless"]["trace"][0] == "project:documents.middleware-7:in"  # no function name: its number
+    assert out["outside"] == {"result": "r", "trace": []}
+    blamed = attribution({"outcome": "failed", "trace": out["swallows"]["trace"]})
+    assert blamed is not None and blamed.startswith("project middleware documents.quiet swallowed the NotFoundError")
+
+
 CACHED = installer.version_dir("5.54.0") / "node_modules" / "@strapi" / "strapi"
 REQUIRE_STRAPI_ENV = "CONFORMANCE_REQUIRE_STRAPI"
 
