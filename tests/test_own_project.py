@@ -15,10 +15,11 @@ from pathlib import Path
 import pytest
 
 from conformance.report.attribution import attribution, project_marks
-from conformance.trace import TRACE_HEADER
 from conformance.targets.base import TargetError
 from conformance.targets.strapi import installer
 from conformance.targets.strapi.project import project_version, write_own_project
+from conformance.trace import TRACE_HEADER
+from tests.test_strapi_target import cache, fake_strapi  # noqa: F401  (fixtures: a fake Strapi server)
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "tests" / "sample_project"
@@ -240,8 +241,6 @@ def test_a_well_behaved_project_middleware_breaks_nothing(tmp_path: Path) -> Non
 
 # -- strapi up / down --project: servers keyed by version and project ------------------------------
 
-from tests.test_strapi_target import cache, fake_strapi  # noqa: E402,F401  (fixtures: a fake Strapi server)
-
 
 def _quiet(line: str) -> None:
     pass
@@ -310,22 +309,22 @@ def test_up_project_serves_the_projects_plugin_route_and_down_stops_it(tmp_path:
     from conformance.targets.strapi import down, status, up
     from conformance.targets.strapi.server import pid_alive
 
-    cache = tmp_path / "cache"
-    (cache / "5.54.0").mkdir(parents=True)
+    own_cache = tmp_path / "cache"
+    (own_cache / "5.54.0").mkdir(parents=True)
     for entry in CACHED.parents[2].iterdir():
         if entry.name in ("node_modules", "package.json", installer.MARKER):
-            (cache / "5.54.0" / entry.name).symlink_to(entry)
-    state = up(project=SAMPLE, cache=cache, progress=_quiet)
+            (own_cache / "5.54.0" / entry.name).symlink_to(entry)
+    state = up(project=SAMPLE, cache=own_cache, progress=_quiet)
     try:
         answer = httpx.get(f"{state.url}/api/sample-stamp/ping", timeout=30, trust_env=False)
         assert answer.status_code == 200 and answer.json() == {"data": {"plugin": "sample-stamp", "pong": True}}
         assert answer.headers.get("x-sample-stamp") == "sample-stamp", "the plugin's middleware stays in the chain"
         trace = answer.headers.get(TRACE_HEADER, "").split()
         assert trace[:2] == ["project:swallow-errors:in", "project:plugin.sample-stamp.stamp:in"], trace
-        running = status(project=SAMPLE, cache=cache)
-        assert running is not None and running.pid == state.pid and status("5.54.0", cache=cache) is None
+        running = status(project=SAMPLE, cache=own_cache)
+        assert running is not None and running.pid == state.pid and status("5.54.0", cache=own_cache) is None
     finally:
-        stopped = down(project=SAMPLE, cache=cache)
+        stopped = down(project=SAMPLE, cache=own_cache)
     assert stopped is not None and stopped.pid == state.pid and not pid_alive(state.pid)
 
 
