@@ -88,6 +88,7 @@ def test_ci_mirrors_ci_run() -> None:
     assert "command -v chromium" in script and re.search(r"apt-get install -y[^\n]* chromium chromium-driver", script), \
         ".ci/run installs Chromium for the browser test when it is missing"
     assert "export CONFORMANCE_REQUIRE_BROWSER=1" in script
+    assert "export CONFORMANCE_REQUIRE_STRAPI=1" in script, "tests/test_own_project.py fails, not skips, in CI"
 
 
 def test_example_shards_merges_uploads_and_summarises() -> None:
