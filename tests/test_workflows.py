@@ -89,11 +89,13 @@ def test_ci_mirrors_ci_run() -> None:
     assert "command -v chromium" in script and re.search(r"apt-get install -y[^\n]* chromium chromium-driver", script), \
         ".ci/run installs Chromium for the browser test when it is missing"
     assert "export CONFORMANCE_REQUIRE_BROWSER=1" in script
+    assert "export CONFORMANCE_REQUIRE_STRAPI=1" in script, "tests/test_own_project.py fails, not skips, in CI"
     assert "export CONFORMANCE_REQUIRE_NODE=1" in script, ".ci/run makes the fixture parity test fail without node"
     tox = configparser.ConfigParser()
     tox.read(REPO / "tox.ini", encoding="utf-8")
-    passed = tox["testenv"]["pass_env"].split()
-    assert {"CONFORMANCE_REQUIRE_BROWSER", "CONFORMANCE_REQUIRE_NODE"} <= set(passed), "tox passes both to the tests"
+    passed = set(tox["testenv"]["pass_env"].split())
+    required = {"CONFORMANCE_REQUIRE_BROWSER", "CONFORMANCE_REQUIRE_NODE", "CONFORMANCE_REQUIRE_STRAPI"}
+    assert required <= passed, f"tox passes these to the tests: {sorted(required - passed)}"
 
 
 def test_example_shards_merges_uploads_and_summarises() -> None:

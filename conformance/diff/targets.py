@@ -6,7 +6,7 @@ several instances), and builds every target through the registry.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from ..targets.base import Target, TargetError
 from ..targets.registry import TargetOptions, TargetRef, parse
@@ -15,6 +15,8 @@ from ..targets.registry import TargetOptions, TargetRef, parse
 @dataclass(frozen=True)
 class TargetName:
     ref: TargetRef
+    # What the side is built with beyond its name: ``--project`` (a copy of your Strapi project).
+    options: TargetOptions = field(default_factory=TargetOptions)
 
     @property
     def kind(self) -> str:
@@ -31,7 +33,7 @@ class TargetName:
 
     @property
     def report_name(self) -> str:
-        return self.ref.report_name(TargetOptions())
+        return self.ref.report_name(self.options)
 
     @property
     def cli(self) -> str:
@@ -53,4 +55,4 @@ def parse_name(name: str) -> TargetName:
 
 def build_target(name: TargetName, *, ready_url: str | None = None, database: str | None = None) -> Target:
     """An unstarted target for ``name`` (each call a new instance where the kind allows it)."""
-    return name.ref.build(TargetOptions(database=database, ready_url=ready_url))
+    return name.ref.build(replace(name.options, database=database, ready_url=ready_url))
