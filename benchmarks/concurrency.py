@@ -45,6 +45,8 @@ from typing import Any
 import httpx
 import sqlalchemy as sa
 
+from conformance.fixture.facts import TRACE_HEADER
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "reports" / "bench" / "concurrency.json"
 # Shares of the burst, in this order; creates take what rounding leaves.
@@ -132,7 +134,7 @@ class Client:
             op.body = response.json()
         except ValueError:
             op.body = response.text[:200]
-        trace = response.headers.get("x-conformance-trace", "").split()
+        trace = response.headers.get(TRACE_HEADER, "").split()
         op.lifecycle = Counter(m for m in trace if m.startswith("lifecycle:"))
         if op.kind == "create" and op.acknowledged:
             op.doc = op.body["data"]["documentId"]
@@ -369,11 +371,13 @@ def _ms(values: list[float], q: float) -> float:
 
 def serve_and_burst(database_url: str, writes: int, max_in_flight: int | None = None) -> dict[str, Any]:
     """Start the reference over HTTP on ``database_url`` with a webhook receiver, burst, stop."""
-    from conformance.targets.reference import reference_http_target
+    from conformance.targets.process import ProcessTarget
+    from conformance.targets.registry import TargetOptions, parse
     from conformance.webhooks import WebhookReceiver
 
     receiver = WebhookReceiver().start()
-    target = reference_http_target(receiver.hook_url, database_url)
+    target = parse("reference-http").build(TargetOptions(webhook_url=receiver.hook_url, database=database_url))
+    assert isinstance(target, ProcessTarget)  # a launched process: its command line is extended below
     if max_in_flight is not None:
         target.command += ["--max-in-flight", str(max_in_flight)]
     try:

@@ -30,7 +30,8 @@ def _suite_module() -> str:
     return str(Path(__file__).resolve().parent / "suite" / "test_features.py")
 
 
-def _pytest_args(args: argparse.Namespace, target_opts: list[str], report_dir: Path | None) -> list[str]:
+def pytest_args(args: argparse.Namespace, target_opts: list[str], report_dir: Path | None) -> list[str]:
+    """The suite's pytest command line for a run (public: benchmarks/strapi_suite.py runs it too)."""
     from .suite import PYTEST_CONFIG
 
     # Only the plugins the suite uses: every installed one (schemathesis, hypothesis, anyio...)
@@ -214,7 +215,7 @@ def _run(args: argparse.Namespace) -> int:
         plugins: list[Any] = []
         if wanted(args.progress):
             plugins.append(Progress(len(selected), live=sys.stdout.isatty()))
-        code = pytest.main(_pytest_args(args, launched.pytest_options, report_dir), plugins=plugins)
+        code = pytest.main(pytest_args(args, launched.pytest_options, report_dir), plugins=plugins)
         died = getattr(launched.target, "died", lambda: None)()  # a launched target that died mid-run
     finally:
         launched.stop()

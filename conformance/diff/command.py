@@ -35,7 +35,7 @@ from .normalise import (
 )
 from .plan import Plan, load_plan
 from .replay import World
-from .targets import REPEATABLE, TargetName, build_target, parse_name
+from .targets import TargetName, build_target, parse_name
 
 EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
 DEFAULT_SEED = 20261127
@@ -164,8 +164,8 @@ def run_diff(args: Any) -> int:
         manifest = _manifest(args, a, b)
         oracle_runs = args.oracle_runs
         if oracle_runs == "auto":
-            oracle_runs = "separate" if b.kind in REPEATABLE else "same"
-        if oracle_runs == "separate" and b.kind not in REPEATABLE:
+            oracle_runs = "separate" if b.repeatable else "same"
+        if oracle_runs == "separate" and not b.repeatable:
             raise DiffError(f"--oracle-runs separate: a second instance of {b.cli} cannot be started; use same")
         from ..openapi import fixture_document
 
