@@ -46,9 +46,27 @@ DEFAULT_TIMEOUT_S = 10.0
 # A launched target that dies writes why into this file (conformance/targets/process.py); every
 # process of the run reads it before each request.
 DEATH_ENV = "CONFORMANCE_TARGET_DEATH_FILE"
+DEATH_GRACE_S = 0.5
 HANG_LIMIT = 3
 MAX_TRACE_CHARS = 64 * 1024
 _MARKER = re.compile(r"[^\s:]+:[^\s:]+:\S+")
+
+
+# Timeouts in a row per target (scheme, host, port), for the whole process: the controlling process's
+# discovery and probes and the suite's own client count together, so that a run waits on a target
+# that stopped answering HANG_LIMIT times per process, not HANG_LIMIT times per client it makes.
+_timeouts_in_a_row: dict[tuple[str, str, int | None], int] = {}
+_timeouts_lock = threading.Lock()
+
+
+def _origin(request: httpx.Request) -> tuple[str, str, int | None]:
+    return request.url.scheme, request.url.host, request.url.port
+
+
+def forget_timeouts() -> None:
+    """Start every target's count of timeouts in a row again (tests whose servers may reuse a port)."""
+    with _timeouts_lock:
+        _timeouts_in_a_row.clear()
 
 
 class TargetMisbehaved(httpx.RequestError):
@@ -184,6 +202,20 @@ class _DeadlineTransport(httpx.HTTPTransport):
             network_backend=_DeadlineBackend(deadline))
 
 
+def _death_after_error() -> str | None:
+    """After a connection error from a launched target: why it died, once its watcher (another
+    thread, maybe another process) has written it down, which can lag the dead socket by a few
+    milliseconds; None at once for a target the harness did not launch, or after DEATH_GRACE_S."""
+    if not os.environ.get(DEATH_ENV):
+        return None
+    give_up = time.monotonic() + DEATH_GRACE_S
+    while True:
+        died = death_reason()
+        if died or time.monotonic() > give_up:
+            return died
+        time.sleep(0.01)
+
+
 class _CappedStream(httpx.SyncByteStream):
     """The response body, cut as soon as it passes ``cap`` bytes (nothing more is read), or once
     the request's deadline passes; a timeout here counts toward the hang limit like any other."""
@@ -205,7 +237,8 @@ class _CappedStream(httpx.SyncByteStream):
             except httpx.TimeoutException as exc:
                 raise self.transport.timed_out(exc, self.request) from None
             if chunk is None:
-                self.transport.timeouts_in_a_row = 0  # a whole answer: the target answers again
+                with _timeouts_lock:  # a whole answer: the target answers again
+                    _timeouts_in_a_row.pop(_origin(self.request), None)
                 return
             seen += len(chunk)
             if seen > cap:
@@ -225,11 +258,12 @@ class GuardedTransport(httpx.BaseTransport):
         self.deadline = _Deadline()
         self.inner = _DeadlineTransport(verify, self.deadline)
         self.max_body = max_body
-        self.timeouts_in_a_row = 0
 
     def timed_out(self, exc: httpx.TimeoutException, request: httpx.Request) -> httpx.TimeoutException:
         """Count a timeout (headers or body) toward ``HANG_LIMIT``; the same error, saying which limit."""
-        self.timeouts_in_a_row += 1
+        with _timeouts_lock:
+            key = _origin(request)
+            _timeouts_in_a_row[key] = _timeouts_in_a_row.get(key, 0) + 1
         limit = _whole_request_s(request)
         within = f" within {limit:g} s ({TIMEOUT_ENV})" if limit is not None else ""
         return type(exc)(f"no whole answer{within}: {exc or 'timed out'}", request=request)
@@ -238,8 +272,9 @@ class GuardedTransport(httpx.BaseTransport):
         died = death_reason()
         if died:
             raise TargetMisbehaved(died, request=request)
-        if self.timeouts_in_a_row >= HANG_LIMIT:
-            raise TargetMisbehaved(f"the target stopped answering: {self.timeouts_in_a_row} requests in a row "
+        timeouts = _timeouts_in_a_row.get(_origin(request), 0)
+        if timeouts >= HANG_LIMIT:
+            raise TargetMisbehaved(f"the target stopped answering: {timeouts} requests in a row "
                                    "timed out, it is not asked again", request=request)
         limit = _whole_request_s(request)
         until = time.monotonic() + limit if limit is not None else None
@@ -249,7 +284,7 @@ class GuardedTransport(httpx.BaseTransport):
         except httpx.TimeoutException as exc:
             raise self.timed_out(exc, request) from None
         except httpx.TransportError:
-            died = death_reason()  # refused because it just died: say so, not "connection refused"
+            died = _death_after_error()  # refused because it just died: say so, not "connection refused"
             if died:
                 raise TargetMisbehaved(died, request=request) from None
             raise
