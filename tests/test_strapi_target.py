@@ -481,6 +481,17 @@ def test_strapi_target_requests_are_guarded_and_its_death_is_noticed(fake_strapi
     assert os.environ.get(DEATH_ENV) is None
 
 
+def test_a_bad_request_timeout_is_refused_before_strapi_starts(fake_strapi: Path, cache: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONFORMANCE_REQUEST_TIMEOUT_S", "0")
+    started: list[Path] = []
+    monkeypatch.setattr(target, "launch", lambda project, *a, **kw: started.append(project))
+    tgt = StrapiTarget("5.54.0", progress=lambda line: None)
+    with pytest.raises(TargetError, match="^CONFORMANCE_REQUEST_TIMEOUT_S='0': expected a positive number"):
+        tgt.start()
+    assert started == []  # no project written, no server launched
+
+
 def test_a_strapi_stopped_on_purpose_is_not_a_death(fake_strapi: Path, cache: Path) -> None:
     tgt = StrapiTarget("5.54.0", keep_project=True, progress=lambda line: None)
     tgt.start()
