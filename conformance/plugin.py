@@ -471,7 +471,7 @@ def _failure_text(call: pytest.CallInfo[Any]) -> tuple[str, str]:
     return f"{kind}: {text.splitlines()[0] if text else ''}", f"{kind}: {text}"
 
 
-def _plain_failure(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
+def _plain_failure(excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
     return str(excinfo.value)
 
 

@@ -277,7 +277,14 @@ class _HangsAfterDiscovery(_Hostile):
         else:
             self.server.closing.wait(60)
 
-    do_POST = do_PUT = do_DELETE = do_GET
+    def do_POST(self) -> None:
+        self.do_GET()
+
+    def do_PUT(self) -> None:
+        self.do_GET()
+
+    def do_DELETE(self) -> None:
+        self.do_GET()
 
 
 def test_a_run_against_a_target_that_hangs_after_discovery_ends_within_the_stated_bound(
