@@ -19,8 +19,9 @@ from typing import Any
 
 import httpx
 
-from ..base import Target, TargetError, TargetInfo, make_client
-from ..http import discover
+from ..base import Target, TargetError, TargetInfo
+from ..http import check_limits, discover, guarded_client
+from ..process import DeathWatch
 from . import installer
 from .project import OwnProject, project_key, project_version, write_own_project, write_project
 from .server import Launched, free_port, is_strapi_process, launch, pid_alive, stop, stop_pid, wait_healthy
@@ -97,9 +98,10 @@ def _discover(launched: Launched, version: str, client: httpx.Client | None = No
     return info
 
 
-def _client(url: str, timeout: float = 10.0) -> httpx.Client:
-    # Loopback: never through a proxy named in the environment.
-    return make_client(url, timeout=timeout, trust_env=False)
+def _client(url: str, timeout: float | None = None) -> httpx.Client:
+    """The guarded client every target gets (a fixture project may be the user's own code);
+    loopback: nothing from the environment (proxies, .netrc)."""
+    return guarded_client(url, timeout=timeout, trust_env=False)
 
 
 class StrapiTarget(Target):
@@ -124,6 +126,7 @@ class StrapiTarget(Target):
         self.project: Path | None = None
         self.launched: Launched | None = None
         self.own: OwnProject | None = None
+        self.watch: DeathWatch | None = None
 
     @property
     def name(self) -> str:
@@ -131,11 +134,15 @@ class StrapiTarget(Target):
         return f"strapi-{self.version}" + (f"+{self.source.name}" if self.source is not None else "")
 
     def start(self) -> TargetInfo:
+        check_limits()
         self.project = Path(tempfile.mkdtemp(prefix=f"strapi-conformance-{self.version}-"))
         atexit.register(self.stop)
         try:
             self.launched, self.own = _start_server(self.version, self.project, self.port, self.webhook_url,
                                                     self.cache, self.progress, self.startup_timeout, self.source)
+            if self.launched.process is not None:  # a Strapi that dies mid-run fails the rest at once
+                self.watch = DeathWatch(self.name, self.launched.process, self.launched.log,
+                                        self.project / "conformance-died")
             self.info = _discover(self.launched, self.version, self.http, self.name)
         except BaseException:
             # The error names the project's log: keep the project so that path stays readable.
@@ -144,7 +151,7 @@ class StrapiTarget(Target):
             raise
         return self.info
 
-    def client(self, timeout: float = 10.0) -> httpx.Client:
+    def client(self, timeout: float | None = None) -> httpx.Client:
         if self.launched is None:
             raise TargetError("the Strapi target is not started")
         return _client(self.launched.url, timeout)
@@ -153,7 +160,14 @@ class StrapiTarget(Target):
     def pid(self) -> int | None:
         return self.launched.pid if self.launched is not None else None
 
+    def died(self) -> str | None:
+        """Why the launched Strapi died during the run (None: it was alive until ``stop()``)."""
+        return self.watch.died() if self.watch is not None else None
+
     def stop(self) -> None:
+        if self.watch is not None:
+            self.watch.stop()
+            self.watch = None
         self.close_http()
         if self.launched is not None:
             stop(self.launched)
