@@ -110,7 +110,7 @@ def test_forked_workers_run_every_scenario_and_a_group_in_one_worker_in_order(tm
 
 
 def test_a_target_that_cannot_prove_a_capability_stops_a_forked_run_as_a_serial_run(tmp_path: Path) -> None:
-    features = feature_dir(tmp_path, ok=PASSING)
+    features = feature_dir(tmp_path, several="Feature: Self-test\n\n" + "".join(_scenario(f"ZZ-00{n}") for n in range(1, 5)))
     env = _plugin_env(tmp_path, "notrace", NO_TRACE)
     runs = [run_cli("run", "--features", str(features), "--report-dir", str(tmp_path / f"r{len(w)}"), *w, env=env)
             for w in ([], ["--workers", "2"])]
