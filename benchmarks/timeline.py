@@ -67,7 +67,7 @@ def pytest_runtest_logstart(nodeid: str, location: Any) -> None:
         # a forked worker is a copy of the process that collected: it names itself here
         if _marks["pid"] != os.getpid():
             _marks.update(pid=os.getpid(), role=f"fork-{os.getpid()}", process_start=process_start())
-            for key in ("configured", "collected", "items"):
+            for key in ("plugin_loaded", "configured", "collected", "items"):
                 _marks.pop(key, None)
 
 
