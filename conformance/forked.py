@@ -13,8 +13,8 @@ units' numbers wait in a pipe that every worker reads from, a record at a time (
 bytes from a pipe are atomic): a worker takes the next unit when it is free, so the load balances
 itself. Each worker runs its items with pytest's own protocol, its target session being torn down
 after its last item, and sends pytest's serialised reports (the form xdist sends) back through a
-pipe of its own; this process hands them to its hooks, so the terminal, the progress line and the
-report collector see what they see in a serial run. A worker whose target cannot start or prove a
+pipe of its own; this process hands them to its hooks, a whole item at a time, so the terminal, the
+progress line and the report collector see what they see in a serial run. A worker whose target cannot start or prove a
 capability stops the run as a serial run stops (``pytest.exit``, exit 2, one line); a worker that
 dies names the scenario it was running (exit 3, pytest's internal error).
 """
@@ -109,9 +109,15 @@ class _Run:
         self.pids: dict[int, int] = {}  # report pipe (read end) -> worker pid
         self.buffers: dict[int, bytearray] = {}
         self.running: dict[int, str] = {}  # report pipe -> the scenario its worker is running
+        self.pending: dict[int, list[tuple[Any, ...]]] = {}  # report pipe -> that scenario's messages so far
         self.done: set[int] = set()
 
     def run(self) -> None:
+        # what this process has written but not yet flushed would be written again by every worker
+        reporter = self.config.pluginmanager.get_plugin("terminalreporter")
+        if reporter is not None:
+            reporter.flush()
+        _flush()
         work_r, work_w = os.pipe()
         # the objects made so far (pytest's, the items, the imported modules) stay as they are: the
         # workers' collector passes skip them, and do not copy the memory they sit in
@@ -159,16 +165,14 @@ class _Run:
 
     def _handle(self, fd: int, message: tuple[Any, ...]) -> None:
         kind = message[0]
-        hook = self.config.hook
         if kind == "logstart":
             self.running[fd] = message[1]
-            hook.pytest_runtest_logstart(nodeid=message[1], location=message[2])
+            self.pending[fd] = [message]
         elif kind == "report":
-            report = hook.pytest_report_from_serializable(config=self.config, data=message[1])
-            hook.pytest_runtest_logreport(report=report)
+            self.pending[fd].append(message)
         elif kind == "logfinish":
             self.running.pop(fd, None)
-            hook.pytest_runtest_logfinish(nodeid=message[1], location=message[2])
+            self._replay([*self.pending.pop(fd), message])
         elif kind == "done":
             self.done.add(fd)
         elif kind == "exit":  # the worker's target did not start or prove its capabilities: as serially
@@ -182,6 +186,19 @@ class _Run:
             raise self.session.Failed(self.session.shouldfail)
         if self.session.shouldstop:
             raise self.session.Interrupted(self.session.shouldstop)
+
+    def _replay(self, messages: list[tuple[Any, ...]]) -> None:
+        """One item's messages, handed to this process's hooks together once the item is over: the
+        terminal shows each scenario's line whole, as serially, whatever the other workers send."""
+        hook = self.config.hook
+        for kind, *rest in messages:
+            if kind == "logstart":
+                hook.pytest_runtest_logstart(nodeid=rest[0], location=rest[1])
+            elif kind == "report":
+                hook.pytest_runtest_logreport(report=hook.pytest_report_from_serializable(config=self.config,
+                                                                                         data=rest[0]))
+            else:
+                hook.pytest_runtest_logfinish(nodeid=rest[0], location=rest[1])
 
     def _died(self, fd: int) -> None:
         pid = self.pids[fd]
@@ -209,6 +226,14 @@ class _Run:
                     pass
             os.close(fd)
         self.pids = {}
+
+
+def _flush() -> None:
+    for stream in {id(s): s for s in (sys.stdout, sys.stderr, sys.__stdout__, sys.__stderr__) if s is not None}.values():
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # closed: nothing to flush
+            pass
 
 
 def _feed(fd: int, units: int) -> None:
@@ -272,11 +297,7 @@ class _Worker:
             except OSError:
                 pass
         finally:
-            for stream in (sys.stdout, sys.stderr):
-                try:
-                    stream.flush()
-                except (OSError, ValueError):
-                    pass
+            _flush()
             # no interpreter teardown and no atexit handler: they belong to the controlling process
             # (its temporary folders, its webhook receiver)
             os._exit(code)

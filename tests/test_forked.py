@@ -96,8 +96,11 @@ def test_forked_workers_run_every_scenario_and_a_group_in_one_worker_in_order(tm
     log.mkdir()
     env = _plugin_env(tmp_path, "recorder", RECORDER, FORK_LOG=str(log))
     result = run_cli("run", "--features", str(features), "--report-dir", str(tmp_path / "r"), "--workers", "2",
-                     env=env)
+                     "--verbose", env=env)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr
+    # each scenario's line whole, as serially, however the workers' reports interleave
+    lines = [line for line in result.stdout.splitlines() if "::test_" in line]
+    assert len(lines) == 12 and all(line.endswith(" PASSED") for line in lines), lines
     collector = (log / "collector").read_text().split()
     assert len(collector) == 1, collector  # one interpreter collected: the workers are its forks
     ran = {path.name.removeprefix("ran-"): path.read_text().split() for path in log.glob("ran-*")}
