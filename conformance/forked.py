@@ -36,6 +36,8 @@ from typing import Any
 import pytest
 
 _RECORD = struct.Struct("!I")  # a unit's number in the work pipe; a message's length in a report pipe
+# In a forked worker's config: its part in probing once per run (the plugin's session start uses it).
+PROBE_SHARE = pytest.StashKey["_ProbeShare"]()
 
 
 def worker_count(value: str | None) -> int:
@@ -111,6 +113,7 @@ class _Run:
         self.running: dict[int, str] = {}  # report pipe -> the scenario its worker is running
         self.pending: dict[int, list[tuple[Any, ...]]] = {}  # report pipe -> that scenario's messages so far
         self.done: set[int] = set()
+        self.controls: dict[int, int] = {}  # report pipe -> the pipe to that worker
 
     def run(self) -> None:
         # what this process has written but not yet flushed would be written again by every worker
@@ -119,25 +122,32 @@ class _Run:
             reporter.flush()
         _flush()
         work_r, work_w = os.pipe()
+        # one token: the worker that takes it probes its target, the others wait for its results
+        token_r, token_w = os.pipe()
+        os.write(token_w, b"P")
+        os.set_blocking(token_r, False)
         # the objects made so far (pytest's, the items, the imported modules) stay as they are: the
         # workers' collector passes skip them, and do not copy the memory they sit in
         gc.freeze()
         try:
             for number in range(self.count):
                 report_r, report_w = os.pipe()
+                control_r, control_w = os.pipe()
                 pid = os.fork()
                 if pid == 0:  # the worker
-                    os.close(work_w)
-                    os.close(report_r)
-                    for other in self.pids:
-                        os.close(other)
-                    _Worker(self.session, self.units, work_r, report_w, number).run()  # never returns
+                    for fd in (work_w, token_w, report_r, control_w, *self.pids, *self.controls.values()):
+                        os.close(fd)
+                    _Worker(self.session, self.units, work_r, report_w, number,
+                            _ProbeShare(token_r, control_r)).run()  # never returns
                 os.close(report_w)
+                os.close(control_r)
                 self.pids[report_r] = pid
+                self.controls[report_r] = control_w
                 self.buffers[report_r] = bytearray()
         finally:
             gc.unfreeze()
-        os.close(work_r)
+        for fd in (work_r, token_r, token_w):
+            os.close(fd)
         # the numbers are written after the forks, by a thread: more than a pipe holds would block
         threading.Thread(target=_feed, args=(work_w, len(self.units)), name="conformance-units", daemon=True).start()
         try:
@@ -173,6 +183,13 @@ class _Run:
         elif kind == "logfinish":
             self.running.pop(fd, None)
             self._replay([*self.pending.pop(fd), message])
+        elif kind == "probed":  # the first worker's probe results, for the others' targets
+            for other, control in self.controls.items():
+                if other != fd:
+                    try:
+                        _write(control, message[1])
+                    except OSError:  # that worker has ended
+                        pass
         elif kind == "done":
             self.done.add(fd)
         elif kind == "exit":  # the worker's target did not start or prove its capabilities: as serially
@@ -225,7 +242,8 @@ class _Run:
                 except ChildProcessError:
                     pass
             os.close(fd)
-        self.pids = {}
+            os.close(self.controls[fd])
+        self.pids, self.controls = {}, {}
 
 
 def _flush() -> None:
@@ -246,6 +264,49 @@ def _feed(fd: int, units: int) -> None:
         os.close(fd)
 
 
+def _write(fd: int, message: Any) -> None:
+    data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
+    view = memoryview(_RECORD.pack(len(data)) + data)
+    while view:
+        view = view[os.write(fd, view):]
+
+
+def _read(fd: int) -> Any:
+    """One message from a blocking pipe (None at its end)."""
+    buffer = bytearray()
+    while True:
+        for message in _messages(buffer):
+            return message
+        chunk = os.read(fd, 1 << 16)
+        if not chunk:
+            return None
+        buffer += chunk
+
+
+class _ProbeShare:
+    """A worker's part in probing once per run: the target of the first worker to start one is
+    probed, and its results (``conformance.probes.encode``) are restored in the others' targets, as
+    xdist workers restored the controller's (``--probed``): the same code on the same fixture. A
+    failing probe stops the run from that worker."""
+
+    def __init__(self, token: int, control: int) -> None:
+        self.token = token
+        self.control = control
+        self.publish: Any = None  # set by the worker: sends the results to the controlling process
+
+    def take(self) -> str | None:
+        """None: this worker probes (and then ``publish``es); else the first worker's results."""
+        try:
+            if os.read(self.token, 1):
+                return None
+        except BlockingIOError:
+            pass
+        results = _read(self.control)
+        if results is None:  # the controlling process is gone
+            raise pytest.exit.Exception("conformance: the run was stopped before the probes ended", returncode=2)
+        return str(results)
+
+
 def _messages(buffer: bytearray) -> Iterator[tuple[Any, ...]]:
     """The complete messages at the start of ``buffer`` (removed from it)."""
     while len(buffer) >= _RECORD.size:
@@ -260,18 +321,19 @@ def _messages(buffer: bytearray) -> Iterator[tuple[Any, ...]]:
 class _Worker:
     """A forked copy of the collected session that runs the units it takes from the work pipe."""
 
-    def __init__(self, session: pytest.Session, units: list[list[int]], work: int, out: int, number: int) -> None:
+    def __init__(self, session: pytest.Session, units: list[list[int]], work: int, out: int, number: int,
+                 probes: _ProbeShare) -> None:
         self.session = session
+        self.probes = probes
+        probes.publish = lambda results: self.send(("probed", results))
+        session.config.stash[PROBE_SHARE] = probes
         self.units = units
         self.work = work
         self.out = out
         self.number = number
 
     def send(self, message: tuple[Any, ...]) -> None:
-        data = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
-        view = memoryview(_RECORD.pack(len(data)) + data)
-        while view:
-            view = view[os.write(self.out, view):]
+        _write(self.out, message)
 
     def next_unit(self) -> list[int] | None:
         data = os.read(self.work, _RECORD.size)

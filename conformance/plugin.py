@@ -339,8 +339,9 @@ class _Session:
 
     def start(self) -> TargetInfo:
         """Start the target and prove its capabilities (conformance/probes.py), unless the controlling
-        process already did (``--probed``): each process of an in-process run probes its own target."""
-        from .probes import decode, restore, verify
+        process already did (``--probed``), or another forked worker of the run does (PROBE_SHARE)."""
+        from .forked import PROBE_SHARE
+        from .probes import decode, encode, restore, verify
         from .steps.webhooks import window_floor_s
         from .targets.registry import TargetOptions, parse
 
@@ -366,10 +367,15 @@ class _Session:
         if caps is not None:  # the user says the target has at most these
             info.capabilities = info.capabilities & caps
         probed = self.config.getoption("probed")
+        share = self.config.stash.get(PROBE_SHARE, None)  # a forked worker: one of them probes
+        if not probed and share is not None:
+            probed = share.take()
         if probed:
             restore(info, *decode(probed))
         else:
             verify(self.target.http, info, self.events_url)
+            if share is not None:
+                share.publish(encode(info))
         self.client = self.target.http
         return info
 

@@ -11,8 +11,8 @@ import pytest
 from conformance.forked import units_of, worker_count
 from tests.harness_helpers import PASSING, feature_dir, outcomes, read_report, run_cli
 
-# Records, in the folder named by FORK_LOG, the pid of the process that collected and, per
-# scenario, the pid that ran it (in the order they ran).
+# Records, in the folder named by FORK_LOG, the pid of the process that collected, per scenario
+# the pid that ran it (in the order they ran), and which processes probed their target.
 RECORDER = '''import os
 from pathlib import Path
 
@@ -25,6 +25,19 @@ def pytest_runtest_call(item):
     sid = next(m.args[0] for m in item.iter_markers("scenario_id"))
     with (_log / f"ran-{os.getpid()}").open("a") as out:
         out.write(f"{sid}\\n")
+
+
+from conformance import probes
+
+_verify = probes.verify
+
+
+def verify(*args, **kwargs):
+    (_log / f"probed-{os.getpid()}").touch()
+    return _verify(*args, **kwargs)
+
+
+probes.verify = verify
 '''
 
 # A worker that dies in the middle of a scenario.
@@ -106,6 +119,8 @@ def test_forked_workers_run_every_scenario_and_a_group_in_one_worker_in_order(tm
     ran = {path.name.removeprefix("ran-"): path.read_text().split() for path in log.glob("ran-*")}
     assert collector[0] not in ran and 1 <= len(ran) <= 2, ran
     assert sorted(sid for sids in ran.values() for sid in sids) == [f"ZZ-0{n}" for n in range(10, 22)]
+    # one worker's target is probed; the other restores its results (and its scenarios pass)
+    assert len(list(log.glob("probed-*"))) == 1, sorted(p.name for p in log.iterdir())
     group = [f"ZZ-0{n}" for n in range(10, 22, 2)]
     assert any([sid for sid in sids if sid in group] == group for sids in ran.values()), ran
     report = read_report(tmp_path / "r")
