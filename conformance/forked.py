@@ -98,8 +98,23 @@ class ForkedWorkers:
         count = min(self.count, len(units))
         if count < 2:
             return None  # one worker: pytest's own loop, in this process
+        _prepare(session.config)
         _Run(session, units, count).run()
         return True
+
+
+def _prepare(config: pytest.Config) -> None:
+    """What every worker's target would import when it starts, imported once, before the forks."""
+    from .targets.base import TargetError
+    from .targets.registry import TargetOptions, parse
+
+    try:
+        target = parse(config.getoption("target")).build(TargetOptions())
+    except (TargetError, ValueError):
+        return  # the workers report it, as serially
+    prepare = getattr(target, "prepare", None)
+    if callable(prepare):
+        prepare()
 
 
 class _Run:
