@@ -565,7 +565,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     add_target_options(stab)
     stab.add_argument("--runs", type=int, default=20, help="number of runs (default 20)")
     stab.add_argument("--jobs", type=int, default=1, help="runs at the same time (default 1)")
-    stab.add_argument("--workers", "-n", default=None, help="pytest-xdist workers inside each run")
+    stab.add_argument("--workers", "-n", default=None, help="parallel workers inside each run (as `run --workers`)")
     stab.add_argument("--expectations", default=None, help="expectation manifest (TOML) for this target")
     stab.add_argument("--tags", default=None)
     stab.add_argument("--id", action="append", default=None)
