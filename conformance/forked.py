@@ -159,10 +159,14 @@ class _Run:
                 self.pids[report_r] = pid
                 self.controls[report_r] = control_w
                 self.buffers[report_r] = bytearray()
+        except BaseException:  # a fork failed: the workers started so far read the end of the work
+            os.close(work_w)
+            self._stop()
+            raise
         finally:
             gc.unfreeze()
-        for fd in (work_r, token_r, token_w):
-            os.close(fd)
+            for fd in (work_r, token_r, token_w):
+                os.close(fd)
         # the numbers are written after the forks, by a thread: more than a pipe holds would block
         threading.Thread(target=_feed, args=(work_w, len(self.units)), name="conformance-units", daemon=True).start()
         try:
