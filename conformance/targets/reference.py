@@ -221,6 +221,12 @@ class ReferenceTarget(Target):
         self._loop: _Loop | None = None
         self._app: Any = None
 
+    @staticmethod
+    def prepare() -> None:
+        """Import the implementation (a third of a CPU second): forked workers (conformance/forked.py)
+        find it imported by the process they are forked from, once for all of them."""
+        import reference_impl  # noqa: F401
+
     def start(self) -> TargetInfo:
         from reference_impl import ReferenceApp
 
