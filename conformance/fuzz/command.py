@@ -179,18 +179,21 @@ def fuzz_client(target: Target) -> httpx.Client:
 
 @contextmanager
 def _captured_reference_log(directory: Path) -> Iterator[None]:
-    """The in-process reference implementation logs its 500s: into the report folder, not the console."""
-    logger = logging.getLogger("reference_impl")
+    """The in-process reference implementation logs its 500s, and the multipart parser it uses its
+    complaints about hostile bodies: into the report folder, not the console."""
+    loggers = [logging.getLogger(name) for name in ("reference_impl", "python_multipart")]
     directory.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(directory / "target.log", mode="w", encoding="utf-8")
-    old = logger.propagate
-    logger.addHandler(handler)
-    logger.propagate = False
+    old = [logger.propagate for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.propagate = False
     try:
         yield
     finally:
-        logger.removeHandler(handler)
-        logger.propagate = old
+        for logger, propagate in zip(loggers, old, strict=True):
+            logger.removeHandler(handler)
+            logger.propagate = propagate
         handler.close()
 
 
