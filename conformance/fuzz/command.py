@@ -274,4 +274,8 @@ def print_summary(result: FuzzResult, data: dict[str, Any], report_dir: Path) ->
 
 def _webhooks_note(data: dict[str, Any]) -> str:
     webhooks = data.get("webhooks")
-    return f", {webhooks['deliveries']} webhook payload(s) checked" if webhooks else ""
+    if not webhooks:
+        return ""
+    # Not idle: the target still had deliveries out when the wait ended; those were not checked.
+    unsettled = " (the target had not delivered them all)" if webhooks["idle"] is False else ""
+    return f", {webhooks['deliveries']} webhook payload(s) checked{unsettled}"
