@@ -16,8 +16,9 @@ answers, the database and the webhook receiver:
   envelope (the reference's admission limit, ``--max-in-flight``), and such a write wrote nothing.
 
 Runs on SQLite and on PostgreSQL (a private throwaway server, ``benchmarks/pg_server.py``, or
-``--postgres URL``), each with the default admission limit and with a small one (``overload``) that
-refuses part of the burst. Figures go to ``reports/bench/concurrency.json``.
+``--postgres URL``), each with the default admission limit, with none (``--max-in-flight 0``: every
+write must be acknowledged, so all of them are checked, whatever the machine's load) and with a small
+one (``overload``) that refuses most of the burst. Figures go to ``reports/bench/concurrency.json``.
 
     python benchmarks/concurrency.py [--writes 1000] [--postgres private|none|URL] [--overload-limit 16]
 
@@ -387,7 +388,7 @@ def serve_and_burst(database_url: str, writes: int, max_in_flight: int | None = 
     finally:
         target.stop()
         receiver.stop()
-    result["max_in_flight"] = max_in_flight if max_in_flight is not None else "default"
+    result["max_in_flight"] = "default" if max_in_flight is None else "none" if max_in_flight == 0 else max_in_flight
     return result
 
 
@@ -419,7 +420,8 @@ def main(argv: list[str] | None = None) -> int:
             elif args.postgres != "none":
                 given_url: str = args.postgres
                 databases.append(("postgresql", lambda i: given_url))
-            limits: list[int | None] = [None] + ([args.overload_limit] if args.overload_limit else [])
+            # The default limit, none (0: every write is let in), then the overload limit.
+            limits: list[int | None] = [None, 0] + ([args.overload_limit] if args.overload_limit else [])
             for i, ((name, url_of), limit) in enumerate((d, lim) for d in databases for lim in limits):
                 load = os.getloadavg()[0]
                 result = serve_and_burst(url_of(i), args.writes, limit)
