@@ -151,10 +151,18 @@ def _doc_of(delivery: dict[str, Any]) -> str | None:
     return entry.get("documentId") if isinstance(entry, dict) else None
 
 
-def settle(events_url: str, after: int = 0) -> list[dict[str, Any]]:
-    """The deliveries from ``after`` on, once none arrived for SETTLE_S (at most SETTLE_MAX_S)."""
+def settle(events_url: str, after: int = 0, base_url: str | None = None) -> list[dict[str, Any]]:
+    """The deliveries from ``after`` on, once the target at ``base_url`` says every delivery its writes
+    caused was answered (``GET /api/conformance/webhooks/idle``); without that answer, once none
+    arrived for SETTLE_S (at most SETTLE_MAX_S)."""
+    from conformance.targets.http import webhooks_idle
     from conformance.webhooks import feed
 
+    if base_url is not None:
+        with httpx.Client(base_url=base_url, trust_env=False) as client:
+            answer = webhooks_idle(client, SETTLE_MAX_S)
+        if answer is not None and answer["idle"]:
+            return feed(events_url).after(after)
     deadline = time.monotonic() + SETTLE_MAX_S
     found = feed(events_url).after(after)
     while time.monotonic() < deadline:
@@ -196,7 +204,8 @@ class Calibration:
 async def calibrate(client: Client, batch: str, events_url: str, tag: str) -> Calibration:
     drafts = await _seed(client, batch, 1, draft=True)
     published = await _seed(client, batch, 4, draft=False)
-    mark = len(settle(events_url))
+    base_url = str(client.http.base_url)
+    mark = len(settle(events_url, base_url=base_url))
     ops = [Op("create", None, f"calib-create-{batch}"), Op("update", published[0], "calib-update"),
            Op("publish", drafts[0], ""), Op("unpublish", published[1], ""), Op("delete", published[2], ""),
            Op("connect", published[3], "", tag=tag)]
@@ -205,7 +214,7 @@ async def calibrate(client: Client, batch: str, events_url: str, tag: str) -> Ca
             await asyncio.sleep(0.05)
         if not op.acknowledged:
             raise RuntimeError(f"calibration: {op.kind} answered {op.status} {op.error or ''} {op.body}")
-    deliveries = settle(events_url, mark)
+    deliveries = settle(events_url, mark, base_url)
     by_doc: dict[str, Counter[str]] = {}
     for d in deliveries:
         by_doc.setdefault(str(_doc_of(d)), Counter())[d["body"]["event"]] += 1
@@ -326,7 +335,7 @@ async def burst(base_url: str, token: str, events_url: str, database_url: str, w
         calib = await calibrate(client, batch, events_url, tags[0])
         drafts = await _seed(client, batch, counts["publish"], draft=True)
         published = await _seed(client, batch, writes - counts["create"] - counts["publish"], draft=False)
-        mark = len(settle(events_url))
+        mark = len(settle(events_url, base_url=base_url))
         ops: list[Op] = [Op("create", None, f"c-{batch}-{i}") for i in range(counts["create"])]
         ops += [Op("publish", doc, "") for doc in drafts]
         pool = iter(published)
@@ -344,7 +353,7 @@ async def burst(base_url: str, token: str, events_url: str, database_url: str, w
         wall = time.perf_counter() - started
     finally:
         await client.aclose()
-    deliveries = settle(events_url, mark)
+    deliveries = settle(events_url, mark, base_url)
     problems = check(ops, {}, calib, deliveries, database_url, batch)
     latencies = sorted(op.latency_s for op in ops)
     statuses = Counter(str(op.status) if op.status is not None else "no answer" for op in ops)

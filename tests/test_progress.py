@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from conformance.report.progress import wanted
+from tests.forked_cli import run_conformance
 
 REPO = Path(__file__).resolve().parents[1]
 RUN = ["run", "--id", "PO-001", "--id", "PO-002", "--id", "PO-003"]
@@ -46,9 +47,9 @@ def _run(args: list[str], tty: bool, ci: bool, tmp: Path) -> str:
     env.pop("CI", None)
     if ci:
         env["CI"] = "true"
+    if not tty:  # output to a file, as a CI log: forked from a warm process (tests/forked_cli.py)
+        return run_conformance([*args, "--report-dir", str(tmp / "r")], env, timeout=300).stdout
     argv = [sys.executable, "-m", "conformance", *args, "--report-dir", str(tmp / "r")]
-    if not tty:
-        return subprocess.run(argv, env=env, capture_output=True, text=True, check=False, timeout=300).stdout
     leader, follower = pty.openpty()
     with subprocess.Popen(argv, env=env, stdout=follower, stderr=subprocess.DEVNULL) as proc:
         os.close(follower)

@@ -23,6 +23,7 @@ import hashlib
 import json
 import os
 import pickle
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,16 @@ CORPUS_FORMAT = 5  # 3: strings drawn without NUL (fuzz/command.py load_schema);
 def default_directory() -> Path:
     base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
     return Path(base) / "conformance" / "fuzz-corpus"
+
+
+def library_versions() -> tuple[str, str]:
+    """The installed (schemathesis, hypothesis): what draws the cases, part of every key."""
+    return schemathesis.__version__, hypothesis.__version__
+
+
+def document_digest(document: dict[str, Any]) -> str:
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def _slots(cls: type) -> list[str]:
@@ -101,11 +112,14 @@ class StoredStep:
 class Corpus:
     """Stored cases for one document, seed and number of examples."""
 
-    def __init__(self, directory: Path, document: dict[str, Any], seed: int, max_examples: int) -> None:
+    def __init__(self, directory: Path, document: dict[str, Any], seed: int, max_examples: int,
+                 versions: tuple[str, str] | None = None) -> None:
+        """``versions``: (schemathesis, hypothesis) of the key, the installed ones unless given (to
+        name the files of a corpus drawn elsewhere: tests/fuzz/shared_corpus.py)."""
         self.directory = directory
-        text = json.dumps(document, sort_keys=True, separators=(",", ":"))
-        self._run_key = "\n".join([str(CORPUS_FORMAT), schemathesis.__version__, hypothesis.__version__,
-                                   str(seed), str(max_examples), hashlib.sha256(text.encode()).hexdigest()])
+        self.versions = versions or library_versions()
+        self._run_key = "\n".join([str(CORPUS_FORMAT), *self.versions, str(seed), str(max_examples),
+                                   document_digest(document)])
         self.reused = 0
         self.drawn = 0
 
@@ -127,6 +141,11 @@ class Corpus:
 
     def store(self, operation: Any, mode: str, blobs: list[bytes]) -> None:
         self._write(self._path(operation.label, mode), blobs)
+
+    def file_names(self, labels: Iterable[str], steps: int) -> set[str]:
+        """The files of a run of both phases that send operations ``labels`` (stateful: ``steps``)."""
+        names = {self._path(label, mode).name for label in labels for mode in ("positive", "negative")}
+        return names | {self._stateful_path(steps).name}
 
     def _stateful_path(self, steps: int) -> Path:
         return self._path("stateful", f"scenarios of at most {steps} steps")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import warnings
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
@@ -12,6 +13,10 @@ import pytest
 
 from conformance.fixture.facts import FIXTURE_TOKENS
 from conformance.targets.reference import ReferenceTarget
+
+from .shared_corpus import SHARED_EXAMPLES, install
+
+__all__ = ["SHARED_EXAMPLES", "shares_corpus"]
 
 
 @pytest.fixture(scope="module")
@@ -38,14 +43,18 @@ def shared_cache(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPa
 
     The stateless corpus is keyed by everything that decides its cases (document, seed, examples,
     operation, mode, library versions), so a run that finds its cases there sends exactly what it
-    would have drawn: drawing them once per session instead of once per test proves the same.
-    Files are written whole and renamed into place, so workers can share it.
+    would have drawn: drawing them once (here: once, committed) instead of once per test proves the
+    same. Files are written whole and renamed into place, so workers can share it.
     """
     root = tmp_path_factory.getbasetemp()
     if hasattr(request.config, "workerinput"):  # xdist: the workers share the parent of their basetemp
         root = root.parent
     cache = root / "fuzz-cache"
     cache.mkdir(exist_ok=True)
+    # The fixture document's corpus comes drawn (tests/fuzz/shared_corpus.py): every run replays it.
+    reason = install(cache)
+    if reason is not None:
+        warnings.warn(reason, stacklevel=1)
     return cache
 
 
@@ -54,10 +63,6 @@ def private_corpus(shared_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Fuzz runs in tests keep their corpus out of the user's cache directory."""
     monkeypatch.setenv("XDG_CACHE_HOME", str(shared_cache))
 
-
-# The examples per operation of every fuzz run here against the fixture's document (tests/fuzz/test_cli.py,
-# test_checks.py): one number, so the session draws one corpus and every other run replays it.
-SHARED_EXAMPLES = "4"
 
 
 @pytest.fixture
