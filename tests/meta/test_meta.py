@@ -191,6 +191,23 @@ def test_a_forked_run_says_what_a_fresh_process_says(batch: Batch, baseline_ok: 
     assert fresh.scenarios == forked.scenarios
 
 
+def test_runs_make_items_of_the_selected_scenarios_only_with_the_same_catalogue(tmp_path: Path) -> None:
+    """The runs' ``--collect-selected`` (runner.ADDOPTS): no item for the scenarios outside ``--id``,
+    and the same report coverage (catalogue, levels, capabilities) as deselecting them."""
+    from tests.harness_helpers import read_report, run_cli
+
+    coverage = {}
+    for opts in ("", "--collect-selected"):
+        out = tmp_path / (opts or "deselecting")
+        done = run_cli("run", "--id", "PO-001", "--id", "WH-010", "--report-dir", str(out),
+                       env={"PYTEST_ADDOPTS": opts})
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert (f"{len(ALL_IDS) - 2} deselected" in done.stdout) == (not opts), done.stdout
+        coverage[opts] = read_report(out)["coverage"]
+    assert coverage["--collect-selected"] == coverage[""]
+    assert coverage[""]["catalogue"] == len(ALL_IDS) and coverage[""]["selected"] == 2
+
+
 def test_failures_are_classified_by_step_and_message() -> None:
     def failed(kind: str, message: str) -> Scenario:
         return Scenario("XX-001", "failed", message, kind)
