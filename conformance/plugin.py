@@ -282,7 +282,8 @@ def _catalogue_entry(item: pytest.Item, sid: str) -> dict[str, Any]:
 def _record_catalogue(config: pytest.Config, collected: list[pytest.Item], selected: list[pytest.Item]) -> None:
     """Keep what was collected and selected for the coverage; an xdist worker sends it to the controller."""
     entries = [_catalogue_entry(item, sid) for item in collected if (sid := scenario_id(item)) is not None]
-    entries += config.stash.get(_unmade_key, [])
+    if _unmade_key in config.stash:  # --collect-selected: the scenarios not made into items
+        entries += config.stash[_unmade_key]
     data = {"all": entries, "selected": [sid for item in selected if (sid := scenario_id(item)) is not None]}
     config.stash[CATALOGUE_KEY] = data
     workeroutput = getattr(config, "workeroutput", None)
