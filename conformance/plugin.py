@@ -282,8 +282,8 @@ def _catalogue_entry(item: pytest.Item, sid: str) -> dict[str, Any]:
 def _record_catalogue(config: pytest.Config, collected: list[pytest.Item], selected: list[pytest.Item]) -> None:
     """Keep what was collected and selected for the coverage; an xdist worker sends it to the controller."""
     entries = [_catalogue_entry(item, sid) for item in collected if (sid := scenario_id(item)) is not None]
-    if _unmade_key in config.stash:  # --collect-selected: the scenarios not made into items
-        entries += config.stash[_unmade_key]
+    unmade: list[dict[str, Any]] = config.stash.get(_unmade_key, [])  # --collect-selected's
+    entries += unmade
     data = {"all": entries, "selected": [sid for item in selected if (sid := scenario_id(item)) is not None]}
     config.stash[CATALOGUE_KEY] = data
     workeroutput = getattr(config, "workeroutput", None)
