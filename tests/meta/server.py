@@ -93,6 +93,7 @@ def warm_up(memo: bool = True) -> None:
     # keyed by path) and lint them once (``conformance run`` refuses to start when the lint fails;
     # the memo keeps that answer).
     get_features([str(features_dir())])
+    _memo_catalogue(features_dir())
     check = getattr(cli, "_check_features", None)
     if callable(check):
         answer = check()
@@ -113,6 +114,21 @@ def warm_up(memo: bool = True) -> None:
     all_variants()
     gc.collect()
     gc.freeze()  # children inherit these objects: keep their collections from walking (and copying) them
+
+
+def _memo_catalogue(root: Path) -> None:
+    """``conformance run`` reads the catalogue (conformance/scenarios.py) before it starts pytest:
+    the features folder's is read once here (each run changes its copy in its own process only)."""
+    from conformance import scenarios
+
+    load = scenarios.load_catalogue
+    known = root.resolve()
+    catalogue = load(known)
+
+    def memo(path: Path) -> list[scenarios.CatalogueScenario]:
+        return list(catalogue) if Path(path).resolve() == known else load(path)
+
+    scenarios.load_catalogue = memo  # type: ignore[assignment]
 
 
 def _import_suite_module() -> None:
