@@ -184,6 +184,17 @@ def _python_env() -> dict[str, str]:
     return env
 
 
+JOBS_ENV = "CONFORMANCE_META_JOBS"
+
+
+def batch_jobs() -> int:
+    """Runs at a time: one per core and one more to fill the cores while runs wait (webhook windows).
+    More only add contention: each run's waits stretch and it burns more CPU (8 at a time on 2 cores
+    cost a fifth more CPU per run than 2); ``CONFORMANCE_META_JOBS`` sets it (python -m tests.meta.bench)."""
+    value = os.environ.get(JOBS_ENV, "")
+    return int(value) if value.isdigit() and int(value) > 0 else (os.cpu_count() or 1) + 1
+
+
 def fork_available() -> bool:
     return hasattr(os, "fork") and os.environ.get("CONFORMANCE_META_FORK", "1") != "0"
 

@@ -35,6 +35,7 @@ from .runner import (
     SuiteRunner,
     Verdict,
     baseline_problem,
+    batch_jobs,
     controls,
     load_recorded,
     quick_selection,
@@ -60,17 +61,6 @@ def _self_runs() -> dict[str, tuple[str, list[str]]]:
     real = get_variant("policy-false-ignored")
     runs["self:wrong-id"] = (real.name, [*real.kills, WRONG_ID])
     return runs
-
-
-JOBS_ENV = "CONFORMANCE_META_JOBS"
-
-
-def batch_jobs() -> int:
-    """Runs at a time: one per core and one more to fill the cores while runs wait (webhook windows).
-    More only add contention: each run's waits stretch and it burns more CPU (8 at a time on 2 cores
-    cost a fifth more CPU per run than 2); ``CONFORMANCE_META_JOBS`` sets it (python -m tests.meta.bench)."""
-    value = os.environ.get(JOBS_ENV, "")
-    return int(value) if value.isdigit() and int(value) > 0 else (os.cpu_count() or 1) + 1
 
 
 def _batch(names: list[str], work: Path) -> dict[str, Any]:
