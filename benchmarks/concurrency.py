@@ -16,8 +16,9 @@ answers, the database and the webhook receiver:
   envelope (the reference's admission limit, ``--max-in-flight``), and such a write wrote nothing.
 
 Runs on SQLite and on PostgreSQL (a private throwaway server, ``benchmarks/pg_server.py``, or
-``--postgres URL``), each with the default admission limit and with a small one (``overload``) that
-refuses part of the burst. Figures go to ``reports/bench/concurrency.json``.
+``--postgres URL``), each with the default admission limit, with none (``--max-in-flight 0``: every
+write must be acknowledged, so all of them are checked, whatever the machine's load) and with a small
+one (``overload``) that refuses most of the burst. Figures go to ``reports/bench/concurrency.json``.
 
     python benchmarks/concurrency.py [--writes 1000] [--postgres private|none|URL] [--overload-limit 16]
 
@@ -44,6 +45,8 @@ from typing import Any
 
 import httpx
 import sqlalchemy as sa
+
+from conformance.fixture.facts import TRACE_HEADER
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_OUT = ROOT / "reports" / "bench" / "concurrency.json"
@@ -132,7 +135,7 @@ class Client:
             op.body = response.json()
         except ValueError:
             op.body = response.text[:200]
-        trace = response.headers.get("x-conformance-trace", "").split()
+        trace = response.headers.get(TRACE_HEADER, "").split()
         op.lifecycle = Counter(m for m in trace if m.startswith("lifecycle:"))
         if op.kind == "create" and op.acknowledged:
             op.doc = op.body["data"]["documentId"]
@@ -369,11 +372,13 @@ def _ms(values: list[float], q: float) -> float:
 
 def serve_and_burst(database_url: str, writes: int, max_in_flight: int | None = None) -> dict[str, Any]:
     """Start the reference over HTTP on ``database_url`` with a webhook receiver, burst, stop."""
-    from conformance.targets.reference import reference_http_target
+    from conformance.targets.process import ProcessTarget
+    from conformance.targets.registry import TargetOptions, parse
     from conformance.webhooks import WebhookReceiver
 
     receiver = WebhookReceiver().start()
-    target = reference_http_target(receiver.hook_url, database_url)
+    target = parse("reference-http").build(TargetOptions(webhook_url=receiver.hook_url, database=database_url))
+    assert isinstance(target, ProcessTarget)  # a launched process: its command line is extended below
     if max_in_flight is not None:
         target.command += ["--max-in-flight", str(max_in_flight)]
     try:
@@ -383,7 +388,7 @@ def serve_and_burst(database_url: str, writes: int, max_in_flight: int | None = 
     finally:
         target.stop()
         receiver.stop()
-    result["max_in_flight"] = max_in_flight if max_in_flight is not None else "default"
+    result["max_in_flight"] = "default" if max_in_flight is None else "none" if max_in_flight == 0 else max_in_flight
     return result
 
 
@@ -415,7 +420,8 @@ def main(argv: list[str] | None = None) -> int:
             elif args.postgres != "none":
                 given_url: str = args.postgres
                 databases.append(("postgresql", lambda i: given_url))
-            limits: list[int | None] = [None] + ([args.overload_limit] if args.overload_limit else [])
+            # The default limit, none (0: every write is let in), then the overload limit.
+            limits: list[int | None] = [None, 0] + ([args.overload_limit] if args.overload_limit else [])
             for i, ((name, url_of), limit) in enumerate((d, lim) for d in databases for lim in limits):
                 load = os.getloadavg()[0]
                 result = serve_and_burst(url_of(i), args.writes, limit)

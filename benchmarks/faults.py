@@ -48,9 +48,12 @@ SLOW_S = 10.0
 @contextmanager
 def served(database_url: str, webhook_url: str | None = None, env: dict[str, str] | None = None) -> Iterator[Any]:
     """The reference over HTTP (a launched process); yields the target (``log_path``, ``proc``)."""
-    from conformance.targets.reference import reference_http_target
+    from conformance.targets.process import ProcessTarget
+    from conformance.targets.registry import TargetOptions, parse
 
-    target: Any = reference_http_target(webhook_url, database_url)  # final_log is added below
+    built = parse("reference-http").build(TargetOptions(webhook_url=webhook_url, database=database_url))
+    assert isinstance(built, ProcessTarget)  # a launched process: its env and log are used below
+    target: Any = built  # final_log is added below
     target.env.update(env or {})
     target.start()
     assert target.log_path is not None

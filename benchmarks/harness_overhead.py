@@ -6,7 +6,8 @@ Two kinds of figures, written to one JSON file:
 
 - ``processes``: wall time of whole ``conformance run`` processes (what a user waits for): the
   catalogue serially, with ``--workers``, and a single scenario (start-up); the median of ``--runs``
-  runs each, next to the budget of 1 s + 7 ms per scenario.
+  runs each (the configurations alternating, round by round), next to the budget of 1 s + 7 ms per
+  scenario; ``speed_up_over_serial`` is the serial median over the ``--workers`` median.
 - ``breakdown``: one serial run inside this process with an observer plugin. ``startup_s`` runs
   from the command's start until the target is started and probed; the *scenario phase* from there
   until the last scenario's teardown. The time inside the target (the app's requests and
@@ -14,6 +15,8 @@ Two kinds of figures, written to one JSON file:
   phase: the rest, per scenario, is the harness' overhead (pytest, pytest-bdd, the steps, httpx,
   the checks, the reports' bookkeeping). Wall and CPU seconds both: on a shared machine the CPU
   figures move less.
+- ``timeline`` (with ``--workers``): one observed parallel run, when each of its pytest processes
+  started, was ready, collected, ran its first and last scenario and ended (benchmarks/timeline.py).
 
 The machine's load average is recorded with every figure: compare runs made in the same minute.
 
@@ -67,33 +70,43 @@ def _env(bytecode_cache: bool) -> dict[str, str]:
     return env
 
 
-def _process(extra: list[str], runs: int, bytecode_cache: bool = True) -> dict[str, Any]:
-    times: list[float] = []
-    cpu: list[float] = []
-    scenarios = 0
-    loads: list[float] = []
+def _one_run(extra: list[str], env: dict[str, str]) -> tuple[float, float, int]:
+    """Wall and CPU seconds (user + system, of the run and its children: workers included) of one
+    ``conformance run``, and how many scenarios it ran."""
+    with tempfile.TemporaryDirectory() as tmp:
+        started, cpu_before = time.perf_counter(), _children_cpu_s()
+        code = subprocess.call([sys.executable, "-m", "conformance", "run", "--report-dir", tmp, *extra],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, env=env)
+        wall, cpu = time.perf_counter() - started, _children_cpu_s() - cpu_before
+        if code != 0:
+            raise SystemExit(f"conformance run {' '.join(extra)} exited {code}: the figures need a passing run")
+        return wall, cpu, json.loads((Path(tmp) / "report.json").read_text())["summary"]["total"]
+
+
+def _processes(configurations: dict[str, list[str]], runs: int, bytecode_cache: bool = True) -> dict[str, Any]:
+    """Each configuration once untimed, then ``runs`` rounds of one timed run of each, alternating:
+    on a shared machine a change of load then touches every configuration alike."""
     env = _env(bytecode_cache)
-    with tempfile.TemporaryDirectory() as tmp:  # the warm-up run
-        subprocess.call([sys.executable, "-m", "conformance", "run", "--report-dir", tmp, *extra],
-                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, env=env)
+    for extra in configurations.values():  # the warm-up runs
+        _one_run(extra, env)
+    times: dict[str, list[float]] = {name: [] for name in configurations}
+    cpu: dict[str, list[float]] = {name: [] for name in configurations}
+    loads: dict[str, list[float]] = {name: [] for name in configurations}
+    scenarios: dict[str, int] = {}
     for _ in range(runs):
-        with tempfile.TemporaryDirectory() as tmp:
-            loads.append(round(os.getloadavg()[0], 2))
-            started, cpu_before = time.perf_counter(), _children_cpu_s()
-            code = subprocess.call([sys.executable, "-m", "conformance", "run", "--report-dir", tmp, *extra],
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, env=env)
-            times.append(time.perf_counter() - started)
-            # user + system CPU of the run and its children (xdist workers): moves less than wall time
-            # on a shared machine
-            cpu.append(_children_cpu_s() - cpu_before)
-            if code != 0:
-                raise SystemExit(f"conformance run {' '.join(extra)} exited {code}: the figures need a passing run")
-            scenarios = json.loads((Path(tmp) / "report.json").read_text())["summary"]["total"]
-    median = statistics.median(times)
-    return {"args": extra, "runs": runs, "warm_up_runs": 1, "bytecode_cache": bytecode_cache, "scenarios": scenarios, "median_s": round(median, 2),
-            "min_s": round(min(times), 2), "max_s": round(max(times), 2), "median_cpu_s": round(statistics.median(cpu), 2),
-            "budget_s": budget_s(scenarios),
-            "within_budget": median <= budget_s(scenarios), "load_average_1m": loads}
+        for name, extra in configurations.items():
+            loads[name].append(round(os.getloadavg()[0], 2))
+            wall, used, scenarios[name] = _one_run(extra, env)
+            times[name].append(wall)
+            cpu[name].append(used)
+    out: dict[str, Any] = {}
+    for name, extra in configurations.items():
+        median, n = statistics.median(times[name]), scenarios[name]
+        out[name] = {"args": extra, "runs": runs, "warm_up_runs": 1, "alternating": True, "bytecode_cache": bytecode_cache,
+                     "scenarios": n, "median_s": round(median, 2), "min_s": round(min(times[name]), 2),
+                     "max_s": round(max(times[name]), 2), "median_cpu_s": round(statistics.median(cpu[name]), 2),
+                     "budget_s": budget_s(n), "within_budget": median <= budget_s(n), "load_average_1m": loads[name]}
+    return out
 
 
 class _Observer:
@@ -163,17 +176,51 @@ def breakdown() -> dict[str, Any]:
     }
 
 
+def timeline(workers: str, bytecode_cache: bool = True) -> dict[str, Any]:
+    """One observed ``conformance run --workers N``: when each pytest process started, was ready
+    (pytest and the harness imported, plugins loaded), collected, ran its first scenario and its
+    last, and ended, in seconds from the command's start (benchmarks/timeline.py); the CPU
+    seconds of each."""
+    from benchmarks.timeline import ENV
+
+    env = {**_env(bytecode_cache), "PYTEST_PLUGINS": "benchmarks.timeline",
+           "PYTHONPATH": os.pathsep.join(p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p)}
+    with tempfile.TemporaryDirectory() as tmp, tempfile.TemporaryDirectory() as marks:
+        started = time.time()
+        code = subprocess.call([sys.executable, "-m", "conformance", "run", "--report-dir", tmp, "--workers", workers],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT,
+                               env={**env, ENV: marks})
+        finished = time.time()
+        if code != 0:
+            raise SystemExit(f"the observed --workers {workers} run exited {code}")
+        found = [json.loads(path.read_text()) for path in Path(marks).glob("*.json")]
+    processes = []
+    for mark in sorted(found, key=lambda m: (m.get("role") != "controller", m.get("process_start") or 0)):
+        entry: dict[str, Any] = {"role": mark.get("role"), "cpu_s": mark.get("cpu_s"), "scenarios": mark.get("scenarios")}
+        for key in ("process_start", "plugin_loaded", "collected", "first_scenario", "last_scenario_end",
+                    "unconfigured"):
+            if mark.get(key) is not None:
+                entry[key] = round(mark[key] - started, 3)
+        processes.append(entry)
+    return {"args": ["--workers", workers], "total_s": round(finished - started, 3),
+            "load_average_1m": round(os.getloadavg()[0], 2), "processes": processes}
+
+
 def measure(runs: int, workers: str | None, bytecode_cache: bool = True) -> dict[str, Any]:
-    processes = {"serial": _process([], runs, bytecode_cache),
-                 "single_scenario": _process(["--id", "CT-001"], runs, bytecode_cache)}
+    configurations = {"serial": [], "single_scenario": ["--id", "CT-001"]}
     if workers:
-        processes[f"workers_{workers}"] = _process(["--workers", workers], runs, bytecode_cache)
+        configurations[f"workers_{workers}"] = ["--workers", workers]
+    processes = _processes(configurations, runs, bytecode_cache)
+    if workers:  # the ratio of the medians, from the same alternating rounds
+        processes[f"workers_{workers}"]["speed_up_over_serial"] = round(
+            processes["serial"]["median_s"] / processes[f"workers_{workers}"]["median_s"], 2)
     return {"command": " ".join(["python benchmarks/harness_overhead.py", "--runs", str(runs),
                                  *(["--workers", workers] if workers else []),
                                  *([] if bytecode_cache else ["--no-bytecode-cache"])]),
             "machine": {"python": platform.python_version(), "cpus": os.cpu_count(), "system": platform.system()},
             "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
-            "processes": processes, "breakdown": breakdown()}
+            "processes": processes, "breakdown": breakdown(),
+            **({"timeline": timeline(workers, bytecode_cache)} if workers else {})}
 
 
 def summary_lines(result: dict[str, Any]) -> list[str]:
@@ -186,6 +233,14 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
                  f"{b['scenario_phase_s']} s (inside the target {b['inside_target_s']} s) + after {b['after_last_scenario_s']} s")
     lines.append(f"harness overhead per scenario: {b['harness_overhead_ms_per_scenario']} ms wall, "
                  f"{b['harness_overhead_cpu_ms_per_scenario']} ms CPU (budget {b['overhead_budget_ms']} ms)")
+    t = result.get("timeline")
+    if t:
+        lines.append(f"timeline of one {' '.join(t['args'])} run ({t['total_s']} s, s from its start):")
+        for p in t["processes"]:
+            marks = ", ".join(f"{key} {p[key]}" for key in ("process_start", "plugin_loaded", "collected",
+                                                              "first_scenario", "last_scenario_end", "unconfigured")
+                              if key in p)
+            lines.append(f"  {p['role']:<12} {marks}; {p['scenarios'] or 0} scenarios, {p['cpu_s']} CPU s")
     return lines
 
 

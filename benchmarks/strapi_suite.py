@@ -69,7 +69,7 @@ class _Split:
         from conformance import world as world_mod
         from conformance.steps import webhooks as webhook_steps
 
-        request, collect = world_mod.World.request, webhook_steps._collect
+        request, collect = world_mod.World.request, webhook_steps.collect_deliveries
 
         def timed_request(world: Any, *args: Any, **kwargs: Any) -> Any:
             started = time.perf_counter()
@@ -87,12 +87,12 @@ class _Split:
                 self.add("webhook_steps", time.perf_counter() - started)
 
         world_mod.World.request = timed_request  # type: ignore[method-assign,assignment]
-        webhook_steps._collect = timed_collect
+        webhook_steps.collect_deliveries = timed_collect
         try:
             yield
         finally:
             world_mod.World.request = request  # type: ignore[method-assign]
-            webhook_steps._collect = collect
+            webhook_steps.collect_deliveries = collect
 
 
 def _run_catalogue(pytest_args: Callable[[Path, str | None], list[str]], workers: str | None,
@@ -159,7 +159,7 @@ def measure(version: str, runs: int, workers: str | None) -> dict[str, Any]:
 
         def pytest_args(report_dir: Path, n: str | None) -> list[str]:
             args.workers = n
-            return cli._pytest_args(args, launched.pytest_options, report_dir)
+            return cli.pytest_args(args, launched.pytest_options, report_dir)
 
         serial = [_run_catalogue(pytest_args, None, pid, _Split() if i == 0 else None) for i in range(runs)]
         parallel = [_run_catalogue(pytest_args, workers, pid) for _ in range(runs)] if workers else []

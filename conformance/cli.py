@@ -30,7 +30,8 @@ def _suite_module() -> str:
     return str(Path(__file__).resolve().parent / "suite" / "test_features.py")
 
 
-def _pytest_args(args: argparse.Namespace, target_opts: list[str], report_dir: Path | None) -> list[str]:
+def pytest_args(args: argparse.Namespace, target_opts: list[str], report_dir: Path | None) -> list[str]:
+    """The suite's pytest command line for a run (public: benchmarks/strapi_suite.py runs it too)."""
     from .suite import PYTEST_CONFIG
 
     # Only the plugins the suite uses: every installed one (schemathesis, hypothesis, anyio...)
@@ -61,7 +62,8 @@ def _pytest_args(args: argparse.Namespace, target_opts: list[str], report_dir: P
     if getattr(args, "trace", False):
         out += ["--show-trace"]
     workers = getattr(args, "workers", None)
-    if workers and workers not in ("0", "1"):
+    # an in-process target's workers are forked from the pytest process (conformance/forked.py)
+    if workers and workers not in ("0", "1") and not any(o.startswith("--forked-workers=") for o in target_opts):
         out += ["-p", "xdist.plugin", "-n", workers, "--dist", "loadgroup"]
     return out
 
@@ -148,6 +150,7 @@ def _annotate(report_dir: Path, extra: dict[str, Any]) -> None:
 def _run(args: argparse.Namespace) -> int:
     import pytest
 
+    from .forked import worker_count
     from .report.progress import Progress, wanted
     from .report.shard import ShardError
     from .report.verdict import make_profile
@@ -159,6 +162,10 @@ def _run(args: argparse.Namespace) -> int:
     try:
         parse(args.target)  # an unknown kind is exit 2 before anything is read or started
     except TargetError as exc:
+        return _die(str(exc))
+    try:
+        worker_count(getattr(args, "workers", None))
+    except ValueError as exc:
         return _die(str(exc))
     if args.features:
         os.environ["CONFORMANCE_FEATURES"] = str(Path(args.features).resolve())
@@ -214,7 +221,7 @@ def _run(args: argparse.Namespace) -> int:
         plugins: list[Any] = []
         if wanted(args.progress):
             plugins.append(Progress(len(selected), live=sys.stdout.isatty()))
-        code = pytest.main(_pytest_args(args, launched.pytest_options, report_dir), plugins=plugins)
+        code = pytest.main(pytest_args(args, launched.pytest_options, report_dir), plugins=plugins)
         died = getattr(launched.target, "died", lambda: None)()  # a launched target that died mid-run
     finally:
         launched.stop()
@@ -499,7 +506,8 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
                      help="expectation manifest (TOML); default: conformance/manifests/<target>.toml if any")
     run.add_argument("--no-expectations", action="store_true", help="ignore the target's default manifest")
     run.add_argument("--trace", action="store_true", help="print every scenario's HTTP exchanges and trace")
-    run.add_argument("--workers", "-n", default=None, help="pytest-xdist workers (a number or 'auto')")
+    run.add_argument("--workers", "-n", default=None, help="parallel workers (a number or 'auto': one per core): forked from the "
+                     "pytest process for an in-process target, pytest-xdist's otherwise")
     run.add_argument("--features", default=None, help="feature folder (default: the suite's features/)")
     run.add_argument("--verbose", "-v", action="store_true")
     run.add_argument("--summary-md", default=None, metavar="FILE",
@@ -558,7 +566,7 @@ def build_parser(command: str | None = None) -> argparse.ArgumentParser:
     add_target_options(stab)
     stab.add_argument("--runs", type=int, default=20, help="number of runs (default 20)")
     stab.add_argument("--jobs", type=int, default=1, help="runs at the same time (default 1)")
-    stab.add_argument("--workers", "-n", default=None, help="pytest-xdist workers inside each run")
+    stab.add_argument("--workers", "-n", default=None, help="parallel workers inside each run (as `run --workers`)")
     stab.add_argument("--expectations", default=None, help="expectation manifest (TOML) for this target")
     stab.add_argument("--tags", default=None)
     stab.add_argument("--id", action="append", default=None)

@@ -58,6 +58,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--show-trace", action="store_true", default=False,
                     help="print every scenario's HTTP exchange and trace")
     group.addoption("--database-url", default=None, help="database URL for the in-process reference target")
+    group.addoption("--forked-workers", type=int, default=0,
+                    help="run the scenarios in this many workers forked after collection (in-process targets; "
+                         "set by `conformance run --workers`)")
     group.addoption("--probed", default=None,
                     help="capability probe results of the controlling process (JSON; set by `conformance run`)")
     group.addoption("--collect-selected", action="store_true", default=False,
@@ -177,11 +180,11 @@ _receiver_key = pytest.StashKey[Any]()
 def _spawn_receiver(config: pytest.Config) -> None:
     """One process of a run whose target lives in this process (the in-process reference, serially):
     its webhook receiver gets a process of its own (conformance/webhooks.py ReceiverProcess), started
-    now so that it is ready by the time the target starts. xdist workers keep theirs in-process (two
-    workers already keep both cores busy)."""
+    now so that it is ready by the time the target starts. xdist workers and forked workers keep theirs
+    in-process (two workers already keep both cores busy)."""
     from .targets.registry import parse
 
-    if hasattr(config, "workerinput") or config.getoption("webhook_events"):
+    if hasattr(config, "workerinput") or config.getoption("webhook_events") or config.getoption("forked_workers") > 1:
         return
     try:
         ref = parse(config.getoption("target"))
@@ -220,6 +223,11 @@ def pytest_configure(config: pytest.Config) -> None:
     if report_dir and not hasattr(config, "workerinput"):
         collector = ReportCollector(config, Path(report_dir), config.stash[_manifest_key], config.stash[_profile_key])
         config.pluginmanager.register(collector, "conformance-report")
+    workers = config.getoption("forked_workers")
+    if workers > 1 and not hasattr(config, "workerinput"):
+        from .forked import ForkedWorkers
+
+        config.pluginmanager.register(ForkedWorkers(workers), "conformance-forked")
 
 
 _tag_marks: dict[str, list[pytest.MarkDecorator]] = {}
@@ -359,8 +367,9 @@ class _Session:
 
     def start(self) -> TargetInfo:
         """Start the target and prove its capabilities (conformance/probes.py), unless the controlling
-        process already did (``--probed``): each process of an in-process run probes its own target."""
-        from .probes import decode, restore, verify
+        process already did (``--probed``), or another forked worker of the run does (PROBE_SHARE)."""
+        from .forked import PROBE_SHARE
+        from .probes import decode, encode, restore, verify
         from .steps.webhooks import window_floor_s
         from .targets.registry import TargetOptions, parse
 
@@ -386,10 +395,15 @@ class _Session:
         if caps is not None:  # the user says the target has at most these
             info.capabilities = info.capabilities & caps
         probed = self.config.getoption("probed")
+        share = self.config.stash.get(PROBE_SHARE, None)  # a forked worker: one of them probes
+        if not probed and share is not None:
+            probed = share.take()
         if probed:
             restore(info, *decode(probed))
         else:
             verify(self.target.http, info, self.events_url)
+            if share is not None:
+                share.publish(encode(info))
         self.client = self.target.http
         return info
 
@@ -499,9 +513,24 @@ def _failure_text(call: pytest.CallInfo[Any]) -> tuple[str, str]:
     return f"{kind}: {text.splitlines()[0] if text else ''}", f"{kind}: {text}"
 
 
+def _plain_failure(excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+    return str(excinfo.value)
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Any:
-    outcome = yield
+    failure = call.excinfo.value if call.excinfo else None
+    plain = isinstance(failure, (AssertionError, HarnessError)) and bool(str(failure))
+    if plain:
+        # The report's text is ours (below): pytest's rendering of the traceback, which parses the
+        # source file of every frame (0.1-0.2 s a failure: 50 s of a run where a target dies and
+        # 230 scenarios fail), would be thrown away.
+        item.repr_failure = _plain_failure  # type: ignore[method-assign]
+    try:
+        outcome = yield
+    finally:
+        if plain:
+            del item.repr_failure
     report: pytest.TestReport = outcome.get_result()
     sid = scenario_id(item)
     if sid is None:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import argparse
+import shlex
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .paths import reports_root
 from .targets.base import TargetError
+
+if TYPE_CHECKING:
+    from .targets.strapi import ServerState
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 MATRIX_VERSIONS = ("5.0.0", "5.30.1", "5.54.0")
@@ -18,37 +23,68 @@ def _say(message: str) -> None:
     print(message, flush=True)
 
 
+def _project(args: argparse.Namespace) -> Path | None:
+    return Path(args.project).resolve() if getattr(args, "project", None) else None
+
+
+def describe(state: ServerState) -> str:
+    """Which server: ``Strapi 5.54.0 with the fixture`` or ``Strapi 5.54.0 running a copy of <project>``."""
+    what = f"running a copy of {state.source}" if state.source else "with the fixture"
+    return f"Strapi {state.version} {what}"
+
+
+def _wanted(args: argparse.Namespace) -> str:
+    """The server a command names, before its state is read (for "not up" lines)."""
+    project = _project(args)
+    return f"Strapi running a copy of {project}" if project else f"Strapi {args.strapi_version} with the fixture"
+
+
 def cmd_up(args: argparse.Namespace) -> int:
     from .targets.strapi import up
 
     try:
-        state = up(args.strapi_version, port=args.port, webhook_url=args.webhook_url, project=args.project)
+        state = up(args.strapi_version, port=args.port, webhook_url=args.webhook_url, project=_project(args))
     except TargetError as exc:
         print(f"conformance: {exc}", file=sys.stderr)
         return 2
     verb = "already running" if state.already_running else "running"
-    _say(f"Strapi {state.version} {verb} at {state.url} (pid {state.pid}); log {state.log}")
+    _say(f"{describe(state)} {verb} at {state.url} (pid {state.pid}); log {state.log}")
     _say(f"run the suite on it: conformance run --target {state.url}")
+    stop = " --project " + shlex.quote(state.source) if state.source else ""
+    _say(f"stop it: conformance strapi down{stop}")
     return 0
 
 
 def cmd_down(args: argparse.Namespace) -> int:
     from .targets.strapi import down
+    from .targets.strapi.target import project_servers
 
+    project = _project(args)
     try:
-        state = down(args.strapi_version, keep_project=args.keep_project)
+        state = down(args.strapi_version, keep_project=args.keep_project, project=project)
     except TargetError as exc:
         print(f"conformance: {exc}", file=sys.stderr)
         return 2
-    _say(f"stopped Strapi {state.version} (pid {state.pid})" if state else f"no Strapi {args.strapi_version} was up")
+    if state is not None:
+        _say(f"stopped {describe(state)} at {state.url} (pid {state.pid})")
+        return 0
+    _say(f"no {_wanted(args)} was up")
+    if project is None:  # `down` alone stops the fixture's server only: say where the others are
+        for other in project_servers(args.strapi_version):
+            _say(f"  up: {describe(other)} at {other.url}; stop it: conformance strapi down --project "
+                 f"{shlex.quote(other.source or '')}")
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     from .targets.strapi import status
 
-    state = status(args.strapi_version)
-    _say(f"Strapi {state.version} at {state.url} (pid {state.pid})" if state else f"Strapi {args.strapi_version} is not up")
+    try:
+        state = status(args.strapi_version, project=_project(args))
+    except TargetError as exc:
+        print(f"conformance: {exc}", file=sys.stderr)
+        return 2
+    _say(f"{describe(state)} at {state.url} (pid {state.pid})" if state else f"{_wanted(args)} is not up")
     return 0 if state else 1
 
 
@@ -105,10 +141,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-ar
     up.set_defaults(func=cmd_up)
     down = actions.add_parser("down", help="stop the Strapi that `up` started, by its PID")
     down.add_argument("--strapi-version", default="5.54.0")
+    down.add_argument("--project", default=None, metavar="PATH",
+                      help="stop the copy of this project that `up --project PATH` started (not the fixture's)")
     down.add_argument("--keep-project", action="store_true")
     down.set_defaults(func=cmd_down)
     st = actions.add_parser("status", help="is a Strapi up?")
     st.add_argument("--strapi-version", default="5.54.0")
+    st.add_argument("--project", default=None, metavar="PATH", help="the copy of this project `up --project` started")
     st.set_defaults(func=cmd_status)
     matrix = actions.add_parser("matrix", help="run every release and write reports/matrix.html and .json")
     matrix.add_argument("--versions", nargs="+", default=list(MATRIX_VERSIONS))

@@ -133,11 +133,11 @@ def populate_localizations(conn: Connection, query: EntityQuery, rows: list[dict
     select = sub.get("select") if isinstance(sub, dict) else None
     ids = {r["id"] for r in rows}
     owners = conn.execute(sa.select(table.c.id, table.c.document_id, table.c.locale).where(table.c.id.in_(ids))).all()
-    stmt = (sa.select(table.c.document_id.label("_doc"), table.c.locale.label("_locale"), *query._select_columns(select))
+    stmt = (sa.select(table.c.document_id.label("_doc"), table.c.locale.label("_locale"), *query.select_columns(select))
             .where(table.c.document_id.in_({o[1] for o in owners})).order_by(table.c.id))
     if query.ct.draft_and_publish and status in ("draft", "published"):
         stmt = stmt.where(table.c.published_at.is_not(None) if status == "published" else table.c.published_at.is_(None))
-    versions = query._entries(conn.execute(stmt))
+    versions = query.entries_of(conn.execute(stmt))
     by_row = {o[0]: (o[1], o[2]) for o in owners}
     for row in rows:
         document_id, locale = by_row.get(row["id"], (None, None))

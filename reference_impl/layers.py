@@ -11,9 +11,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from .context import RequestContext
     from .documents import DocumentFacade
-    from .query import EntityQuery
+    from .query import Database, EntityQuery
+    from .rest import RestParams
+    from .router import Route
     from .schema import ContentType
     from .services import CoreService
     from .strapi import Strapi
@@ -60,8 +64,18 @@ class QueryEngine(Protocol):
 
 class StrapiApp(Protocol):
     """The ``strapi`` object as user code (index hooks, middleware and policy factories, controllers,
-    services) uses it."""
+    services) uses it; the built-in middleware factories and the upload plugin also read the project
+    folder, the database, the REST parameter rules, add routes and install the query-string parser."""
 
+    # Set by the query middleware's factory: how a request's query string becomes ``ctx.query``.
+    query_parser: Callable[[str], dict[str, Any]] | None
+
+    @property
+    def dir(self) -> Path: ...
+    @property
+    def db(self) -> Database: ...
+    @property
+    def rest(self) -> RestParams: ...
     @property
     def content_types(self) -> Mapping[str, ContentType]: ...
     @property
@@ -73,6 +87,7 @@ class StrapiApp(Protocol):
     def service(self, uid: str) -> Any: ...
     def controller(self, uid: str) -> Any: ...
     def plugin(self, name: str) -> Any: ...
+    def add_route(self, route: Route, system: bool = False) -> None: ...
 
 
 if TYPE_CHECKING:  # mypy proves that the concrete layers satisfy their boundaries

@@ -514,7 +514,7 @@ def _psycopg() -> Any:
 
 def _result_processor(type_: Any, dialect: Any, coltype: Any) -> Callable[[Any], Any] | None:
     """A column's result processor that also gives the value as an entry shows it (``column_value``
-    for dates, times and big integers), so that ``_entries`` has nothing left to convert.
+    for dates, times and big integers), so that ``entries_of`` has nothing left to convert.
 
     SQLite DATETIME text (``2024-03-06 13:42:05.098123``, as SQLAlchemy stores every value) becomes
     Strapi's ISO text by slicing, without a datetime parsed to be formatted again: that was most of
@@ -932,7 +932,8 @@ class EntityQuery:
         return await self.db.lifecycles.run("deleteMany", self.ct, params, lambda: self._delete_many(params))
 
     # -- SQL ---------------------------------------------------------------------------------------
-    def _select_columns(self, select: Any) -> list[Any]:
+    def select_columns(self, select: Any) -> list[Any]:
+        """The table's columns a ``fields`` selection reads (id and documentId always; all without one)."""
         if not select:
             return list(self.table.c)
         names = {"id", "documentId", *([select] if isinstance(select, str) else select)}
@@ -943,7 +944,7 @@ class EntityQuery:
         out.append(self.table.c.id.asc())
         return out
 
-    def _entries(self, result: Any) -> list[dict[str, Any]]:
+    def entries_of(self, result: Any) -> list[dict[str, Any]]:
         """Rows → entries keyed by attribute name, dates rendered as ISO strings."""
         keys = tuple(result.keys())
         plan = self._plans.get(keys)
@@ -982,10 +983,10 @@ class EntityQuery:
             conditions = where if sentinels is None else _with_sentinels(where, sentinels)
             condition = self.db.where.build(self.ct, self.table, conditions)
             if is_deep(order_by):  # on a relation's or a component's field (order_by.py)
-                stmt = deep_sorted(self.ct, self.table, self._select_columns(select), condition, order_by,
+                stmt = deep_sorted(self.ct, self.table, self.select_columns(select), condition, order_by,
                                    self.db.types, self.db.components)
             else:
-                stmt = sa.select(*self._select_columns(select)).where(condition).order_by(*self._order(order_by))
+                stmt = sa.select(*self.select_columns(select)).where(condition).order_by(*self._order(order_by))
             if limit is not None:
                 stmt = stmt.limit(limit)
             if offset:
@@ -995,7 +996,7 @@ class EntityQuery:
         key, leaves = self._shape_key("find", where, select, order_by, limit, offset)
         stmt, bound = self.db.cached(key, leaves, build)
         with self.db.connection() as conn:
-            rows = self._entries(await self.db.execute_async(conn, stmt, bound))
+            rows = self.entries_of(await self.db.execute_async(conn, stmt, bound))
             if params.get("populate"):
                 await self._populate(conn, self.ct, rows, params["populate"], params.get("status"))
         if one:
@@ -1179,7 +1180,7 @@ class EntityQuery:
                 assert target.table is not None
                 conditions = where if sentinels is None else _with_sentinels(where, sentinels)
                 return (
-                    sa.select(link.c[own_col].label("_owner"), *query._select_columns(select))
+                    sa.select(link.c[own_col].label("_owner"), *query.select_columns(select))
                     .select_from(link.join(target.table, link.c[target_col] == target.table.c.id))
                     # The owners' ids are bound at execution, so the statement is reused.
                     .where(self.db.in_owners(link.c[own_col]))
@@ -1195,7 +1196,7 @@ class EntityQuery:
             stmt, bound = self.db.cached(key, leaves, build)
             grouped: dict[int, list[dict[str, Any]]] = {i: [] for i in ids}
             related: list[dict[str, Any]] = []
-            for entry in query._entries(await self.db.execute_async(conn, stmt, {**(bound or {}), "_owner_ids": ids})):
+            for entry in query.entries_of(await self.db.execute_async(conn, stmt, {**(bound or {}), "_owner_ids": ids})):
                 owner = entry.pop("_owner")
                 grouped[owner].append(entry)
                 related.append(entry)

@@ -786,7 +786,9 @@ class RestParams:
                 numbers[name] = int(number)
         if numbers and paged:
             size_ = int(numbers.get("pageSize", self.default_limit))
-            return (int(numbers.get("page", 1)) - 1) * size_, size_
+            window = (int(numbers.get("page", 1)) - 1) * size_, size_
+            self._in_table(*window)
+            return window
         offset = None
         if start is not None:
             number = _lodash_number(start)
@@ -797,8 +799,20 @@ class RestParams:
             number = _lodash_number(limit)
             if math.isnan(number) or not float(number).is_integer() or number < 0 and number != -1:
                 raise ValidationError(f"convertLimitQueryParams expected a positive integer got {js_number(number)}")
+            # Reading one entry, the Query Engine's findOne sets its own limit (1): this one is unused.
+            self._in_table(offset, None if number == -1 or not paged else int(number))
             return offset, None if number == -1 else int(number)
+        self._in_table(offset, None)
         return offset, None
+
+    @staticmethod
+    def _in_table(offset: int | None, limit: int | None) -> None:
+        """The Document Service's own window, as ``_bounded`` checks ``pagination``: past JavaScript's
+        safe integers it is no position in any table, and SQL offsets and limits overflow past 2^63
+        (Strapi: a 500 from the database); a 400 instead."""
+        for name, number in (("start", offset), ("limit", limit)):
+            if number is not None and number > MAX_SAFE_INTEGER:
+                raise PaginationError(f"Invalid pagination: {name} must be at most {MAX_SAFE_INTEGER}")
 
     @staticmethod
     def pagination_meta(info: dict[str, Any], paged: bool, total: int | None) -> dict[str, Any]:

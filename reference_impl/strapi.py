@@ -51,7 +51,7 @@ class Strapi:
         self.components = self.project.components
         self.i18n = I18nPlugin()
         self.upload = UploadPlugin(self)
-        self.db = Database(database_url or self._database_url(), self.content_types, self.components)
+        self.db: Database = Database(database_url or self._database_url(), self.content_types, self.components)
         self.documents = DocumentService(self)
         self.event_hub = EventHub()
         server = self.config.get("server", {})

@@ -32,6 +32,7 @@ from PIL import Image, UnidentifiedImageError
 
 from .context import Context
 from .errors import NotFoundError, ValidationError
+from .layers import StrapiApp
 from .multipart import UploadedFile
 from .relations import RelationWrite
 from .relations import apply as apply_relation
@@ -151,7 +152,7 @@ def _file_infos(value: Any, count: int) -> list[dict[str, Any]]:
 class UploadPlugin:
     """``strapi.plugin('upload')``: the local provider and the content-API controller."""
 
-    def __init__(self, strapi: Any) -> None:
+    def __init__(self, strapi: StrapiApp) -> None:
         self.strapi = strapi
         self.root = Path(strapi.dir) / "public" / "uploads"
 

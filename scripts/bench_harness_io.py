@@ -25,7 +25,7 @@ import httpx
 from conformance.probes import verify
 from conformance.targets.base import make_client
 from conformance.targets.http import discover
-from conformance.targets.reference import ReferenceTarget
+from conformance.targets.registry import TargetOptions, parse
 from conformance.webhooks import WebhookReceiver, feed
 
 OLD_POLL_S = 0.05
@@ -82,7 +82,7 @@ def delivery_wakeup(rounds: int) -> dict[str, Any]:
 
 def probe_cost(rounds: int) -> dict[str, Any]:
     receiver = WebhookReceiver().start()
-    target = ReferenceTarget(webhook_url=receiver.hook_url)
+    target = parse("reference").build(TargetOptions(webhook_url=receiver.hook_url))
     target.start()
     costs: list[float] = []
     latencies: list[float] = []

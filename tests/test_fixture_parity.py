@@ -13,10 +13,12 @@ import ast
 import asyncio
 import contextlib
 import json
+import os
 import re
 import runpy
 import shutil
 import subprocess
+import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -29,7 +31,27 @@ from conformance.fixture.python import components, probe
 from conformance.targets.strapi.project import write_project
 
 NODE = shutil.which("node")
-needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed (the JavaScript twin cannot run)")
+# Set by .ci/run (passed through tox): there node is part of the machine, so a missing node fails
+# these tests instead of skipping them (a skipped parity test would let the twins drift unseen).
+REQUIRE_NODE_ENV = "CONFORMANCE_REQUIRE_NODE"
+
+
+def node_or_skip() -> str:
+    """node's path; without node a skip, or a failure when CONFORMANCE_REQUIRE_NODE is set."""
+    if NODE is None:
+        reason = "node is not installed (the JavaScript twin cannot run)"
+        if os.environ.get(REQUIRE_NODE_ENV):
+            pytest.fail(f"{REQUIRE_NODE_ENV} is set but {reason}")
+        pytest.skip(reason)
+    return NODE
+
+
+@pytest.fixture
+def node() -> str:
+    return node_or_skip()
+
+
+needs_node = pytest.mark.usefixtures("node")
 
 PY_SRC, JS_SRC = REFERENCE_TEMPLATE / "src", STRAPI_TEMPLATE / "src"
 # components.js: the twin of components.py and probe.py, compared by behaviour below; model.js: of model.py
@@ -309,13 +331,12 @@ async function seedAnswers(bodies) {
 @pytest.fixture(scope="module")
 def js(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """What the JavaScript twin does, in a project written as the installer writes it."""
-    if NODE is None:
-        pytest.skip("node is not installed (the JavaScript twin cannot run)")
+    node = node_or_skip()
     root = tmp_path_factory.mktemp("strapi-parity")
     project = write_project(root / "project", "5.54.0", None)
     runner = root / "runner.js"
     runner.write_text(JS_RUNNER, encoding="utf-8")
-    done = subprocess.run([NODE, str(runner), str(project), json.dumps(DOCUMENT_CALLS), json.dumps(SEED_BODIES)], input=json.dumps(scenarios()), capture_output=True,
+    done = subprocess.run([node, str(runner), str(project), json.dumps(DOCUMENT_CALLS), json.dumps(SEED_BODIES)], input=json.dumps(scenarios()), capture_output=True,
                           text=True, timeout=60, check=False)
     assert done.returncode == 0, done.stderr
     return dict(json.loads(done.stdout))
@@ -585,3 +606,13 @@ def test_same_lifecycle_hooks(js: dict[str, Any]) -> None:
     file_hooks = {k for k, v in _python("src/api/article/content-types/article/lifecycles.py").items() if callable(v)}
     assert file_hooks - {"lifecycle_hooks"} == events == set(js["lifecycles"]["file"])
     assert set(components.lifecycle_hooks("subscriber")) == events == set(js["lifecycles"]["subscriber"])
+
+
+def test_without_node_the_twin_tests_skip_or_fail_as_the_environment_asks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "NODE", None)
+    monkeypatch.delenv(REQUIRE_NODE_ENV, raising=False)
+    with pytest.raises(pytest.skip.Exception, match="node is not installed"):
+        node_or_skip()
+    monkeypatch.setenv(REQUIRE_NODE_ENV, "1")
+    with pytest.raises(pytest.fail.Exception, match="CONFORMANCE_REQUIRE_NODE is set but node is not installed"):
+        node_or_skip()

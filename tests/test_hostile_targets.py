@@ -5,6 +5,7 @@ target that dies mid-run, and the webhook receiver's own limits (conformance/PRO
 from __future__ import annotations
 
 import json
+import os
 import socket
 import subprocess
 import sys
@@ -20,7 +21,15 @@ import httpx
 import pytest
 
 from conformance.targets.base import TargetError
-from conformance.targets.http import HANG_LIMIT, MAX_BODY_ENV, HttpTarget, TargetMisbehaved, discover
+from conformance.targets.http import (
+    HANG_LIMIT,
+    MAX_BODY_ENV,
+    TIMEOUT_ENV,
+    HttpTarget,
+    TargetMisbehaved,
+    discover,
+    forget_timeouts,
+)
 from conformance.webhooks import MAX_DELIVERY_BYTES, WebhookReceiver, fetch_deliveries
 
 CAP = 1024 * 1024  # the cap these tests set, so that going over it costs little
@@ -47,6 +56,16 @@ class _Hostile(BaseHTTPRequestHandler):
                 pass
         elif path == "/hang":
             self.server.closing.wait(60)
+        elif path == "/stall-body":  # headers at once, then half the body, then nothing
+            self._head(200, {"content-length": "1000"})
+            self.wfile.write(b"x" * 500)
+            self.wfile.flush()
+            self.server.closing.wait(60)
+        elif path == "/trickle-body":  # a byte every 50 ms: no single read ever waits long
+            self._head(200, {"content-length": "1000"})
+            self._trickle(b"x" * 1000)
+        elif path == "/trickle-headers":
+            self._trickle(b"HTTP/1.1 200 OK\r\n" + b"x-slow: " + b"y" * 1000 + b"\r\n\r\n")
         elif path == "/redirect":
             self._answer(302, b"", {"location": self.server.elsewhere})
         elif path == "/garbage-trace":
@@ -58,6 +77,16 @@ class _Hostile(BaseHTTPRequestHandler):
                 "content-type": "application/json", "x-conformance-trace": self.server.info_trace})
         else:
             self._answer(200, b'{"data": []}', {"content-type": "application/json"})
+
+    def _trickle(self, data: bytes) -> None:
+        try:
+            for i in range(len(data)):
+                if self.server.closing.wait(0.05):
+                    return
+                self.wfile.write(data[i:i + 1])
+                self.wfile.flush()
+        except OSError:  # the client gave up and closed the connection
+            pass
 
     def _head(self, status: int, headers: dict[str, str]) -> None:
         self.send_response(status)
@@ -89,6 +118,15 @@ class _Server(ThreadingHTTPServer):
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_timeout_counts() -> Iterator[None]:
+    """Timeouts in a row are counted per target address for the whole process: a later server on a
+    reused port must not inherit a hung one's count."""
+    forget_timeouts()
+    yield
+    forget_timeouts()
 
 
 @pytest.fixture
@@ -161,19 +199,118 @@ def test_an_answer_resets_the_count_of_timeouts(serve: Any) -> None:
             assert client.get("/").status_code == 200
 
 
+def test_a_body_that_stalls_counts_toward_the_hang_limit(serve: Any) -> None:
+    """Headers at once, then silence in the body: a timeout like any other."""
+    server = serve()
+    with HttpTarget(server.url).client(timeout=0.3) as client:
+        for _ in range(HANG_LIMIT):
+            with pytest.raises(httpx.ReadTimeout, match="no whole answer within 0.3 s"):
+                client.get("/stall-body")
+        with pytest.raises(TargetMisbehaved, match=f"stopped answering: {HANG_LIMIT} requests in a row timed out"):
+            client.get("/")
+    assert server.hits.count("/stall-body") == HANG_LIMIT and "/" not in server.hits
+
+
+@pytest.mark.parametrize("path", ["/trickle-body", "/trickle-headers"])
+def test_a_target_that_trickles_is_cut_at_the_request_deadline(serve: Any, path: str) -> None:
+    """A byte every 50 ms meets every per-read timeout: 1,000 of them would take 50 s. The request's
+    timeout is wall-clock time for the whole answer, headers and body."""
+    server = serve()
+    with HttpTarget(server.url).client(timeout=0.3) as client:
+        started = time.monotonic()
+        with pytest.raises(httpx.ReadTimeout, match=rf"no whole answer within 0.3 s \({TIMEOUT_ENV}\)"):
+            client.get(path)
+        took = time.monotonic() - started
+    assert 0.25 < took < 3
+
+
+def test_the_request_timeout_comes_from_the_environment(serve: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(TIMEOUT_ENV, "0.4")
+    server = serve()
+    with HttpTarget(server.url).client() as client:
+        started = time.monotonic()
+        with pytest.raises(httpx.ReadTimeout, match="within 0.4 s"):
+            client.get("/hang")
+        assert time.monotonic() - started < 3
+
+
+@pytest.mark.parametrize("bad", ["soon", "0", "-1", "nan", "inf", "1e999"])
+def test_a_bad_request_timeout_is_a_one_line_error(monkeypatch: pytest.MonkeyPatch, bad: str) -> None:
+    monkeypatch.setenv(TIMEOUT_ENV, bad)
+    with pytest.raises(TargetError, match=rf"^{TIMEOUT_ENV}='{bad}': expected a positive number of seconds$"):
+        HttpTarget("http://127.0.0.1:9").client()
+
+
+def test_a_bad_request_timeout_stops_the_run_before_a_target_is_launched(tmp_path: Path) -> None:
+    marker = tmp_path / "launched"
+    command = f"{sys.executable} -c \"open('{marker}', 'w')\""
+    done = subprocess.run([sys.executable, "-m", "conformance", "run", "--target", "process", "--command", command,
+                           "--ready-url", "http://127.0.0.1:9", "--report-dir", str(tmp_path / "report")],
+                          capture_output=True, text=True, timeout=60, env={**os.environ, TIMEOUT_ENV: "soon"})
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip() == f"conformance: {TIMEOUT_ENV}='soon': expected a positive number of seconds"
+    assert not marker.exists()
+
+
 def test_a_run_against_a_silent_target_ends_within_the_request_timeout(serve: Any, tmp_path: Path) -> None:
-    """Discovery is the first request: 10 s of silence and the run stops with exit 2."""
+    """Discovery is the first request: one request timeout of silence and the run stops with exit 2."""
     server = serve()
     # Every path hangs: discovery included.
     server.RequestHandlerClass = type("Silent", (_Hostile,), {"do_GET": lambda self: self.server.closing.wait(60)})
     started = time.monotonic()
     done = subprocess.run([sys.executable, "-m", "conformance", "run", "--target", server.url + "/",
                            "--report-dir", str(tmp_path)],
-                          capture_output=True, text=True, timeout=60)
+                          capture_output=True, text=True, timeout=60, env={**os.environ, TIMEOUT_ENV: "1"})
     took = time.monotonic() - started
     assert done.returncode == 2, done.stderr
-    assert "is unreachable: ReadTimeout" in done.stderr
-    assert 9 < took < 30
+    assert "is unreachable: ReadTimeout: no whole answer within 1 s" in done.stderr
+    assert 1 < took < 30
+
+
+class _HangsAfterDiscovery(_Hostile):
+    """No fixture (404 at discovery, a black-box target), then silence for every other request."""
+
+    def do_GET(self) -> None:
+        self.server.hits.append(self.path)
+        if self.path.startswith("/api/conformance/"):
+            self._answer(404, b"{}", {"content-type": "application/json"})
+        else:
+            self.server.closing.wait(60)
+
+    def do_POST(self) -> None:
+        self.do_GET()
+
+    def do_PUT(self) -> None:
+        self.do_GET()
+
+    def do_DELETE(self) -> None:
+        self.do_GET()
+
+
+def test_a_run_against_a_target_that_hangs_after_discovery_ends_within_the_stated_bound(
+        serve: Any, tmp_path: Path) -> None:
+    """The bound (conformance/PROTOCOL.md, section 8): discovery, the probes' timeouts, then HANG_LIMIT
+    request timeouts, then every other request fails at once; without the limit each of ~230
+    scenarios would wait its 0.5 s."""
+    server = serve()
+    server.RequestHandlerClass = _HangsAfterDiscovery
+    started = time.monotonic()
+    done = subprocess.run([sys.executable, "-m", "conformance", "run", "--target", server.url,
+                           "--profile", "black-box", "--report-dir", str(tmp_path / "report")],
+                          capture_output=True, text=True, timeout=300, env={**os.environ, TIMEOUT_ENV: "0.5"})
+    took = time.monotonic() - started
+    assert done.returncode == 1, done.stdout[-2000:] + done.stderr
+    # The content-types probe waits once (its first request); the test process's discovery answers,
+    # which starts the count again; then HANG_LIMIT scenario requests wait and no other is sent.
+    hung = [h for h in server.hits if not h.startswith("/api/conformance/")]
+    assert len(hung) == 1 + HANG_LIMIT and "probe" in hung[0], hung
+    report = json.loads((tmp_path / "report" / "report.json").read_text())
+    ran = [s for s in report["scenarios"] if s["outcome"] != "skipped"]
+    cut = [s for s in ran if "stopped answering" in (s["message"] or "")]
+    timed_out = [s for s in ran if "ReadTimeout" in (s["message"] or "")]
+    assert len(timed_out) == HANG_LIMIT and len(cut) == len(ran) - HANG_LIMIT > 100
+    assert max(s["duration_s"] for s in cut) < 0.5
+    assert took < 60
 
 
 def test_redirects_are_not_followed(serve: Any) -> None:

@@ -171,12 +171,17 @@ def test_probe_requests_that_fail_in_transit_are_reported() -> None:
         probes.verify(client, info, None)
 
 
-def test_worker_runs_of_the_reference_are_probed_before_the_workers_start(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_xdist_runs_of_the_reference_are_probed_before_the_workers_start(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Without os.fork the workers are pytest-xdist's, whose crash report would hide a failing probe's
+    reason (forked workers stop the run as serially: tests/test_forked.py)."""
     from types import SimpleNamespace
 
+    from conformance import forked
     from conformance.targets.launch import launch
 
     args = SimpleNamespace(target="reference", workers="2", database=None, capability=None)
+    assert launch(args).pytest_options == ["--target", "reference", "--forked-workers=2"]
+    monkeypatch.setattr(forked, "available", lambda: False)
     options = launch(args).pytest_options
     assert options[:2] == ["--target", "reference"] and options[2].startswith("--probed="), options
     monkeypatch.setattr(fixture_probe, "mark", lambda *a, **k: None)

@@ -63,3 +63,12 @@ def test_a_ready_process_whose_info_route_fails_is_refused_and_stopped() -> None
     with pytest.raises(TargetError, match="/api/conformance/info answered 500"):
         target.start()
     assert target.proc is None  # stopped by its own PID
+
+
+@pytest.mark.parametrize("env", ["CONFORMANCE_REQUEST_TIMEOUT_S", "CONFORMANCE_MAX_RESPONSE_BYTES"])
+def test_a_bad_limit_is_refused_before_the_process_starts(env: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(env, "soon")
+    target = _target(0.0, 404)
+    with pytest.raises(TargetError, match=f"^{env}='soon': expected a positive number"):
+        target.start()
+    assert target.proc is None  # nothing launched, so nothing left running

@@ -35,8 +35,8 @@ ARTICLES = [["alias", "title", "author", "status"], ["X", "first", "B", ""], ["Y
 @pytest.mark.parametrize("seed", [True, False], ids=["seed", "rest"])
 def test_tables_give_the_same_entries_either_way(reference: ReferenceTarget, seed: bool) -> None:
     world = _world(reference, seed)
-    data._rows(world, "authors", AUTHORS)
-    data._rows(world, "articles", ARTICLES)
+    data.seed_rows(world, "authors", AUTHORS)
+    data.seed_rows(world, "articles", ARTICLES)
     sent = [(e.method, e.url) for e in world.exchanges]
     if seed:
         assert sent == [("POST", data.SEED_PATH)] * 2
@@ -63,11 +63,11 @@ def test_n_entries_in_one_request(reference: ReferenceTarget) -> None:
 def test_a_row_naming_an_unknown_entry_fails_after_the_rows_before_it(reference: ReferenceTarget) -> None:
     world = _world(reference, True)
     with pytest.raises(HarnessError, match="no entry named 'Z'"):
-        data._rows(world, "articles", [["alias", "title", "author"], ["X", "first", ""], ["Y", "second", "Z"]])
+        data.seed_rows(world, "articles", [["alias", "title", "author"], ["X", "first", ""], ["Y", "second", "Z"]])
     assert [e.url for e in world.exchanges] == [data.SEED_PATH] and "X" in world.aliases
 
 
 def test_a_refused_seed_fails_the_set_up(reference: ReferenceTarget) -> None:
     world = _world(reference, True)
     with pytest.raises(AssertionError, match="set-up failed: seeding 1 articles answered 400"):
-        data._rows(world, "articles", [["title", "category"], ["bad", "not-a-category"]])
+        data.seed_rows(world, "articles", [["title", "category"], ["bad", "not-a-category"]])

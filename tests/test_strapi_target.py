@@ -10,6 +10,7 @@ import os
 import re
 import runpy
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -22,6 +23,7 @@ import pytest
 from conformance.fixture import CONTENT_TYPES_DIR, REFERENCE_TEMPLATE
 from conformance.fixture import facts as fixture
 from conformance.targets.base import TargetError
+from conformance.targets.http import DEATH_ENV, TargetMisbehaved
 from conformance.targets.strapi import (
     StrapiTarget,
     down,
@@ -352,6 +354,12 @@ class Handler(BaseHTTPRequestHandler):
             self.send_response(204)
             self.end_headers()
             return
+        if self.path == "/garbage-trace":
+            self.send_response(200)
+            self.send_header("X-Conformance-Trace", "<script>")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         body = json.dumps(INFO).encode()
         self.send_response(200 if self.path == "/api/conformance/info" else 404)
         self.send_header("Content-Type", "application/json")
@@ -443,6 +451,54 @@ def test_strapi_target_start_discover_stop(fake_strapi: Path, cache: Path) -> No
     assert not server.pid_alive(pid)
     assert not proj.exists()
     assert any("ready at" in line for line in lines)
+
+
+def test_strapi_target_requests_are_guarded_and_its_death_is_noticed(fake_strapi: Path, cache: Path) -> None:
+    """The client of a launched Strapi (the fixture project, or a user's own with --project) is
+    guarded like any target's, and a Strapi that dies mid-run fails every later request at once
+    with its exit code and the tail of its log."""
+    tgt = StrapiTarget("5.54.0", progress=lambda line: None)
+    tgt.start()
+    try:
+        assert tgt.launched is not None
+        with pytest.raises(TargetMisbehaved, match="header is not a list of stage:name:phase markers"):
+            tgt.http.get("/garbage-trace")
+        assert tgt.died() is None
+        os.kill(tgt.launched.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while tgt.died() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
+        started = time.monotonic()
+        with pytest.raises(TargetMisbehaved) as caught:
+            tgt.http.get("/api/articles")
+        assert time.monotonic() - started < 0.5
+        first, *rest = str(caught.value).splitlines()
+        assert first == "strapi-5.54.0 exited with code -9 during the run"
+        assert rest[-1] == "fake strapi starting"
+        assert tgt.died() == str(caught.value)
+    finally:
+        tgt.stop()
+    assert os.environ.get(DEATH_ENV) is None
+
+
+def test_a_bad_request_timeout_is_refused_before_strapi_starts(fake_strapi: Path, cache: Path, tmp_path: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("CONFORMANCE_REQUEST_TIMEOUT_S", "0")
+    started: list[Path] = []
+    monkeypatch.setattr(target, "launch", lambda project, *a, **kw: started.append(project))
+    tgt = StrapiTarget("5.54.0", progress=lambda line: None)
+    with pytest.raises(TargetError, match="^CONFORMANCE_REQUEST_TIMEOUT_S='0': expected a positive number"):
+        tgt.start()
+    assert started == []  # no project written, no server launched
+
+
+def test_a_strapi_stopped_on_purpose_is_not_a_death(fake_strapi: Path, cache: Path) -> None:
+    tgt = StrapiTarget("5.54.0", keep_project=True, progress=lambda line: None)
+    tgt.start()
+    proj = tgt.project
+    tgt.stop()
+    assert proj is not None and not (proj / "conformance-died").exists()
+    shutil.rmtree(proj)
 
 
 def test_strapi_target_keep_project(fake_strapi: Path, cache: Path) -> None:

@@ -3,6 +3,8 @@ kind is one line and exit 2."""
 
 from __future__ import annotations
 
+import ast
+import re
 import shlex
 import sys
 from pathlib import Path
@@ -19,6 +21,8 @@ from conformance.targets.strapi import StrapiTarget
 
 from .harness_helpers import read_report, run_cli
 from .test_process_target import SERVER
+
+REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.mark.parametrize(("name", "kind", "spec"), [
@@ -80,6 +84,37 @@ def test_options_that_contradict_the_name_are_refused() -> None:
         parse("process:x").build(TargetOptions())
     with pytest.raises(TargetError, match="write url:http"):
         parse("url:localhost:1337").build(TargetOptions())
+
+
+@pytest.mark.parametrize(("name", "message"), [
+    ("strapi:6.0.0", "Strapi version 6.0.0 is not supported"), ("strapi:latest", "is not of the form 5.x.y"),
+    ("url:localhost:1337", "write url:http(s)://host[:port]"), ("url", "--target 'url': write url:URL"),
+])
+def test_a_bad_spec_is_refused_as_the_name_is_parsed(name: str, message: str) -> None:
+    with pytest.raises(TargetError, match=re.escape(message)):
+        parse(name)
+
+
+def test_the_kinds_say_which_can_run_twice_and_which_option_stands_for_their_spec() -> None:
+    """What ``diff`` reads (a second oracle instance; a name that must carry its spec) is the kind's."""
+    assert {k.name for k in KINDS.values() if k.repeatable} == {"reference", "reference-http", "strapi"}
+    assert {k.name: k.spec_option for k in KINDS.values() if k.spec_option} == {"process": "--command"}
+
+
+def test_targets_are_built_only_through_the_registry() -> None:
+    """Outside conformance/targets/ no code constructs an adapter itself (the benchmarks and scripts too)."""
+    adapters = {"ReferenceTarget", "ProcessTarget", "StrapiTarget", "HttpTarget", "reference_http_target"}
+    found = []
+    for folder in ("conformance", "benchmarks", "scripts"):
+        for path in sorted((REPO / folder).rglob("*.py")):
+            if path.is_relative_to(REPO / "conformance" / "targets") or "fixture/strapi/project" in path.as_posix():
+                continue
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Call):
+                    name = getattr(node.func, "id", None) or getattr(node.func, "attr", None)
+                    if name in adapters:
+                        found.append(f"{path.relative_to(REPO)}:{node.lineno} {name}")
+    assert not found, f"build these through conformance.targets.registry (parse(name).build(options)): {found}"
 
 
 def test_a_project_goes_only_with_a_kind_that_takes_one(tmp_path: Path) -> None:

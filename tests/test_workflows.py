@@ -4,6 +4,7 @@ written on real runs of the suite (one scenario broken)."""
 
 from __future__ import annotations
 
+import configparser
 import json
 import os
 import re
@@ -88,6 +89,13 @@ def test_ci_mirrors_ci_run() -> None:
     assert "command -v chromium" in script and re.search(r"apt-get install -y[^\n]* chromium chromium-driver", script), \
         ".ci/run installs Chromium for the browser test when it is missing"
     assert "export CONFORMANCE_REQUIRE_BROWSER=1" in script
+    assert "export CONFORMANCE_REQUIRE_STRAPI=1" in script, "tests/test_own_project.py fails, not skips, in CI"
+    assert "export CONFORMANCE_REQUIRE_NODE=1" in script, ".ci/run makes the fixture parity test fail without node"
+    tox = configparser.ConfigParser()
+    tox.read(REPO / "tox.ini", encoding="utf-8")
+    passed = set(tox["testenv"]["pass_env"].split())
+    required = {"CONFORMANCE_REQUIRE_BROWSER", "CONFORMANCE_REQUIRE_NODE", "CONFORMANCE_REQUIRE_STRAPI"}
+    assert required <= passed, f"tox passes these to the tests: {sorted(required - passed)}"
 
 
 def test_example_shards_merges_uploads_and_summarises() -> None:
@@ -186,3 +194,20 @@ def test_ci_summary_step_as_written(broken: Path, tmp_path: Path) -> None:
     assert done.returncode == 0 and "reference: non-conformant" in text
     assert "- **PO-001**" in text and "RT-001" not in text.split("failure(s)")[1]
     assert "| policies | 0 | 1 | 0 | 1 |" in text and "| routing | 1 | 0 | 0 | 1 |" in text
+
+
+def test_every_folder_with_python_code_is_linted_and_type_checked() -> None:
+    """tox's ruff run and mypy's files (pyproject.toml) cover each top-level folder holding Python code."""
+    import tomllib
+
+    folders = {d.name for d in REPO.iterdir()
+               if d.is_dir() and not d.name.startswith(".") and d.name not in ("reports", "build", "dist")
+               and not d.name.endswith(".egg-info") and next(d.rglob("*.py"), None) is not None}
+    assert {"conformance", "scripts"} <= folders
+    tox = configparser.ConfigParser()
+    tox.read(REPO / "tox.ini", encoding="utf-8")
+    ruff = next(line.split()[2:] for line in tox["testenv:lint"]["commands"].splitlines()
+                if line.strip().startswith("ruff check"))
+    mypy_files = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mypy"]["files"]
+    assert folders <= set(ruff), f"not linted by tox -e lint: {sorted(folders - set(ruff))}"
+    assert folders <= set(mypy_files), f"not type-checked by mypy: {sorted(folders - set(mypy_files))}"

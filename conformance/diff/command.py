@@ -35,7 +35,7 @@ from .normalise import (
 )
 from .plan import Plan, load_plan
 from .replay import World
-from .targets import REPEATABLE, TargetName, build_target, parse_name
+from .targets import TargetName, build_target, parse_name
 
 EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
 DEFAULT_SEED = 20261127
@@ -81,6 +81,10 @@ def add_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--no-manifest", action="store_true", help="every divergence is unknown")
     parser.add_argument("--report-dir", default=None, help="default: reports/diff/<a>-vs-<b>/")
     parser.add_argument("--ready-url", default=None, help="for process:COMMAND targets")
+    parser.add_argument("--project", default=None, metavar="PATH",
+                        help="your own Strapi 5 project: the strapi side is a copy of it with the fixture added, as "
+                             "with `run --target strapi --project` (the candidate when --target is strapi, else the "
+                             "oracle; a bare strapi on the other side is the project's Strapi release)")
     parser.add_argument("--database", default=None, help="database URL for reference targets")
     parser.add_argument("--no-plan-cache", action="store_true", help="draw the plan again")
     parser.add_argument("--fork", action="store_true",
@@ -110,10 +114,13 @@ class Run:
     noise_check: str = "all"
     requests: int = 0  # requests sent over the replay: A and B each case, the oracle again where needed
     second_sequences: int = 0  # sequences the oracle answered twice
+    project: str | None = None  # --project as given (replay lines)
 
     def replay_line(self, sequence: int) -> str:
         parts = ["conformance", "diff", "--target", self.a.cli, "--against", self.b.cli, "--seed", str(self.plan.seed),
                  "--cases", str(self.plan.cases), "--sequence", str(sequence)]
+        if self.project:
+            parts += ["--project", self.project]
         return " ".join(shlex.quote(p) for p in parts)
 
 
@@ -150,15 +157,15 @@ def run_diff(args: Any) -> int:
     try:
         if args.cases < 1:
             raise DiffError("--cases must be at least 1")
-        a, b = parse_name(args.target), parse_name(args.against)
+        a, b = _with_project(getattr(args, "project", None), parse_name(args.target), parse_name(args.against))
         rules = Normalisation(_fields(args.id_fields, "--id-fields"), _fields(args.document_fields, "--document-fields"),
                               _fields(args.timestamp_fields, "--timestamp-fields"),
                               tuple(sorted(_fields(args.headers.lower(), "--headers"))))
         manifest = _manifest(args, a, b)
         oracle_runs = args.oracle_runs
         if oracle_runs == "auto":
-            oracle_runs = "separate" if b.kind in REPEATABLE else "same"
-        if oracle_runs == "separate" and b.kind not in REPEATABLE:
+            oracle_runs = "separate" if b.repeatable else "same"
+        if oracle_runs == "separate" and not b.repeatable:
             raise DiffError(f"--oracle-runs separate: a second instance of {b.cli} cannot be started; use same")
         from ..openapi import fixture_document
 
@@ -238,7 +245,7 @@ def run_diff(args: Any) -> int:
         stale = bool(unmatched) and only is None and plan.cases >= manifest.cases
     run = Run(a, b, plan, comparison, time.perf_counter() - started, replay_s, reused, oracle_runs, versions, rules,
               manifest, unmatched, stale, only, _command_line(args, a, b), replay_cpu_s, args.noise_check,
-              replayed.requests, len(replayed.c))
+              replayed.requests, len(replayed.c), getattr(args, "project", None))
     folder = Path(args.report_dir) if args.report_dir else reports_root() / "diff" / f"{a.report_name}-vs-{b.report_name}"
     if only is not None and not args.report_dir:
         folder = folder / "replay"
@@ -268,6 +275,8 @@ def _command_line(args: Any, a: TargetName, b: TargetName) -> str:
     """The run as a command line, without where its reports went (no local paths in the summary)."""
     parts = ["conformance", "diff", "--target", a.cli, "--against", b.cli, "--cases", str(args.cases),
              "--seed", str(args.seed)]
+    if getattr(args, "project", None):
+        parts += ["--project", args.project]
     if args.no_manifest:
         parts.append("--no-manifest")
     for sequence in args.sequence or []:
@@ -280,8 +289,29 @@ def _manifest(args: Any, a: TargetName, b: TargetName) -> DiffManifest | None:
         return None
     if args.manifest:
         return DiffManifest.load(Path(args.manifest))
-    path = default_path(REPO_ROOT, a.report_name, b.report_name)
+    # strapi-5.54.0+<project>: your own project has the known divergences of its Strapi release.
+    path = default_path(REPO_ROOT, a.report_name.split("+", 1)[0], b.report_name.split("+", 1)[0])
     return DiffManifest.load(path) if path.is_file() else None
+
+
+def _with_project(project: str | None, a: TargetName, b: TargetName) -> tuple[TargetName, TargetName]:
+    """``--project``: the candidate is a copy of the project when it is a strapi target, else the oracle
+    (both its instances); a bare strapi on the other side runs the project's Strapi release."""
+    if not project:
+        return a, b
+    if "strapi" not in (a.kind, b.kind):
+        raise DiffError("--project goes with a strapi side: --target strapi or --against strapi "
+                        "(a copy of your Strapi project is started)")
+    from dataclasses import replace
+
+    from ..targets.registry import TargetOptions
+    from ..targets.strapi.project import project_version
+
+    own = TargetOptions(project=project)
+    if a.kind == "strapi":
+        plain = TargetOptions(strapi_version=None if b.spec else project_version(Path(project).resolve()))
+        return replace(a, options=own), replace(b, options=plain) if b.kind == "strapi" else b
+    return a, replace(b, options=own)
 
 
 @dataclass

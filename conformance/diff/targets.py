@@ -6,19 +6,17 @@ several instances), and builds every target through the registry.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 from ..targets.base import Target, TargetError
-from ..targets.registry import URL_RE, TargetOptions, TargetRef, parse
-
-DEFAULT_STRAPI = "5.54.0"
-# Kinds a second instance can be started of: the oracle then runs twice on two fresh servers.
-REPEATABLE = {"reference", "reference-http", "strapi"}
+from ..targets.registry import TargetOptions, TargetRef, parse
 
 
 @dataclass(frozen=True)
 class TargetName:
     ref: TargetRef
+    # What the side is built with beyond its name: ``--project`` (a copy of your Strapi project).
+    options: TargetOptions = field(default_factory=TargetOptions)
 
     @property
     def kind(self) -> str:
@@ -29,8 +27,13 @@ class TargetName:
         return self.ref.spec
 
     @property
+    def repeatable(self) -> bool:
+        """A second, independent instance can be started (the oracle then runs twice on two fresh servers)."""
+        return self.ref.kind.repeatable
+
+    @property
     def report_name(self) -> str:
-        return self.ref.report_name(TargetOptions())
+        return self.ref.report_name(self.options)
 
     @property
     def cli(self) -> str:
@@ -41,20 +44,15 @@ class TargetName:
 
 
 def parse_name(name: str) -> TargetName:
-    """A target name checked whole (kind, spec, version): a one-line TargetError otherwise."""
+    """A target name checked whole (kind, spec, version) by the registry: a one-line TargetError otherwise.
+    ``diff`` has no option standing for a spec (``--command``): such a kind's name must carry it."""
     ref = parse(name.strip())
-    kind, spec = ref.kind.name, ref.spec
-    if kind == "strapi" and spec:
-        from ..targets.strapi.installer import parse_version
-
-        parse_version(spec)
-    if kind == "url" and not (spec and URL_RE.match(spec)):
-        raise TargetError(f"target {name!r}: write url:http(s)://host[:port]")
-    if kind == "process" and not spec:
-        raise TargetError("target process needs its command: process:COMMAND (and --ready-url)")
+    if ref.spec is None and ref.kind.spec_option is not None:
+        raise TargetError(f"target {ref.kind.name} needs its spec in the name here: {ref.kind.name}:{ref.kind.spec} "
+                          f"(diff takes no {ref.kind.spec_option})")
     return TargetName(ref)
 
 
 def build_target(name: TargetName, *, ready_url: str | None = None, database: str | None = None) -> Target:
     """An unstarted target for ``name`` (each call a new instance where the kind allows it)."""
-    return name.ref.build(TargetOptions(database=database, ready_url=ready_url))
+    return name.ref.build(replace(name.options, database=database, ready_url=ready_url))

@@ -21,12 +21,14 @@ from ..targets.base import Target, TargetError, TargetInfo
 from .corpus import Corpus, default_directory
 from .hostile import HOSTILE, run_phases
 from .options import DEFAULT_MAX_EXAMPLES, DEFAULT_SEED, SERVED_PATH, add_fuzz_options  # noqa: F401 (re-exported)
-from .runner import PHASES, FuzzOptions, FuzzResult, Runner
+from .runner import PHASES, WEBHOOKS, FuzzOptions, FuzzResult, Runner
 
 EXIT_OK, EXIT_FAIL, EXIT_ERROR = 0, 1, 2
 # Where ``python -m reference_impl serve PROJECT`` listens by default: the replay address of cases
 # sent in process.
 REFERENCE_REPLAY_URL = "http://127.0.0.1:1337"
+# How long the webhook check waits for the target's deliveries to finish (the fixture caps it at 30 s).
+WEBHOOK_IDLE_WAIT_S = 20
 
 
 class FuzzError(Exception):
@@ -95,20 +97,32 @@ def load_schema(document: dict[str, Any]) -> Any:
 
 
 @contextmanager
-def started_target(args: Any) -> Iterator[tuple[Target, TargetInfo, str, str, str]]:
-    """(target, info, report name, base URL for the client, base URL for replay lines)."""
+def started_target(args: Any) -> Iterator[tuple[Target, TargetInfo, str, str, str, str | None]]:
+    """(target, info, report name, base URL for the client, base URL for replay lines, the webhook
+    receiver's events URL or None when the target sends its webhooks to none)."""
+    from dataclasses import replace
+
     from ..targets.launch import launch
     from ..targets.registry import TargetOptions, parse
+    from ..webhooks import ReceiverProcess
 
     ref = parse(args.target)
-    if ref.kind.in_process:  # driven directly, without a webhook receiver
-        options = TargetOptions.from_args(args)
-        target: Target = ref.build(options)
-        info = target.start()
+    if ref.kind.in_process:  # driven directly; its webhooks go to a receiver in a process of its own
+        receiver = ReceiverProcess() if ref.kind.webhooks else None
         try:
-            yield target, info, ref.report_name(options), "http://reference.invalid", REFERENCE_REPLAY_URL
+            options = TargetOptions.from_args(args)
+            if receiver is not None:
+                options = replace(options, webhook_url=receiver.hook_url)
+            target: Target = ref.build(options)
+            info = target.start()
+            try:
+                yield (target, info, ref.report_name(options), "http://reference.invalid", REFERENCE_REPLAY_URL,
+                       receiver.events_url if receiver is not None else None)
+            finally:
+                target.stop()
         finally:
-            target.stop()
+            if receiver is not None:
+                receiver.stop()
         return
     try:
         launched = launch(args)
@@ -119,9 +133,40 @@ def started_target(args: Any) -> Iterator[tuple[Target, TargetInfo, str, str, st
             raise TargetError(f"target {args.target!r} cannot be fuzzed")
         info = launched.target.info
         url = info.url or ""
-        yield launched.target, info, launched.report_name, url, url
+        yield launched.target, info, launched.report_name, url, url, _events_url(launched.pytest_options)
     finally:
         launched.stop()
+
+
+def _events_url(pytest_options: list[str]) -> str | None:
+    """The receiver the launcher started for the target, as it tells the scenarios (--webhook-events)."""
+    if "--webhook-events" in pytest_options:
+        return pytest_options[pytest_options.index("--webhook-events") + 1]
+    return None
+
+
+def check_webhooks(runner: Runner, events_url: str) -> None:
+    """Once the phases are over: wait until the target has delivered the webhooks its writes caused
+    (its fixture's idle route), then check every payload the receiver got for private attributes."""
+    from ..targets.http import IDLE_PATH
+    from ..webhooks import fetch_deliveries
+    from .checks import webhook_leaks
+
+    idle: Any = None
+    try:
+        # A plain URL, no options: the in-process client hands it to the app on the loop its
+        # deliveries run on.
+        answer = runner.client.request("GET", f"{runner.base_url}{IDLE_PATH}?wait={WEBHOOK_IDLE_WAIT_S}")
+        idle = answer.json().get("idle") if answer.status_code == 200 else None
+    except (httpx.HTTPError, ValueError, AttributeError):
+        pass  # a target that cannot tell: what arrived so far is checked
+    try:
+        deliveries = fetch_deliveries(events_url)
+    except (httpx.HTTPError, ValueError) as exc:
+        raise FuzzError(f"cannot read the webhook receiver: {type(exc).__name__}: {exc}") from exc
+    runner.result.webhooks = {"deliveries": len(deliveries), "idle": idle if isinstance(idle, bool) else None}
+    for title, message in webhook_leaks(deliveries):
+        runner.record(WEBHOOKS, "webhooks", "private_attribute_leak", title, message, None, None, "")
 
 
 def fuzz_client(target: Target) -> httpx.Client:
@@ -134,18 +179,21 @@ def fuzz_client(target: Target) -> httpx.Client:
 
 @contextmanager
 def _captured_reference_log(directory: Path) -> Iterator[None]:
-    """The in-process reference implementation logs its 500s: into the report folder, not the console."""
-    logger = logging.getLogger("reference_impl")
+    """The in-process reference implementation logs its 500s, and the multipart parser it uses its
+    complaints about hostile bodies: into the report folder, not the console."""
+    loggers = [logging.getLogger(name) for name in ("reference_impl", "python_multipart")]
     directory.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(directory / "target.log", mode="w", encoding="utf-8")
-    old = logger.propagate
-    logger.addHandler(handler)
-    logger.propagate = False
+    old = [logger.propagate for logger in loggers]
+    for logger in loggers:
+        logger.addHandler(handler)
+        logger.propagate = False
     try:
         yield
     finally:
-        logger.removeHandler(handler)
-        logger.propagate = old
+        for logger, propagate in zip(loggers, old, strict=True):
+            logger.removeHandler(handler)
+            logger.propagate = propagate
         handler.close()
 
 
@@ -168,7 +216,7 @@ def run_fuzz(args: Any, repo_root: Path) -> int:
         phases = parse_phases(args.phases)
         if args.max_examples < 1:
             raise FuzzError("--max-examples must be at least 1")
-        with started_target(args) as (target, info, report_name, base_url, replay_url):
+        with started_target(args) as (target, info, report_name, base_url, replay_url, events_url):
             folder = "fuzz" if args.openapi == "harness" else "fuzz-served" if args.openapi == "served" else "fuzz-file"
             report_dir = Path(args.report_dir) if args.report_dir else repo_root / "reports" / report_name / folder
             with fuzz_client(target) as client:
@@ -186,8 +234,12 @@ def run_fuzz(args: Any, repo_root: Path) -> int:
                 if target.in_process:
                     with _captured_reference_log(report_dir):
                         result = run_phases(runner, phases)
+                        if events_url is not None:
+                            check_webhooks(runner, events_url)
                 else:
                     result = run_phases(runner, phases)
+                    if events_url is not None:
+                        check_webhooks(runner, events_url)
             run = RunInfo(target={**info.as_json(), "report_name": report_name}, document=args.openapi,
                           seed=args.seed, max_examples=args.max_examples, phases=phases, command=command_line(args))
             data = write_reports(result, run, report_dir)
@@ -214,6 +266,16 @@ def print_summary(result: FuzzResult, data: dict[str, Any], report_dir: Path) ->
     ops = data["operations"]
     print(f"fuzz {data['target']['report_name']}: {ops['covered']}/{ops['total']} operations, "
           f"{data['cases']['total']} cases in {data['duration_s']:.1f}s ({data['cases_per_second']} cases/s), "
-          f"{data['failures']['total']} failure(s), corpus {data['corpus']}   reports: {report_dir}")
+          f"{data['failures']['total']} failure(s), corpus {data['corpus']}{_webhooks_note(data)}   "
+          f"reports: {report_dir}")
     for failure in result.failures:
         print(f"  {failure.replay()}")
+
+
+def _webhooks_note(data: dict[str, Any]) -> str:
+    webhooks = data.get("webhooks")
+    if not webhooks:
+        return ""
+    # Not idle: the target still had deliveries out when the wait ended; those were not checked.
+    unsettled = " (the target had not delivered them all)" if webhooks["idle"] is False else ""
+    return f", {webhooks['deliveries']} webhook payload(s) checked{unsettled}"

@@ -5,7 +5,9 @@
 - ``junit.xml``: one test suite per phase, one test case per operation, and ``fuzz.reachability``;
 - ``summary.json``: operations covered (answered) and reached (their success status came back), cases
   run (per phase and operation), failures by check, statuses seen, wall time and cases per second,
-  and the command that repeats the run.
+  and the command that repeats the run; ``webhooks``: the payloads the run's writes caused, checked
+  for private attributes once the phases were over (null when the target sends webhooks to no
+  receiver of ours).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .runner import FuzzResult
+from .runner import WEBHOOKS, FuzzResult
 
 
 @dataclass
@@ -49,6 +51,7 @@ def summary(result: FuzzResult, run: RunInfo) -> dict[str, Any]:
                   "by_operation": result.by_operation()},
         "statuses": {op: {str(k): v for k, v in sorted(c.items())} for op, c in sorted(result.statuses.items())},
         "failures": {"total": len(result.failures), "by_check": result.failures_by_check()},
+        "webhooks": result.webhooks,
         "generation_errors": result.errors,
         "duration_s": round(result.duration_s, 3),
         "cpu_s": round(result.cpu_s, 3),
@@ -73,6 +76,15 @@ def junit(result: FuzzResult, run: RunInfo) -> ET.Element:
                 text = "\n\n".join(f"{f.replay()}\n{f.message}" for f in mine)
                 node = ET.SubElement(case, "failure", message="; ".join(f"{f.check}: {f.title}" for f in mine))
                 node.text = text
+    if result.webhooks is not None:
+        mine = [f for f in result.failures if f.phase == WEBHOOKS]
+        suite = ET.SubElement(suites, "testsuite", name=f"fuzz.{WEBHOOKS}", tests="1", failures=str(min(1, len(mine))),
+                              errors="0", skipped="0", time="0")
+        case = ET.SubElement(suite, "testcase", classname=f"fuzz.{WEBHOOKS}",
+                             name=f"{result.webhooks['deliveries']} payloads without private attributes")
+        if mine:
+            node = ET.SubElement(case, "failure", message="; ".join(f"{f.check}: {f.title}" for f in mine))
+            node.text = "\n\n".join(f.message for f in mine)
     if result.sent_operations:
         unreached = result.unreached
         suite = ET.SubElement(suites, "testsuite", name="fuzz.reachability", tests=str(len(result.operations)),

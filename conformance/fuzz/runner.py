@@ -40,14 +40,17 @@ from schemathesis.specs.openapi.checks import (
     use_after_free,
 )
 
+from .checks import private_attribute_leak
 from .corpus import Corpus, StoredStep, freeze, thaw
 from .options import PHASES
 from .send import ClientTransport, curl_line, route_checks_through, send, transport_kwargs
 
 # positive_data_acceptance and negative_data_rejection read the statuses each operation expects from
 # the schema's configuration (``checks_config``); ignored_auth re-sends through ``ClientTransport``.
+# private_attribute_leak is ours (checks.py): no answer's data holds a private attribute.
 STATELESS_CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-                    response_schema_conformance, positive_data_acceptance, negative_data_rejection, ignored_auth]
+                    response_schema_conformance, positive_data_acceptance, negative_data_rejection, ignored_auth,
+                    private_attribute_leak]
 STATEFUL_CHECKS = [*STATELESS_CHECKS, use_after_free, ensure_resource_availability]
 # Only too_slow: it fails a run when drawing its first cases takes over a second of wall time, which
 # the deep query schemas (about 10 ms a case) reach on any busy machine, at random. How fast cases
@@ -59,6 +62,8 @@ SUPPRESSED_HEALTH_CHECKS: list[HealthCheck] = [HealthCheck.too_slow]
 OPERATION_PHASES = ("stateless", "stateful")
 PROBE_METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 PROBE_ID = "conformance-method-probe"
+# Findings in the webhook payloads the run caused (command.check_webhooks), after every phase.
+WEBHOOKS = "webhooks"
 
 
 @dataclass
@@ -108,6 +113,9 @@ class FuzzResult:
     cpu_s: float = 0.0  # this process' CPU time over the run (the in-process target included)
     phase_durations: dict[str, float] = field(default_factory=dict)
     corpus: str = "off"  # "drawn", "reused", "mixed" or "off"
+    # The webhook payloads checked after the phases: {"deliveries": N, "idle": bool or None}; None
+    # when the target sent its webhooks to no receiver of ours.
+    webhooks: dict[str, Any] | None = None
 
     def count(self, phase: str, operation: str) -> None:
         self.cases[(phase, operation)] += 1

@@ -105,12 +105,15 @@ class AppClient(httpx.Client):
     """
 
     def __init__(self, app: Any, base_url: str, timeout: float = 30.0) -> None:
-        super().__init__(base_url=base_url, timeout=timeout, transport=InProcessTransport(app), verify=False)
+        # One loop for both paths: the app's background work (webhook deliveries) started by a
+        # request on one path must advance, and be waited for, on the other.
+        self._app_loop = asyncio.new_event_loop()
+        super().__init__(base_url=base_url, timeout=timeout, transport=InProcessTransport(app, self._app_loop),
+                         verify=False)
         from ..targets.reference import call_app  # the in-process target's own way of calling its app
 
         self._app = app
         self._call_app = call_app
-        self._app_loop = asyncio.new_event_loop()
         parts = urlsplit(base_url)
         self._origin = f"{parts.scheme}://{parts.netloc}"
         self._scheme = parts.scheme
@@ -176,9 +179,9 @@ class InProcessTransport(httpx.BaseTransport):
     no state bound to a loop, so its cases run the app here instead.
     """
 
-    def __init__(self, app: Any) -> None:
+    def __init__(self, app: Any, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self._asgi = httpx.ASGITransport(app=app)
-        self._loop = asyncio.new_event_loop()
+        self._loop = loop or asyncio.new_event_loop()
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         body = request.read()

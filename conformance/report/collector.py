@@ -33,6 +33,8 @@ def _meta(report: pytest.TestReport, key: str) -> Any:
 
 
 class ReportCollector:
+    conformance_controller_only = True  # not in forked workers (conformance/forked.py)
+
     def __init__(self, config: pytest.Config, report_dir: Path, manifest: Manifest,
                  profile: Profile | None = None) -> None:
         self.config = config

@@ -30,6 +30,8 @@ def wanted(flag: bool | None, stream: TextIO | None = None) -> bool:
 class Progress:
     """A pytest plugin for the controlling process (with xdist, reports arrive there too)."""
 
+    conformance_controller_only = True  # not in forked workers (conformance/forked.py)
+
     def __init__(self, total: int, live: bool) -> None:
         self.total = total
         self.live = live  # True: rewrite one line; False: a line per tenth

@@ -15,7 +15,7 @@ SEED_PATH = "/api/conformance/seed"
 SEED_CAPABILITY = "seed"
 
 
-def _setup_auth(world: World) -> str | None:
+def setup_auth(world: World) -> str | None:
     """Set-up writes use the full-access token when the target has one, so that they never depend on
     what the scenario is testing about permissions."""
     token = world.target.tokens.get("full-access")
@@ -29,7 +29,7 @@ def create_entry(world: World, plural: str, data: dict[str, Any], query: str = "
     if "batch" in schema["attributes"]:
         data.setdefault("batch", world.batch)
     response = world.request("POST", f"/api/{plural}{query}", json_body={"data": data}, main=False,
-                             authorization=_setup_auth(world))
+                             authorization=setup_auth(world))
     if response.status_code not in (200, 201):
         world.last = world.exchanges[-1]
         fail(f"set-up failed: creating a {schema['info']['singularName']} answered {response.status_code}", world)
@@ -84,7 +84,8 @@ def _row(world: World, schema: dict[str, Any], header: list[str], row: list[str]
     return alias, data, status
 
 
-def _rows(world: World, plural: str, datatable: list[list[str]]) -> None:
+def seed_rows(world: World, plural: str, datatable: list[list[str]]) -> None:
+    """Create one entry per data-table row (a header row first; an ``alias`` column names each entry)."""
     schema = content_types()[plural]
     header, *rows = datatable
     pending: list[tuple[str | None, dict[str, Any], str | None]] = []
@@ -110,7 +111,7 @@ def _rows(world: World, plural: str, datatable: list[list[str]]) -> None:
 
 @given(parsers.re(r"the (?P<plural>articles|authors|tags|products):"))
 def given_entries(world: World, plural: str, datatable: list[list[str]]) -> None:
-    _rows(world, plural, datatable)
+    seed_rows(world, plural, datatable)
 
 
 @given(parsers.re(r'(?P<count>\d+) (?P<plural>articles|authors|tags) exist(?: with (?P<attr>\w+) from 1)?'))

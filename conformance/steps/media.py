@@ -7,7 +7,7 @@ from pytest_bdd import given, parsers, when
 
 from ..assertions import fail
 from ..world import World
-from .data import _setup_auth
+from .data import setup_auth
 
 UPLOAD_PATH = "/api/upload"
 
@@ -23,7 +23,7 @@ def multipart(name: str, text: str, fields: dict[str, str] | None = None) -> tup
 def given_uploaded_file(world: World, alias: str, name: str, text: str) -> None:
     body, content_type = multipart(name, text)
     response = world.request("POST", UPLOAD_PATH, content=body, headers={"Content-Type": content_type}, main=False,
-                             authorization=_setup_auth(world))
+                             authorization=setup_auth(world))
     if response.status_code != 201:
         world.last = world.exchanges[-1]
         fail(f"set-up failed: uploading {name} answered {response.status_code}", world)

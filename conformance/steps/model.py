@@ -12,13 +12,13 @@ from pytest_bdd import given, parsers
 
 from ..assertions import fail
 from ..world import HarnessError, World
-from .data import _rows, _setup_auth, create_entries, create_entry
+from .data import create_entries, create_entry, seed_rows, setup_auth
 from .schemas import content_types
 
 
 @given(parsers.re(r"the (?P<plural>teams|players|pages|guides):$"))
 def given_model_entries(world: World, plural: str, datatable: list[list[str]]) -> None:
-    _rows(world, plural, datatable)
+    seed_rows(world, plural, datatable)
 
 
 @given(parsers.re(r'the (?P<singular>team|player|page|guide) "(?P<alias>\w+)"(?: in the locale "(?P<locale>[a-z-]+)")?:$'))
@@ -42,7 +42,7 @@ def given_model_entry(world: World, singular: str, alias: str, locale: str | Non
     if "batch" in schema["attributes"]:
         data.setdefault("batch", world.batch)
     path = f"/api/{schema['info']['pluralName']}/{existing['documentId']}{query}"
-    response = world.request("PUT", path, json_body={"data": data}, main=False, authorization=_setup_auth(world))
+    response = world.request("PUT", path, json_body={"data": data}, main=False, authorization=setup_auth(world))
     if response.status_code != 200:
         world.last = world.exchanges[-1]
         fail(f"set-up failed: adding the locale {locale} to {alias} answered {response.status_code}", world)

@@ -136,7 +136,7 @@ def _read(world: World, state: Deliveries, wait_s: float) -> None:
             state.stray.append(delivery)
 
 
-def _collect(world: World, enough: Callable[[list[dict[str, Any]]], bool] | None = None) -> Deliveries:
+def collect_deliveries(world: World, enough: Callable[[list[dict[str, Any]]], bool] | None = None) -> Deliveries:
     """The scenario's deliveries once nothing more is to be expected: without ``enough`` (an
     absence) the window after its last write has passed; with it, ``enough`` holds (or the arrival
     timeout passed) and the settle time after the last delivery has passed too."""
@@ -211,7 +211,7 @@ def webhooks_received(world: World, how: str, events: str, request: pytest.Fixtu
     scenarios with one event per document can ask for an order."""
     expected = [e.strip() for e in events.split(",")]
     _name(world, request)
-    state = _collect(world, lambda found: len(found) >= len(expected))
+    state = collect_deliveries(world, lambda found: len(found) >= len(expected))
     _check_late(world, state)
     received = _events(state.mine)
     same = received == expected if how == "in order" else sorted(received) == sorted(expected)
@@ -220,7 +220,7 @@ def webhooks_received(world: World, how: str, events: str, request: pytest.Fixtu
 
 
 def _exactly_one(world: World, event: str) -> dict[str, Any]:
-    state = _collect(world, lambda found: event in _events(found))
+    state = collect_deliveries(world, lambda found: event in _events(found))
     _check_late(world, state)
     matching = [d for d in state.mine if (d.get("body") or {}).get("event") == event]
     if len(matching) != 1:
@@ -238,7 +238,7 @@ def webhook_received(world: World, event: str, request: pytest.FixtureRequest) -
 @then(parsers.re(r"no webhook is received$"))
 def no_webhook(world: World, request: pytest.FixtureRequest) -> None:
     _name(world, request)
-    state = _collect(world)
+    state = collect_deliveries(world)
     _check_late(world, state)
     if state.mine:
         fail(f"webhooks: expected none, {_received(state)}", world)

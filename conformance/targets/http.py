@@ -3,9 +3,11 @@
 Every request to a target goes through ``GuardedTransport``: a target is not trusted (see
 conformance/PROTOCOL.md, section 8). A body over ``CONFORMANCE_MAX_RESPONSE_BYTES`` (10 MiB) is cut
 as it streams in, a trace header that is not a list of markers is refused, redirects are never
-followed (httpx's default: the scenario sees the 3xx), a target that timed out on
-``HANG_LIMIT`` requests in a row is not waited for again, and a launched target that died is not
-asked again: each of these fails the scenario at once with the reason.
+followed (httpx's default: the scenario sees the 3xx), a request gets
+``CONFORMANCE_REQUEST_TIMEOUT_S`` (10 s) of wall-clock time for its whole answer, headers and body
+(httpx's own timeout is per read: a target sending a byte now and then would never meet it), a
+target that timed out on ``HANG_LIMIT`` requests in a row is not waited for again, and a launched
+target that died is not asked again: each of these fails the scenario at once with the reason.
 
 Discovery reads ``GET /api/conformance/info`` (conformance/PROTOCOL.md, section 2). Only a 404 means
 "no fixture": the target is black-box, with the capabilities the user declares (default
@@ -16,12 +18,17 @@ not quietly turn a full target into a black-box one whose instrumented scenarios
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
-from collections.abc import Iterator
+import threading
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import httpcore
 import httpx
 
 from ..fixture.facts import PROTOCOL_VERSION
@@ -34,12 +41,32 @@ IDLE_CAPABILITY = "webhooks-idle"
 BLACK_BOX_DEFAULT = frozenset({"content-types"})
 MAX_BODY_ENV = "CONFORMANCE_MAX_RESPONSE_BYTES"
 DEFAULT_MAX_BODY = 10 * 1024 * 1024
+TIMEOUT_ENV = "CONFORMANCE_REQUEST_TIMEOUT_S"
+DEFAULT_TIMEOUT_S = 10.0
 # A launched target that dies writes why into this file (conformance/targets/process.py); every
 # process of the run reads it before each request.
 DEATH_ENV = "CONFORMANCE_TARGET_DEATH_FILE"
+DEATH_GRACE_S = 0.5
 HANG_LIMIT = 3
 MAX_TRACE_CHARS = 64 * 1024
 _MARKER = re.compile(r"[^\s:]+:[^\s:]+:\S+")
+
+
+# Timeouts in a row per target (scheme, host, port), for the whole process: the controlling process's
+# discovery and probes and the suite's own client count together, so that a run waits on a target
+# that stopped answering HANG_LIMIT times per process, not HANG_LIMIT times per client it makes.
+_timeouts_in_a_row: dict[tuple[str, str, int | None], int] = {}
+_timeouts_lock = threading.Lock()
+
+
+def _origin(request: httpx.Request) -> tuple[str, str, int | None]:
+    return request.url.scheme, request.url.host, request.url.port
+
+
+def forget_timeouts() -> None:
+    """Start every target's count of timeouts in a row again (tests whose servers may reuse a port)."""
+    with _timeouts_lock:
+        _timeouts_in_a_row.clear()
 
 
 class TargetMisbehaved(httpx.RequestError):
@@ -60,6 +87,27 @@ def max_body_bytes() -> int:
     return value
 
 
+def request_timeout() -> float:
+    """Seconds a request to a target may take, answer and body included (``CONFORMANCE_REQUEST_TIMEOUT_S``)."""
+    raw = os.environ.get(TIMEOUT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_TIMEOUT_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise TargetError(f"{TIMEOUT_ENV}={raw!r}: expected a positive number of seconds")
+    return value
+
+
+def check_limits() -> None:
+    """Read the run's limits once before a target is launched: a bad value is a TargetError (exit 2)
+    before any process is started, not after."""
+    max_body_bytes()
+    request_timeout()
+
+
 def death_reason() -> str | None:
     """Why the run's launched target died, once it has (None while it lives)."""
     path = os.environ.get(DEATH_ENV)
@@ -71,21 +119,131 @@ def death_reason() -> str | None:
         return None
 
 
-class _CappedStream(httpx.SyncByteStream):
-    """The response body, cut as soon as it passes ``cap`` bytes (nothing more is read)."""
+class _Deadline(threading.local):
+    """The wall-clock instant (``time.monotonic()``) by which the request this thread is reading must
+    be answered; every socket wait is cut to what is left of it."""
 
-    def __init__(self, inner: httpx.SyncByteStream, cap: int, request: httpx.Request) -> None:
+    until: float | None = None
+
+    def bound(self, timeout: float | None, late: type[Exception]) -> float | None:
+        if self.until is None:
+            return timeout
+        left = self.until - time.monotonic()
+        if left <= 0:
+            raise late("the request's deadline passed")
+        return left if timeout is None else min(timeout, left)
+
+    @contextmanager
+    def holding(self, until: float | None) -> Iterator[None]:
+        previous, self.until = self.until, until
+        try:
+            yield
+        finally:
+            self.until = previous
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, inner: httpcore.NetworkStream, deadline: _Deadline) -> None:
         self.inner = inner
-        self.cap = cap
+        self.deadline = deadline
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self.inner.read(max_bytes, self.deadline.bound(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self.inner.write(buffer, self.deadline.bound(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self.inner.close()
+
+    def start_tls(self, ssl_context: Any, server_hostname: str | None = None,
+                  timeout: float | None = None) -> httpcore.NetworkStream:
+        inner = self.inner.start_tls(ssl_context, server_hostname, self.deadline.bound(timeout, httpcore.ConnectTimeout))
+        return _DeadlineStream(inner, self.deadline)
+
+    def get_extra_info(self, info: str) -> Any:
+        return self.inner.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    """httpcore's own socket backend, each of whose waits stops at the current request's deadline."""
+
+    def __init__(self, deadline: _Deadline) -> None:
+        self.inner = httpcore.SyncBackend()
+        self.deadline = deadline
+
+    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
+                    socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        stream = self.inner.connect_tcp(host, port, self.deadline.bound(timeout, httpcore.ConnectTimeout),
+                                        local_address, socket_options)
+        return _DeadlineStream(stream, self.deadline)
+
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Iterable[Any] | None = None) -> httpcore.NetworkStream:
+        stream = self.inner.connect_unix_socket(path, self.deadline.bound(timeout, httpcore.ConnectTimeout),
+                                                socket_options)
+        return _DeadlineStream(stream, self.deadline)
+
+    def sleep(self, seconds: float) -> None:
+        self.inner.sleep(seconds)
+
+
+class _DeadlineTransport(httpx.HTTPTransport):
+    """httpx's transport over ``_DeadlineBackend``."""
+
+    def __init__(self, verify: bool, deadline: _Deadline) -> None:
+        super().__init__(verify=False)
+        # httpx takes no network backend: its pool is rebuilt with one, with httpx's default limits
+        # (httpx keeps mapping httpcore's errors and streams to its own).
+        limits = httpx.Limits(max_connections=100, max_keepalive_connections=20, keepalive_expiry=5.0)
+        self._pool = httpcore.ConnectionPool(
+            ssl_context=httpx.create_ssl_context(verify=verify), max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections, keepalive_expiry=limits.keepalive_expiry,
+            network_backend=_DeadlineBackend(deadline))
+
+
+def _death_after_error() -> str | None:
+    """After a connection error from a launched target: why it died, once its watcher (another
+    thread, maybe another process) has written it down, which can lag the dead socket by a few
+    milliseconds; None at once for a target the harness did not launch, or after DEATH_GRACE_S."""
+    if not os.environ.get(DEATH_ENV):
+        return None
+    give_up = time.monotonic() + DEATH_GRACE_S
+    while True:
+        died = death_reason()
+        if died or time.monotonic() > give_up:
+            return died
+        time.sleep(0.01)
+
+
+class _CappedStream(httpx.SyncByteStream):
+    """The response body, cut as soon as it passes ``cap`` bytes (nothing more is read), or once
+    the request's deadline passes; a timeout here counts toward the hang limit like any other."""
+
+    def __init__(self, inner: httpx.SyncByteStream, transport: GuardedTransport, request: httpx.Request,
+                 until: float | None) -> None:
+        self.inner = inner
+        self.transport = transport
         self.request = request
+        self.until = until
 
     def __iter__(self) -> Iterator[bytes]:
-        seen = 0
-        for chunk in self.inner:
+        seen, cap = 0, self.transport.max_body
+        chunks = iter(self.inner)
+        while True:
+            try:
+                with self.transport.deadline.holding(self.until):
+                    chunk = next(chunks, None)
+            except httpx.TimeoutException as exc:
+                raise self.transport.timed_out(exc, self.request) from None
+            if chunk is None:
+                with _timeouts_lock:  # a whole answer: the target answers again
+                    _timeouts_in_a_row.pop(_origin(self.request), None)
+                return
             seen += len(chunk)
-            if seen > self.cap:
+            if seen > cap:
                 self.inner.close()
-                raise TargetMisbehaved(f"the response body passed the {self.cap}-byte cap ({MAX_BODY_ENV}); "
+                raise TargetMisbehaved(f"the response body passed the {cap}-byte cap ({MAX_BODY_ENV}); "
                                        f"stopped reading at {seen} bytes", request=self.request)
             yield chunk
 
@@ -96,36 +254,48 @@ class _CappedStream(httpx.SyncByteStream):
 class GuardedTransport(httpx.BaseTransport):
     """httpx's transport, with the limits a run keeps toward an untrusted target."""
 
-    def __init__(self, inner: httpx.BaseTransport, max_body: int) -> None:
-        self.inner = inner
+    def __init__(self, max_body: int, verify: bool = False) -> None:
+        self.deadline = _Deadline()
+        self.inner = _DeadlineTransport(verify, self.deadline)
         self.max_body = max_body
-        self.timeouts_in_a_row = 0
+
+    def timed_out(self, exc: httpx.TimeoutException, request: httpx.Request) -> httpx.TimeoutException:
+        """Count a timeout (headers or body) toward ``HANG_LIMIT``; the same error, saying which limit."""
+        with _timeouts_lock:
+            key = _origin(request)
+            _timeouts_in_a_row[key] = _timeouts_in_a_row.get(key, 0) + 1
+        limit = _whole_request_s(request)
+        within = f" within {limit:g} s ({TIMEOUT_ENV})" if limit is not None else ""
+        return type(exc)(f"no whole answer{within}: {exc or 'timed out'}", request=request)
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         died = death_reason()
         if died:
             raise TargetMisbehaved(died, request=request)
-        if self.timeouts_in_a_row >= HANG_LIMIT:
-            raise TargetMisbehaved(f"the target stopped answering: {self.timeouts_in_a_row} requests in a row "
+        timeouts = _timeouts_in_a_row.get(_origin(request), 0)
+        if timeouts >= HANG_LIMIT:
+            raise TargetMisbehaved(f"the target stopped answering: {timeouts} requests in a row "
                                    "timed out, it is not asked again", request=request)
+        limit = _whole_request_s(request)
+        until = time.monotonic() + limit if limit is not None else None
         try:
-            response = self.inner.handle_request(request)
-        except httpx.TimeoutException:
-            self.timeouts_in_a_row += 1
-            raise
+            with self.deadline.holding(until):
+                response = self.inner.handle_request(request)
+        except httpx.TimeoutException as exc:
+            raise self.timed_out(exc, request) from None
         except httpx.TransportError:
-            died = death_reason()  # refused because it just died: say so, not "connection refused"
+            died = _death_after_error()  # refused because it just died: say so, not "connection refused"
             if died:
                 raise TargetMisbehaved(died, request=request) from None
             raise
-        self.timeouts_in_a_row = 0
         problem = self._check_headers(response)
         if problem:
             response.close()
             raise TargetMisbehaved(problem, request=request)
         assert isinstance(response.stream, httpx.SyncByteStream)
+        # The count of timeouts starts again once a whole answer, body included, came in.
         return httpx.Response(response.status_code, headers=response.headers,
-                              stream=_CappedStream(response.stream, self.max_body, request),
+                              stream=_CappedStream(response.stream, self, request, until),
                               extensions=response.extensions)
 
     def _check_headers(self, response: httpx.Response) -> str | None:
@@ -147,10 +317,20 @@ class GuardedTransport(httpx.BaseTransport):
         self.inner.close()
 
 
-def guarded_client(base_url: str, timeout: float = 10.0) -> httpx.Client:
-    """A client for an untrusted target: ``GuardedTransport`` under ``make_client``'s settings."""
-    inner = httpx.HTTPTransport(verify=base_url.startswith("https://"))
-    return make_client(base_url, timeout=timeout, transport=GuardedTransport(inner, max_body_bytes()))
+def _whole_request_s(request: httpx.Request) -> float | None:
+    """The request's timeout (the client's, or the one passed with the request), taken as the
+    wall-clock time its whole answer may take."""
+    timeouts = request.extensions.get("timeout", {})
+    value = timeouts.get("read")
+    return float(value) if value is not None else None
+
+
+def guarded_client(base_url: str, timeout: float | None = None, trust_env: bool = True) -> httpx.Client:
+    """A client for an untrusted target: ``GuardedTransport`` under ``make_client``'s settings;
+    ``timeout`` None is the run's (``CONFORMANCE_REQUEST_TIMEOUT_S``, 10 s)."""
+    transport = GuardedTransport(max_body_bytes(), verify=base_url.startswith("https://"))
+    return make_client(base_url, timeout=request_timeout() if timeout is None else timeout, transport=transport,
+                       trust_env=trust_env)
 
 
 def webhooks_idle(client: httpx.Client, timeout_s: float) -> dict[str, Any] | None:
@@ -238,7 +418,7 @@ class HttpTarget(Target):
         self.info = discover(self.http, self.name, self.kind, self.base_url, self.declared)
         return self.info
 
-    def client(self, timeout: float = 10.0) -> httpx.Client:
+    def client(self, timeout: float | None = None) -> httpx.Client:
         return guarded_client(self.base_url, timeout=timeout)
 
     def quiesce(self, timeout_s: float) -> bool:

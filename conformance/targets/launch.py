@@ -79,6 +79,19 @@ def _probe_in_process(ref: TargetRef, options: TargetOptions) -> str:
     return f"--probed={encode(info)}"
 
 
+def forked_workers(args: Any) -> int:
+    """How many forked workers run an in-process target's scenarios (conformance/forked.py); 0 when
+    the run is serial, uses pytest-xdist (a shared target, or no os.fork), or ``--workers`` is bad."""
+    from .. import forked
+
+    try:
+        count = forked.worker_count(getattr(args, "workers", None))
+        in_process = parse(args.target).kind.in_process
+    except (ValueError, TargetError):
+        return 0
+    return count if count > 1 and in_process and forked.available() else 0
+
+
 def launch(args: Any) -> Launched:
     from ..steps.webhooks import window_floor_s
 
@@ -88,7 +101,10 @@ def launch(args: Any) -> Launched:
     name = ref.report_name(options)
     caps = [f"--capability={cap}" for cap in sorted(options.capabilities or ())]
     if ref.kind.in_process:  # each pytest process starts its own: pass the name and options on
-        if str(getattr(args, "workers", None) or "1") not in ("0", "1"):
+        workers = forked_workers(args)
+        if workers:  # each forked worker probes its own target, and a failure stops the run as serially
+            pytest_options = ["--target", args.target, f"--forked-workers={workers}"]
+        elif str(getattr(args, "workers", None) or "1") not in ("0", "1"):  # xdist: see _probe_in_process
             pytest_options = ["--target", args.target, _probe_in_process(ref, options)]
         else:
             pytest_options = ["--target", args.target]

@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 
 from .base import Target, TargetError, TargetInfo
-from .http import DEATH_ENV, discover, guarded_client
+from .http import DEATH_ENV, check_limits, discover, guarded_client
 
 LOG_TAIL_LINES = 20
 READY_FIRST_DELAY_S = 0.005
@@ -37,6 +37,41 @@ def tail(path: Path, lines: int = LOG_TAIL_LINES) -> str:
     return "\n".join(text.splitlines()[-lines:])
 
 
+class DeathWatch:
+    """Notices at once when a launched target's process dies before ``stop()``: the reason and the
+    tail of its log go to ``death_path``, named by $CONFORMANCE_TARGET_DEATH_FILE for every process
+    of the run (pytest-xdist workers inherit it), whose requests then fail at once with that reason
+    (conformance/targets/http.py, ``GuardedTransport``)."""
+
+    def __init__(self, name: str, proc: subprocess.Popen[bytes], log_path: Path | None, death_path: Path) -> None:
+        self.path = death_path
+        self._stopping = False
+        os.environ[DEATH_ENV] = str(death_path)
+
+        def wait() -> None:
+            code = proc.wait()
+            if not self._stopping:
+                reason = f"{name} exited with code {code} during the run" + _log_suffix(log_path)
+                tmp = death_path.with_suffix(".tmp")
+                tmp.write_text(reason, encoding="utf-8")
+                tmp.replace(death_path)  # readers see the whole reason or nothing
+
+        threading.Thread(target=wait, name=f"{name}-watch", daemon=True).start()
+
+    def died(self) -> str | None:
+        """Why the process died during the run (None: it was alive until ``stop()``)."""
+        try:
+            return self.path.read_text(encoding="utf-8") or None
+        except OSError:
+            return None
+
+    def stop(self) -> None:
+        """Before the process is stopped on purpose: its exit is no longer a death."""
+        self._stopping = True
+        if os.environ.get(DEATH_ENV) == str(self.path):
+            del os.environ[DEATH_ENV]
+
+
 class ProcessTarget(Target):
     """Runs ``command``; ready when ``GET <base_url><ready_path>`` answers below 400."""
 
@@ -56,10 +91,10 @@ class ProcessTarget(Target):
         self.declared = capabilities
         self.proc: subprocess.Popen[bytes] | None = None
         self.log_path: Path | None = None
-        self.death_path: Path | None = None
-        self._stopping = False
+        self.watch: DeathWatch | None = None
 
     def start(self) -> TargetInfo:
+        check_limits()
         log_dir = Path(tempfile.mkdtemp(prefix="conformance-process-"))
         self.cleanup.append(log_dir)
         self.log_path = log_dir / "target.log"
@@ -72,7 +107,8 @@ class ProcessTarget(Target):
         finally:
             log.close()
         self._wait_ready()
-        self._watch(log_dir / "died")
+        assert self.proc is not None
+        self.watch = DeathWatch(self.name, self.proc, self.log_path, log_dir / "died")
         try:
             self.info = discover(self.http, self.name, self.kind, self.base_url, self.declared)
         except TargetError:
@@ -80,33 +116,9 @@ class ProcessTarget(Target):
             raise
         return self.info
 
-    def _watch(self, death_path: Path) -> None:
-        """Notice at once when the process dies before ``stop()``: the reason and the tail of its log
-        go to ``death_path``, named by $CONFORMANCE_TARGET_DEATH_FILE for every process of the run
-        (pytest-xdist workers inherit it), whose requests then fail at once with that reason."""
-        self.death_path = death_path
-        os.environ[DEATH_ENV] = str(death_path)
-        proc = self.proc
-        assert proc is not None
-
-        def wait() -> None:
-            code = proc.wait()
-            if not self._stopping:
-                reason = f"{self.name} exited with code {code} during the run" + _log_suffix(self.log_path)
-                tmp = death_path.with_suffix(".tmp")
-                tmp.write_text(reason, encoding="utf-8")
-                tmp.replace(death_path)  # readers see the whole reason or nothing
-
-        threading.Thread(target=wait, name=f"{self.name}-watch", daemon=True).start()
-
     def died(self) -> str | None:
         """Why the process died during the run (None: it was alive until ``stop()``)."""
-        if self.death_path is None:
-            return None
-        try:
-            return self.death_path.read_text(encoding="utf-8") or None
-        except OSError:
-            return None
+        return self.watch.died() if self.watch is not None else None
 
     def _wait_ready(self) -> None:
         """Poll the readiness URL, backing off from 5 ms to 100 ms; waiting on the process itself
@@ -135,7 +147,7 @@ class ProcessTarget(Target):
             self.stop()
             raise TargetError(message)
 
-    def client(self, timeout: float = 10.0) -> httpx.Client:
+    def client(self, timeout: float | None = None) -> httpx.Client:
         return guarded_client(self.base_url, timeout=timeout)
 
     @property
@@ -143,10 +155,9 @@ class ProcessTarget(Target):
         return self.proc.pid if self.proc is not None else None
 
     def stop(self) -> None:
-        self._stopping = True
+        if self.watch is not None:
+            self.watch.stop()
         self.close_http()
-        if self.death_path is not None and os.environ.get(DEATH_ENV) == str(self.death_path):
-            del os.environ[DEATH_ENV]
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             try:

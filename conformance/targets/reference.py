@@ -20,6 +20,7 @@ from typing import Any, TypeVar
 import httpx
 
 from ..fixture import write_reference_project
+from ..fixture.facts import WEBHOOK_URL_ENV
 from .base import Target, TargetError, TargetInfo, make_client
 from .http import discover
 from .process import ProcessTarget, free_port
@@ -220,13 +221,19 @@ class ReferenceTarget(Target):
         self._loop: _Loop | None = None
         self._app: Any = None
 
+    @staticmethod
+    def prepare() -> None:
+        """Import the implementation (a third of a CPU second): forked workers (conformance/forked.py)
+        find it imported by the process they are forked from, once for all of them."""
+        import reference_impl  # noqa: F401
+
     def start(self) -> TargetInfo:
         from reference_impl import ReferenceApp
 
         self._tmp = Path(tempfile.mkdtemp(prefix="conformance-reference-"))
         project = write_reference_project(self._tmp / "project")
         if self.webhook_url:
-            os.environ["CONFORMANCE_WEBHOOK_URL"] = self.webhook_url
+            os.environ[WEBHOOK_URL_ENV] = self.webhook_url
         self._loop = _Loop()
         try:
             self._app = ReferenceApp(project, self.database_url)
@@ -282,6 +289,6 @@ def reference_http_target(webhook_url: str | None = None, database_url: str | No
     command = [sys.executable, "-m", "reference_impl", "serve", str(project), "--port", str(port)]
     if database_url:
         command += ["--database", database_url]
-    env = {"CONFORMANCE_WEBHOOK_URL": webhook_url} if webhook_url else {}
+    env = {WEBHOOK_URL_ENV: webhook_url} if webhook_url else {}
     return ProcessTarget(command, f"http://127.0.0.1:{port}", name="reference-http", kind="reference-http",
                          env=env, cleanup=[tmp])

@@ -65,9 +65,18 @@ class TargetKind:
     webhooks: bool = True
     report_name: Callable[[str | None, TargetOptions], str] | None = None  # default: the kind's name
     project: bool = False  # takes --project
+    # Each build is a fresh, independent server: a second instance can run beside the first (diff
+    # runs its oracle twice on two of them).
+    repeatable: bool = False
+    # The spec's form, checked as the name is parsed (before anything is read or started).
+    check_spec: Callable[[str], None] | None = None
+    spec_required: bool = False  # the name must carry its spec (``url``)
+    spec_option: str | None = None  # the option that stands for a missing spec (``process``: --command)
 
     @property
     def usage(self) -> str:
+        if self.spec and self.spec_required:
+            return f"{self.name}:{self.spec}"
         return f"{self.name}[:{self.spec}]" if self.spec else self.name
 
 
@@ -76,13 +85,15 @@ KINDS: dict[str, TargetKind] = {}
 
 def kind(name: str, help: str, *, spec: str | None = None, in_process: bool = False, webhooks: bool = True,
          report_name: Callable[[str | None, TargetOptions], str] | None = None,
-         project: bool = False) -> Callable[[Factory], Factory]:
+         project: bool = False, repeatable: bool = False, check_spec: Callable[[str], None] | None = None,
+         spec_required: bool = False, spec_option: str | None = None) -> Callable[[Factory], Factory]:
     """Register the decorated factory as the adapter of target kind ``name``."""
 
     def register(factory: Factory) -> Factory:
         if name in KINDS:
             raise ValueError(f"target kind {name!r} is registered twice")
-        KINDS[name] = TargetKind(name, help, factory, spec, in_process, webhooks, report_name, project)
+        KINDS[name] = TargetKind(name, help, factory, spec, in_process, webhooks, report_name, project,
+                                 repeatable, check_spec, spec_required, spec_option)
         return factory
 
     return register
@@ -122,8 +133,10 @@ def parse(name: str) -> TargetRef:
                           f"{', '.join(KINDS)} (or an http(s):// base URL)")
     if sep and found.spec is None:
         raise TargetError(f"target kind {kind_name!r} takes no ':' part (got {name!r})")
-    if sep and not spec:
+    if (sep and not spec) or (found.spec_required and not spec):
         raise TargetError(f"--target {name!r}: write {found.usage}")
+    if spec and found.check_spec is not None:
+        found.check_spec(spec)
     return TargetRef(found, spec or None)
 
 
@@ -140,14 +153,16 @@ def url_report_name(url: str) -> str:
 # -- the kinds --------------------------------------------------------------------------------------
 
 
-@kind("reference", "the bundled reference implementation in each test process (the default)", in_process=True)
+@kind("reference", "the bundled reference implementation in each test process (the default)", in_process=True,
+      repeatable=True)
 def _reference(spec: str | None, options: TargetOptions) -> Target:
     from .reference import ReferenceTarget
 
     return ReferenceTarget(webhook_url=options.webhook_url, database_url=options.database)
 
 
-@kind("reference-http", "the reference implementation served over real HTTP (uvicorn) on a free port")
+@kind("reference-http", "the reference implementation served over real HTTP (uvicorn) on a free port",
+      repeatable=True)
 def _reference_http(spec: str | None, options: TargetOptions) -> Target:
     from .reference import reference_http_target
 
@@ -163,6 +178,12 @@ def _strapi_version(spec: str | None, options: TargetOptions) -> str:
     return spec or options.strapi_version or DEFAULT_VERSION
 
 
+def _check_strapi_version(spec: str) -> None:
+    from .strapi.installer import parse_version
+
+    parse_version(spec)
+
+
 def _strapi_target(spec: str | None, options: TargetOptions) -> StrapiTarget:
     from .strapi import StrapiTarget
 
@@ -172,30 +193,38 @@ def _strapi_target(spec: str | None, options: TargetOptions) -> StrapiTarget:
 
 @kind("strapi", "real Strapi 5 with the conformance fixture, installed (cached), started and stopped here "
                 "(bare strapi: --strapi-version, default 5.54.0; --project: a copy of your own project)",
-      spec="VERSION", project=True, report_name=lambda spec, options: _strapi_target(spec, options).name)
+      spec="VERSION", project=True, report_name=lambda spec, options: _strapi_target(spec, options).name,
+      repeatable=True, check_spec=_check_strapi_version)
 def _strapi(spec: str | None, options: TargetOptions) -> Target:
     return _strapi_target(spec, options)
 
 
 @kind("process", "a server this command starts (process:COMMAND or --command), ready at --ready-url",
-      spec="COMMAND")
+      spec="COMMAND", spec_option="--command")
 def _process(spec: str | None, options: TargetOptions) -> Target:
     command = spec or options.process_command
     if not command or not options.ready_url:
         raise TargetError("--target process needs a command (process:COMMAND or --command) and --ready-url")
+    from ..fixture.facts import WEBHOOK_URL_ENV
     from .process import ProcessTarget
 
-    env = {"CONFORMANCE_WEBHOOK_URL": options.webhook_url} if options.webhook_url else {}
+    env = {WEBHOOK_URL_ENV: options.webhook_url} if options.webhook_url else {}
     return ProcessTarget(shlex.split(command), options.ready_url, name="process", env=env,
                          capabilities=options.capabilities)
 
 
+def _check_url(spec: str) -> None:
+    if not URL_RE.match(spec):
+        raise TargetError(f"--target url:{spec}: write url:http(s)://host[:port]")
+
+
 @kind("url", "a running server at this base URL (a bare http(s)://host:port works too)", spec="URL",
-      webhooks=False, report_name=lambda spec, options: url_report_name(spec or ""))
+      webhooks=False, report_name=lambda spec, options: url_report_name(spec or ""), spec_required=True,
+      check_spec=_check_url)
 def _url(spec: str | None, options: TargetOptions) -> Target:
-    if not spec or not URL_RE.match(spec):
-        raise TargetError(f"--target url:{spec or ''}: write url:http(s)://host[:port]")
+    url = spec or ""
+    _check_url(url)
     from .http import HttpTarget
 
-    return HttpTarget(spec, options.name or url_report_name(spec), options.capabilities,
+    return HttpTarget(url, options.name or url_report_name(url), options.capabilities,
                       options.reported_kind or "http")

@@ -9,9 +9,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from ..compose import Middleware
+from ..layers import StrapiApp
 from . import body, cors, errors, favicon, logger, powered_by, public, query, response_time, security, session
 
-BUILTINS: dict[str, Callable[..., Any]] = {
+# What Strapi calls once at start-up: the entry's config and the ``strapi`` object (the layer boundary).
+MiddlewareFactory = Callable[[dict[str, Any], StrapiApp], Middleware]
+
+BUILTINS: dict[str, MiddlewareFactory] = {
     "strapi::errors": errors.middleware,
     "strapi::security": security.middleware,
     "strapi::cors": cors.middleware,

@@ -24,6 +24,7 @@ from urllib.parse import parse_qsl
 from .. import multipart, v8_json
 from ..compose import Middleware, Next
 from ..errors import HttpError
+from ..layers import StrapiApp
 
 PARSED_METHODS = ("POST", "PUT", "PATCH")
 # Python recurses where V8 does not (parsing, storing, answering): deeper bodies are refused at once.
@@ -151,7 +152,7 @@ def parse_json(raw: bytes, encoding: str) -> Any:
     return value
 
 
-def middleware(config: dict[str, Any], strapi: Any) -> Middleware:
+def middleware(config: dict[str, Any], strapi: StrapiApp) -> Middleware:
     config = config or {}
     json_limit = parse_size(config.get("jsonLimit"), 1024 * 1024)
     form_limit = parse_size(config.get("formLimit"), 56 * 1024)

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..compose import Middleware, Next
+from ..layers import StrapiApp
 
 DEFAULTS = {
     "origin": "*",
@@ -27,7 +28,7 @@ def _join(value: Any) -> str:
     return ",".join(value) if isinstance(value, (list, tuple)) else str(value)
 
 
-def middleware(config: dict[str, Any], strapi: Any) -> Middleware:
+def middleware(config: dict[str, Any], strapi: StrapiApp) -> Middleware:
     options = {**DEFAULTS, **(config or {})}
     configured = options["origin"]
     if configured is None:

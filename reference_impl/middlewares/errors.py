@@ -7,11 +7,12 @@ from typing import Any
 
 from ..compose import Middleware, Next
 from ..errors import ApplicationError, HttpError, database_unavailable, format_error
+from ..layers import StrapiApp
 
 log = logging.getLogger("reference_impl")
 
 
-def middleware(config: dict[str, Any], strapi: Any) -> Middleware:
+def middleware(config: dict[str, Any], strapi: StrapiApp) -> Middleware:
     async def errors(ctx: Any, next: Next) -> Any:
         try:
             await next()

@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from ..compose import Middleware, Next
+from ..layers import StrapiApp
 
 
-def middleware(config: dict[str, Any], strapi: Any) -> Middleware:
+def middleware(config: dict[str, Any], strapi: StrapiApp) -> Middleware:
     root = Path(strapi.dir)
     icon = next((p for p in (root / "favicon.png", root / "favicon.ico") if p.is_file()), None)
     data = icon.read_bytes() if icon else None

@@ -7,11 +7,12 @@ import time
 from typing import Any
 
 from ..compose import Middleware, Next
+from ..layers import StrapiApp
 
 log = logging.getLogger("reference_impl.http")
 
 
-def middleware(config: dict[str, Any], strapi: Any) -> Middleware:
+def middleware(config: dict[str, Any], strapi: StrapiApp) -> Middleware:
     async def logger(ctx: Any, next: Next) -> Any:
         start = time.perf_counter()
         await next()

@@ -12,10 +12,11 @@ from pathlib import Path
 from typing import Any
 
 from ..compose import Middleware, Next
+from ..layers import StrapiApp
 from ..router import Route
 
 
-def middleware(config: dict[str, Any], strapi: Any) -> Middleware:
+def middleware(config: dict[str, Any], strapi: StrapiApp) -> Middleware:
     root = (Path(strapi.dir) / "public").resolve()
 
     async def redirect(ctx: Any) -> None:

@@ -38,6 +38,7 @@ from qs_codec.models.overflow_dict import OverflowDict
 from qs_codec.utils.decode_utils import DecodeUtils
 
 from ..compose import Middleware, Next
+from ..layers import StrapiApp
 from ..rest import js_keys
 from ..validation import js_number
 
@@ -227,7 +228,7 @@ def make_parser(config: dict[str, Any]) -> Any:
     return parse
 
 
-def middleware(config: dict[str, Any], strapi: Any) -> Middleware:
+def middleware(config: dict[str, Any], strapi: StrapiApp) -> Middleware:
     parse = make_parser(config or {})
     # Strapi replaces the request's query getter at start-up: every ctx parses with qs from then on,
     # whatever the middleware's position in the stack.

@@ -6,9 +6,10 @@ import time
 from typing import Any
 
 from ..compose import Middleware, Next
+from ..layers import StrapiApp
 
 
-def middleware(config: dict[str, Any], strapi: Any) -> Middleware:
+def middleware(config: dict[str, Any], strapi: StrapiApp) -> Middleware:
     async def response_time(ctx: Any, next: Next) -> Any:
         start = time.perf_counter()
         await next()

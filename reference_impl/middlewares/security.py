@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..compose import Middleware, Next
+from ..layers import StrapiApp
 
 # helmet's directives with Strapi's CSP_DEFAULTS merged in, in the order Strapi 5.54.0 sends them.
 CSP = (
@@ -25,7 +26,7 @@ HEADERS = {
 }
 
 
-def middleware(config: dict[str, Any], strapi: Any) -> Middleware:
+def middleware(config: dict[str, Any], strapi: StrapiApp) -> Middleware:
     headers = dict(HEADERS)
 
     async def security(ctx: Any, next: Next) -> Any:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from ..compose import Middleware, Next
+from ..layers import StrapiApp
 
 
-def middleware(config: dict[str, Any], strapi: Any) -> Middleware:
+def middleware(config: dict[str, Any], strapi: StrapiApp) -> Middleware:
     async def session(ctx: Any, next: Next) -> Any:
         return await next()
 

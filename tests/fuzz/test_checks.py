@@ -132,6 +132,63 @@ def test_invalid_bodies_accepted_fail_negative_data_rejection(tmp_path: Path,
     assert ("negative_data_rejection", "POST /api/authors") in run["failures"]
 
 
+@pytest.mark.parametrize("phase", ["stateless", "stateful"])
+@shares_corpus
+def test_a_private_attribute_in_any_answer_fails_the_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         phase: str) -> None:
+    def leaky(request: httpx.Request, send: Callable[[httpx.Request], httpx.Response]) -> httpx.Response:
+        # Every entry answered carries a populated relation with the private ``secret``, as a
+        # sanitizer that forgot populated relations would: deep in data, never at its top.
+        response = send(request)
+        if response.status_code >= 300 or not response.content:
+            return response
+        body = response.json()
+        entries = body["data"] if isinstance(body.get("data"), list) else [body.get("data")]
+        for entry in entries:
+            if isinstance(entry, dict):
+                entry["leaky"] = [{"id": 1, "documentId": "x", "secret": "s"}]
+        return httpx.Response(response.status_code, json=body, request=request)
+
+    run = _fuzz(tmp_path, monkeypatch, leaky, "--phases", phase)
+    assert run["code"] == 1
+    found = json.loads((tmp_path / "fuzz" / "failures.json").read_text())
+    leaks = [f for f in found if f["check"] == "private_attribute_leak"]
+    assert {f["phase"] for f in leaks} == {phase}
+    # Stateless: every operation is sent and reached, so each that answers entries is caught; the
+    # stateful phase's few scenarios (4 examples) create and read some types.
+    operations = {f["operation"] for f in leaks}
+    if phase == "stateless":
+        assert {"POST /api/articles", "GET /api/articles", "GET /api/authors/{id}", "PUT /api/homepage",
+                "PUT /api/tags/{id}"} <= operations, operations
+    else:
+        assert len([op for op in operations if op.startswith("POST ")]) >= 3, operations
+    assert all(".leaky[0].secret is a private attribute" in f["message"] for f in leaks)
+
+
+@shares_corpus
+def test_a_private_attribute_in_a_webhook_payload_fails_the_run(tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from reference_impl.webhooks import WebhookRunner
+
+    deliver = WebhookRunner.__call__
+
+    def leaky(self: WebhookRunner, event: str, info: dict[str, Any]) -> None:
+        entry = info.get("entry")
+        if info.get("model") == "article" and isinstance(entry, dict):
+            info = {**info, "entry": {**entry, "secret": "s"}}
+        deliver(self, event, info)
+
+    monkeypatch.setattr(WebhookRunner, "__call__", leaky)
+    run = _fuzz(tmp_path, monkeypatch, lambda request, send: send(request), "--phases", "stateless")
+    assert run["code"] == 1
+    assert run["failures"] == {("private_attribute_leak", "webhooks")}
+    assert run["summary"]["webhooks"]["deliveries"] > 0 and run["summary"]["webhooks"]["idle"] is True
+    found = json.loads((tmp_path / "fuzz" / "failures.json").read_text())
+    assert {f["title"] for f in found} >= {"Private attribute secret in entry.create of article"}
+    junit = (tmp_path / "fuzz" / "junit.xml").read_text()
+    assert 'name="fuzz.webhooks"' in junit and "entry.secret is a private attribute" in junit
+
+
 def test_documented_statuses_have_no_500_and_valid_creates_expect_201_only() -> None:
     from conformance.fuzz.runner import checks_config
     from conformance.openapi import fixture_document

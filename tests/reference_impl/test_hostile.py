@@ -272,6 +272,23 @@ async def test_pagination_beyond_any_table_is_a_400(make_app: AppFactory) -> Non
         assert (await app.get("/api/tags?pagination[start]=9007199254740991")).status_code == 200
 
 
+async def test_a_top_level_start_beyond_any_table_is_a_400_when_reading_one_entry(make_app: AppFactory) -> None:
+    # Hostile case 5789 of seed 20240917: the Document Service's own ``start`` (a single type's find,
+    # a findOne) reached the database as an offset SQLite cannot hold (OverflowError, a 500).
+    async with make_app() as app:
+        assert (await app.put("/api/homepage", json={"data": {"headline": "h"}})).status_code == 200
+        tag = (await app.post("/api/tags", json={"data": {"label": "t"}})).json()["data"]["documentId"]
+        for path in ("/api/homepage", f"/api/tags/{tag}"):
+            for start in ("99999999999999999999", "1e300", "9007199254740992"):
+                r = await get(app, f"{path}?start={start}")
+                assert (r.status_code, error(r)["name"]) == (400, "PaginationError"), (path, start)
+                assert error(r)["message"] == "Invalid pagination: start must be at most 9007199254740991"
+            # findOne sets its own limit: a huge one is unused there, as in Strapi, and a start in
+            # range reads past the only entry.
+            assert (await get(app, f"{path}?limit=99999999999999999999")).status_code == 200
+            assert (await get(app, f"{path}?start=9007199254740991")).status_code == 404
+
+
 def test_a_server_answering_early_ends_the_sending() -> None:
     """A 413 before the body is read: the raw sender stops writing and reads the answer at once."""
     import socket

@@ -134,8 +134,8 @@ async def test_direct_selects_answer_what_sqlalchemy_answers(make_app: AppFactor
             assert isinstance(stmt, CachedStatement) and stmt.direct is not None
             async with db.transaction():
                 with db.connection() as conn:
-                    direct = query._entries(stmt.direct.run(conn, bound))
-                    slow = query._entries(conn.execute(stmt.stmt, bound))
+                    direct = query.entries_of(stmt.direct.run(conn, bound))
+                    slow = query.entries_of(conn.execute(stmt.stmt, bound))
             assert direct == slow and direct
             assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", e["createdAt"]) for e in direct)
         # Draft and published row: both read back as written.
@@ -255,8 +255,8 @@ async def test_postgresql_dates_read_through_libpq_as_through_sqlalchemy(make_ap
         assert isinstance(stmt, CachedStatement) and stmt.direct is not None and stmt.direct.pg is not None
         async with db.transaction():
             with db.connection() as conn:
-                fast = query._entries(await stmt.direct.run_async(conn, bound))
-                slow = query._entries(conn.execute(stmt.stmt, bound))
+                fast = query.entries_of(await stmt.direct.run_async(conn, bound))
+                slow = query.entries_of(conn.execute(stmt.stmt, bound))
         assert fast == slow
         assert {e["title"]: e["publishDate"] for e in fast} == {
             "whole": "2024-03-06T13:42:05.000Z", "tenth": "2024-03-06T13:42:05.100Z",

@@ -104,6 +104,17 @@ class OwnProject:
         return {"name": self.source.name, "set_aside": self.set_aside, "kept": self.kept}
 
 
+def project_key(source: Path) -> str:
+    """A short, file-name-safe key for a project folder (``sample_project-1a2b3c4d``): its name for the
+    person, a hash of its resolved path for two projects of the same name."""
+    import hashlib
+    import re
+
+    resolved = Path(source).resolve()
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", resolved.name).strip("-.") or "project"
+    return f"{name}-{hashlib.sha256(str(resolved).encode()).hexdigest()[:8]}"
+
+
 def project_version(source: Path) -> str:
     """The exact Strapi version a project depends on (``"^5.30.0"`` -> ``"5.30.0"``), or a TargetError."""
     try:

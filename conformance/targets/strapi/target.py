@@ -19,10 +19,11 @@ from typing import Any
 
 import httpx
 
-from ..base import Target, TargetError, TargetInfo, make_client
-from ..http import discover
+from ..base import Target, TargetError, TargetInfo
+from ..http import check_limits, discover, guarded_client
+from ..process import DeathWatch
 from . import installer
-from .project import OwnProject, project_version, write_own_project, write_project
+from .project import OwnProject, project_key, project_version, write_own_project, write_project
 from .server import Launched, free_port, is_strapi_process, launch, pid_alive, stop, stop_pid, wait_healthy
 
 STATE_NAME = "server.json"
@@ -97,9 +98,10 @@ def _discover(launched: Launched, version: str, client: httpx.Client | None = No
     return info
 
 
-def _client(url: str, timeout: float = 10.0) -> httpx.Client:
-    # Loopback: never through a proxy named in the environment.
-    return make_client(url, timeout=timeout, trust_env=False)
+def _client(url: str, timeout: float | None = None) -> httpx.Client:
+    """The guarded client every target gets (a fixture project may be the user's own code);
+    loopback: nothing from the environment (proxies, .netrc)."""
+    return guarded_client(url, timeout=timeout, trust_env=False)
 
 
 class StrapiTarget(Target):
@@ -124,6 +126,7 @@ class StrapiTarget(Target):
         self.project: Path | None = None
         self.launched: Launched | None = None
         self.own: OwnProject | None = None
+        self.watch: DeathWatch | None = None
 
     @property
     def name(self) -> str:
@@ -131,11 +134,15 @@ class StrapiTarget(Target):
         return f"strapi-{self.version}" + (f"+{self.source.name}" if self.source is not None else "")
 
     def start(self) -> TargetInfo:
+        check_limits()
         self.project = Path(tempfile.mkdtemp(prefix=f"strapi-conformance-{self.version}-"))
         atexit.register(self.stop)
         try:
             self.launched, self.own = _start_server(self.version, self.project, self.port, self.webhook_url,
                                                     self.cache, self.progress, self.startup_timeout, self.source)
+            if self.launched.process is not None:  # a Strapi that dies mid-run fails the rest at once
+                self.watch = DeathWatch(self.name, self.launched.process, self.launched.log,
+                                        self.project / "conformance-died")
             self.info = _discover(self.launched, self.version, self.http, self.name)
         except BaseException:
             # The error names the project's log: keep the project so that path stays readable.
@@ -144,7 +151,7 @@ class StrapiTarget(Target):
             raise
         return self.info
 
-    def client(self, timeout: float = 10.0) -> httpx.Client:
+    def client(self, timeout: float | None = None) -> httpx.Client:
         if self.launched is None:
             raise TargetError("the Strapi target is not started")
         return _client(self.launched.url, timeout)
@@ -153,7 +160,14 @@ class StrapiTarget(Target):
     def pid(self) -> int | None:
         return self.launched.pid if self.launched is not None else None
 
+    def died(self) -> str | None:
+        """Why the launched Strapi died during the run (None: it was alive until ``stop()``)."""
+        return self.watch.died() if self.watch is not None else None
+
     def stop(self) -> None:
+        if self.watch is not None:
+            self.watch.stop()
+            self.watch = None
         self.close_http()
         if self.launched is not None:
             stop(self.launched)
@@ -172,7 +186,8 @@ class StrapiTarget(Target):
 
 @dataclass
 class ServerState:
-    """What ``up`` leaves in ``<cache>/<version>/server.json`` for ``down`` (and for the person)."""
+    """What ``up`` leaves in ``<cache>/<version>/server.json`` (``server-<project key>.json`` for a copy
+    of your own project) for ``down`` (and for the person)."""
 
     version: str
     pid: int
@@ -182,6 +197,7 @@ class ServerState:
     log: str
     started_at: float
     webhook_url: str | None = None
+    source: str | None = None  # the user's own project this server runs a copy of (--project)
     already_running: bool = False
 
     def as_json(self) -> dict[str, Any]:
@@ -190,13 +206,26 @@ class ServerState:
         return data
 
 
-def state_path(version: str = installer.DEFAULT_VERSION, cache: Path | None = None) -> Path:
-    return installer.version_dir(version, cache) / STATE_NAME
+def _key(project: Path | None) -> str:
+    """The state's key within a version: "" for the fixture project, the key of your own project."""
+    return "" if project is None else "-" + project_key(project)
 
 
-def read_state(version: str = installer.DEFAULT_VERSION, cache: Path | None = None) -> ServerState | None:
-    """The recorded server of ``version``, or None; an unreadable file is a TargetError."""
-    path = state_path(version, cache)
+def state_path(version: str = installer.DEFAULT_VERSION, cache: Path | None = None,
+               project: Path | None = None) -> Path:
+    """The state file of the fixture's server of ``version``, or of the one running a copy of ``project``."""
+    return installer.version_dir(version, cache) / (Path(STATE_NAME).stem + _key(project) + Path(STATE_NAME).suffix)
+
+
+def _version_of(version: str, project: Path | None) -> str:
+    return project_version(Path(project).resolve()) if project is not None else version
+
+
+def read_state(version: str = installer.DEFAULT_VERSION, cache: Path | None = None,
+               project: Path | None = None) -> ServerState | None:
+    """The recorded server of ``version`` (of ``project``'s copy, its version from its package.json),
+    or None; an unreadable file is a TargetError."""
+    path = state_path(_version_of(version, project), cache, project)
     if not path.is_file():
         return None
     try:
@@ -207,7 +236,7 @@ def read_state(version: str = installer.DEFAULT_VERSION, cache: Path | None = No
 
 
 def _write_state(state: ServerState, cache: Path | None) -> Path:
-    path = state_path(state.version, cache)
+    path = state_path(state.version, cache, Path(state.source) if state.source else None)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
     tmp.write_text(json.dumps(state.as_json(), indent=2) + "\n", encoding="utf-8")
@@ -215,15 +244,32 @@ def _write_state(state: ServerState, cache: Path | None) -> Path:
     return path
 
 
-def status(version: str = installer.DEFAULT_VERSION, cache: Path | None = None) -> ServerState | None:
-    """The running server of ``version`` per the state file, or None (a stale file is removed)."""
-    state = read_state(version, cache)
+def status(version: str = installer.DEFAULT_VERSION, cache: Path | None = None,
+           project: Path | None = None) -> ServerState | None:
+    """The running server of ``version`` (or of ``project``'s copy) per its state file, or None (a
+    stale file is removed)."""
+    version = _version_of(version, project)
+    state = read_state(version, cache, project)
     if state is None:
         return None
     if pid_alive(state.pid) and is_strapi_process(state.pid, Path(state.project)):
         return state
-    state_path(version, cache).unlink(missing_ok=True)
+    state_path(version, cache, project).unlink(missing_ok=True)
     return None
+
+
+def project_servers(version: str = installer.DEFAULT_VERSION, cache: Path | None = None) -> list[ServerState]:
+    """The running servers of ``version`` that ``up --project`` started (for `down` to point at)."""
+    found = []
+    for path in sorted(installer.version_dir(version, cache).glob(f"{Path(STATE_NAME).stem}-*{Path(STATE_NAME).suffix}")):
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            state = ServerState(**{k: v for k, v in data.items() if k in ServerState.__dataclass_fields__})
+        except (OSError, ValueError, TypeError):
+            continue
+        if state.source and pid_alive(state.pid) and is_strapi_process(state.pid, Path(state.project)):
+            found.append(state)
+    return found
 
 
 def up(version: str = installer.DEFAULT_VERSION, port: int | None = None, webhook_url: str | None = None,
@@ -231,23 +277,24 @@ def up(version: str = installer.DEFAULT_VERSION, port: int | None = None, webhoo
        startup_timeout: float = 120.0, project: Path | None = None) -> ServerState:
     """Start Strapi ``version`` with the fixture and leave it running; returns what was recorded.
 
-    If the state file names a server of this version that still runs, that one is returned
-    (``already_running``) and nothing is started.
+    If the state file names a server of this version (of a copy of this ``project``: servers are
+    keyed by version and project) that still runs, that one is returned (``already_running``) and
+    nothing is started.
     """
     say = progress or installer.print_progress
     source = Path(project).resolve() if project is not None else None
     if source is not None:
         version = project_version(source)
-    running = status(version, cache)
+    running = status(version, cache, source)
     if running is not None:
         running.already_running = True
         return running
-    project_dir = installer.version_dir(version, cache) / UP_PROJECT
+    project_dir = installer.version_dir(version, cache) / (UP_PROJECT + _key(source))
     launched, _ = _start_server(version, project_dir, port, webhook_url, cache, say, startup_timeout, source)
     try:
         _discover(launched, version)
         state = ServerState(version, launched.pid, launched.url, launched.port, str(project_dir), str(launched.log),
-                            time.time(), webhook_url)
+                            time.time(), webhook_url, str(source) if source is not None else None)
         _write_state(state, cache)
     except BaseException:
         stop(launched)
@@ -256,15 +303,17 @@ def up(version: str = installer.DEFAULT_VERSION, port: int | None = None, webhoo
 
 
 def down(version: str = installer.DEFAULT_VERSION, cache: Path | None = None, keep_project: bool = False,
-         grace: float = 10.0) -> ServerState | None:
-    """Stop the server ``up`` started (SIGTERM, then SIGKILL); None when none was recorded."""
-    state = read_state(version, cache)
+         grace: float = 10.0, project: Path | None = None) -> ServerState | None:
+    """Stop the server ``up`` started (SIGTERM, then SIGKILL): the fixture's of ``version``, or the
+    one running a copy of ``project``; None when none was recorded."""
+    version = _version_of(version, project)
+    state = read_state(version, cache, project)
     if state is None:
         return None
-    project = Path(state.project)
-    if pid_alive(state.pid) and is_strapi_process(state.pid, project):
+    copy = Path(state.project)
+    if pid_alive(state.pid) and is_strapi_process(state.pid, copy):
         stop_pid(state.pid, grace)
-    state_path(version, cache).unlink(missing_ok=True)
+    state_path(version, cache, project).unlink(missing_ok=True)
     if not keep_project:
-        shutil.rmtree(project, ignore_errors=True)
+        shutil.rmtree(copy, ignore_errors=True)
     return state

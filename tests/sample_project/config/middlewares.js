@@ -1,5 +1,5 @@
 // The project's global middlewares: Strapi's defaults, plus its own `swallow-errors` right inside
-// strapi::errors.
+// strapi::errors, and its local plugin's `stamp` middleware (src/plugins/sample-stamp) last.
 module.exports = ({ env }) => [
   'strapi::logger',
   'strapi::errors',
@@ -12,4 +12,5 @@ module.exports = ({ env }) => [
   'strapi::session',
   'strapi::favicon',
   'strapi::public',
+  'plugin::sample-stamp.stamp',
 ];

@@ -39,6 +39,40 @@ function resolveFactory(item, strapi) {
   return { name, handler: factory(config, { strapi }) || ((ctx, next) => next()) };
 }
 
+/**
+ * One Document Service middleware the project registers (strapi.documents.use in its register),
+ * wrapped so that the trace shows it as `project:documents.<function name>:in` / `:out` on a
+ * request's document calls, with `threw=` and `swallowed=` as for the global middlewares.
+ */
+function wrapDocumentMiddleware(middleware, strapi, index) {
+  if (typeof middleware !== 'function') return middleware;
+  const label = `documents.${middleware.name || `middleware-${index}`}`.replace(/[\s:]/g, '_');
+  return async (context, next) => {
+    const ctx = strapi.requestContext.get();
+    if (!ctx) return middleware(context, next);
+    mark(ctx, label, 'in');
+    let downstream = null;
+    const wrappedNext = async () => {
+      try {
+        return await next();
+      } catch (error) {
+        downstream = error;
+        throw error;
+      }
+    };
+    let result;
+    try {
+      result = await middleware(context, wrappedNext);
+    } catch (error) {
+      if (error !== downstream) mark(ctx, label, 'threw', (error && error.name) || 'Error');
+      throw error;
+    }
+    if (downstream) mark(ctx, label, 'swallowed', downstream.name || 'Error');
+    mark(ctx, label, 'out');
+    return result;
+  };
+}
+
 module.exports = (config, { strapi }) => {
   const { name, handler } = resolveFactory(config.wrap, strapi);
   const label = String(name).replace(/^global::/, '').replace(/::/g, '.').replace(/:/g, '.');
@@ -73,3 +107,5 @@ module.exports = (config, { strapi }) => {
     mark(ctx, label, 'out');
   };
 };
+
+module.exports.wrapDocumentMiddleware = wrapDocumentMiddleware;
