@@ -63,6 +63,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                          "set by `conformance run --workers`)")
     group.addoption("--probed", default=None,
                     help="capability probe results of the controlling process (JSON; set by `conformance run`)")
+    group.addoption("--collect-selected", action="store_true", default=False,
+                    help="with --id, make test items of the selected scenarios only (the others are not "
+                         "reported as deselected): a run of a few scenarios spends a fifth of its time "
+                         "making and deselecting the rest (the meta-tests' runs, tests/meta/runner.py)")
 
 
 # -- speed: pytest-bdd's per-step work, done once -------------------------------------------------------
@@ -286,6 +290,8 @@ def _catalogue_entry(item: pytest.Item, sid: str) -> dict[str, Any]:
 def _record_catalogue(config: pytest.Config, collected: list[pytest.Item], selected: list[pytest.Item]) -> None:
     """Keep what was collected and selected for the coverage; an xdist worker sends it to the controller."""
     entries = [_catalogue_entry(item, sid) for item in collected if (sid := scenario_id(item)) is not None]
+    unmade: list[dict[str, Any]] = config.stash.get(_unmade_key, [])  # --collect-selected's
+    entries += unmade
     data = {"all": entries, "selected": [sid for item in selected if (sid := scenario_id(item)) is not None]}
     config.stash[CATALOGUE_KEY] = data
     workeroutput = getattr(config, "workeroutput", None)
@@ -298,6 +304,28 @@ def _record_catalogue(config: pytest.Config, collected: list[pytest.Item], selec
                 manifest.check_ids({e["id"] for e in entries})
             except ExpectationError as exc:
                 raise pytest.UsageError(f"expectation manifest: {exc}") from exc
+
+
+_unmade_key = pytest.StashKey[list[dict[str, Any]]]()
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_pycollect_makeitem(collector: pytest.Collector, name: str, obj: object) -> list[Any] | None:
+    """``--collect-selected``: a scenario outside ``--id`` gives no test item, only its catalogue
+    entry (read from the marks its tags made: what the item would have had)."""
+    config = collector.config
+    ids = config.getoption("scenario_ids")
+    if not ids or not config.getoption("collect_selected") or not callable(obj):
+        return None
+    marks = getattr(obj, "pytestmark", [])
+    sid = next((m.args[0] for m in marks if m.name == "scenario_id"), None)
+    if sid is None or sid in ids:
+        return None
+    levels = [m.args[0] for m in marks if m.name == "level"]
+    config.stash.setdefault(_unmade_key, []).append(
+        {"id": sid, "level": levels[0] if levels else None,
+         "needs": sorted({m.args[0] for m in marks if m.name == "needs"})})
+    return []
 
 
 @pytest.hookimpl(trylast=True)

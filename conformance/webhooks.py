@@ -154,6 +154,11 @@ class WebhookReceiver(_ReceiverURLs):
                 stale.close()
 
 
+def _spawn_receiver() -> Any:
+    return subprocess.Popen([sys.executable, "-m", "conformance.webhooks"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
 class ReceiverProcess(_ReceiverURLs):
     """The same receiver in a process of its own (``python -m conformance.webhooks``): for a run
     whose target lives in the harness' process (the in-process reference), recording deliveries
@@ -162,10 +167,12 @@ class ReceiverProcess(_ReceiverURLs):
     Spawned at once, it is waited for only when its URL is first asked for; it stops when told to,
     or when the harness' end of its stdin closes (the harness died)."""
 
+    # Starts the process: anything with Popen's text stdin/stdout/stderr, poll(), wait() and kill().
+    # A warm fork server (tests/meta/server.py) forks a copy of itself instead of a fresh interpreter.
+    spawn = staticmethod(_spawn_receiver)
+
     def __init__(self) -> None:
-        self._proc: subprocess.Popen[str] | None = subprocess.Popen(
-            [sys.executable, "-m", "conformance.webhooks"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True)
+        self._proc: Any = self.spawn()
         self._base: str | None = None
 
     def start(self) -> ReceiverProcess:
@@ -200,7 +207,7 @@ class ReceiverProcess(_ReceiverURLs):
             proc.wait()
 
 
-def _serve_until_stdin_closes() -> None:
+def serve_until_stdin_closes() -> None:
     receiver = WebhookReceiver().start()
     print(receiver.base_url, flush=True)
     try:
@@ -255,4 +262,4 @@ def fetch_deliveries(events_url: str) -> list[dict[str, Any]]:
 
 
 if __name__ == "__main__":
-    _serve_until_stdin_closes()
+    serve_until_stdin_closes()

@@ -5,7 +5,8 @@ shared machine's wall times mean little without it):
 
 - one variant's run (its declared ids plus controls) started as a fresh process, as the meta-tests
   did before, and forked from the warm server, as they do now: CPU seconds per run, mean of ``--runs``;
-- ``pytest tests/meta`` as ``tox -e unit`` runs it (``--xdist N``, 0 for none): wall and CPU seconds;
+- ``pytest tests/meta`` as ``tox -e unit`` runs it (``--xdist N``, 0 for none): wall and CPU seconds,
+  with the meta batch's runs at a time (``--jobs``, else test_meta.batch_jobs());
 - with ``--unit``, the whole ``pytest tests`` with the same options (what ``tox -e unit`` runs).
 """
 
@@ -22,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from .runner import REPO_ROOT, SuiteRunner, load_recorded, quick_selection, scenario_ids
+from .runner import JOBS_ENV, REPO_ROOT, SuiteRunner, batch_jobs, load_recorded, quick_selection, scenario_ids
 from .variants import get_variant
 
 OUT = REPO_ROOT / "reports" / "bench" / "meta-tests.json"
@@ -54,16 +55,18 @@ def _per_run(fork: bool, runs: int) -> dict[str, Any]:
     return {"runs": runs, "cpu_s_per_run": round(sum(cpu) / runs, 3), "wall_s_per_run": round(sum(walls) / runs, 3)}
 
 
-def _pytest(paths: list[str], xdist: int) -> dict[str, Any]:
+def _pytest(paths: list[str], xdist: int, jobs: int | None) -> dict[str, Any]:
     command = [sys.executable, "-m", "pytest", *paths, "-q", "-p", "no:randomly"]
     if xdist:
         command += ["-n", str(xdist)]
+    env = {**os.environ, JOBS_ENV: str(jobs)} if jobs else None
     before = _children_cpu()
     started = time.perf_counter()
-    proc = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True)
+    proc = subprocess.run(command, cwd=REPO_ROOT, capture_output=True, text=True, env=env)
     wall = time.perf_counter() - started
     tail = (proc.stdout.strip().splitlines() or [""])[-1]
     return {"command": " ".join(["pytest", *command[3:]]), "exit_code": proc.returncode, "summary": tail,
+            "batch_jobs": jobs or batch_jobs(),
             "wall_s": round(wall, 1), "cpu_s": round(_children_cpu() - before, 1)}
 
 
@@ -73,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--xdist", type=int, default=2, help="pytest-xdist workers for the pytest figures (0: none)")
     parser.add_argument("--unit", action="store_true", help="also time the whole `pytest tests` (tox -e unit)")
     parser.add_argument("--skip-pytest", action="store_true", help="only the per-run figures")
+    parser.add_argument("--jobs", type=int, default=None,
+                        help=f"the meta batch's runs at a time in the pytest figures ({JOBS_ENV})")
     parser.add_argument("--out", default=str(OUT))
     args = parser.parse_args(argv)
 
@@ -83,9 +88,9 @@ def main(argv: list[str] | None = None) -> int:
         "per_variant_run": {"fresh_process": _per_run(False, args.runs), "forked": _per_run(True, args.runs)},
     }
     if not args.skip_pytest:
-        document["pytest_tests_meta"] = _pytest(["tests/meta"], args.xdist)
+        document["pytest_tests_meta"] = _pytest(["tests/meta"], args.xdist, args.jobs)
         if args.unit:
-            document["pytest_tests"] = _pytest(["tests"], args.xdist)
+            document["pytest_tests"] = _pytest(["tests"], args.xdist, args.jobs)
     document["load_average_after"] = [round(x, 2) for x in os.getloadavg()]
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)

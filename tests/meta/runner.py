@@ -40,8 +40,9 @@ BROAD_SHARE = 0.1
 CONTROL_SIZE = 4  # undeclared scenarios that must still pass under a variant (each costs ~20 ms a run)
 FAILED_OUTCOMES = ("failed", "unexpected_pass")
 # Outcomes do not depend on assertion rewriting or on pytest's own tracebacks (steps raise their own
-# failures, the report keeps their messages); the schemathesis plugin is not used by runs.
-ADDOPTS = "--assert=plain -p no:schemathesis --tb=native"
+# failures, the report keeps their messages); the schemathesis plugin is not used by runs; test items
+# are made for the selected scenarios only (the report's catalogue and coverage do not change).
+ADDOPTS = "--assert=plain -p no:schemathesis --tb=native --collect-selected"
 _STATUS_5XX = re.compile(r"\bstatus: expected \d{3}, got 5\d\d\b")
 _NOT_AN_ASSERTION = re.compile(r"^(?:harness error|[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt)):")
 _REASON = re.compile(r"conformance: (.+?)\s*!*\s*$")
@@ -181,6 +182,17 @@ def _python_env() -> dict[str, str]:
     env.pop("CONFORMANCE_FEATURES", None)
     env.pop(ENV_VARIANT, None)
     return env
+
+
+JOBS_ENV = "CONFORMANCE_META_JOBS"
+
+
+def batch_jobs() -> int:
+    """Runs at a time: one per core and one more to fill the cores while runs wait (webhook windows).
+    More only add contention: each run's waits stretch and it burns more CPU (8 at a time on 2 cores
+    cost a fifth more CPU per run than 2); ``CONFORMANCE_META_JOBS`` sets it (python -m tests.meta.bench)."""
+    value = os.environ.get(JOBS_ENV, "")
+    return int(value) if value.isdigit() and int(value) > 0 else (os.cpu_count() or 1) + 1
 
 
 def fork_available() -> bool:

@@ -31,7 +31,9 @@ import pkgutil
 import random
 import selectors
 import signal
+import subprocess
 import sys
+import threading
 import time
 from importlib.metadata import entry_points
 from pathlib import Path
@@ -91,6 +93,7 @@ def warm_up(memo: bool = True) -> None:
     # keyed by path) and lint them once (``conformance run`` refuses to start when the lint fails;
     # the memo keeps that answer).
     get_features([str(features_dir())])
+    _memo_catalogue(features_dir())
     check = getattr(cli, "_check_features", None)
     if callable(check):
         answer = check()
@@ -111,6 +114,21 @@ def warm_up(memo: bool = True) -> None:
     all_variants()
     gc.collect()
     gc.freeze()  # children inherit these objects: keep their collections from walking (and copying) them
+
+
+def _memo_catalogue(root: Path) -> None:
+    """``conformance run`` reads the catalogue (conformance/scenarios.py) before it starts pytest:
+    the features folder's is read once here (each run changes its copy in its own process only)."""
+    from conformance import scenarios
+
+    load = scenarios.load_catalogue
+    known = root.resolve()
+    catalogue = load(known)
+
+    def memo(path: Path) -> list[scenarios.CatalogueScenario]:
+        return list(catalogue) if Path(path).resolve() == known else load(path)
+
+    scenarios.load_catalogue = memo  # type: ignore[assignment]
 
 
 def _import_suite_module() -> None:
@@ -162,6 +180,84 @@ def _fresh_sys_path() -> None:
             module._sys_path = list(sys.path)  # type: ignore[attr-defined]
 
 
+class ForkedReceiver:
+    """The webhook receiver process of a run (conformance/webhooks.py ReceiverProcess), forked from the
+    run instead of started as a fresh interpreter (0.1 CPU s and 0.3 s of a forked run's 0.45).  It
+    runs the same ``serve_until_stdin_closes`` behind the same three pipes: only conformance/webhooks.py's
+    own code, which no variant patches (tests/meta/test_server.py checks the patch targets).  Popen's
+    part that ReceiverProcess uses: text stdin/stdout/stderr, poll(), wait(timeout) and kill()."""
+
+    def __init__(self) -> None:
+        from conformance.webhooks import serve_until_stdin_closes
+
+        pipes = [os.pipe() for _ in range(3)]  # stdin, stdout, stderr: (read, write) each
+        self.pid = os.fork()
+        if self.pid == 0:
+            code = 1
+            try:
+                for fd, end in ((0, pipes[0][0]), (1, pipes[1][1]), (2, pipes[2][1])):
+                    os.dup2(end, fd)
+                for read, write in pipes:
+                    os.close(read)
+                    os.close(write)
+                sys.stdin = open(0, closefd=False)  # noqa: SIM115 (the process ends with os._exit)
+                sys.stdout = open(1, "w", closefd=False)  # noqa: SIM115
+                sys.stderr = open(2, "w", closefd=False)  # noqa: SIM115
+                serve_until_stdin_closes()
+                code = 0
+            except BaseException as exc:  # noqa: BLE001 (the parent reads stderr)
+                print(f"{type(exc).__name__}: {exc}", file=sys.stderr)
+            finally:
+                with contextlib.suppress(Exception):
+                    sys.stdout.flush()
+                    sys.stderr.flush()
+                os._exit(code)
+        os.close(pipes[0][0])
+        os.close(pipes[1][1])
+        os.close(pipes[2][1])
+        self.stdin = open(pipes[0][1], "w")  # noqa: SIM115 (closed to stop the receiver)
+        self.stdout = open(pipes[1][0])  # noqa: SIM115
+        self.stderr = open(pipes[2][0])  # noqa: SIM115
+        self.returncode: int | None = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            pid, status = os.waitpid(self.pid, os.WNOHANG)
+            if pid:
+                self.returncode = os.waitstatus_to_exitcode(status)
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(["conformance.webhooks (forked)"], timeout or 0.0)
+            time.sleep(0.005)
+        for stream in (self.stdin, self.stdout, self.stderr):
+            with contextlib.suppress(OSError):
+                stream.close()
+        assert self.returncode is not None
+        return self.returncode
+
+    def kill(self) -> None:
+        if self.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+
+
+def _fork_receivers() -> None:
+    """A run's webhook receiver process is forked from the run, while it has a single thread (it is
+    spawned at pytest configure time, before the target's threads start); otherwise started as usual."""
+    from conformance.webhooks import ReceiverProcess
+
+    spawn = ReceiverProcess.spawn
+
+    def forked() -> Any:
+        return ForkedReceiver() if threading.active_count() == 1 else spawn()
+
+    ReceiverProcess.spawn = staticmethod(forked)  # type: ignore[method-assign]
+
+
 def _child(request: dict[str, Any]) -> None:
     """In the forked child: become the requested ``conformance run`` and exit with its code."""
     code = 2
@@ -195,6 +291,7 @@ def _child(request: dict[str, Any]) -> None:
         else:
             from conformance import cli
 
+            _fork_receivers()
             sys.argv = [str(cli.__file__), *request["argv"]]  # as ``python -m conformance.cli ARGV`` has it
             code = int(cli.main(list(request["argv"])))
     except SystemExit as exc:
@@ -211,7 +308,7 @@ def _child(request: dict[str, Any]) -> None:
 
 def serve(memo: bool = True) -> int:
     warm_up(memo)
-    if len(__import__("threading").enumerate()) > 1:
+    if len(threading.enumerate()) > 1:
         print("meta server: a thread was started while importing; forking is unsafe", file=sys.stderr)
         return 2
     answer = sys.stdout

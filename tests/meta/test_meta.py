@@ -35,6 +35,7 @@ from .runner import (
     SuiteRunner,
     Verdict,
     baseline_problem,
+    batch_jobs,
     controls,
     load_recorded,
     quick_selection,
@@ -64,20 +65,20 @@ def _self_runs() -> dict[str, tuple[str, list[str]]]:
 
 def _batch(names: list[str], work: Path) -> dict[str, Any]:
     """Every run of the session: key -> RunResult as JSON."""
-    jobs = 4 * (os.cpu_count() or 1)  # a run sleeps about twice as long as it computes
     real = get_variant("policy-false-ignored")
-    runs: dict[str, tuple[str | None, list[str] | None]] = {**_self_runs(), real.name: (real.name, None)}
+    runs: dict[str, tuple[str | None, list[str] | None]] = {"baseline": (None, None), **_self_runs()}
     for name in [*names, real.name]:
         runs[name] = (name, quick_selection(REGISTRY[name], ALL_IDS, RECORDED))
     runs["self:fresh"] = runs[real.name]  # as a fresh process: forking must not change what a run says
     with SuiteRunner(work_dir=work) as forked, SuiteRunner(fork=False, work_dir=work) as fresh:
-        results = {"baseline": forked.run(None)}  # first: without it no kill means anything
 
         def one(key: str) -> RunResult:
             return (fresh if key == "self:fresh" else forked).run(*runs[key])
 
-        with ThreadPoolExecutor(jobs) as pool:
-            results.update(zip(runs, pool.map(one, runs), strict=True))
+        # The baseline (the whole suite: without it no kill means anything) is the longest run: it
+        # starts first and the others share the remaining slots meanwhile; it is judged before them.
+        with ThreadPoolExecutor(batch_jobs()) as pool:
+            results = dict(zip(runs, pool.map(one, runs), strict=True))
     return {key: r.to_json() for key, r in results.items()}
 
 
@@ -189,6 +190,23 @@ def test_a_forked_run_says_what_a_fresh_process_says(batch: Batch, baseline_ok: 
     forked, fresh = batch["policy-false-ignored"], batch["self:fresh"]
     assert fresh.exit_code == forked.exit_code == 1
     assert fresh.scenarios == forked.scenarios
+
+
+def test_runs_make_items_of_the_selected_scenarios_only_with_the_same_catalogue(tmp_path: Path) -> None:
+    """The runs' ``--collect-selected`` (runner.ADDOPTS): no item for the scenarios outside ``--id``,
+    and the same report coverage (catalogue, levels, capabilities) as deselecting them."""
+    from tests.harness_helpers import read_report, run_cli
+
+    coverage = {}
+    for opts in ("", "--collect-selected"):
+        out = tmp_path / (opts or "deselecting")
+        done = run_cli("run", "--id", "PO-001", "--id", "WH-010", "--report-dir", str(out),
+                       env={"PYTEST_ADDOPTS": opts})
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert (f"{len(ALL_IDS) - 2} deselected" in done.stdout) == (not opts), done.stdout
+        coverage[opts] = read_report(out)["coverage"]
+    assert coverage["--collect-selected"] == coverage[""]
+    assert coverage[""]["catalogue"] == len(ALL_IDS) and coverage[""]["selected"] == 2
 
 
 def test_failures_are_classified_by_step_and_message() -> None:
