@@ -23,7 +23,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -74,31 +74,29 @@ class TargetMisbehaved(httpx.RequestError):
     or can no longer answer (died, hung): the request fails with this reason."""
 
 
-def max_body_bytes() -> int:
-    raw = os.environ.get(MAX_BODY_ENV, "").strip()
+def _positive_env(name: str, default: float, parse: Callable[[str], float], unit: str) -> float:
+    """A positive finite number from the environment variable ``name`` (``default`` when unset); any
+    other value is a TargetError naming the variable (exit 2)."""
+    raw = os.environ.get(name, "").strip()
     if not raw:
-        return DEFAULT_MAX_BODY
+        return default
     try:
-        value = int(raw)
-    except ValueError:
-        value = 0
-    if value <= 0:
-        raise TargetError(f"{MAX_BODY_ENV}={raw!r}: expected a positive number of bytes")
+        value = parse(raw)
+        valid = value > 0 and math.isfinite(value)
+    except (ValueError, OverflowError):  # not a number; an integer past a float's range
+        valid = False
+    if not valid:
+        raise TargetError(f"{name}={raw!r}: expected a positive number of {unit}")
     return value
+
+
+def max_body_bytes() -> int:
+    return int(_positive_env(MAX_BODY_ENV, DEFAULT_MAX_BODY, int, "bytes"))
 
 
 def request_timeout() -> float:
     """Seconds a request to a target may take, answer and body included (``CONFORMANCE_REQUEST_TIMEOUT_S``)."""
-    raw = os.environ.get(TIMEOUT_ENV, "").strip()
-    if not raw:
-        return DEFAULT_TIMEOUT_S
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and value > 0):
-        raise TargetError(f"{TIMEOUT_ENV}={raw!r}: expected a positive number of seconds")
-    return value
+    return _positive_env(TIMEOUT_ENV, DEFAULT_TIMEOUT_S, float, "seconds")
 
 
 def check_limits() -> None:
