@@ -266,6 +266,9 @@ def _exit_code(code: int, report_dir: Path) -> int:
     report = json.loads(path.read_text(encoding="utf-8"))
     if report["summary"]["total"] == 0:
         return _die("no scenario matches the selection")
+    hung = _cut_by_hang(report)
+    if hung:
+        return _die(f"{hung[0]} ({len(hung)} scenario(s) failed without being checked); see {path}")
     missing = missing_line(report, str(report["target"].get("name")))
     if missing:
         return _die(missing)
@@ -277,6 +280,15 @@ def _exit_code(code: int, report_dir: Path) -> int:
         return _die(f"{len(skipped)} of {report['coverage']['selected']} selected scenarios were not checked "
                     f"(first: {first['id']}: {first['reason']}); see {path}")
     return EXIT_OK
+
+
+def _cut_by_hang(report: dict[str, Any]) -> list[str]:
+    """The messages of the scenarios failed because the target had stopped answering (a target that
+    hangs is not judged: the run could not check what those scenarios ask)."""
+    from .targets.http import STOPPED_ANSWERING
+
+    messages = (s.get("message") or "" for s in report["scenarios"] if s.get("outcome") != "passed")
+    return [m[m.index(STOPPED_ANSWERING):].splitlines()[0] for m in messages if STOPPED_ANSWERING in m]
 
 
 def cmd_list(args: argparse.Namespace) -> int:

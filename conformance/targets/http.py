@@ -48,6 +48,9 @@ DEFAULT_TIMEOUT_S = 10.0
 DEATH_ENV = "CONFORMANCE_TARGET_DEATH_FILE"
 DEATH_GRACE_S = 0.5
 HANG_LIMIT = 3
+# How a request refused after HANG_LIMIT timeouts begins its message: `conformance run` finds the
+# scenarios cut so in report.json and ends with exit 2 (they were not checked), not 1.
+STOPPED_ANSWERING = "the target stopped answering"
 MAX_TRACE_CHARS = 64 * 1024
 _MARKER = re.compile(r"[^\s:]+:[^\s:]+:\S+")
 
@@ -272,7 +275,7 @@ class GuardedTransport(httpx.BaseTransport):
             raise TargetMisbehaved(died, request=request)
         timeouts = _timeouts_in_a_row.get(_origin(request), 0)
         if timeouts >= HANG_LIMIT:
-            raise TargetMisbehaved(f"the target stopped answering: {timeouts} requests in a row "
+            raise TargetMisbehaved(f"{STOPPED_ANSWERING}: {timeouts} requests in a row "
                                    "timed out, it is not asked again", request=request)
         limit = _whole_request_s(request)
         until = time.monotonic() + limit if limit is not None else None
