@@ -16,7 +16,7 @@ import json
 import os
 import re
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from datetime import date, datetime, time
 from typing import Any
 
@@ -79,6 +79,7 @@ _MISSING: Any = object()
 _PG_IDLE = 0  # psycopg.pq.TransactionStatus.IDLE: no transaction open on the connection
 _PG_INTRANS = 2  # psycopg.pq.TransactionStatus.INTRANS: in a transaction, no statement running
 _PG_COMMAND_OK, _PG_TUPLES_OK = 1, 2  # psycopg.pq.ExecStatus
+_PREPARE, _EXECUTE = "prepare", "execute"  # the steps of _PgStatement._steps
 _WAIT_R, _WAIT_W = 1, 2  # psycopg.waiting.Wait / Ready: the socket to be readable, writable
 # Transactions of one server open at once on PostgreSQL (each holds a connection while it waits
 # for the server); the others wait their turn on the event loop, never on the pool (which blocks).
@@ -312,38 +313,18 @@ class _PgStatement:
         return cls(_PG_PARAM.sub(number, compiled.string).encode(), tuple(names))
 
     def run(self, dbapi: Any, params: dict[str, Any]) -> list[Any] | None:
-        from psycopg import errors, pq
-        from psycopg.adapt import PyFormat, Transformer
-
+        """The rows, through libpq's blocking calls; None outside the states named in the class."""
         pgconn = getattr(dbapi, "pgconn", None)
-        if pgconn is None or getattr(dbapi, "_pipeline", None) is not None or \
-                pgconn.transaction_status != pq.TransactionStatus.IDLE:
+        if pgconn is None or getattr(dbapi, "_pipeline", None) is not None or pgconn.transaction_status != _PG_IDLE:
             return None
-        tx = Transformer(_iso_context(dbapi))
-        values = tx.dump_sequence([params[n] for n in self.names], [PyFormat.TEXT] * len(self.names))
-        types = tuple(tx.types or ())
-        by_types = self.prepared.setdefault(dbapi, {})
-        for attempt in (1, 2):
-            name = by_types.get(types)
-            if name is None:
-                count = _PG_PREPARED.get(dbapi, 0)
-                if count >= _PG_PREPARED_LIMIT:
-                    return None
-                _PG_PREPARED[dbapi] = count + 1
-                name = f"{self.prefix}{len(by_types)}".encode()
-                result = pgconn.prepare(name, self.sql, types)
-                if result.status != pq.ExecStatus.COMMAND_OK:
-                    raise errors.error_from_result(result, dbapi.info.encoding)
-                by_types[types] = name
-            result = pgconn.exec_prepared(name, values)
-            if result.status == pq.ExecStatus.TUPLES_OK:
-                tx.set_pgresult(result)
-                return tx.load_rows(0, result.ntuples, tuple)
-            error = errors.error_from_result(result, dbapi.info.encoding)
-            if attempt == 2 or not isinstance(error, errors.InvalidSqlStatementName):
-                raise error
-            by_types.clear()  # deallocated by psycopg (after a ROLLBACK): prepared again
-        return None
+        steps = self._steps(dbapi, params, _PG_IDLE)
+        try:
+            step = next(steps)
+            while True:
+                result = pgconn.prepare(*step[1:]) if step[0] is _PREPARE else pgconn.exec_prepared(*step[1:])
+                step = steps.send(result)
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
 
     async def run_async(self, dbapi: Any, params: dict[str, Any]) -> list[Any] | None:
         """``run`` on libpq's asynchronous calls, the event loop free while the server answers. Also
@@ -357,6 +338,22 @@ class _PgStatement:
         status = pgconn.transaction_status
         if status != _PG_IDLE and status != _PG_INTRANS:
             return None
+        steps = self._steps(dbapi, params, status)
+        try:
+            step = next(steps)
+            while True:
+                if step[0] is _PREPARE:
+                    pgconn.send_prepare(*step[1:])
+                else:
+                    pgconn.send_query_prepared(*step[1:])
+                step = steps.send((await pg_results(pgconn))[-1])
+        except StopIteration as done:
+            return done.value  # type: ignore[no-any-return]
+
+    def _steps(self, dbapi: Any, params: dict[str, Any], status: int) -> Generator[tuple[Any, ...], Any, list[Any] | None]:
+        """What ``run`` and ``run_async`` both do, without the waiting: yields ``(_PREPARE, name, sql,
+        types)`` or ``(_EXECUTE, name, values)``, is sent libpq's result of each, returns the rows
+        (None past the connection's limit of prepared statements)."""
         psycopg = _psycopg()
         tx = psycopg.Transformer(_iso_context(dbapi))
         formats = self.formats
@@ -364,7 +361,7 @@ class _PgStatement:
             formats = self.formats = [psycopg.PyFormat.TEXT] * len(self.names)
         values = tx.dump_sequence([params[n] for n in self.names], formats)
         types = tuple(tx.types or ())
-        errors, pq = psycopg.errors, psycopg.pq
+        errors = psycopg.errors
         by_types = self.prepared.setdefault(dbapi, {})
         for attempt in (1, 2):
             name = by_types.get(types)
@@ -374,21 +371,18 @@ class _PgStatement:
                     return None
                 _PG_PREPARED[dbapi] = count + 1
                 name = f"{self.prefix}{len(by_types)}".encode()
-                pgconn.send_prepare(name, self.sql, types)
-                result = (await pg_results(pgconn))[-1]
-                if result.status != pq.ExecStatus.COMMAND_OK:
+                result = yield (_PREPARE, name, self.sql, types)
+                if result.status != _PG_COMMAND_OK:
                     raise errors.error_from_result(result, dbapi.info.encoding)
                 by_types[types] = name
-            pgconn.send_query_prepared(name, values)
-            result = (await pg_results(pgconn))[-1]
+            result = yield (_EXECUTE, name, values)
             if result.status == _PG_TUPLES_OK:
                 tx.set_pgresult(result)
-                return tx.load_rows(0, result.ntuples, tuple)
+                return tx.load_rows(0, result.ntuples, tuple)  # type: ignore[no-any-return]
             error = errors.error_from_result(result, dbapi.info.encoding)
-            # Missing only if something deallocated it; prepared again outside a transaction (inside,
-            # the failure has aborted it: the error is raised).
-            if attempt == 2 or status != _PG_IDLE or \
-                    not isinstance(error, errors.InvalidSqlStatementName):
+            # Missing only if something deallocated it (psycopg does after a ROLLBACK): prepared again
+            # outside a transaction (inside, the failure has aborted it: the error is raised).
+            if attempt == 2 or status != _PG_IDLE or not isinstance(error, errors.InvalidSqlStatementName):
                 raise error
             by_types.clear()
         return None
