@@ -15,6 +15,7 @@ scenarios it does not declare pass.  Or, when it declares ``exit2``, when the ru
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import random
@@ -30,8 +31,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from conformance.report.writers import ONLY_JSON_ENV
+
 from .inject import ENV_VARIANT
-from .variants import Variant
+from .variants import Variant, get_variant
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT_S = 600.0
@@ -43,6 +46,12 @@ FAILED_OUTCOMES = ("failed", "unexpected_pass")
 # failures, the report keeps their messages); the schemathesis plugin is not used by runs; test items
 # are made for the selected scenarios only (the report's catalogue and coverage do not change).
 ADDOPTS = "--assert=plain -p no:schemathesis --tb=native --collect-selected"
+# pytest's own plugins that a run never uses (the suite has no doctests, unittest classes, tmp_path or
+# recwarn fixtures; the report writers make the JUnit file, not pytest): each costs its registration
+# and hooks in every run.
+UNUSED_PLUGINS = ("doctest", "pastebin", "junitxml", "legacypath", "tmpdir", "recwarn", "setuponly", "setupplan",
+                  "stepwise", "unittest", "faulthandler", "subtests", "debugging")
+ADDOPTS += "".join(f" -p no:{name}" for name in UNUSED_PLUGINS)
 _STATUS_5XX = re.compile(r"\bstatus: expected \d{3}, got 5\d\d\b")
 _NOT_AN_ASSERTION = re.compile(r"^(?:harness error|[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt)):")
 _REASON = re.compile(r"conformance: (.+?)\s*!*\s*$")
@@ -165,10 +174,44 @@ def run_command(report_dir: Path, ids: Sequence[str] | None) -> list[str]:
     return ["run", "--target", "reference", "--report-dir", str(report_dir), *[f"--id={sid}" for sid in ids or []]]
 
 
-def _run_env(variant_name: str | None) -> tuple[dict[str, str], list[str]]:
+# Probed in every run of a selection: the set-up steps seed through the seed endpoint when it is
+# verified (conformance/steps/data.py), and content-types is the one every target is assumed to have.
+ALWAYS_PROBED = frozenset({"seed", "content-types"})
+
+
+@functools.cache
+def _needs() -> dict[str, frozenset[str]]:
+    """Per scenario id, the capabilities its tags (the feature's included) say it needs."""
+    from conformance.scenarios import load_catalogue
+    from conformance.suite import features_dir
+
+    return {s.id: frozenset(t.split(":", 1)[1] for t in s.tags if t.startswith("needs:"))
+            for s in load_catalogue(features_dir()) if s.id}
+
+
+def probe_only(variant_name: str | None, ids: Sequence[str] | None) -> str | None:
+    """``--probe-only`` for a run of ``ids``: the capabilities they need, the webhook steps' latency
+    probe with webhooks, and ALWAYS_PROBED; None (every probe) for a whole-suite run and for a variant
+    caught by a refused start (exit2): its point may be a probe that fails."""
+    if ids is None or (variant_name and get_variant(variant_name).exit2):
+        return None
+    needs = _needs()
+    wanted = set(ALWAYS_PROBED).union(*(needs.get(sid, frozenset()) for sid in ids))
+    if "webhooks" in wanted:
+        wanted.add("webhooks-idle")
+    return ",".join(sorted(wanted))
+
+
+def _run_env(variant_name: str | None, ids: Sequence[str] | None = None) -> tuple[dict[str, str], list[str]]:
     """Variables to set and to unset for a run."""
     addopts = " ".join(filter(None, (os.environ.get("PYTEST_ADDOPTS"), ADDOPTS)))
-    env = {"PYTEST_PLUGINS": "tests.meta.inject", "PYTEST_ADDOPTS": addopts}
+    # Probes of capabilities no selected scenario needs prove nothing the run is judged on (the
+    # scenarios' outcomes); they cost a tenth of a variant's run.
+    only = probe_only(variant_name, ids)
+    if only is not None:
+        addopts += f" --probe-only={only}"
+    # Only report.json is read (_read_run): junit.xml and report.html are not written.
+    env = {"PYTEST_PLUGINS": "tests.meta.inject", "PYTEST_ADDOPTS": addopts, ONLY_JSON_ENV: "json"}
     unset = ["CONFORMANCE_FEATURES"]
     if variant_name:
         env[ENV_VARIANT] = variant_name
@@ -299,7 +342,7 @@ class SuiteRunner:
         tmp = Path(tempfile.mkdtemp(prefix="conformance-meta-", dir=self.work_dir))
         try:
             report_dir, out = tmp / "report", tmp / "run"
-            env, unset = _run_env(variant_name)
+            env, unset = _run_env(variant_name, ids)
             argv = run_command(report_dir, ids)
             try:
                 code, cpu = (self._forked if self.fork else self._fresh)(argv, env, unset, out, timeout_s)

@@ -39,6 +39,8 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+PROFILE_ENV = "CONFORMANCE_META_PROFILE"  # a folder: each forked run writes its cProfile stats there
+
 # Imported in every run, but lazily: loaded here once instead of in every child.
 _STDLIB = ("sqlite3", "pdb", "faulthandler", "timeit", "h11", "httpcore", "anyio", "jinja2", "readline",
            "sqlalchemy.dialects.sqlite")
@@ -194,6 +196,7 @@ class ForkedReceiver:
         self.pid = os.fork()
         if self.pid == 0:
             code = 1
+            gc.freeze()  # the run's own objects are not the receiver's: its collections leave them alone
             try:
                 for fd, end in ((0, pipes[0][0]), (1, pipes[1][1]), (2, pipes[2][1])):
                     os.dup2(end, fd)
@@ -293,7 +296,17 @@ def _child(request: dict[str, Any]) -> None:
 
             _fork_receivers()
             sys.argv = [str(cli.__file__), *request["argv"]]  # as ``python -m conformance.cli ARGV`` has it
-            code = int(cli.main(list(request["argv"])))
+            profile_dir = os.environ.get(PROFILE_ENV)
+            if profile_dir:  # where a forked run's CPU goes (python -m tests.meta.bench --profile DIR)
+                import cProfile
+
+                profiler = cProfile.Profile()
+                try:
+                    code = int(profiler.runcall(cli.main, list(request["argv"])))
+                finally:
+                    profiler.dump_stats(os.path.join(profile_dir, f"run-{os.getpid()}.prof"))
+            else:
+                code = int(cli.main(list(request["argv"])))
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 2
     except BaseException as exc:  # noqa: BLE001 (reported through stderr and the exit code)
@@ -348,7 +361,9 @@ def serve(memo: bool = True) -> int:
             name, _started, _deadline = running.pop(pid)
             code = os.waitstatus_to_exitcode(status)
             print(json.dumps({"key": name, "code": code if code >= 0 else None,
-                              "cpu_s": round(usage.ru_utime + usage.ru_stime, 3)}), file=answer, flush=True)
+                              "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
+                              "user_s": round(usage.ru_utime, 3), "sys_s": round(usage.ru_stime, 3),
+                              "minor_faults": usage.ru_minflt}), file=answer, flush=True)
         now = time.monotonic()
         for pid, (_name, _started, deadline) in list(running.items()):
             if deadline is not None and now > deadline:
