@@ -305,7 +305,8 @@ class SuiteRunner:
             self._waiting[key] = future
             assert self._server.stdin is not None
             self._server.stdin.write(json.dumps({"key": key, "argv": argv, "env": env, "unset": unset,
-                                                 "out": str(out), "timeout_s": timeout_s}) + "\n")
+                                                 "out": str(out), "timeout_s": timeout_s,
+                                                 "receiver": "thread"}) + "\n")
             self._server.stdin.flush()
         return future.result()
 

@@ -9,9 +9,10 @@ variant is applied by the ``tests.meta.inject`` plugin at pytest start-up, in th
 outcomes do not change; ``tests/meta/test_meta.py`` checks that against a fresh process.
 
 Protocol, one JSON object per line: requests on stdin ``{"key", "argv", "env", "out", "timeout_s"}``
-and optionally ``"cwd"``, ``"replace_env"`` (the child runs ``conformance.cli.main(argv)`` with ``env``
+and optionally ``"cwd"``, ``"replace_env"``, ``"receiver": "thread"`` (the run's webhook receiver in threads
+of the run, not in a forked process) (the child runs ``conformance.cli.main(argv)`` with ``env``
 added, or as its whole environment, its stdout and stderr written to ``out``.stdout/.stderr); answers
-on stdout ``{"key", "code", "cpu_s"}`` when the child ends (``code`` is None when it was killed after
+on stdout ``{"key", "code", "cpu_s", "user_s", "sys_s", "minor_faults"}`` when the child ends (``code`` is None when it was killed after
 ``timeout_s``).  The server is single-threaded (forking a process with threads is unsafe) and ends
 when stdin closes.
 
@@ -261,6 +262,16 @@ def _fork_receivers() -> None:
     ReceiverProcess.spawn = staticmethod(forked)  # type: ignore[method-assign]
 
 
+def _receivers_in_process() -> None:
+    """A run's webhook receiver runs in the run's own process (threads: conformance/webhooks.py
+    WebhookReceiver, as in xdist and forked workers) instead of a process of its own: no second fork
+    of the run and none of its pages copied again (a sixth of a variant's run). Same receiver code,
+    which no variant patches (tests/meta/test_server.py)."""
+    from conformance import plugin
+
+    plugin._spawn_receiver = lambda config: None  # type: ignore[attr-defined]  # _Session.start starts its own
+
+
 def _child(request: dict[str, Any]) -> None:
     """In the forked child: become the requested ``conformance run`` and exit with its code."""
     code = 2
@@ -294,7 +305,10 @@ def _child(request: dict[str, Any]) -> None:
         else:
             from conformance import cli
 
-            _fork_receivers()
+            if request.get("receiver") == "thread":
+                _receivers_in_process()
+            else:
+                _fork_receivers()
             sys.argv = [str(cli.__file__), *request["argv"]]  # as ``python -m conformance.cli ARGV`` has it
             profile_dir = os.environ.get(PROFILE_ENV)
             if profile_dir:  # where a forked run's CPU goes (python -m tests.meta.bench --profile DIR)
