@@ -108,6 +108,7 @@ class RunResult:
     reason: str = ""  # what the run said when it refused to start (exit 2)
     error: str | None = None  # no usable answer: timeout, crash, exit 2
     cpu_s: float | None = None
+    usage: dict[str, float] = field(default_factory=dict)  # a forked run's user_s, sys_s, minor_faults
 
     @property
     def ran(self) -> list[str]:
@@ -134,12 +135,12 @@ class RunResult:
 
     def to_json(self) -> dict[str, Any]:
         return {"scenarios": [vars(s) for s in self.scenarios.values()], "exit_code": self.exit_code,
-                "reason": self.reason, "error": self.error, "cpu_s": self.cpu_s}
+                "reason": self.reason, "error": self.error, "cpu_s": self.cpu_s, "usage": self.usage}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunResult:
         return cls({s["id"]: Scenario(**s) for s in data["scenarios"]}, data["exit_code"], data["reason"],
-                   data["error"], data["cpu_s"])
+                   data["error"], data["cpu_s"], data.get("usage") or {})
 
     @classmethod
     def from_report(cls, report: dict[str, Any], exit_code: int | None = None) -> RunResult:
@@ -254,7 +255,7 @@ class SuiteRunner:
         self.work_dir = work_dir
         self._server: subprocess.Popen[str] | None = None
         self._lock = threading.Lock()
-        self._waiting: dict[str, Future[tuple[int | None, float | None]]] = {}
+        self._waiting: dict[str, Future[tuple[int | None, dict[str, Any]]]] = {}
         self._count = 0
         self._reader: threading.Thread | None = None
         self._server_error: str | None = None
@@ -285,7 +286,7 @@ class SuiteRunner:
             with self._lock:
                 future = self._waiting.pop(str(answer.get("key")), None)
             if future is not None:
-                future.set_result((answer.get("code"), answer.get("cpu_s")))
+                future.set_result((answer.get("code"), answer))
         with self._lock:  # the server ended: nothing more will be answered
             self._server_error = "the meta server ended"
             waiting, self._waiting = self._waiting, {}
@@ -293,8 +294,9 @@ class SuiteRunner:
             future.set_exception(RuntimeError("the meta server ended before answering"))
 
     def _forked(self, argv: list[str], env: dict[str, str], unset: list[str], out: Path,
-                timeout_s: float) -> tuple[int | None, float | None]:
-        future: Future[tuple[int | None, float | None]] = Future()
+                timeout_s: float) -> tuple[int | None, dict[str, Any]]:
+        """The run forked from the server: its exit code and the server's answer (cpu_s, user_s, ...)."""
+        future: Future[tuple[int | None, dict[str, Any]]] = Future()
         with self._lock:
             if self._server is None:
                 self._server = self._start_server()
@@ -311,7 +313,7 @@ class SuiteRunner:
         return future.result()
 
     def _fresh(self, argv: list[str], env: dict[str, str], unset: list[str], out: Path,
-               timeout_s: float) -> tuple[int | None, float | None]:
+               timeout_s: float) -> tuple[int | None, dict[str, Any]]:
         full = {**_python_env(), **env}
         for name in unset:
             full.pop(name, None)
@@ -320,8 +322,8 @@ class SuiteRunner:
                 proc = subprocess.run([sys.executable, "-m", "conformance.cli", *argv], cwd=REPO_ROOT, env=full,
                                       stdout=so, stderr=se, timeout=timeout_s)
             except subprocess.TimeoutExpired:
-                return None, None
-        return proc.returncode, None
+                return None, {}
+        return proc.returncode, {}
 
     def close(self) -> None:
         with self._lock:
@@ -346,13 +348,14 @@ class SuiteRunner:
             env, unset = _run_env(variant_name, ids)
             argv = run_command(report_dir, ids)
             try:
-                code, cpu = (self._forked if self.fork else self._fresh)(argv, env, unset, out, timeout_s)
+                code, answer = (self._forked if self.fork else self._fresh)(argv, env, unset, out, timeout_s)
             except RuntimeError as exc:
                 return RunResult(error=str(exc))
             stdout = Path(f"{out}.stdout").read_text(errors="replace") if Path(f"{out}.stdout").is_file() else ""
             stderr = Path(f"{out}.stderr").read_text(errors="replace") if Path(f"{out}.stderr").is_file() else ""
             result = _read_run(report_dir, code, stdout, stderr, timeout_s)
-            result.cpu_s = cpu
+            result.cpu_s = answer.get("cpu_s")
+            result.usage = {k: answer[k] for k in ("user_s", "sys_s", "minor_faults") if k in answer}
             return result
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
