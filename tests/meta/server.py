@@ -197,7 +197,6 @@ class ForkedReceiver:
         self.pid = os.fork()
         if self.pid == 0:
             code = 1
-            gc.freeze()  # the run's own objects are not the receiver's: its collections leave them alone
             try:
                 for fd, end in ((0, pipes[0][0]), (1, pipes[1][1]), (2, pipes[2][1])):
                     os.dup2(end, fd)
