@@ -40,6 +40,7 @@ def _per_run(fork: bool, runs: int) -> dict[str, Any]:
     recorded = load_recorded(REPO_ROOT / "reports" / "meta" / "mutants.json")
     cpu: list[float] = []
     walls: list[float] = []
+    usage: list[dict[str, float]] = []
     with SuiteRunner(fork=fork) as runner:
         if fork:
             runner.run(None, ["GM-016"])  # start the server: its warm-up is paid once per session
@@ -52,7 +53,16 @@ def _per_run(fork: bool, runs: int) -> dict[str, Any]:
             if result.error:
                 raise SystemExit(f"meta bench: {variant.name}: {result.error}")
             cpu.append(result.cpu_s if result.cpu_s is not None else _children_cpu() - before)
-    return {"runs": runs, "cpu_s_per_run": round(sum(cpu) / runs, 3), "wall_s_per_run": round(sum(walls) / runs, 3)}
+            usage.append(result.usage)
+    out: dict[str, Any] = {"runs": runs, "cpu_s_per_run": round(sum(cpu) / runs, 3),
+                           "wall_s_per_run": round(sum(walls) / runs, 3)}
+    # A forked run's CPU split (the server's wait4): user and system time, minor page faults
+    # (copy-on-write of the server's pages, fresh memory).
+    for key in ("user_s", "sys_s", "minor_faults"):
+        values = [u[key] for u in usage if key in u]
+        if len(values) == runs:
+            out[f"{key}_per_run"] = round(sum(values) / runs, 3 if key != "minor_faults" else None)
+    return out
 
 
 def _pytest(paths: list[str], xdist: int, jobs: int | None) -> dict[str, Any]:

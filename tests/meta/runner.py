@@ -15,6 +15,7 @@ scenarios it does not declare pass.  Or, when it declares ``exit2``, when the ru
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import random
@@ -30,8 +31,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from conformance.report.writers import ONLY_JSON_ENV
+
 from .inject import ENV_VARIANT
-from .variants import Variant
+from .variants import Variant, get_variant
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 RUN_TIMEOUT_S = 600.0
@@ -43,6 +46,12 @@ FAILED_OUTCOMES = ("failed", "unexpected_pass")
 # failures, the report keeps their messages); the schemathesis plugin is not used by runs; test items
 # are made for the selected scenarios only (the report's catalogue and coverage do not change).
 ADDOPTS = "--assert=plain -p no:schemathesis --tb=native --collect-selected"
+# pytest's own plugins that a run never uses (the suite has no doctests, unittest classes, tmp_path or
+# recwarn fixtures; the report writers make the JUnit file, not pytest): each costs its registration
+# and hooks in every run.
+UNUSED_PLUGINS = ("doctest", "pastebin", "junitxml", "legacypath", "tmpdir", "recwarn", "setuponly", "setupplan",
+                  "stepwise", "unittest", "faulthandler", "subtests", "debugging")
+ADDOPTS += "".join(f" -p no:{name}" for name in UNUSED_PLUGINS)
 _STATUS_5XX = re.compile(r"\bstatus: expected \d{3}, got 5\d\d\b")
 _NOT_AN_ASSERTION = re.compile(r"^(?:harness error|[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt)):")
 _REASON = re.compile(r"conformance: (.+?)\s*!*\s*$")
@@ -99,6 +108,7 @@ class RunResult:
     reason: str = ""  # what the run said when it refused to start (exit 2)
     error: str | None = None  # no usable answer: timeout, crash, exit 2
     cpu_s: float | None = None
+    usage: dict[str, float] = field(default_factory=dict)  # a forked run's user_s, sys_s, minor_faults
 
     @property
     def ran(self) -> list[str]:
@@ -125,12 +135,12 @@ class RunResult:
 
     def to_json(self) -> dict[str, Any]:
         return {"scenarios": [vars(s) for s in self.scenarios.values()], "exit_code": self.exit_code,
-                "reason": self.reason, "error": self.error, "cpu_s": self.cpu_s}
+                "reason": self.reason, "error": self.error, "cpu_s": self.cpu_s, "usage": self.usage}
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> RunResult:
         return cls({s["id"]: Scenario(**s) for s in data["scenarios"]}, data["exit_code"], data["reason"],
-                   data["error"], data["cpu_s"])
+                   data["error"], data["cpu_s"], data.get("usage") or {})
 
     @classmethod
     def from_report(cls, report: dict[str, Any], exit_code: int | None = None) -> RunResult:
@@ -165,10 +175,44 @@ def run_command(report_dir: Path, ids: Sequence[str] | None) -> list[str]:
     return ["run", "--target", "reference", "--report-dir", str(report_dir), *[f"--id={sid}" for sid in ids or []]]
 
 
-def _run_env(variant_name: str | None) -> tuple[dict[str, str], list[str]]:
+# Probed in every run of a selection: the set-up steps seed through the seed endpoint when it is
+# verified (conformance/steps/data.py), and content-types is the one every target is assumed to have.
+ALWAYS_PROBED = frozenset({"seed", "content-types"})
+
+
+@functools.cache
+def _needs() -> dict[str, frozenset[str]]:
+    """Per scenario id, the capabilities its tags (the feature's included) say it needs."""
+    from conformance.scenarios import load_catalogue
+    from conformance.suite import features_dir
+
+    return {s.id: frozenset(t.split(":", 1)[1] for t in s.tags if t.startswith("needs:"))
+            for s in load_catalogue(features_dir()) if s.id}
+
+
+def probe_only(variant_name: str | None, ids: Sequence[str] | None) -> str | None:
+    """``--probe-only`` for a run of ``ids``: the capabilities they need, the webhook steps' latency
+    probe with webhooks, and ALWAYS_PROBED; None (every probe) for a whole-suite run and for a variant
+    caught by a refused start (exit2): its point may be a probe that fails."""
+    if ids is None or (variant_name and get_variant(variant_name).exit2):
+        return None
+    needs = _needs()
+    wanted = set(ALWAYS_PROBED).union(*(needs.get(sid, frozenset()) for sid in ids))
+    if "webhooks" in wanted:
+        wanted.add("webhooks-idle")
+    return ",".join(sorted(wanted))
+
+
+def _run_env(variant_name: str | None, ids: Sequence[str] | None = None) -> tuple[dict[str, str], list[str]]:
     """Variables to set and to unset for a run."""
     addopts = " ".join(filter(None, (os.environ.get("PYTEST_ADDOPTS"), ADDOPTS)))
-    env = {"PYTEST_PLUGINS": "tests.meta.inject", "PYTEST_ADDOPTS": addopts}
+    # Probes of capabilities no selected scenario needs prove nothing the run is judged on (the
+    # scenarios' outcomes); they cost a tenth of a variant's run.
+    only = probe_only(variant_name, ids)
+    if only is not None:
+        addopts += f" --probe-only={only}"
+    # Only report.json is read (_read_run): junit.xml and report.html are not written.
+    env = {"PYTEST_PLUGINS": "tests.meta.inject", "PYTEST_ADDOPTS": addopts, ONLY_JSON_ENV: "json"}
     unset = ["CONFORMANCE_FEATURES"]
     if variant_name:
         env[ENV_VARIANT] = variant_name
@@ -211,7 +255,7 @@ class SuiteRunner:
         self.work_dir = work_dir
         self._server: subprocess.Popen[str] | None = None
         self._lock = threading.Lock()
-        self._waiting: dict[str, Future[tuple[int | None, float | None]]] = {}
+        self._waiting: dict[str, Future[tuple[int | None, dict[str, Any]]]] = {}
         self._count = 0
         self._reader: threading.Thread | None = None
         self._server_error: str | None = None
@@ -242,7 +286,7 @@ class SuiteRunner:
             with self._lock:
                 future = self._waiting.pop(str(answer.get("key")), None)
             if future is not None:
-                future.set_result((answer.get("code"), answer.get("cpu_s")))
+                future.set_result((answer.get("code"), answer))
         with self._lock:  # the server ended: nothing more will be answered
             self._server_error = "the meta server ended"
             waiting, self._waiting = self._waiting, {}
@@ -250,8 +294,9 @@ class SuiteRunner:
             future.set_exception(RuntimeError("the meta server ended before answering"))
 
     def _forked(self, argv: list[str], env: dict[str, str], unset: list[str], out: Path,
-                timeout_s: float) -> tuple[int | None, float | None]:
-        future: Future[tuple[int | None, float | None]] = Future()
+                timeout_s: float) -> tuple[int | None, dict[str, Any]]:
+        """The run forked from the server: its exit code and the server's answer (cpu_s, user_s, ...)."""
+        future: Future[tuple[int | None, dict[str, Any]]] = Future()
         with self._lock:
             if self._server is None:
                 self._server = self._start_server()
@@ -262,12 +307,13 @@ class SuiteRunner:
             self._waiting[key] = future
             assert self._server.stdin is not None
             self._server.stdin.write(json.dumps({"key": key, "argv": argv, "env": env, "unset": unset,
-                                                 "out": str(out), "timeout_s": timeout_s}) + "\n")
+                                                 "out": str(out), "timeout_s": timeout_s,
+                                                 "receiver": "thread"}) + "\n")
             self._server.stdin.flush()
         return future.result()
 
     def _fresh(self, argv: list[str], env: dict[str, str], unset: list[str], out: Path,
-               timeout_s: float) -> tuple[int | None, float | None]:
+               timeout_s: float) -> tuple[int | None, dict[str, Any]]:
         full = {**_python_env(), **env}
         for name in unset:
             full.pop(name, None)
@@ -276,8 +322,8 @@ class SuiteRunner:
                 proc = subprocess.run([sys.executable, "-m", "conformance.cli", *argv], cwd=REPO_ROOT, env=full,
                                       stdout=so, stderr=se, timeout=timeout_s)
             except subprocess.TimeoutExpired:
-                return None, None
-        return proc.returncode, None
+                return None, {}
+        return proc.returncode, {}
 
     def close(self) -> None:
         with self._lock:
@@ -299,16 +345,17 @@ class SuiteRunner:
         tmp = Path(tempfile.mkdtemp(prefix="conformance-meta-", dir=self.work_dir))
         try:
             report_dir, out = tmp / "report", tmp / "run"
-            env, unset = _run_env(variant_name)
+            env, unset = _run_env(variant_name, ids)
             argv = run_command(report_dir, ids)
             try:
-                code, cpu = (self._forked if self.fork else self._fresh)(argv, env, unset, out, timeout_s)
+                code, answer = (self._forked if self.fork else self._fresh)(argv, env, unset, out, timeout_s)
             except RuntimeError as exc:
                 return RunResult(error=str(exc))
             stdout = Path(f"{out}.stdout").read_text(errors="replace") if Path(f"{out}.stdout").is_file() else ""
             stderr = Path(f"{out}.stderr").read_text(errors="replace") if Path(f"{out}.stderr").is_file() else ""
             result = _read_run(report_dir, code, stdout, stderr, timeout_s)
-            result.cpu_s = cpu
+            result.cpu_s = answer.get("cpu_s")
+            result.usage = {k: answer[k] for k in ("user_s", "sys_s", "minor_faults") if k in answer}
             return result
         finally:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -9,9 +9,10 @@ variant is applied by the ``tests.meta.inject`` plugin at pytest start-up, in th
 outcomes do not change; ``tests/meta/test_meta.py`` checks that against a fresh process.
 
 Protocol, one JSON object per line: requests on stdin ``{"key", "argv", "env", "out", "timeout_s"}``
-and optionally ``"cwd"``, ``"replace_env"`` (the child runs ``conformance.cli.main(argv)`` with ``env``
+and optionally ``"cwd"``, ``"replace_env"``, ``"receiver": "thread"`` (the run's webhook receiver in threads
+of the run, not in a forked process) (the child runs ``conformance.cli.main(argv)`` with ``env``
 added, or as its whole environment, its stdout and stderr written to ``out``.stdout/.stderr); answers
-on stdout ``{"key", "code", "cpu_s"}`` when the child ends (``code`` is None when it was killed after
+on stdout ``{"key", "code", "cpu_s", "user_s", "sys_s", "minor_faults"}`` when the child ends (``code`` is None when it was killed after
 ``timeout_s``).  The server is single-threaded (forking a process with threads is unsafe) and ends
 when stdin closes.
 
@@ -38,6 +39,8 @@ import time
 from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
+
+PROFILE_ENV = "CONFORMANCE_META_PROFILE"  # a folder: each forked run writes its cProfile stats there
 
 # Imported in every run, but lazily: loaded here once instead of in every child.
 _STDLIB = ("sqlite3", "pdb", "faulthandler", "timeit", "h11", "httpcore", "anyio", "jinja2", "readline",
@@ -258,6 +261,16 @@ def _fork_receivers() -> None:
     ReceiverProcess.spawn = staticmethod(forked)  # type: ignore[method-assign]
 
 
+def _receivers_in_process() -> None:
+    """A run's webhook receiver runs in the run's own process (threads: conformance/webhooks.py
+    WebhookReceiver, as in xdist and forked workers) instead of a process of its own: no second fork
+    of the run and none of its pages copied again (a sixth of a variant's run). Same receiver code,
+    which no variant patches (tests/meta/test_server.py)."""
+    from conformance import plugin
+
+    plugin._spawn_receiver = lambda config: None  # type: ignore[attr-defined]  # _Session.start starts its own
+
+
 def _child(request: dict[str, Any]) -> None:
     """In the forked child: become the requested ``conformance run`` and exit with its code."""
     code = 2
@@ -291,9 +304,22 @@ def _child(request: dict[str, Any]) -> None:
         else:
             from conformance import cli
 
-            _fork_receivers()
+            if request.get("receiver") == "thread":
+                _receivers_in_process()
+            else:
+                _fork_receivers()
             sys.argv = [str(cli.__file__), *request["argv"]]  # as ``python -m conformance.cli ARGV`` has it
-            code = int(cli.main(list(request["argv"])))
+            profile_dir = os.environ.get(PROFILE_ENV)
+            if profile_dir:  # where a forked run's CPU goes (python -m tests.meta.bench --profile DIR)
+                import cProfile
+
+                profiler = cProfile.Profile()
+                try:
+                    code = int(profiler.runcall(cli.main, list(request["argv"])))
+                finally:
+                    profiler.dump_stats(os.path.join(profile_dir, f"run-{os.getpid()}.prof"))
+            else:
+                code = int(cli.main(list(request["argv"])))
     except SystemExit as exc:
         code = exc.code if isinstance(exc.code, int) else 2
     except BaseException as exc:  # noqa: BLE001 (reported through stderr and the exit code)
@@ -348,7 +374,9 @@ def serve(memo: bool = True) -> int:
             name, _started, _deadline = running.pop(pid)
             code = os.waitstatus_to_exitcode(status)
             print(json.dumps({"key": name, "code": code if code >= 0 else None,
-                              "cpu_s": round(usage.ru_utime + usage.ru_stime, 3)}), file=answer, flush=True)
+                              "cpu_s": round(usage.ru_utime + usage.ru_stime, 3),
+                              "user_s": round(usage.ru_utime, 3), "sys_s": round(usage.ru_stime, 3),
+                              "minor_faults": usage.ru_minflt}), file=answer, flush=True)
         now = time.monotonic()
         for pid, (_name, _started, deadline) in list(running.items()):
             if deadline is not None and now > deadline:

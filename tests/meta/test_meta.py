@@ -24,6 +24,7 @@ import pytest
 
 from .report import UNKILLED_MD, explained_ids
 from .runner import (
+    ALWAYS_PROBED,
     CONTROL_SIZE,
     CRASH,
     HARNESS,
@@ -38,6 +39,7 @@ from .runner import (
     batch_jobs,
     controls,
     load_recorded,
+    probe_only,
     quick_selection,
     scenario_ids,
 )
@@ -207,6 +209,30 @@ def test_runs_make_items_of_the_selected_scenarios_only_with_the_same_catalogue(
         coverage[opts] = read_report(out)["coverage"]
     assert coverage["--collect-selected"] == coverage[""]
     assert coverage[""]["catalogue"] == len(ALL_IDS) and coverage[""]["selected"] == 2
+
+
+def test_a_run_probes_only_the_capabilities_its_scenarios_need() -> None:
+    """runner.probe_only: a selection's needs (its features' tags included), the webhook steps'
+    idle probe with webhooks, seed and content-types always; every probe for the whole suite and for a
+    variant caught by a refused start (its point may be a failing probe)."""
+    only = probe_only("policy-false-ignored", ["PO-001", "WH-010", "BV-027"])
+    assert only == "content-types,control,i18n,seed,trace,webhooks,webhooks-idle"
+    assert probe_only("policy-false-ignored", ["PO-001"]) == "content-types,control,seed,trace"
+    assert probe_only("policy-false-ignored", None) is None
+    assert probe_only("hollow-trace-declared-but-empty", ["PO-001"]) is None
+    assert probe_only(None, ["GM-016"]) == ",".join(sorted(ALWAYS_PROBED))
+
+
+def test_probe_only_leaves_the_other_capabilities_declared_but_unverified(tmp_path: Path) -> None:
+    from tests.harness_helpers import read_report, run_cli
+
+    done = run_cli("run", "--id", "GM-016", "--report-dir", str(tmp_path),
+                   env={"PYTEST_ADDOPTS": "--probe-only=seed,content-types"})
+    assert done.returncode == 0, done.stdout + done.stderr
+    target = read_report(tmp_path)["target"]
+    assert target["capabilities"]["verified"] == ["content-types", "seed"]
+    assert {"trace", "control", "webhooks", "i18n"} <= set(target["capabilities"]["declared"])
+    assert target["probes"]["webhooks"] == "not verified: not probed (--probe-only)"
 
 
 def test_failures_are_classified_by_step_and_message() -> None:
