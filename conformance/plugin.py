@@ -398,6 +398,8 @@ class _Session:
         if caps is not None:  # the user says the target has at most these
             info.capabilities = info.capabilities & caps
         probed = self.config.getoption("probed")
+        # Only an in-process target's own loop says, before any probe, that nothing more will come.
+        quiesce = getattr(self.target, "quiesce", None) if ref.kind.in_process else None
         share = self.config.stash.get(PROBE_SHARE, None)  # a forked worker: one of them probes
         if not probed and share is not None:
             probed = share.take()
@@ -406,11 +408,11 @@ class _Session:
         else:
             only = self.config.getoption("probe_only")
             if only is None:
-                verify(self.target.http, info, self.events_url)
+                verify(self.target.http, info, self.events_url, quiesce=quiesce)
             else:  # the others are left unverified, as if undeclared, and reported declared
                 declared = info.capabilities
                 info.capabilities = declared & frozenset(only.split(","))
-                verify(self.target.http, info, self.events_url)
+                verify(self.target.http, info, self.events_url, quiesce=quiesce)
                 info.declared = declared
                 info.probes.update({c: "not verified: not probed (--probe-only)" for c in declared - info.capabilities})
             if share is not None:

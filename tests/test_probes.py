@@ -88,6 +88,26 @@ def test_webhooks_declared_but_never_delivered_are_refused(reference: ReferenceT
     timer.join()
 
 
+def test_an_in_process_target_with_nothing_left_to_do_is_refused_without_waiting_the_timeout(
+        reference: ReferenceTarget, receiver: WebhookReceiver, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its loop says every delivery has been sent: a missing one is missing, not late (the message
+    says so; waiting out the 60 s would give the timeout's message instead)."""
+    from reference_impl.webhooks import WebhookRunner
+
+    monkeypatch.setattr(WebhookRunner, "__call__", lambda self, event, info: None)
+    with pytest.raises(TargetError, match=r"webhooks \(no delivery for the probe article reached the receiver: "
+                                          r"the target has nothing left to do \(\d+ other deliveries read\)"):
+        probes.verify(reference.http, _fresh(reference), receiver.events_url, webhook_timeout_s=60.0,
+                      quiesce=reference.quiesce)
+
+
+def test_an_in_process_target_that_delivers_passes_the_probe_read_once_idle(
+        reference: ReferenceTarget, receiver: WebhookReceiver) -> None:
+    info = probes.verify(reference.http, _fresh(reference), receiver.events_url, quiesce=reference.quiesce)
+    assert "webhooks" in info.capabilities and info.webhook_latency_s is not None
+    assert info.probes["webhooks"].startswith("the probe article's entry.create delivery arrived")
+
+
 def test_wrong_credentials_in_info_are_refused(reference: ReferenceTarget, receiver: WebhookReceiver) -> None:
     info = _fresh(reference)
     info.tokens["full-access"] = "not-a-token"

@@ -70,7 +70,7 @@ def _probe_in_process(ref: TargetRef, options: TargetOptions) -> str:
         info = target.start()
         if options.capabilities:
             info.capabilities = info.capabilities & options.capabilities
-        verify(target.http, info, receiver.events_url)
+        verify(target.http, info, receiver.events_url, quiesce=getattr(target, "quiesce", None))
     finally:
         target.stop()
         receiver.stop()
