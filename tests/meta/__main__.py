@@ -24,6 +24,7 @@ from .runner import (
     SuiteRunner,
     Verdict,
     baseline_problem,
+    batch_jobs,
     judge_all,
     load_recorded,
     plan,
@@ -39,8 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m tests.meta", description=__doc__.splitlines()[0])
     parser.add_argument("--variant", action="append", default=None, help="run only this variant (repeatable)")
     parser.add_argument("--quick", action="store_true", help="declared ids plus controls instead of the whole suite")
-    parser.add_argument("--jobs", "-j", type=int, default=4,
-                        help="runs at the same time (default 4: runs wait on webhooks part of the time)")
+    parser.add_argument("--jobs", "-j", type=int, default=None,
+                        help="runs at the same time (default: one per core and one more, or $CONFORMANCE_META_JOBS)")
     parser.add_argument("--shard", default=None, metavar="K/N",
                         help="run only the K-th of N slices of the catalogue (a full run split over processes or "
                              "machines; needs --out); join the slices with --merge")
@@ -68,8 +69,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0 if merged["score"] == 1.0 and not unexplained else 1
     try:
         variants = [get_variant(n) for n in args.variant] if args.variant else all_variants()
-    except KeyError as exc:
+        jobs = args.jobs if args.jobs is not None else batch_jobs()
+    except (KeyError, ValueError) as exc:
         print(f"meta: {exc.args[0]}", file=sys.stderr)
+        return 2
+    if jobs < 1:
+        print("meta: --jobs must be at least 1", file=sys.stderr)
         return 2
     shard = None
     if args.shard:
@@ -96,7 +101,7 @@ def main(argv: list[str] | None = None) -> int:
                   + ("" if verdict.caught else f"   {verdict.explain()}"), flush=True)
 
         plans = [plan(v, ids, recorded, quick=args.quick) for v in variants]
-        verdicts = judge_all(plans, runner, args.jobs, progress)
+        verdicts = judge_all(plans, runner, jobs, progress)
     wall = time.monotonic() - started
 
     judged = [v for v in verdicts if args.variant or not v.variant.pending]

@@ -235,8 +235,12 @@ def batch_jobs() -> int:
     """Runs at a time: one per core and one more to fill the cores while runs wait (webhook windows).
     More only add contention: each run's waits stretch and it burns more CPU (8 at a time on 2 cores
     cost a fifth more CPU per run than 2); ``CONFORMANCE_META_JOBS`` sets it (python -m tests.meta.bench)."""
-    value = os.environ.get(JOBS_ENV, "")
-    return int(value) if value.isdigit() and int(value) > 0 else (os.cpu_count() or 1) + 1
+    value = os.environ.get(JOBS_ENV, "").strip()
+    if not value:
+        return (os.cpu_count() or 1) + 1
+    if not value.isdigit() or int(value) == 0:
+        raise ValueError(f"{JOBS_ENV}={value!r}: expected a positive whole number of runs at a time")
+    return int(value)
 
 
 def fork_available() -> bool:

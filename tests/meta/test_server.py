@@ -4,11 +4,15 @@ webhook receiver instead of starting a fresh interpreter for it."""
 from __future__ import annotations
 
 import json
+import os
+import re
 import subprocess
 import sys
 
+import pytest
+
 from .patching import SNAPSHOT
-from .runner import REPO_ROOT, _python_env
+from .runner import JOBS_ENV, REPO_ROOT, _python_env, batch_jobs
 from .server import _submodules
 
 
@@ -63,3 +67,14 @@ def test_a_forked_receiver_records_deliveries_and_ends_when_stopped() -> None:
     proc = subprocess.run([sys.executable, "-c", _FORKED_RECEIVER], cwd=REPO_ROOT, env=_python_env(),
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
+def test_runs_at_a_time_come_from_the_environment_and_a_bad_value_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(JOBS_ENV, raising=False)
+    assert batch_jobs() == (os.cpu_count() or 1) + 1
+    monkeypatch.setenv(JOBS_ENV, " 3 ")
+    assert batch_jobs() == 3
+    for bad in ("0", "-1", "two", "2.5"):
+        monkeypatch.setenv(JOBS_ENV, bad)
+        with pytest.raises(ValueError, match=f"{JOBS_ENV}='{re.escape(bad)}': expected a positive whole number"):
+            batch_jobs()
