@@ -248,6 +248,30 @@ def test_disabled_log_levels_skip_winston_and_write_the_same(tmp_path: Path, lev
     assert json.loads(done.stderr) == written
 
 
+FOLDER_RUNNER = """
+const { ensureApiUploadFolder } = require('./src/conformance/components.js');
+const asked = [];
+const service = { getAPIUploadFolder: async () => { asked.push('folder'); return { id: 1 }; } };
+const strapi = { plugin: (name) => ({ service: (s) => (asked.push(`${name}/${s}`), service) }) };
+ensureApiUploadFolder(strapi)
+  .then(() => ensureApiUploadFolder({}))
+  .then(() => process.stdout.write(JSON.stringify(asked)));
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None or not installer.is_installed("5.54.0"),
+                    reason="needs node and the cached Strapi 5.54.0 install")
+def test_the_api_upload_folder_is_made_at_start_up(tmp_path: Path) -> None:
+    """bootstrap() asks the upload plugin for its API Uploads folder, which makes it: two first
+    uploads at once (--workers 2) would otherwise both make it, and one answered 500 (MD-001/MD-003
+    failed about every other run with two workers). A Strapi without the service is left alone."""
+    project = write_project(tmp_path / "p", "5.54.0", installer.version_dir("5.54.0") / "node_modules")
+    done = subprocess.run(["node", "-e", FOLDER_RUNNER], cwd=project, capture_output=True, text=True, timeout=60,
+                          check=True)
+    assert json.loads(done.stdout) == ["upload/api-upload-folder", "folder"]
+    assert "await ensureApiUploadFolder(strapi);" in (project / "src" / "conformance" / "components.js").read_text()
+
+
 def test_template_requires_resolve() -> None:
     """Every relative require of the template points at a file of the written project."""
     for js in TEMPLATE.rglob("*.js"):
