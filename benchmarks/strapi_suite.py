@@ -2,6 +2,7 @@
 
     python benchmarks/strapi_suite.py [--strapi-version 5.54.0] [--runs 1] [--workers 2]
                                       [--out reports/bench/strapi-suite.json] [--before BEFORE.json]
+                                      [--cpu-profile DIR]
 
 Strapi (the fixture project, from the cache), the webhook receiver and the capability probes are
 started once, as ``conformance run --target strapi`` does, and timed apart (``startup``). The
@@ -11,8 +12,14 @@ inside this process, with the target's expectation manifest.
 
 The first serial run is observed: the time spent inside requests to Strapi (set-up writes apart
 from the requests under test), in webhook steps (waiting for deliveries) and the rest (the
-harness), with the count of requests; and the CPU seconds Strapi itself used during the run. On a
-shared machine the load average is recorded with every figure: compare figures of one run.
+harness), with the count of requests, and the requests by kind (method and path, ids left out); and
+the CPU seconds Strapi itself used during the run. On a shared machine the load average is recorded
+with every figure: compare figures of one run.
+
+``--cpu-profile DIR`` loads benchmarks/node_cpu_profile.js into Strapi (NODE_OPTIONS) and profiles
+exactly that first serial run: the ``.cpuprofile`` is written to DIR and its top costs (see
+benchmarks/cpuprofile_top.py) go into the JSON under ``strapi_profile``. The profiler costs Strapi
+CPU itself: time the catalogue without it.
 
 ``--before`` names this script's JSON from another checkout (run just before, on the same machine):
 it is kept under ``before``, with the after/before ratios of the wall times and of Strapi's CPU.
@@ -24,6 +31,8 @@ import argparse
 import json
 import os
 import platform
+import re
+import signal
 import statistics
 import sys
 import tempfile
@@ -59,10 +68,20 @@ class _Split:
     def __init__(self) -> None:
         self.seconds = {"setup_requests": 0.0, "main_requests": 0.0, "webhook_steps": 0.0}
         self.counts = {"setup_requests": 0, "main_requests": 0, "webhook_steps": 0}
+        self.kinds: dict[str, list[float]] = {}  # "set-up POST /api/x/:id" -> [count, seconds]
 
-    def add(self, what: str, seconds: float) -> None:
+    def add(self, what: str, seconds: float, kind: str | None = None) -> None:
         self.seconds[what] += seconds
         self.counts[what] += 1
+        if kind is not None:
+            entry = self.kinds.setdefault(kind, [0, 0.0])
+            entry[0] += 1
+            entry[1] += seconds
+
+    def by_kind(self, top: int = 15) -> list[dict[str, Any]]:
+        ranked = sorted(self.kinds.items(), key=lambda kv: -kv[1][1])[:top]
+        return [{"kind": k, "count": int(c), "s": round(s, 3), "mean_ms": round(1000 * s / c, 2)}
+                for k, (c, s) in ranked]
 
     @contextmanager
     def installed(self) -> Iterator[None]:
@@ -71,13 +90,14 @@ class _Split:
 
         request, collect = world_mod.World.request, webhook_steps.collect_deliveries
 
-        def timed_request(world: Any, *args: Any, **kwargs: Any) -> Any:
+        def timed_request(world: Any, method: str, path: str, *args: Any, **kwargs: Any) -> Any:
             started = time.perf_counter()
             try:
-                return request(world, *args, **kwargs)
+                return request(world, method, path, *args, **kwargs)
             finally:
-                self.add("main_requests" if kwargs.get("main", True) else "setup_requests",
-                         time.perf_counter() - started)
+                main = kwargs.get("main", True)
+                self.add("main_requests" if main else "setup_requests", time.perf_counter() - started,
+                         f"{'main' if main else 'set-up'} {method} {_path_kind(path)}")
 
         def timed_collect(*args: Any, **kwargs: Any) -> Any:
             started = time.perf_counter()
@@ -93,6 +113,14 @@ class _Split:
         finally:
             world_mod.World.request = request  # type: ignore[method-assign]
             webhook_steps.collect_deliveries = collect
+
+
+_ID_SEGMENT = re.compile(r"/(?:[^/]*[{<][^/]*|[a-z0-9]{20,}|\d+)(?=/|$)")
+
+
+def _path_kind(path: str) -> str:
+    """A request's path without its query and with ids (documentIds, numbers, placeholders) as :id."""
+    return _ID_SEGMENT.sub("/:id", path.split("?", 1)[0])
 
 
 def _run_catalogue(pytest_args: Callable[[Path, str | None], list[str]], workers: str | None,
@@ -130,6 +158,7 @@ def _run_catalogue(pytest_args: Callable[[Path, str | None], list[str]], workers
         result["split_s"] = {k: round(v, 3) for k, v in split.seconds.items()}
         result["split_s"]["harness_and_pytest"] = round(wall - inside, 3)
         result["counts"] = dict(split.counts)
+        result["requests_by_kind"] = split.by_kind()
         requests = split.counts["setup_requests"] + split.counts["main_requests"]
         if requests:
             per = (split.seconds["setup_requests"] + split.seconds["main_requests"]) / requests
@@ -137,8 +166,43 @@ def _run_catalogue(pytest_args: Callable[[Path, str | None], list[str]], workers
     return result
 
 
-def measure(version: str, runs: int, workers: str | None) -> dict[str, Any]:
+PROFILER_JS = ROOT / "benchmarks" / "node_cpu_profile.js"
+
+
+@contextmanager
+def _profiled(pid: int | None, directory: Path | None, top: int = 20) -> Iterator[dict[str, Any]]:
+    """SIGUSR2 to Strapi before and after the block (see node_cpu_profile.js); yields the summary."""
+    summary: dict[str, Any] = {}
+    if directory is None or pid is None:
+        yield summary
+        return
+    from benchmarks.cpuprofile_top import summarize
+
+    known = set(directory.glob("*.cpuprofile"))
+    os.kill(pid, signal.SIGUSR2)
+    time.sleep(0.2)  # the profiler starts on Strapi's event loop
+    try:
+        yield summary
+    finally:
+        os.kill(pid, signal.SIGUSR2)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        new = sorted(set(directory.glob("*.cpuprofile")) - known)
+        if new:
+            time.sleep(0.5)  # written in one writeFileSync; let it finish
+            summary["file"] = new[-1].name
+            summary.update(summarize(json.loads(new[-1].read_text(encoding="utf-8")), top))
+            return
+        time.sleep(0.2)
+    raise BenchError(f"Strapi wrote no CPU profile into {directory} within 30 s")
+
+
+def measure(version: str, runs: int, workers: str | None, profile_dir: Path | None = None) -> dict[str, Any]:
     sys.path.insert(0, str(ROOT))
+    if profile_dir is not None:
+        profile_dir.mkdir(parents=True, exist_ok=True)
+        os.environ["CONFORMANCE_CPU_PROFILE_DIR"] = str(profile_dir.resolve())
+        os.environ["NODE_OPTIONS"] = f"{os.environ.get('NODE_OPTIONS', '')} --require {PROFILER_JS}".strip()
     from conformance import cli
     from conformance.strapi_commands import manifest_for
     from conformance.targets.launch import launch
@@ -161,7 +225,9 @@ def measure(version: str, runs: int, workers: str | None) -> dict[str, Any]:
             args.workers = n
             return cli.pytest_args(args, launched.pytest_options, report_dir)
 
-        serial = [_run_catalogue(pytest_args, None, pid, _Split() if i == 0 else None) for i in range(runs)]
+        with _profiled(pid, profile_dir) as profile:
+            serial = [_run_catalogue(pytest_args, None, pid, _Split())]
+        serial += [_run_catalogue(pytest_args, None, pid) for _ in range(runs - 1)]
         parallel = [_run_catalogue(pytest_args, workers, pid) for _ in range(runs)] if workers else []
     finally:
         launched.stop()
@@ -183,6 +249,9 @@ def measure(version: str, runs: int, workers: str | None) -> dict[str, Any]:
     }
     if parallel:
         out[f"workers_{workers}"] = figures(parallel)
+    if profile:
+        out["strapi_profile"] = {"what": "Strapi's CPU profile over the first serial run (V8 sampling, "
+                                 "benchmarks/node_cpu_profile.js); shares of its busy time", **profile}
     return out
 
 
@@ -224,6 +293,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", default="2", help="also time --workers N against the same server ('' to skip)")
     parser.add_argument("--out", default=str(OUT))
     parser.add_argument("--before", default=None, help="this script's JSON from another checkout, to compare with")
+    parser.add_argument("--cpu-profile", default=None, metavar="DIR",
+                        help="profile Strapi over the first serial run; the .cpuprofile goes to DIR")
     args = parser.parse_args(argv)
     if args.runs < 1:
         print("strapi_suite: --runs must be at least 1", file=sys.stderr)
@@ -244,7 +315,8 @@ def main(argv: list[str] | None = None) -> int:
     from conformance.targets.strapi import DEFAULT_VERSION
 
     try:
-        result = measure(args.strapi_version or DEFAULT_VERSION, args.runs, args.workers or None)
+        result = measure(args.strapi_version or DEFAULT_VERSION, args.runs, args.workers or None,
+                         Path(args.cpu_profile) if args.cpu_profile else None)
     except (BenchError, TargetError) as exc:
         print(f"strapi_suite: {exc}", file=sys.stderr)
         return 2

@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from . import __version__
+from .fixture.facts import WEBHOOKS_OFF_CAPABILITY
 from .manifests import ExpectationError, Manifest
 from .report.collector import CATALOGUE_KEY, WORKER_CATALOGUE, ReportCollector, scenario_meta, target_json
 from .report.verdict import Profile, make_profile
@@ -446,6 +447,10 @@ def world(conformance_session: _Session, request: pytest.FixtureRequest) -> Worl
     target = conformance_session.target
     w = World(conformance_session.client, target.info, conformance_session.events_url,
               getattr(target, "quiesce", None))
+    # A scenario that reads no webhook asks the target to post none for its writes (fewer deliveries
+    # for the target to make); one tagged @needs:webhooks gets every delivery, as ever.
+    w.webhooks_off = (WEBHOOKS_OFF_CAPABILITY in target.info.capabilities
+                      and "webhooks" not in {m.args[0] for m in request.node.iter_markers("needs")})
     request.node.stash[_world_key] = w
     return w
 

@@ -31,7 +31,7 @@ from typing import Any
 import httpx
 
 from . import trace as trace_mod
-from .fixture.facts import CONTROL_HEADER
+from .fixture.facts import CONTROL_HEADER, WEBHOOKS_OFF_CAPABILITY, WEBHOOKS_OFF_HEADER
 from .targets.base import TargetError, TargetInfo
 from .webhooks import feed
 
@@ -315,6 +315,48 @@ def _webhooks_idle(p: _Probe) -> str:
             f"at the receiver ({sent - before['sent']} sent meanwhile)")
 
 
+def _webhooks_off(p: _Probe) -> str:
+    """A write asking for no deliveries (the off header), then the idle endpoint: once it says idle,
+    no delivery of that write is at the receiver and the count sent has not grown. That the same
+    write without the header is delivered is the webhooks probe's proof."""
+    from .targets.http import IDLE_CAPABILITY, IDLE_PATH, webhooks_idle
+
+    if not p.events_url:
+        raise _Unverifiable("no webhook receiver in this run: the target was started outside the harness")
+    if IDLE_CAPABILITY not in p.info.capabilities:
+        raise _Unverifiable(f"an absence of deliveries is only seen through {IDLE_CAPABILITY}, not declared")
+    off = {WEBHOOKS_OFF_HEADER: "off"}
+    before = webhooks_idle(p.client, p.webhook_timeout_s)
+    if before is None or before.get("idle") is not True or not isinstance(before.get("sent"), int):
+        raise ProbeFailed(f"GET {IDLE_PATH} did not answer 200 with idle true and a count sent: {before}")
+    events = feed(p.events_url)
+    index = events.seen
+    for earlier in events.after(index):
+        index = max(index, int(earlier.get("index", index)) + 1)
+    response = p.send("POST", "/api/authors", json={"data": {"name": "conformance probe (off)", "batch": p.batch}},
+                      headers=off)
+    answer = _json(response)
+    created = answer.get("data") if isinstance(answer, dict) else None
+    if not 200 <= response.status_code < 300 or not isinstance(created, dict):
+        raise ProbeFailed(f"creating an author: POST /api/authors answered {_seen(response)}")
+    document = created.get("documentId")
+    try:
+        after = webhooks_idle(p.client, p.webhook_timeout_s)
+        if after is None or after.get("idle") is not True:
+            raise ProbeFailed(f"GET {IDLE_PATH} after a write did not answer idle within "
+                              f"{p.webhook_timeout_s:.0f} s: {after}")
+        arrived = [d for d in events.after(index)
+                   if isinstance(d.get("body"), dict) and isinstance(d["body"].get("entry"), dict)
+                   and d["body"]["entry"].get("batch") == p.batch]
+        if arrived or after.get("sent") != before["sent"]:
+            raise ProbeFailed(f"a write with {WEBHOOKS_OFF_HEADER}: off was delivered ({len(arrived)} at the "
+                              f"receiver, {before['sent']} sent before, {after.get('sent')} after)")
+    finally:
+        if isinstance(document, str):
+            p.send("DELETE", f"/api/authors/{document}", headers=off)
+    return f"a write with {WEBHOOKS_OFF_HEADER}: off caused no delivery ({before['sent']} sent before and after)"
+
+
 class _Unverifiable(Exception):
     """The harness cannot check this capability in this run; not the target's fault."""
 
@@ -332,6 +374,7 @@ PROBES: dict[str, Callable[[_Probe], str]] = {
     "seed": _seed,
     "webhooks": _webhooks,  # after the writes: it waits for the deliveries they caused
     "webhooks-idle": _webhooks_idle,
+    WEBHOOKS_OFF_CAPABILITY: _webhooks_off,  # after webhooks-idle, which it relies on
 }
 
 

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from . import trace as trace_mod
-from .fixture.facts import CONTROL_HEADER
+from .fixture.facts import CONTROL_HEADER, WEBHOOKS_OFF_HEADER
 from .targets.base import TargetInfo
 from .webhooks import feed
 
@@ -97,6 +97,9 @@ class World:
         # deliveries before ``events_from`` were all read before this scenario began.
         self.webhooks: Any = None
         self.events_from = feed(events_url).seen if events_url else 0
+        # Set for a scenario that reads no webhook, on a target with webhooks-off: every request
+        # asks that its writes cause no delivery (conformance/PROTOCOL.md, section 2).
+        self.webhooks_off = False
 
     # -- placeholders ---------------------------------------------------------------------------
     def substitute(self, text: str) -> str:
@@ -138,6 +141,8 @@ class World:
             send_headers["Authorization"] = auth
         if main and self.control:
             send_headers[CONTROL_HEADER] = json.dumps(self.control, separators=(",", ":"))
+        if self.webhooks_off:
+            send_headers[WEBHOOKS_OFF_HEADER] = "off"
         body_text = ""
         if json_body is not None:
             content = json.dumps(json_body)

@@ -111,6 +111,23 @@ def test_write_project_layout(tmp_path: Path) -> None:
     assert not (dest / "node_modules").exists()
 
 
+@pytest.mark.skipif(shutil.which("node") is None, reason="node is not installed")
+def test_the_fixture_project_starts_without_the_cli_an_own_project_with_it(tmp_path: Path) -> None:
+    """The fixture project runs its start script (createStrapi().start(), as `strapi start` does,
+    without the CLI's modules); a copy of a project of your own keeps `strapi start`."""
+    from conformance.targets.strapi.project import project_version, write_own_project
+
+    fixture_project = write_project(tmp_path / "p", "5.54.0", None)
+    assert server.strapi_command(fixture_project)[1:] == [server.START_SCRIPT]
+    script = (fixture_project / server.START_SCRIPT).read_text()
+    assert "createStrapi({ appDir: __dirname, distDir: __dirname })" in script and ".start()" in script
+    sample = Path(__file__).resolve().parent / "sample_project"
+    own = tmp_path / "own"
+    write_own_project(own, sample, project_version(sample), None)
+    assert not (own / server.START_SCRIPT).exists()
+    assert server.strapi_command(own)[1:] == [str(server.STRAPI_BIN), "start"]
+
+
 def test_fixture_json_is_copied_verbatim(tmp_path: Path) -> None:
     dest = write_project(tmp_path / "p", "5.54.0", None)
     assert (dest / project.FIXTURE_DEST).read_bytes() == fixture.FIXTURE_JSON.read_bytes()
@@ -195,6 +212,65 @@ def test_template_logger_drops_the_request_lines(tmp_path: Path, level: str | No
                           check=True, env=env)
     lines = [re.sub(r"\x1b\[\d+m", "", line) for line in done.stdout.splitlines()]
     assert [re.sub(r"^\[[\d :.-]+\] ", "", line) for line in lines] == shown
+
+SKIP_RUNNER = """
+const config = require('./config/logger.js')({ env: (name, fallback) => process.env[name] ?? fallback });
+const logger = require('@strapi/logger').createLogger(config);
+const write = logger.write.bind(logger);
+const written = [];
+logger.write = (info) => { written.push(info.level); return write(info); };
+require('./src/conformance/components.js').skipDisabledLogLevels({ log: logger });
+logger.http('GET /api/articles (3 ms) 200'); logger.info('started'); logger.error('broken');
+logger.level = 'debug'; logger.http('GET /later (1 ms) 200');
+process.stderr.write(JSON.stringify(written));
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None or not installer.is_installed("5.54.0"),
+                    reason="needs node and the cached Strapi 5.54.0 install")
+@pytest.mark.parametrize(("level", "shown", "written"), [
+    (None, ["info: started", "error: broken"], ["info", "error", "http"]),
+    ("http", ["http: GET /api/articles (3 ms) 200", "info: started", "error: broken", "http: GET /later (1 ms) 200"],
+     ["http", "info", "error", "http"])])
+def test_disabled_log_levels_skip_winston_and_write_the_same(tmp_path: Path, level: str | None, shown: list[str],
+                                                             written: list[str]) -> None:
+    """The fixture's register() makes a call at a level the logger does not write return at once
+    (components.js skipDisabledLogLevels): the same lines are written, the others never reach
+    winston's streams, and a level raised later is obeyed (reaching winston again)."""
+    project = write_project(tmp_path / "p", "5.54.0", installer.version_dir("5.54.0") / "node_modules")
+    env = {k: v for k, v in os.environ.items() if k != "CONFORMANCE_STRAPI_LOG_LEVEL"}
+    if level is not None:
+        env["CONFORMANCE_STRAPI_LOG_LEVEL"] = level
+    done = subprocess.run(["node", "-e", SKIP_RUNNER], cwd=project, capture_output=True, text=True, timeout=60,
+                          check=True, env=env)
+    lines = [re.sub(r"\x1b\[\d+m", "", line) for line in done.stdout.splitlines()]
+    assert [re.sub(r"^\[[\d :.-]+\] ", "", line) for line in lines] == shown
+    assert json.loads(done.stderr) == written
+
+
+FOLDER_RUNNER = """
+const { ensureApiUploadFolder } = require('./src/conformance/components.js');
+const asked = [];
+const service = { getAPIUploadFolder: async () => { asked.push('folder'); return { id: 1 }; } };
+const strapi = { plugin: (name) => ({ service: (s) => (asked.push(`${name}/${s}`), service) }) };
+ensureApiUploadFolder(strapi)
+  .then(() => ensureApiUploadFolder({}))
+  .then(() => process.stdout.write(JSON.stringify(asked)));
+"""
+
+
+@pytest.mark.skipif(shutil.which("node") is None or not installer.is_installed("5.54.0"),
+                    reason="needs node and the cached Strapi 5.54.0 install")
+def test_the_api_upload_folder_is_made_at_start_up(tmp_path: Path) -> None:
+    """bootstrap() asks the upload plugin for its API Uploads folder, which makes it: two first
+    uploads at once (--workers 2) would otherwise both make it, and one answered 500 (MD-001/MD-003
+    failed about every other run with two workers). A Strapi without the service is left alone."""
+    project = write_project(tmp_path / "p", "5.54.0", installer.version_dir("5.54.0") / "node_modules")
+    done = subprocess.run(["node", "-e", FOLDER_RUNNER], cwd=project, capture_output=True, text=True, timeout=60,
+                          check=True)
+    assert json.loads(done.stdout) == ["upload/api-upload-folder", "folder"]
+    assert "await ensureApiUploadFolder(strapi);" in (project / "src" / "conformance" / "components.js").read_text()
+
 
 def test_template_requires_resolve() -> None:
     """Every relative require of the template points at a file of the written project."""

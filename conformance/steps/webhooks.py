@@ -113,6 +113,9 @@ def _for_scenario(world: World, delivery: dict[str, Any]) -> bool:
 def _state(world: World) -> Deliveries:
     if not world.events_url:
         raise HarnessError("no webhook receiver in this run")
+    if world.webhooks_off:
+        # Its requests asked for no deliveries: "nothing was received" would prove nothing.
+        raise HarnessError("this scenario reads webhooks but is not tagged @needs:webhooks")
     state = world.webhooks
     if state is None:
         state = world.webhooks = Deliveries(world.events_from)

@@ -19,6 +19,7 @@ from ...fixture.facts import FIXTURE_JSON
 from ..base import TargetError
 from . import installer
 from .installer import package_json
+from .server import START_SCRIPT
 
 TEMPLATE_DIR = STRAPI_TEMPLATE
 FIXTURE_DEST = Path("src") / "conformance" / "fixture.json"
@@ -212,7 +213,7 @@ def write_own_project(dest: Path, source: Path, version: str, node_modules: Path
                       if (dest / "config" / name).exists()}
         shutil.copytree(TEMPLATE_DIR, dest, dirs_exist_ok=True,
                         ignore=shutil.ignore_patterns("node_modules", ".tmp", ".DS_Store", "index.js",
-                                                      "middlewares.js", "plugins.js"))
+                                                      "middlewares.js", "plugins.js", START_SCRIPT))
         copy_schemas(dest)
         for name, content in own_config.items():
             (dest / "config" / name).write_bytes(content)

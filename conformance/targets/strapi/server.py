@@ -35,7 +35,15 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
+# The fixture project's start script (the template's): `strapi start` without the CLI around it.
+START_SCRIPT = "conformance-strapi.js"
+
+
 def strapi_command(project: Path) -> list[str]:
+    """``node conformance-strapi.js`` for the fixture project, ``strapi start`` for any other
+    (a project of your own may need the CLI, e.g. to find a TypeScript build)."""
+    if (Path(project) / START_SCRIPT).is_file():
+        return [require_tool("node"), START_SCRIPT]
     return [require_tool("node"), str(STRAPI_BIN), "start"]
 
 
