@@ -77,9 +77,30 @@ def _static(owner: object, name: str) -> Any:
     return inspect.getattr_static(owner, name)
 
 
+def _accepts(original: Any, value: Any, where: str) -> None:
+    """A replacing function takes as many arguments as the original and its keyword-only ones: a
+    caller passing one the replacement lacks would crash the run instead of injecting the fault."""
+    func = original.__func__ if isinstance(original, staticmethod | classmethod) else original
+    if not (inspect.isfunction(func) and inspect.isfunction(value)):
+        return
+    mine = list(inspect.signature(value).parameters.values())
+    theirs = list(inspect.signature(func).parameters.values())
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    short = not any(p.kind is p.VAR_POSITIONAL for p in mine) and \
+        sum(p.kind in positional for p in mine) < sum(p.kind in positional for p in theirs)
+    keywords = {p.name for p in mine if p.kind is not p.POSITIONAL_ONLY}
+    missing = [] if any(p.kind is p.VAR_KEYWORD for p in mine) else \
+        [p.name for p in theirs if p.kind is p.KEYWORD_ONLY and p.name not in keywords]
+    if short or missing:
+        raise TypeError(f"the replacement of {where} takes fewer arguments than {inspect.signature(func)}")
+
+
 def replace(mp: pytest.MonkeyPatch, owner: object, name: str, value: Any) -> None:
-    """Replace ``owner.name`` (which must exist) with ``value``."""
-    _record(f"{_owner_name(owner)}.{name}", _static(owner, name))
+    """Replace ``owner.name`` (which must exist) with ``value``, a function taking what it takes."""
+    where = f"{_owner_name(owner)}.{name}"
+    stored = _static(owner, name)
+    _record(where, stored)
+    _accepts(stored, value, where)
     mp.setattr(owner, name, value)
 
 
@@ -137,7 +158,9 @@ def during(mp: pytest.MonkeyPatch, owner: object, name: str) -> Callable[[], tup
 def replace_item(mp: pytest.MonkeyPatch, owner: ModuleType, mapping: str, key: str, value: Any) -> None:
     """Replace ``owner.mapping[key]`` (which must exist), e.g. a built-in middleware of ``BUILTINS``."""
     table: MutableMapping[str, Any] = getattr(owner, mapping)
-    _record(f"{owner.__name__}.{mapping}[{key!r}]", table[key])
+    where = f"{owner.__name__}.{mapping}[{key!r}]"
+    _record(where, table[key])
+    _accepts(table[key], value, where)
     mp.setitem(table, key, value)
 
 

@@ -235,7 +235,7 @@ def _(mp: MP) -> None:
 
 @variant("relation-filter-ignored", "rest filters", "conditions on a relation's attributes are ignored", kills="RP-031")
 def _(mp: MP) -> None:
-    replace(mp, WhereBuilder, "_relation", lambda self, ct, table, key, value: sa.true())
+    replace(mp, WhereBuilder, "_relation", lambda self, ct, table, key, value, negate=False: sa.true())
 
 
 # -- validation -----------------------------------------------------------------------------------------

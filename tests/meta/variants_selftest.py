@@ -27,7 +27,7 @@ def _trust_capabilities(mp: MP) -> None:
     """Skip the capability probes: these variants test how the meta-test counts scenario failures,
     and the probes would refuse their broken targets (exit 2) before any scenario runs."""
 
-    def verify(client: Any, info: Any, events_url: Any, webhook_timeout_s: float = 0.0) -> Any:
+    def verify(client: Any, info: Any, events_url: Any, webhook_timeout_s: float = 0.0, quiesce: Any = None) -> Any:
         info.declared = info.capabilities
         return info
 
