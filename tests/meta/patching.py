@@ -77,20 +77,21 @@ def _static(owner: object, name: str) -> Any:
     return inspect.getattr_static(owner, name)
 
 
-def _accepts(original: Any, value: Any, where: str) -> None:
-    """A replacing function takes as many arguments as the original and its keyword-only ones: a
-    caller passing one the replacement lacks would crash the run instead of injecting the fault."""
+def _accepts(original: Any, value: Any, where: str, skip: int = 0) -> None:
+    """A replacing function (past its first ``skip`` parameters: a wrapper's ``original``) takes as
+    many arguments as the original and its keyword-only ones: a caller passing one the replacement
+    lacks would crash the run instead of injecting the fault."""
     func = original.__func__ if isinstance(original, staticmethod | classmethod) else original
     if not (inspect.isfunction(func) and inspect.isfunction(value)):
         return
-    mine = list(inspect.signature(value).parameters.values())
+    mine = list(inspect.signature(value).parameters.values())[skip:]
     theirs = list(inspect.signature(func).parameters.values())
     positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    short = not any(p.kind is p.VAR_POSITIONAL for p in mine) and \
-        sum(p.kind in positional for p in mine) < sum(p.kind in positional for p in theirs)
+    by_name = any(p.kind is p.VAR_KEYWORD for p in mine)  # optional ones may come by name into **kwargs
+    needed = [p for p in theirs if p.kind in positional and not (by_name and p.default is not p.empty)]
+    short = not any(p.kind is p.VAR_POSITIONAL for p in mine) and sum(p.kind in positional for p in mine) < len(needed)
     keywords = {p.name for p in mine if p.kind is not p.POSITIONAL_ONLY}
-    missing = [] if any(p.kind is p.VAR_KEYWORD for p in mine) else \
-        [p.name for p in theirs if p.kind is p.KEYWORD_ONLY and p.name not in keywords]
+    missing = [] if by_name else [p.name for p in theirs if p.kind is p.KEYWORD_ONLY and p.name not in keywords]
     if short or missing:
         raise TypeError(f"the replacement of {where} takes fewer arguments than {inspect.signature(func)}")
 
@@ -113,7 +114,9 @@ def wrap(mp: pytest.MonkeyPatch, owner: object, name: str) -> Callable[[F], F]:
 
     def decorate(fn: F) -> F:
         stored = _static(owner, name)
-        _record(f"{_owner_name(owner)}.{name}", stored)
+        where = f"{_owner_name(owner)}.{name}"
+        _record(where, stored)
+        _accepts(stored, fn, where, skip=1)
         original = stored.__func__ if isinstance(stored, staticmethod | classmethod) else getattr(owner, name)
         patched: Callable[..., Any]
         if inspect.iscoroutinefunction(fn):
@@ -169,6 +172,7 @@ def wrap_item(mp: pytest.MonkeyPatch, owner: ModuleType, mapping: str, key: str)
 
     def decorate(fn: F) -> F:
         original = getattr(owner, mapping)[key]
+        _accepts(original, fn, f"{owner.__name__}.{mapping}[{key!r}]", skip=1)
         replace_item(mp, owner, mapping, key, functools.partial(fn, original))
         return fn
 
