@@ -52,7 +52,11 @@ def _held(target: ReferenceTarget, done: threading.Event) -> Callable[[], None]:
         asyncio.get_running_loop().create_task(held())
 
     target._loop.run(schedule())
-    return lambda: loop.call_soon_threadsafe(gate[0].set)
+
+    def release() -> None:
+        loop.call_soon_threadsafe(gate[0].set)
+
+    return release
 
 
 def test_requests_run_in_the_calling_thread(target: ReferenceTarget) -> None:
