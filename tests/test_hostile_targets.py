@@ -54,6 +54,7 @@ class _Hostile(BaseHTTPRequestHandler):
                     self.server.sent += len(chunk)
             except OSError:  # the client stopped reading and closed the connection
                 pass
+            self.server.endless_over.set()
         elif path == "/hang":
             self.server.closing.wait(60)
         elif path == "/stall-body":  # headers at once, then half the body, then nothing
@@ -110,6 +111,7 @@ class _Server(ThreadingHTTPServer):
         self.hits: list[str] = []
         self.closing = threading.Event()
         self.sent = 0
+        self.endless_over = threading.Event()  # /endless stopped writing
         self.elsewhere = ""
         self.info: dict[str, Any] = {"protocol": "1", "capabilities": ["content-types", "trace"], "tokens": {},
                                      "user": {}}
@@ -165,7 +167,7 @@ def test_an_endless_body_is_cut_at_the_cap(serve: Any, capped: None) -> None:
     with HttpTarget(server.url).client() as client, \
             pytest.raises(TargetMisbehaved, match=rf"passed the {CAP}-byte cap .*stopped reading at"):
         client.get("/endless")
-    time.sleep(0.3)
+    assert server.endless_over.wait(10), "the server is still writing: the client never closed the connection"
     # The server stopped soon after the cap: what it sent is the cap plus socket buffers, not 200 MB.
     assert CAP < server.sent < 20 * CAP
 
