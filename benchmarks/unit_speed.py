@@ -1,8 +1,7 @@
 """``python -m benchmarks.unit_speed``: what ``tox -e unit`` costs, written to reports/bench/unit.json.
 
-Runs the unit env's command with two xdist workers (``pytest tests -q -n 2 --dist loadgroup -m "not strapi"``, as CI's
-2-core machine runs ``-n auto``) and records its wall and CPU seconds (the CPU of every process it
-started: workers, forked runs, servers), the 15 slowest test phases, the test counts and the load
+Runs the unit env's command (``pytest tests -q -n 3 --dist loadgroup -m "not strapi"``, tox.ini's unit
+line) and records its wall and CPU seconds (the CPU of every process it started: workers, forked runs, servers), the 15 slowest test phases, the test counts and the load
 average before and after: on a shared machine a wall time means little without the load beside it.
 
 ``--compare DIR`` runs another checkout's own command (e.g. a worktree of main) as well,
@@ -32,7 +31,7 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 OUT = REPO_ROOT / "reports" / "bench" / "unit.json"
-COMMAND = ["-m", "pytest", "tests", "-q", "-n", "2", "--dist", "loadgroup", "-m", "not strapi", "-p", "no:randomly",
+COMMAND = ["-m", "pytest", "tests", "-q", "-n", "3", "--dist", "loadgroup", "-m", "not strapi", "-p", "no:randomly",
            "--durations=15"]
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s+(setup|call|teardown)\s+(\S+)")
 _COUNT = re.compile(r"(\d+) (passed|failed|skipped|deselected|errors?|xfailed|xpassed|warnings?)")
@@ -67,7 +66,7 @@ def with_workers(command: list[str], workers: str | None, no_meta: bool) -> list
 
 
 def run_once(checkout: Path, workers: str | None = None, no_meta: bool = False) -> dict[str, Any]:
-    """One ``pytest tests -q -n 2`` in ``checkout``: wall, CPU, counts, slowest phases."""
+    """One run of the unit command in ``checkout``: wall, CPU, counts, slowest phases."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (str(checkout), os.environ.get("PYTHONPATH"))
                                                       if p)}
     load_before = _load()
@@ -86,8 +85,8 @@ def run_once(checkout: Path, workers: str | None = None, no_meta: bool = False) 
                for line in lines if (m := _DURATION.match(line))][:15]
     summary = next((line.strip("= ") for line in reversed(lines) if " in " in line and _COUNT.search(line)), "")
     counts = {kind: int(n) for n, kind in _COUNT.findall(summary)}
-    return {"checkout": checkout.name, "workers": workers or "2", "measured": "python " + " ".join(command),
-            "exit_code": proc.returncode,
+    return {"checkout": checkout.name, "workers": command[command.index("-n") + 1],
+            "measured": "python " + " ".join(command), "exit_code": proc.returncode,
             "summary": summary, "counts": counts,
             "tests_run": sum(counts.get(k, 0) for k in ("passed", "failed", "skipped", "xfailed", "xpassed")),
             "wall_s": round(wall, 1), "cpu_s": round(usage.ru_utime + usage.ru_stime, 1),
