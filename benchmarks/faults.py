@@ -95,7 +95,8 @@ def _ms(values: list[float], q: float) -> float | None:
 # -- PostgreSQL stopped and started during a run --------------------------------------------------
 
 
-def postgres_outage(down_s: float = 3.0) -> dict[str, Any]:
+def postgres_outage(down_s: float = 3.0, settle_s: float = 1.0) -> dict[str, Any]:
+    """``settle_s``: load before the stop and after the recovery (the tests use less)."""
     from benchmarks.pg_server import PrivatePostgres
 
     with PrivatePostgres() as pg, served(pg.url) as target, httpx.Client(base_url=target.base_url, timeout=30,
@@ -133,7 +134,7 @@ def postgres_outage(down_s: float = 3.0) -> dict[str, Any]:
 
         worker = threading.Thread(target=load, daemon=True)
         worker.start()
-        time.sleep(1.0)
+        time.sleep(settle_s)
         phase = "down"
         pg.stop("fast")
         time.sleep(down_s)
@@ -143,7 +144,7 @@ def postgres_outage(down_s: float = 3.0) -> dict[str, Any]:
         deadline = time.monotonic() + 30
         while not recovered_at and time.monotonic() < deadline:
             time.sleep(0.05)
-        time.sleep(1.0)
+        time.sleep(settle_s)
         stop.set()
         worker.join(timeout=40)
         after = seen["after"]
@@ -211,12 +212,13 @@ def _closed_port_url() -> str:
         return f"http://127.0.0.1:{sock.getsockname()[1]}/hooks"
 
 
-def webhook_receiver(kind: str, writes: int, database_url: str, max_pending: int = 10_000) -> dict[str, Any]:
+def webhook_receiver(kind: str, writes: int, database_url: str, max_pending: int = 10_000,
+                     env: dict[str, str] | None = None) -> dict[str, Any]:
     """``writes`` creates (each posts entry.create and entry.publish) with the receiver ``kind``:
-    healthy, down, slow or error."""
+    healthy, down, slow or error; ``env``: the server's extra environment."""
     receiver = None if kind == "down" else _Receiver(500 if kind == "error" else 204, SLOW_S if kind == "slow" else 0.0)
     url = receiver.url if receiver is not None else _closed_port_url()
-    env = {"REFERENCE_WEBHOOK_MAX_PENDING": str(max_pending)}
+    env = {"REFERENCE_WEBHOOK_MAX_PENDING": str(max_pending), **(env or {})}
     statuses: Counter[str] = Counter()
     latencies: list[float] = []
     try:
@@ -267,10 +269,11 @@ sys.stdin.read()  # held until the parent closes our stdin
 """
 
 
-def sqlite_lock(tmp: Path) -> dict[str, Any]:
+def sqlite_lock(tmp: Path, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """``env``: the server's extra environment (the tests set a shorter busy timeout)."""
     database = tmp / "locked.db"
     url = f"sqlite:///{database}"
-    with served(url) as target, httpx.Client(base_url=target.base_url, timeout=60, trust_env=False) as client:
+    with served(url, env=env) as target, httpx.Client(base_url=target.base_url, timeout=60, trust_env=False) as client:
         before = client.post("/api/articles", json={"data": {"title": "before", "batch": "lock"}}).status_code
         locker = subprocess.Popen([sys.executable, "-c", LOCKER, str(database)], stdin=subprocess.PIPE,
                                   stdout=subprocess.PIPE, text=True)

@@ -589,6 +589,7 @@ def _needs_iso(column: sa.Column[Any]) -> bool:
 
 SYNCHRONOUS_ENV = "REFERENCE_SQLITE_SYNCHRONOUS"
 SQLITE_BUSY_TIMEOUT_S = 5.0
+BUSY_TIMEOUT_ENV = "REFERENCE_SQLITE_BUSY_TIMEOUT_S"  # tests set it lower: a lock answered 503 sooner
 SYNCHRONOUS_LEVELS = ("off", "normal", "full", "extra")
 
 
@@ -600,6 +601,21 @@ def sqlite_synchronous() -> str:
     if level not in SYNCHRONOUS_LEVELS:
         raise ProjectError(f"{SYNCHRONOUS_ENV}={level!r}: expected one of {', '.join(SYNCHRONOUS_LEVELS)}")
     return level
+
+
+def sqlite_busy_timeout() -> float:
+    """Seconds a write waits for a lock held by another process: SQLITE_BUSY_TIMEOUT_S, or the
+    environment's ``REFERENCE_SQLITE_BUSY_TIMEOUT_S``."""
+    raw = os.environ.get(BUSY_TIMEOUT_ENV, "").strip()
+    if not raw:
+        return SQLITE_BUSY_TIMEOUT_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise ProjectError(f"{BUSY_TIMEOUT_ENV}={raw!r}: expected a positive number of seconds")
+    return value
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any, synchronous: str = "normal") -> None:
@@ -630,7 +646,7 @@ class Database:
         # held by another process (better-sqlite3's default, as Strapi's), then the write fails with 503.
         options: dict[str, Any] = {"pool_pre_ping": True}
         if url.startswith("sqlite"):
-            options["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_S}
+            options["connect_args"] = {"timeout": sqlite_busy_timeout()}
         elif sa.engine.make_url(url).get_driver_name() == "psycopg":
             # No statements prepared by psycopg itself: after a ROLLBACK it would deallocate every
             # prepared statement, this module's too (see _PgStatement.run_async).

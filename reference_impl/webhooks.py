@@ -67,6 +67,19 @@ MAX_PENDING_ENV = "REFERENCE_WEBHOOK_MAX_PENDING"
 DEFAULT_MAX_PENDING = 10_000
 DEFAULT_CONCURRENCY = 8
 SHUTDOWN_GRACE_S = 3.0
+SHUTDOWN_GRACE_ENV = "REFERENCE_WEBHOOK_SHUTDOWN_GRACE_S"  # tests set it lower: stopping waits less
+
+
+def _shutdown_grace_s() -> float:
+    raw = os.environ.get(SHUTDOWN_GRACE_ENV, "")
+    try:
+        value = float(raw) if raw.strip() else SHUTDOWN_GRACE_S
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        log.warning("%s=%r is not a number of seconds: using %s", SHUTDOWN_GRACE_ENV, raw, SHUTDOWN_GRACE_S)
+        return SHUTDOWN_GRACE_S
+    return value
 
 
 def _max_pending() -> int:
@@ -335,10 +348,10 @@ class WebhookRunner:
             log.warning("webhook %s to %s answered %d", event, url, status)
 
     async def aclose(self) -> None:
-        # Deliveries in flight get SHUTDOWN_GRACE_S to finish; what is left then (a receiver that never
+        # Deliveries in flight get SHUTDOWN_GRACE_S (or the environment's) to finish; what is left then (a receiver that never
         # answers, a long backlog) is cancelled and counted as dropped, so that stopping is bounded.
         if self._tasks:
-            _, left = await asyncio.wait(set(self._tasks), timeout=min(self.timeout_s, SHUTDOWN_GRACE_S))
+            _, left = await asyncio.wait(set(self._tasks), timeout=min(self.timeout_s, _shutdown_grace_s()))
             for task in left:
                 task.cancel()
             if left:

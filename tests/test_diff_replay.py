@@ -124,7 +124,7 @@ def test_the_cached_plan_the_needed_second_run_and_the_forked_oracle_write_the_d
 
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     forked = _count_forks(monkeypatch)
-    args = ("--target", "reference", "--against", "reference", "--cases", "60", "--no-manifest")
+    args = ("--target", "reference", "--against", "reference", "--cases", "30", "--no-manifest")
     _altered_candidate(monkeypatch)
     plain = _run(tmp_path, "plain", *args, "--noise-check", "all")  # draws the plan (and caches it)
     assert forked["b"] == 0
@@ -135,7 +135,7 @@ def test_the_cached_plan_the_needed_second_run_and_the_forked_oracle_write_the_d
     assert plain["groups"] and _what(fast) == _what(plain)
     # Not vacuous: the fast run asked the oracle again on fewer sequences, and sent fewer requests.
     assert fast["summary"]["oracle_second_run_sequences"] < plain["summary"]["oracle_second_run_sequences"]
-    assert fast["summary"]["requests"] < plain["summary"]["requests"] == 3 * 60
+    assert fast["summary"]["requests"] < plain["summary"]["requests"] == 3 * 30
 
 
 def test_answers_read_from_the_app_directly_equal_answers_read_through_httpx() -> None:
@@ -146,7 +146,7 @@ def test_answers_read_from_the_app_directly_equal_answers_read_through_httpx() -
     from conformance.openapi import fixture_document
     from conformance.targets.reference import ReferenceTarget
 
-    plan, _ = load_plan(fixture_document(), diff_command.DEFAULT_SEED, 45, cache=False)
+    plan, _ = load_plan(fixture_document(), diff_command.DEFAULT_SEED, 30, cache=False)  # 3 sequences, as 45
     direct, plain = ReferenceTarget(), ReferenceTarget()
     try:
         infos = [direct.start(), plain.start()]

@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -33,6 +33,30 @@ def _later(target: ReferenceTarget, delay_s: float, done: threading.Event) -> No
         asyncio.get_running_loop().create_task(late())
 
     target._loop.run(schedule())
+
+
+def _held(target: ReferenceTarget, done: threading.Event) -> Callable[[], None]:
+    """Leave a task on the app's loop that runs until the returned ``release()`` is called, then sets
+    ``done``: pending work that lasts exactly as long as the test needs (no fixed sleep to wait out)."""
+    assert target._loop is not None
+    loop = target._loop.loop
+    gate: list[asyncio.Event] = []
+
+    async def schedule() -> None:
+        gate.append(asyncio.Event())
+
+        async def held() -> None:
+            await gate[0].wait()
+            done.set()
+
+        asyncio.get_running_loop().create_task(held())
+
+    target._loop.run(schedule())
+
+    def release() -> None:
+        loop.call_soon_threadsafe(gate[0].set)
+
+    return release
 
 
 def test_requests_run_in_the_calling_thread(target: ReferenceTarget) -> None:
@@ -70,8 +94,9 @@ def test_quiesce_waits_for_pending_work_and_says_when_it_cannot(target: Referenc
     assert target.quiesce(5.0) is True
     assert done.is_set() and time.monotonic() - started >= 0.2
     late = threading.Event()
-    _later(target, 3.0, late)
+    release = _held(target, late)
     assert target.quiesce(0.05) is False  # still busy when the time is up
+    release()
     assert target.quiesce(10.0) is True and late.is_set()
 
 
@@ -85,7 +110,11 @@ def test_a_caller_gets_the_loop_back_from_the_pump_without_waiting_for_its_slice
     loop = target._loop
     assert loop is not None
     done = threading.Event()
-    _later(target, 3.0, done)
+    release = _held(target, done)
+    # the task ends by itself after 3 s at the latest, as a slow delivery would: a caller kept
+    # waiting for the pump's slice would get the loop only then
+    timer = threading.Timer(3.0, release)
+    timer.start()
     deadline = time.monotonic() + 10
     while loop._interrupt is None and time.monotonic() < deadline:  # the pump has taken the loop
         time.sleep(0.005)
@@ -93,4 +122,6 @@ def test_a_caller_gets_the_loop_back_from_the_pump_without_waiting_for_its_slice
     started = time.monotonic()
     assert target.http.get("/api/articles").status_code == 200
     assert time.monotonic() - started < 1.5 and not done.is_set()  # served before the 3 s task ended
+    timer.cancel()
+    release()
     assert target.quiesce(10.0) and done.is_set()

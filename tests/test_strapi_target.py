@@ -498,9 +498,11 @@ def test_unstartable_command_is_a_target_error(tmp_path: Path) -> None:
 def test_stop_escalates_to_sigkill(tmp_path: Path) -> None:
     code = "import signal, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); print('up', flush=True); time.sleep(60)"
     launched = _launch_fake(tmp_path, code)
-    time.sleep(0.5)  # let it install its handler
+    deadline = time.monotonic() + 30
+    while "up" not in launched.log.read_text() and time.monotonic() < deadline:  # its handler is installed
+        time.sleep(0.01)
     started = time.monotonic()
-    assert server.stop(launched, grace=0.5)
+    assert server.stop(launched, grace=0.2)
     assert launched.process is not None and launched.process.returncode == -9
     assert time.monotonic() - started < 5
 

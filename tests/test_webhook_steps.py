@@ -174,8 +174,8 @@ def test_no_webhook_waits_the_window(receiver: WebhookReceiver) -> None:
 
 
 def test_the_measured_latency_widens_the_window(receiver: WebhookReceiver) -> None:
-    world = _world(receiver, latency=0.5)  # window: 1.5 s, five times the floor
-    _post(receiver, "entry.create", world.batch, delay=FLOOR * 2)  # after the floor, inside the window
+    world = _world(receiver, latency=0.3)  # window: 0.9 s, three times the floor
+    _post(receiver, "entry.create", world.batch, delay=FLOOR + 0.1)  # after the floor, inside the window
     with pytest.raises(ConformanceFailure, match=r"expected none, received \['entry.create'\]"):
         steps.no_webhook(world, _request("WH-T7"))
 

@@ -10,7 +10,7 @@ import os
 import textwrap
 import uuid
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -141,8 +141,16 @@ AppFactory = Callable[..., Any]
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A fresh, empty database: an SQLite file in tmp_path, or a new schema on ``$CONFORMANCE_PG_URL``."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'data.db'}"
+    with database(request.param, tmp_path) as url:
+        yield url
+
+
+@contextmanager
+def database(kind: str, folder: Path) -> Iterator[str]:
+    """A fresh, empty ``kind`` database ("sqlite": a file in ``folder``; "postgresql": a new schema
+    on ``$CONFORMANCE_PG_URL``, dropped afterwards; skipped without it)."""
+    if kind == "sqlite":
+        yield f"sqlite:///{folder / 'data.db'}"
         return
     base = os.environ.get(PG_ENV)
     if not base:

@@ -3,13 +3,16 @@ populate, on each database."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 
+from reference_impl import ReferenceApp
 from reference_impl.errors import ValidationError
 
-from .conftest import AppFactory
+from .conftest import AppFactory, database, write_project
 
 pytestmark = pytest.mark.anyio
 
@@ -109,12 +112,33 @@ OPERATOR_CASES: list[tuple[str, Any, list[str]]] = [
 ]
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def shared(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Shared]:
+    """One seeded app per database, on an event loop of its own, for the tests that only read: started
+    and seeded once for all their cases instead of once per case (what each case reads is the same)."""
+    folder = tmp_path_factory.mktemp("seeded")
+    with database(request.param, folder) as url, asyncio.Runner() as runner:
+        app = ReferenceApp(write_project(folder / "project"), url)
+        runner.run(app.startup())
+        try:
+            yield Shared(runner, runner.run(seed(app)))
+        finally:
+            runner.run(app.shutdown())
+
+
+class Shared:
+    """The module's seeded app and the loop it runs on."""
+
+    def __init__(self, runner: asyncio.Runner, seeded: Seeded) -> None:
+        self.run = runner.run
+        self.seeded = seeded
+
+
 @pytest.mark.parametrize(("where", "expected"), [c[1:] for c in OPERATOR_CASES], ids=[c[0] for c in OPERATOR_CASES])
-async def test_filter_operators(make_app: AppFactory, where: Any, expected: list[str]) -> None:
-    async with make_app() as app:
-        seeded = await seed(app)
-        assert await seeded.titles(where) == expected
-        assert await seeded.q.count({"where": where}) == len(expected)
+def test_filter_operators(shared: Shared, where: Any, expected: list[str]) -> None:
+    seeded = shared.seeded
+    assert shared.run(seeded.titles(where)) == expected
+    assert shared.run(seeded.q.count({"where": where})) == len(expected)
 
 
 async def test_inverse_relation_filter(make_app: AppFactory) -> None:
@@ -128,11 +152,9 @@ async def test_inverse_relation_filter(make_app: AppFactory) -> None:
 # JavaScript's truthiness, as in Strapi: neither is an error.)
 @pytest.mark.parametrize("where", [{"nope": 1}, {"title": {"$fake": 1}}, {"views": "many"}, {"views": {"$gt": {"a": 1}}},
                                    {"rating": "lots"}, "title"])
-async def test_invalid_filters_are_validation_errors(make_app: AppFactory, where: Any) -> None:
-    async with make_app() as app:
-        seeded = await seed(app)
-        with pytest.raises(ValidationError):
-            await seeded.titles(where)
+def test_invalid_filters_are_validation_errors(shared: Shared, where: Any) -> None:
+    with pytest.raises(ValidationError):
+        shared.run(shared.seeded.titles(where))
 
 
 async def test_sort_limit_offset_and_fields(make_app: AppFactory) -> None:
