@@ -1,6 +1,6 @@
 """``python -m benchmarks.unit_speed``: what ``tox -e unit`` costs, written to reports/bench/unit.json.
 
-Runs the unit env's command (``pytest tests -q -n 3 --dist loadgroup -m "not strapi"``, tox.ini's unit
+Runs the unit env's command (``pytest tests -q -n auto --dist loadgroup -m "not strapi"``, tox.ini's unit
 line) and records its wall and CPU seconds (the CPU of every process it started: workers, forked runs, servers), the 15 slowest test phases, the test counts and the load
 average before and after: on a shared machine a wall time means little without the load beside it.
 
@@ -31,7 +31,7 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 OUT = REPO_ROOT / "reports" / "bench" / "unit.json"
-COMMAND = ["-m", "pytest", "tests", "-q", "-n", "3", "--dist", "loadgroup", "-m", "not strapi", "-p", "no:randomly",
+COMMAND = ["-m", "pytest", "tests", "-q", "-n", "auto", "--dist", "loadgroup", "-m", "not strapi", "-p", "no:randomly",
            "--durations=15"]
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)s\s+(setup|call|teardown)\s+(\S+)")
 _COUNT = re.compile(r"(\d+) (passed|failed|skipped|deselected|errors?|xfailed|xpassed|warnings?)")
