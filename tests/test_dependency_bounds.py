@@ -25,6 +25,7 @@ ATTRIBUTE_INTERNALS = {
     "sqlalchemy": ("reference_impl/query.py", "_bind_processors"),
     "pytest-bdd": ("conformance/report/collector.py", "pytest_bdd.scenario"),
     "qs-codec": ("reference_impl/middlewares/query.py", "_parse_query_string_values"),
+    "selenium": ("tests/test_browser.py", "_load_js"),
 }
 
 
