@@ -1,6 +1,10 @@
 import os
+from collections.abc import Iterator
 
 import pytest
+
+from conformance.targets.reference import ReferenceTarget
+from conformance.webhooks import WebhookReceiver
 
 pytest_plugins = ["pytester"]
 
@@ -16,3 +20,21 @@ def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
     servers, sockets and subprocesses (on 2 cores 3 workers beat 2 and 4:
     python -m benchmarks.unit_speed --workers 2,3,4, reports/bench/unit-workers.json)."""
     return (os.cpu_count() or 1) + 1
+
+
+# An in-process reference delivering to a real webhook receiver, one per test module (the probe and
+# webhook tests: test_probes.py, test_webhooks_idle.py, test_webhooks_off.py). A module's own
+# fixture of the same name takes precedence.
+@pytest.fixture(scope="module")
+def receiver() -> Iterator[WebhookReceiver]:
+    r = WebhookReceiver().start()
+    yield r
+    r.stop()
+
+
+@pytest.fixture(scope="module")
+def reference(receiver: WebhookReceiver) -> Iterator[ReferenceTarget]:
+    target = ReferenceTarget(webhook_url=receiver.hook_url)
+    target.start()
+    yield target
+    target.stop()

@@ -9,6 +9,9 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from conformance.targets.base import TargetInfo
+from conformance.targets.http import discover
+from conformance.targets.reference import ReferenceTarget
 from tests.forked_cli import run_conformance
 
 PASSING = '''Feature: Self-test
@@ -103,3 +106,8 @@ def broken_catalogue(dest: Path) -> Path:
     policies.write_text(text.replace("Then the error is 403 PolicyError", "Then the error is 404 PolicyError", 1),
                         encoding="utf-8")
     return features
+
+
+def discovered(target: ReferenceTarget) -> TargetInfo:
+    """What discovery says of an in-process reference, before any probe."""
+    return discover(target.http, "reference", "reference", "in-process")

@@ -4,7 +4,6 @@ that declares what it cannot do must be refused (TargetError, exit 2) naming the
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -15,33 +14,16 @@ from conformance import probes
 from conformance.fixture.facts import WEBHOOKS_OFF_CAPABILITY
 from conformance.fixture.python import probe as fixture_probe
 from conformance.targets.base import TargetError, TargetInfo
-from conformance.targets.http import HttpTarget, discover
+from conformance.targets.http import HttpTarget
 from conformance.targets.reference import ReferenceTarget
 from conformance.webhooks import WebhookReceiver
 
-
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[WebhookReceiver]:
-    r = WebhookReceiver().start()
-    yield r
-    r.stop()
-
-
-@pytest.fixture(scope="module")
-def reference(receiver: WebhookReceiver) -> Iterator[ReferenceTarget]:
-    target = ReferenceTarget(webhook_url=receiver.hook_url)
-    target.start()
-    yield target
-    target.stop()
-
-
-def _fresh(target: ReferenceTarget) -> TargetInfo:
-    return discover(target.http, "reference", "reference", "in-process")
+from .harness_helpers import discovered
 
 
 def test_every_capability_of_the_reference_is_proven(reference: ReferenceTarget,
                                                      receiver: WebhookReceiver) -> None:
-    info = probes.verify(reference.http, _fresh(reference), receiver.events_url)
+    info = probes.verify(reference.http, discovered(reference), receiver.events_url)
     # webhooks-off is declared by the Strapi fixture only (conformance/PROTOCOL.md, section 2).
     expected = frozenset(probes.PROBES) - {WEBHOOKS_OFF_CAPABILITY}
     assert info.declared == info.capabilities == expected
@@ -53,7 +35,7 @@ def test_every_capability_of_the_reference_is_proven(reference: ReferenceTarget,
 
 
 def test_the_probes_leave_no_data_behind(reference: ReferenceTarget, receiver: WebhookReceiver) -> None:
-    probes.verify(reference.http, _fresh(reference), receiver.events_url)
+    probes.verify(reference.http, discovered(reference), receiver.events_url)
     listed = reference.http.get("/api/articles?filters[title][$eq]=conformance probe&status=draft").json()
     assert listed["data"] == []
 
@@ -62,7 +44,7 @@ def test_trace_declared_but_empty_is_refused(reference: ReferenceTarget, receive
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fixture_probe, "mark", lambda *args, **kwargs: None)
     with pytest.raises(TargetError) as caught:
-        probes.verify(reference.http, _fresh(reference), receiver.events_url)
+        probes.verify(reference.http, discovered(reference), receiver.events_url)
     message = str(caught.value)
     assert "trace (GET /api/conformance/info answered 200 with the header ''" in message
     assert "control" not in message and "\n" not in message
@@ -72,7 +54,7 @@ def test_control_declared_but_ignored_is_refused(reference: ReferenceTarget, rec
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(fixture_probe, "directives", lambda *args, **kwargs: [])
     with pytest.raises(TargetError, match=r"control \(a respond directive to gmw:first asked for 299"):
-        probes.verify(reference.http, _fresh(reference), receiver.events_url)
+        probes.verify(reference.http, discovered(reference), receiver.events_url)
 
 
 def test_webhooks_declared_but_never_delivered_are_refused(reference: ReferenceTarget,
@@ -87,7 +69,7 @@ def test_webhooks_declared_but_never_delivered_are_refused(reference: ReferenceT
     timer.start()
     with pytest.raises(TargetError, match=r"webhooks \(no delivery for the probe article reached the receiver"
                                           r" within 1 s of creating it \([1-9]\d* other deliveries read\)"):
-        probes.verify(reference.http, _fresh(reference), receiver.events_url, webhook_timeout_s=1.0)
+        probes.verify(reference.http, discovered(reference), receiver.events_url, webhook_timeout_s=1.0)
     timer.join()
 
 
@@ -100,19 +82,19 @@ def test_an_in_process_target_with_nothing_left_to_do_is_refused_without_waiting
     monkeypatch.setattr(WebhookRunner, "__call__", lambda self, event, info: None)
     with pytest.raises(TargetError, match=r"webhooks \(no delivery for the probe article reached the receiver: "
                                           r"the target has nothing left to do \(\d+ other deliveries read\)"):
-        probes.verify(reference.http, _fresh(reference), receiver.events_url, webhook_timeout_s=60.0,
+        probes.verify(reference.http, discovered(reference), receiver.events_url, webhook_timeout_s=60.0,
                       quiesce=reference.quiesce)
 
 
 def test_an_in_process_target_that_delivers_passes_the_probe_read_once_idle(
         reference: ReferenceTarget, receiver: WebhookReceiver) -> None:
-    info = probes.verify(reference.http, _fresh(reference), receiver.events_url, quiesce=reference.quiesce)
+    info = probes.verify(reference.http, discovered(reference), receiver.events_url, quiesce=reference.quiesce)
     assert "webhooks" in info.capabilities and info.webhook_latency_s is not None
     assert info.probes["webhooks"].startswith("the probe article's entry.create delivery arrived")
 
 
 def test_wrong_credentials_in_info_are_refused(reference: ReferenceTarget, receiver: WebhookReceiver) -> None:
-    info = _fresh(reference)
+    info = discovered(reference)
     info.tokens["full-access"] = "not-a-token"
     info.user["password"] = "wrong"
     with pytest.raises(TargetError) as caught:
@@ -122,7 +104,7 @@ def test_wrong_credentials_in_info_are_refused(reference: ReferenceTarget, recei
 
 
 def test_without_a_receiver_webhooks_stay_declared_but_unverified(reference: ReferenceTarget) -> None:
-    info = probes.verify(reference.http, _fresh(reference), None)
+    info = probes.verify(reference.http, discovered(reference), None)
     assert "webhooks" in (info.declared or set()) and "webhooks" not in info.capabilities
     assert info.probes["webhooks"].startswith("not verified: no webhook receiver")
     assert info.webhook_latency_s is None
@@ -130,8 +112,8 @@ def test_without_a_receiver_webhooks_stay_declared_but_unverified(reference: Ref
 
 def test_probe_results_travel_to_the_pytest_processes(reference: ReferenceTarget,
                                                       receiver: WebhookReceiver) -> None:
-    info = probes.verify(reference.http, _fresh(reference), receiver.events_url)
-    worker = _fresh(reference)
+    info = probes.verify(reference.http, discovered(reference), receiver.events_url)
+    worker = discovered(reference)
     probes.restore(worker, *probes.decode(probes.encode(info)))
     assert worker.as_json() == info.as_json()
     with pytest.raises(TargetError, match="--probed"):

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -22,21 +21,6 @@ from conformance.webhooks import WebhookReceiver, feed
 from reference_impl.webhooks import WebhookRunner
 
 SLOW_S = 0.3
-
-
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[WebhookReceiver]:
-    r = WebhookReceiver().start()
-    yield r
-    r.stop()
-
-
-@pytest.fixture(scope="module")
-def reference(receiver: WebhookReceiver) -> Iterator[ReferenceTarget]:
-    target = ReferenceTarget(webhook_url=receiver.hook_url)
-    target.start()
-    yield target
-    target.stop()
 
 
 @pytest.fixture

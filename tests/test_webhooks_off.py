@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,13 +18,14 @@ from conformance import probes
 from conformance.fixture.facts import WEBHOOKS_OFF_CAPABILITY, WEBHOOKS_OFF_HEADER
 from conformance.steps import webhooks as webhook_steps
 from conformance.targets.base import TargetError, TargetInfo
-from conformance.targets.http import discover
 from conformance.targets.reference import ReferenceTarget
 from conformance.targets.strapi import installer
 from conformance.targets.strapi.project import write_project
 from conformance.webhooks import WebhookReceiver
 from conformance.world import HarnessError, World
 from reference_impl.webhooks import WebhookRunner
+
+from .harness_helpers import discovered
 
 # components.js with Strapi's webhook runner, its queue and its request context stood in for: the
 # events the queue was given, by the header of the request current when each was queued.
@@ -70,23 +70,8 @@ def test_the_strapi_fixture_queues_no_event_of_a_request_that_said_off(tmp_path:
 
 # -- the probe -----------------------------------------------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def receiver() -> Iterator[WebhookReceiver]:
-    r = WebhookReceiver().start()
-    yield r
-    r.stop()
-
-
-@pytest.fixture(scope="module")
-def reference(receiver: WebhookReceiver) -> Iterator[ReferenceTarget]:
-    target = ReferenceTarget(webhook_url=receiver.hook_url)
-    target.start()
-    yield target
-    target.stop()
-
-
 def _claiming_off(reference: ReferenceTarget) -> TargetInfo:
-    info = discover(reference.http, "reference", "reference", "in-process")
+    info = discovered(reference)
     info.capabilities = info.capabilities | {WEBHOOKS_OFF_CAPABILITY}
     return info
 
