@@ -270,23 +270,34 @@ def _webhooks(p: _Probe) -> str:
                               f"nothing left to do ({read} other deliveries read)")
 
 
-def _webhooks_idle(p: _Probe) -> str:
-    """A write, then the idle endpoint: once it says idle, the write's delivery must already be at the
-    receiver (read without waiting), and the count of deliveries sent must have grown. The write is
-    an author's create, the plainest there is (no draft and publish, no relation set)."""
+@dataclass
+class _IdleWrite:
+    """An author written between two idle answers (``before``, ``after``: each said idle), with the
+    deliveries of the probe's batch that had reached the receiver by the second."""
+
+    before: dict[str, Any]
+    after: dict[str, Any]
+    waited_s: float
+    arrived: list[dict[str, Any]]
+    document: Any
+
+
+def _write_between_idles(p: _Probe, name: str, headers: dict[str, str] | None,
+                         check: Callable[[_IdleWrite], None]) -> _IdleWrite:
+    """Idle, create an author (``headers`` added), idle again, then ``check`` what was seen; the
+    author is deleted afterwards (with the same headers)."""
     from .targets.http import IDLE_PATH, webhooks_idle
 
-    if not p.events_url:
-        raise _Unverifiable("no webhook receiver in this run: the target was started outside the harness")
     before = webhooks_idle(p.client, p.webhook_timeout_s)  # the earlier probes' deliveries first
     if before is None or before.get("idle") is not True or not isinstance(before.get("sent"), int):
         raise ProbeFailed(f"GET {IDLE_PATH} did not answer 200 with idle true and a count sent: {before}")
+    assert p.events_url is not None
     events = feed(p.events_url)
     index = events.seen
     for earlier in events.after(index):
         index = max(index, int(earlier.get("index", index)) + 1)
     started = time.monotonic()
-    response = p.send("POST", "/api/authors", json={"data": {"name": "conformance probe (idle)", "batch": p.batch}})
+    response = p.send("POST", "/api/authors", json={"data": {"name": name, "batch": p.batch}}, headers=headers)
     answer = _json(response)
     created = answer.get("data") if isinstance(answer, dict) else None
     if not 200 <= response.status_code < 300 or not isinstance(created, dict):
@@ -300,61 +311,57 @@ def _webhooks_idle(p: _Probe) -> str:
                               f"{p.webhook_timeout_s:.0f} s: {after}")
         arrived = [d for d in events.after(index)
                    if isinstance(d.get("body"), dict) and isinstance(d["body"].get("entry"), dict)
-                   and d["body"]["entry"].get("batch") == p.batch and d["body"]["entry"].get("documentId") == document]
-        if not arrived:
-            raise ProbeFailed(f"GET {IDLE_PATH} answered idle but the probe author's delivery had not reached "
-                              "the receiver")
-        sent = after.get("sent")
-        if not isinstance(sent, int) or sent <= before["sent"]:
-            raise ProbeFailed(f"GET {IDLE_PATH} counted {before['sent']} deliveries sent before the write and "
-                              f"{sent} after")
+                   and d["body"]["entry"].get("batch") == p.batch]
+        seen = _IdleWrite(before, after, waited, arrived, document)
+        check(seen)
     finally:
         if isinstance(document, str):
-            p.send("DELETE", f"/api/authors/{document}")
-    return (f"idle {waited * 1000:.0f} ms after a write, its {arrived[0]['body'].get('event')} delivery already "
-            f"at the receiver ({sent - before['sent']} sent meanwhile)")
+            p.send("DELETE", f"/api/authors/{document}", headers=headers)
+    return seen
+
+
+def _webhooks_idle(p: _Probe) -> str:
+    """A write, then the idle endpoint: once it says idle, the write's delivery must already be at the
+    receiver (read without waiting), and the count of deliveries sent must have grown. The write is
+    an author's create, the plainest there is (no draft and publish, no relation set)."""
+    from .targets.http import IDLE_PATH
+
+    if not p.events_url:
+        raise _Unverifiable("no webhook receiver in this run: the target was started outside the harness")
+
+    def check(seen: _IdleWrite) -> None:
+        if not [d for d in seen.arrived if d["body"]["entry"].get("documentId") == seen.document]:
+            raise ProbeFailed(f"GET {IDLE_PATH} answered idle but the probe author's delivery had not reached "
+                              "the receiver")
+        sent = seen.after.get("sent")
+        if not isinstance(sent, int) or sent <= seen.before["sent"]:
+            raise ProbeFailed(f"GET {IDLE_PATH} counted {seen.before['sent']} deliveries sent before the write and "
+                              f"{sent} after")
+
+    seen = _write_between_idles(p, "conformance probe (idle)", None, check)
+    mine = [d for d in seen.arrived if d["body"]["entry"].get("documentId") == seen.document]
+    return (f"idle {seen.waited_s * 1000:.0f} ms after a write, its {mine[0]['body'].get('event')} delivery "
+            f"already at the receiver ({seen.after['sent'] - seen.before['sent']} sent meanwhile)")
 
 
 def _webhooks_off(p: _Probe) -> str:
     """A write asking for no deliveries (the off header), then the idle endpoint: once it says idle,
     no delivery of that write is at the receiver and the count sent has not grown. That the same
     write without the header is delivered is the webhooks probe's proof."""
-    from .targets.http import IDLE_CAPABILITY, IDLE_PATH, webhooks_idle
+    from .targets.http import IDLE_CAPABILITY
 
     if not p.events_url:
         raise _Unverifiable("no webhook receiver in this run: the target was started outside the harness")
     if IDLE_CAPABILITY not in p.info.capabilities:
         raise _Unverifiable(f"an absence of deliveries is only seen through {IDLE_CAPABILITY}, not declared")
-    off = {WEBHOOKS_OFF_HEADER: "off"}
-    before = webhooks_idle(p.client, p.webhook_timeout_s)
-    if before is None or before.get("idle") is not True or not isinstance(before.get("sent"), int):
-        raise ProbeFailed(f"GET {IDLE_PATH} did not answer 200 with idle true and a count sent: {before}")
-    events = feed(p.events_url)
-    index = events.seen
-    for earlier in events.after(index):
-        index = max(index, int(earlier.get("index", index)) + 1)
-    response = p.send("POST", "/api/authors", json={"data": {"name": "conformance probe (off)", "batch": p.batch}},
-                      headers=off)
-    answer = _json(response)
-    created = answer.get("data") if isinstance(answer, dict) else None
-    if not 200 <= response.status_code < 300 or not isinstance(created, dict):
-        raise ProbeFailed(f"creating an author: POST /api/authors answered {_seen(response)}")
-    document = created.get("documentId")
-    try:
-        after = webhooks_idle(p.client, p.webhook_timeout_s)
-        if after is None or after.get("idle") is not True:
-            raise ProbeFailed(f"GET {IDLE_PATH} after a write did not answer idle within "
-                              f"{p.webhook_timeout_s:.0f} s: {after}")
-        arrived = [d for d in events.after(index)
-                   if isinstance(d.get("body"), dict) and isinstance(d["body"].get("entry"), dict)
-                   and d["body"]["entry"].get("batch") == p.batch]
-        if arrived or after.get("sent") != before["sent"]:
-            raise ProbeFailed(f"a write with {WEBHOOKS_OFF_HEADER}: off was delivered ({len(arrived)} at the "
-                              f"receiver, {before['sent']} sent before, {after.get('sent')} after)")
-    finally:
-        if isinstance(document, str):
-            p.send("DELETE", f"/api/authors/{document}", headers=off)
-    return f"a write with {WEBHOOKS_OFF_HEADER}: off caused no delivery ({before['sent']} sent before and after)"
+
+    def check(seen: _IdleWrite) -> None:
+        if seen.arrived or seen.after.get("sent") != seen.before["sent"]:
+            raise ProbeFailed(f"a write with {WEBHOOKS_OFF_HEADER}: off was delivered ({len(seen.arrived)} at the "
+                              f"receiver, {seen.before['sent']} sent before, {seen.after.get('sent')} after)")
+
+    seen = _write_between_idles(p, "conformance probe (off)", {WEBHOOKS_OFF_HEADER: "off"}, check)
+    return f"a write with {WEBHOOKS_OFF_HEADER}: off caused no delivery ({seen.before['sent']} sent before and after)"
 
 
 class _Unverifiable(Exception):
