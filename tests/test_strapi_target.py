@@ -204,14 +204,20 @@ logger.http('GET /api/articles (3 ms) 200'); logger.info('started'); logger.erro
 def test_template_logger_drops_the_request_lines(tmp_path: Path, level: str | None, shown: list[str]) -> None:
     """config/logger.js of the template, loaded by Strapi's own @strapi/logger: no line per request
     (level http) unless CONFORMANCE_STRAPI_LOG_LEVEL asks for it; the rest as Strapi writes it."""
+    assert _logged(tmp_path, level, LOGGER_RUNNER)[0] == shown
+
+
+def _logged(tmp_path: Path, level: str | None, runner: str) -> tuple[list[str], str]:
+    """``runner`` run by node in a fresh fixture project with CONFORMANCE_STRAPI_LOG_LEVEL=``level``
+    (unset for None): the lines it wrote without colours and timestamps, and its stderr."""
     project = write_project(tmp_path / "p", "5.54.0", installer.version_dir("5.54.0") / "node_modules")
     env = {k: v for k, v in os.environ.items() if k != "CONFORMANCE_STRAPI_LOG_LEVEL"}
     if level is not None:
         env["CONFORMANCE_STRAPI_LOG_LEVEL"] = level
-    done = subprocess.run(["node", "-e", LOGGER_RUNNER], cwd=project, capture_output=True, text=True, timeout=60,
+    done = subprocess.run(["node", "-e", runner], cwd=project, capture_output=True, text=True, timeout=60,
                           check=True, env=env)
     lines = [re.sub(r"\x1b\[\d+m", "", line) for line in done.stdout.splitlines()]
-    assert [re.sub(r"^\[[\d :.-]+\] ", "", line) for line in lines] == shown
+    return [re.sub(r"^\[[\d :.-]+\] ", "", line) for line in lines], done.stderr
 
 SKIP_RUNNER = """
 const config = require('./config/logger.js')({ env: (name, fallback) => process.env[name] ?? fallback });
@@ -237,15 +243,9 @@ def test_disabled_log_levels_skip_winston_and_write_the_same(tmp_path: Path, lev
     """The fixture's register() makes a call at a level the logger does not write return at once
     (components.js skipDisabledLogLevels): the same lines are written, the others never reach
     winston's streams, and a level raised later is obeyed (reaching winston again)."""
-    project = write_project(tmp_path / "p", "5.54.0", installer.version_dir("5.54.0") / "node_modules")
-    env = {k: v for k, v in os.environ.items() if k != "CONFORMANCE_STRAPI_LOG_LEVEL"}
-    if level is not None:
-        env["CONFORMANCE_STRAPI_LOG_LEVEL"] = level
-    done = subprocess.run(["node", "-e", SKIP_RUNNER], cwd=project, capture_output=True, text=True, timeout=60,
-                          check=True, env=env)
-    lines = [re.sub(r"\x1b\[\d+m", "", line) for line in done.stdout.splitlines()]
-    assert [re.sub(r"^\[[\d :.-]+\] ", "", line) for line in lines] == shown
-    assert json.loads(done.stderr) == written
+    lines, stderr = _logged(tmp_path, level, SKIP_RUNNER)
+    assert lines == shown
+    assert json.loads(stderr) == written
 
 
 FOLDER_RUNNER = """
