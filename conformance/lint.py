@@ -71,6 +71,9 @@ def lint_paths(paths: list[Path]) -> list[Problem]:
                     problems.append(Problem(where, "directs a component but lacks @needs:control"))
                 if any("the trace" in step for step in s.steps) and "trace" not in tags.needs:
                     problems.append(Problem(where, "asserts the trace but lacks @needs:trace"))
+                if any("webhook" in step for step in s.steps) and "webhooks" not in tags.needs:
+                    # Such a scenario's writes would ask a webhooks-off target for no deliveries.
+                    problems.append(Problem(where, "reads webhooks but lacks @needs:webhooks"))
                 problems += [Problem(where, message) for message in assertion_problems(s)]
     return problems
 

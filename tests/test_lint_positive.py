@@ -93,3 +93,14 @@ def test_the_catalogue_passes_and_every_then_step_is_known() -> None:
     unknown = {step for s in load_catalogue(FEATURES) for step in s.steps
                if step.startswith("then ") and classify(step[5:]) is None}
     assert unknown == set()
+
+
+def test_a_scenario_reading_webhooks_must_say_it_needs_them(tmp_path: Path) -> None:
+    """Its writes would otherwise ask a webhooks-off target (real Strapi's fixture) for no delivery."""
+    problems = _lint(tmp_path, "Then the status is 200", "And the webhooks received are, in order: entry.create")
+    assert "reads webhooks but lacks @needs:webhooks" in problems, problems
+    path = tmp_path / "y.feature"
+    path.write_text(HEAD.format(n=2).replace("@needs:trace", "@needs:trace @needs:webhooks")
+                    + "    Then the status is 200\n    And the webhooks received are, in order: entry.create\n",
+                    encoding="utf-8")
+    assert [p.message for p in lint_paths([path]) if p.fatal] == []
